@@ -1,0 +1,1 @@
+"""HTTP entrypoints: app factory, routers, auth dependencies and the error mapping."""

@@ -1,0 +1,69 @@
+"""Request dependencies: the database session, and who is calling (with explicit role checks)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from beredskab.auth.models import TokenRole
+from beredskab.auth.service import Principal, authenticate
+from beredskab.settings import Settings
+
+_bearer = HTTPBearer(auto_error=False, description="API token: `Authorization: Bearer ddh_…`")
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+    return request.app.state.sessionmaker
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.sessionmaker() as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+async def current_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    unauthorised = {"WWW-Authenticate": "Bearer"}
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(401, "missing bearer token", headers=unauthorised)
+    async with request.app.state.sessionmaker() as session:
+        principal = await authenticate(session, credentials.credentials)
+    if principal is None:
+        raise HTTPException(401, "invalid or revoked token", headers=unauthorised)
+    return principal
+
+
+def require_roles(*roles: TokenRole) -> Callable[..., Principal]:
+    """Dependency that admits only tokens with one of `roles` (403 otherwise)."""
+    allowed = frozenset(roles)
+
+    async def _check(
+        principal: Annotated[Principal, Depends(current_principal)],
+    ) -> Principal:
+        if principal.role not in allowed:
+            names = ", ".join(sorted(r.value for r in allowed))
+            raise HTTPException(
+                403, f"role {principal.role.value!r} may not do this (allowed: {names})"
+            )
+        return principal
+
+    _check.allowed_roles = allowed  # type: ignore[attr-defined]  # read by the role-matrix test
+    return _check
+
+
+AdminDep = Annotated[Principal, Depends(require_roles(TokenRole.admin))]

@@ -1,0 +1,1 @@
+"""One router per resource; routers only translate between HTTP and one service call."""

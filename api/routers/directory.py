@@ -1,0 +1,5 @@
+"""Directory admin endpoints (filled in by the directory work)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["directory"])

@@ -1,0 +1,37 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from api.errors import problem
+from beredskab.migrations_support import current_revisions, head_revisions
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="Liveness: the process answers")
+async def healthz() -> dict:
+    return {"status": "ok"}
+
+
+@router.get(
+    "/readyz",
+    summary="Readiness: the database answers and its schema is at the migrations' head",
+    responses={503: {"description": "not ready (problem+json names the reason)"}},
+)
+async def readyz(request: Request) -> JSONResponse:
+    try:
+        async with request.app.state.engine.connect() as conn:
+            current = await conn.run_sync(current_revisions)
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
+        return problem(503, f"database unreachable: {type(exc).__name__}")
+    heads = head_revisions()
+    if current != heads:
+        return problem(
+            503,
+            f"database schema at {sorted(current) or 'nothing'}, expected {sorted(heads)}: "
+            "run `beredskab migrate`",
+        )
+    return JSONResponse({"status": "ready", "revision": sorted(current)})

@@ -1,0 +1,90 @@
+"""Create, look up and revoke API tokens. Tokens are random; only their SHA-256 is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from beredskab.auth.models import ApiToken, TokenRole
+from beredskab.directory.models import Organisation, Person
+from beredskab.errors import InvalidInput, NotFound
+from beredskab.metadata import utcnow
+
+TOKEN_PREFIX = "ddh_"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the token's role, and the organisation/person it is bound to."""
+
+    token_id: int
+    role: TokenRole
+    org_id: str | None
+    person_id: str | None
+    label: str
+
+
+async def create_token(
+    session: AsyncSession,
+    role: TokenRole,
+    *,
+    org_id: str | None = None,
+    person_id: str | None = None,
+    label: str = "",
+) -> tuple[str, ApiToken]:
+    """Returns the plaintext token (shown once) and the stored row."""
+    if role is TokenRole.authority and not org_id:
+        raise InvalidInput("org_id", "an authority token must be bound to one organisation")
+    if org_id and await session.get(Organisation, org_id) is None:
+        raise InvalidInput("org_id", f"unknown organisation {org_id!r}")
+    if person_id and await session.get(Person, person_id) is None:
+        raise InvalidInput("person_id", f"unknown person {person_id!r}")
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(
+        token_hash=hash_token(plaintext),
+        prefix=plaintext[: len(TOKEN_PREFIX) + 6],
+        role=role,
+        org_id=org_id,
+        person_id=person_id,
+        label=label,
+    )
+    session.add(row)
+    await session.flush()
+    return plaintext, row
+
+
+async def authenticate(session: AsyncSession, plaintext: str) -> Principal | None:
+    row = (
+        await session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(plaintext)))
+    ).first()
+    if row is None or row.revoked_at is not None or row.id is None:
+        return None
+    return Principal(
+        token_id=row.id,
+        role=TokenRole(row.role),
+        org_id=row.org_id,
+        person_id=row.person_id,
+        label=row.label,
+    )
+
+
+async def list_tokens(session: AsyncSession) -> list[ApiToken]:
+    return list((await session.exec(select(ApiToken).order_by(ApiToken.id))).all())
+
+
+async def revoke_token(session: AsyncSession, token_id: int) -> ApiToken:
+    row = await session.get(ApiToken, token_id)
+    if row is None:
+        raise NotFound(f"no token with id {token_id}")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.add(row)
+    return row

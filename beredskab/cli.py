@@ -1,0 +1,128 @@
+"""The `beredskab` command: migrate, serve, worker, directory, token."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+
+from beredskab.auth.models import TokenRole
+from beredskab.errors import DomainError
+from beredskab.settings import ConfigurationError, Settings, get_settings
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    help="DDH Beredskab: crisis activation for Den Digitale Hotline.", no_args_is_help=True
+)
+token_app = typer.Typer(help="API tokens (stored hashed; shown once).", no_args_is_help=True)
+directory_app = typer.Typer(help="The directory of people and organisations.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+app.add_typer(directory_app, name="directory")
+
+
+def settings_or_exit() -> Settings:
+    try:
+        return get_settings()
+    except ConfigurationError as exc:
+        typer.echo(str(exc.code), err=True)
+        raise typer.Exit(2) from None
+
+
+def run_with_session(fn: Callable[..., Awaitable[T]]) -> T:
+    """Run `fn(session)` in one transaction-owning session; domain errors exit 1 with their text."""
+    from beredskab.db import make_engine, make_sessionmaker
+
+    settings = settings_or_exit()
+
+    async def _main() -> T:
+        engine = make_engine(settings.database_url)
+        try:
+            async with make_sessionmaker(engine)() as session:
+                return await fn(session)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(_main())
+    except DomainError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def migrate() -> None:
+    """Upgrade the database to the newest schema."""
+    from beredskab.migrations_support import upgrade_to_head
+
+    settings = settings_or_exit()
+    upgrade_to_head(settings.database_url)
+    typer.echo("database is at head")
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    worker: Annotated[bool, typer.Option(help="run scheduler and dispatcher in-process")] = True,
+) -> None:
+    """Serve the API (and, unless --no-worker, the scheduler and SMS dispatcher)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = settings_or_exit().model_copy(update={"run_worker_in_process": worker})
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+
+
+@token_app.command("create")
+def token_create(
+    role: TokenRole,
+    org: Annotated[str | None, typer.Option(help="organisation id (authority tokens)")] = None,
+    person: Annotated[str | None, typer.Option(help="person id the token acts as")] = None,
+    label: str = "",
+) -> None:
+    """Create a token and print it once."""
+    from beredskab.auth.service import create_token
+
+    async def _create(session):  # noqa: ANN001, ANN202
+        plaintext, row = await create_token(
+            session, role, org_id=org, person_id=person, label=label
+        )
+        await session.commit()
+        return plaintext, row.id
+
+    plaintext, token_id = run_with_session(_create)
+    typer.echo(f"token {token_id} ({role.value}); store it now, it is not shown again:")
+    typer.echo(plaintext)
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """List tokens (never their secrets)."""
+    from beredskab.auth.service import list_tokens
+
+    for t in run_with_session(list_tokens):
+        state = "revoked" if t.revoked_at else "active"
+        cols = [t.id, f"{t.prefix}…", t.role, t.org_id or "-", t.person_id or "-", state, t.label]
+        typer.echo("\t".join(str(c) for c in cols))
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: int) -> None:
+    """Revoke a token by id."""
+    from beredskab.auth.service import revoke_token
+
+    async def _revoke(session):  # noqa: ANN001, ANN202
+        await revoke_token(session, token_id)
+        await session.commit()
+
+    run_with_session(_revoke)
+    typer.echo(f"token {token_id} revoked")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    sys.exit(app())

@@ -1,0 +1,1 @@
+"""The directory: organisations, people, the crisis roster, steering group and contact persons."""

@@ -1,0 +1,45 @@
+"""Domain exceptions. They carry no HTTP status: api/errors.py maps them once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class DomainError(Exception):
+    title = "Domain error"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(DomainError):
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    title = "Conflict"
+
+
+class Forbidden(DomainError):
+    title = "Forbidden"
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.reason}"
+
+
+class InvalidInput(DomainError):
+    title = "Invalid input"
+
+    def __init__(self, field: str | list[FieldProblem], reason: str | None = None) -> None:
+        if isinstance(field, list):
+            self.problems = field
+        else:
+            self.problems = [FieldProblem(field, reason or "is invalid")]
+        super().__init__("; ".join(str(p) for p in self.problems))

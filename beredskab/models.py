@@ -1,0 +1,7 @@
+"""Imports every table module so that `SQLModel.metadata` is complete (Alembic's target)."""
+
+from beredskab.auth import models as auth_models  # noqa: F401
+from beredskab.directory import models as directory_models  # noqa: F401
+from beredskab.metadata import metadata
+
+__all__ = ["metadata"]

@@ -1,0 +1,115 @@
+"""Runtime configuration, read from the environment and `.env` (see the table in README.md)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PLAYBOOK = PROJECT_ROOT / "playbooks" / "ddh-beredskab.yaml"
+
+
+class SmsGatewayKind(StrEnum):
+    console = "console"
+    twilio = "twilio"
+    fake = "fake"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    database_url: str = "sqlite+aiosqlite:///./beredskab.db"
+    public_base_url: str = "http://127.0.0.1:8000"
+    sms_gateway: SmsGatewayKind = SmsGatewayKind.console
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_messaging_service_sid: str = ""
+    twilio_from: str = ""
+    twilio_api_base_url: str = ""
+    sms_rate_per_second: float = Field(default=10.0, gt=0, le=1000)
+    playbook: Path = DEFAULT_PLAYBOOK
+    timezone: str = "Europe/Copenhagen"
+    run_worker_in_process: bool = True
+    scheduler_tick_seconds: float = Field(default=1.0, gt=0, le=60)
+    dev_mode: bool = False
+    log_level: str = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "must start with sqlite+aiosqlite:// or postgresql+asyncpg:// "
+                f"(got {value.split('://', 1)[0]!r})"
+            )
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("public_base_url", "twilio_api_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _twilio_complete(self) -> Settings:
+        if self.sms_gateway is SmsGatewayKind.twilio:
+            missing = [
+                name
+                for name in ("twilio_account_sid", "twilio_auth_token")
+                if not getattr(self, name)
+            ]
+            if not (self.twilio_messaging_service_sid or self.twilio_from):
+                missing.append("twilio_messaging_service_sid or twilio_from")
+            if missing:
+                raise ValueError(
+                    "SMS_GATEWAY=twilio needs " + ", ".join(m.upper() for m in missing)
+                )
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+class ConfigurationError(SystemExit):
+    """Start-up stops with one line per bad variable."""
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        name = ".".join(str(p) for p in err["loc"]).upper() or "SETTINGS"
+        msg = err["msg"].removeprefix("Value error, ")
+        lines.append(f"configuration error: {name}: {msg}")
+    return "\n".join(lines)
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigurationError(describe_validation_error(exc)) from None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return load_settings()
