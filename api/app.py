@@ -9,9 +9,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routers import directory, health, tokens
-from beredskab.db import make_engine, make_sessionmaker
+from api.routers import activations, authorities, dev, directory, health, tokens, webhooks
+from api.runtime import Runtime
 from beredskab.settings import Settings, get_settings
+from notifications.gateway import SmsGateway
 
 log = logging.getLogger(__name__)
 
@@ -24,18 +25,22 @@ Every request carries `Authorization: Bearer <token>`; tokens carry one role
 """
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, gateway: SmsGateway | None = None) -> FastAPI:
+    """Build the app. `gateway` overrides the one settings pick (tests hand in a fake)."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings.database_url)
-        app.state.engine = engine
-        app.state.sessionmaker = make_sessionmaker(engine)
+        runtime = Runtime(settings, gateway=gateway)
+        app.state.runtime = runtime
+        app.state.engine = runtime.engine
+        app.state.sessionmaker = runtime.sessionmaker
+        if settings.run_worker_in_process:
+            runtime.start_background()
         try:
             yield
         finally:
-            await engine.dispose()
+            await runtime.aclose()
 
     app = FastAPI(
         title="DDH Beredskab",
@@ -48,4 +53,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(directory.router)
     app.include_router(tokens.router)
+    app.include_router(activations.router)
+    app.include_router(webhooks.router)
+    app.include_router(authorities.router)
+    if settings.dev_mode:
+        app.include_router(dev.router)
     return app

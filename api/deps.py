@@ -30,6 +30,10 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+def get_runtime(request: Request):  # noqa: ANN201 - api.runtime.Runtime (import cycle)
+    return request.app.state.runtime
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 

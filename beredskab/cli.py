@@ -78,6 +78,51 @@ def serve(
     uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
 
 
+@app.command()
+def worker() -> None:
+    """Run the scheduler and the SMS/callback dispatcher without the API (for extra replicas)."""
+    import logging
+
+    from api.runtime import run_worker
+
+    settings = settings_or_exit()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    asyncio.run(run_worker(settings))
+
+
+log_app = typer.Typer(help="The activation event log.", no_args_is_help=True)
+app.add_typer(log_app, name="log")
+
+
+@log_app.command("verify")
+def log_verify(ref: str) -> None:
+    """Recompute the hash chain of an activation's log (by reference or id); exit 1 if broken."""
+    from sqlmodel import or_, select
+
+    from beredskab.activations.models import Activation
+    from beredskab.errors import NotFound
+    from beredskab.eventlog.service import verify_activation_log
+
+    async def _verify(session):  # noqa: ANN001, ANN202
+        activation = (
+            await session.exec(
+                select(Activation).where(or_(Activation.ref == ref, Activation.id == ref))
+            )
+        ).first()
+        if activation is None:
+            raise NotFound(f"no activation {ref!r}")
+        return await verify_activation_log(session, activation)
+
+    result = run_with_session(_verify)
+    if result.ok:
+        typer.echo(f"ok: {result.entries} entries, chain intact")
+        return
+    typer.echo(f"BROKEN: {result.entries} entries, first bad seq {result.first_bad_seq}")
+    raise typer.Exit(1)
+
+
 @token_app.command("create")
 def token_create(
     role: TokenRole,

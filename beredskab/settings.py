@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -37,6 +38,7 @@ class Settings(BaseSettings):
     run_worker_in_process: bool = True
     scheduler_tick_seconds: float = Field(default=1.0, gt=0, le=60)
     dev_mode: bool = False
+    outbox_lease_seconds: float = Field(default=30.0, gt=0, le=3600)
     log_level: str = "INFO"
 
     @field_validator("database_url")
@@ -84,6 +86,10 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def outbox_lease(self) -> timedelta:
+        return timedelta(seconds=self.outbox_lease_seconds)
 
     @property
     def is_sqlite(self) -> bool:

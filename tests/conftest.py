@@ -117,8 +117,8 @@ async def app(settings: Settings):
     from api.app import create_app
 
     application = create_app(settings)
-    async with LifespanManager(application) as manager:
-        yield manager.app
+    async with LifespanManager(application):
+        yield application
 
 
 @pytest.fixture

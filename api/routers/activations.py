@@ -1,0 +1,214 @@
+"""Activations: request, endorse, answer pages, hand over, stand down, and the status board."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Response
+
+from api.deps import SessionDep, current_principal, get_runtime, require_roles
+from beredskab.activations import board
+from beredskab.activations import service as svc
+from beredskab.activations.models import ActivationStatus
+from beredskab.activations.schemas import (
+    ActivationBoard,
+    ActivationCreate,
+    ActivationSummary,
+    Handover,
+    Reason,
+    RoleStatus,
+)
+from beredskab.auth.models import TokenRole as R
+from beredskab.auth.service import Principal
+from beredskab.directory.models import Role
+from beredskab.metadata import utcnow
+
+router = APIRouter(prefix="/activations", tags=["activations"])
+
+Anyone = Annotated[Principal, Depends(current_principal)]
+Requester = Annotated[Principal, Depends(require_roles(R.authority, R.steering, R.admin))]
+Steering = Annotated[Principal, Depends(require_roles(R.steering))]
+CrisisStaff = Annotated[Principal, Depends(require_roles(R.crisis_staff))]
+Leader = Annotated[Principal, Depends(require_roles(R.crisis_staff, R.steering, R.admin))]
+StandDown = Annotated[Principal, Depends(require_roles(R.crisis_staff, R.steering))]
+Runtime = Annotated[object, Depends(get_runtime)]
+Viewer = Annotated[
+    Principal,
+    Depends(require_roles(R.authority, R.steering, R.crisis_staff, R.finance, R.admin)),
+]
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Request an activation (a steering member's request counts as endorsed)",
+    responses={200: {"description": "replayed: the activation this Idempotency-Key made"}},
+)
+async def create_activation(
+    body: ActivationCreate,
+    principal: Requester,
+    session: SessionDep,
+    runtime: Runtime,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> ActivationSummary:
+    activation, created = await svc.request_activation(
+        session,
+        runtime.activation_config,
+        principal,
+        body,
+        idempotency_key=idempotency_key,
+        now=utcnow(),
+    )
+    runtime.kick()
+    if not created:
+        response.status_code = 200
+    response.headers["Location"] = f"/activations/{activation.id}"
+    return board.summary(activation)
+
+
+@router.get("", summary="Activations you may see (an authority sees its own)")
+async def list_activations(
+    principal: Viewer, session: SessionDep, status: ActivationStatus | None = None
+) -> list[ActivationSummary]:
+    return await board.list_visible(session, principal, status)
+
+
+@router.get("/{activation_id}", summary="Status board: roles, open pages, counts, callbacks")
+async def get_activation(
+    activation_id: str, principal: Viewer, session: SessionDep, runtime: Runtime
+) -> ActivationBoard:
+    activation = await svc.get_visible(session, principal, activation_id)
+    return await board.build(session, runtime.activation_config.playbook, activation)
+
+
+@router.post("/{activation_id}/endorse", summary="Endorse (steering group): requested → active")
+async def endorse(
+    activation_id: str, principal: Steering, session: SessionDep, runtime: Runtime
+) -> ActivationSummary:
+    activation = await svc.endorse(
+        session,
+        runtime.activation_config,
+        activation_id,
+        by=await svc.who(session, principal),
+        person_id=principal.person_id,
+        via="API",
+        now=utcnow(),
+    )
+    runtime.kick()
+    return board.summary(activation)
+
+
+@router.post("/{activation_id}/reject", summary="Reject before endorsement (steering group)")
+async def reject(
+    activation_id: str, body: Reason, principal: Steering, session: SessionDep, runtime: Runtime
+) -> ActivationSummary:
+    activation = await svc.end_before_endorsement(
+        session,
+        runtime.activation_config,
+        activation_id,
+        status=ActivationStatus.rejected,
+        by=await svc.who(session, principal),
+        reason=body.reason,
+        now=utcnow(),
+    )
+    runtime.kick()
+    return board.summary(activation)
+
+
+@router.post("/{activation_id}/cancel", summary="Withdraw a request before endorsement")
+async def cancel(
+    activation_id: str, body: Reason, principal: Requester, session: SessionDep, runtime: Runtime
+) -> ActivationSummary:
+    await svc.get_visible(session, principal, activation_id)
+    activation = await svc.end_before_endorsement(
+        session,
+        runtime.activation_config,
+        activation_id,
+        status=ActivationStatus.cancelled,
+        by=await svc.who(session, principal),
+        reason=body.reason,
+        now=utcnow(),
+    )
+    runtime.kick()
+    return board.summary(activation)
+
+
+@router.post("/{activation_id}/roles/{role}/ack", summary="Accept a role page (the paged person)")
+async def ack(
+    activation_id: str, role: Role, principal: CrisisStaff, session: SessionDep, runtime: Runtime
+) -> dict:
+    outcome = await svc.answer_role_page_via_api(
+        session,
+        runtime.activation_config,
+        activation_id,
+        role,
+        principal,
+        accept=True,
+        now=utcnow(),
+    )
+    runtime.kick()
+    return {"outcome": outcome.outcome}
+
+
+@router.post("/{activation_id}/roles/{role}/decline", summary="Decline a role page")
+async def decline(
+    activation_id: str, role: Role, principal: CrisisStaff, session: SessionDep, runtime: Runtime
+) -> dict:
+    outcome = await svc.answer_role_page_via_api(
+        session,
+        runtime.activation_config,
+        activation_id,
+        role,
+        principal,
+        accept=False,
+        now=utcnow(),
+    )
+    runtime.kick()
+    return {"outcome": outcome.outcome}
+
+
+@router.post(
+    "/{activation_id}/roles/{role}/handover",
+    summary="Hand a role over (the crisis leader): relieve the holder, assign another person",
+)
+async def handover(
+    activation_id: str,
+    role: Role,
+    body: Handover,
+    principal: Leader,
+    session: SessionDep,
+    runtime: Runtime,
+) -> RoleStatus:
+    await svc.get_visible(session, principal, activation_id)
+    callout = await svc.handover(
+        session,
+        runtime.activation_config,
+        activation_id,
+        role,
+        principal,
+        person_id=body.person_id,
+        reason=body.reason,
+        now=utcnow(),
+    )
+    runtime.kick()
+    return await board.role_status(session, runtime.activation_config.playbook, callout)
+
+
+@router.post(
+    "/{activation_id}/stand-down",
+    summary="Stand down (the crisis leader or steering group): pages and deadlines cancelled",
+)
+async def stand_down(
+    activation_id: str, body: Reason, principal: StandDown, session: SessionDep, runtime: Runtime
+) -> ActivationSummary:
+    activation = await svc.stand_down(
+        session,
+        runtime.activation_config,
+        activation_id,
+        principal,
+        reason=body.reason,
+        now=utcnow(),
+    )
+    runtime.kick()
+    return board.summary(activation)

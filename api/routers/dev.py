@@ -1,0 +1,46 @@
+"""Development only (DEV_MODE=true): inject an SMS reply as if it came from a phone."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from notifications.replies import parse_reply
+from pydantic import BaseModel, Field
+
+from api.deps import require_roles
+from beredskab.activations.inbound import handle_inbound_sms
+from beredskab.auth.models import TokenRole
+from beredskab.auth.service import Principal
+from beredskab.metadata import utcnow
+
+router = APIRouter(prefix="/dev", tags=["development"])
+
+
+class InjectSms(BaseModel):
+    from_number: str = Field(alias="from", examples=["+4550100001"])
+    body: str = Field(max_length=2000, examples=["OK 4821"])
+
+
+@router.post("/sms/inject", summary="Pretend a phone sent this SMS (console gateway demos)")
+async def inject_sms(
+    body: InjectSms,
+    request: Request,
+    _: Annotated[Principal, Depends(require_roles(TokenRole.admin))],
+) -> dict:
+    runtime = request.app.state.runtime
+    async with runtime.sessionmaker() as session:
+        result = await handle_inbound_sms(
+            session,
+            runtime.activation_config,
+            message_sid=f"DEV{uuid.uuid4().hex}",
+            from_number=body.from_number,
+            to_number="",
+            body=body.body,
+            parsed=parse_reply(body.body),
+            own_numbers=set(),
+            now=utcnow(),
+        )
+    runtime.kick()
+    return {"outcome": result.outcome, "reply": result.reply}

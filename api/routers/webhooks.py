@@ -1,0 +1,96 @@
+"""Twilio webhooks: inbound SMS and delivery status. Signature-checked; never a 500 to Twilio."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, Request, Response
+from notifications.replies import parse_reply
+from twilio.request_validator import RequestValidator
+
+from api.errors import problem
+from beredskab.activations.inbound import handle_inbound_sms, record_delivery_status
+from beredskab.metadata import utcnow
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/webhooks/twilio", tags=["webhooks"])
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+
+async def _verified_form(request: Request) -> dict[str, str] | None:
+    """The form Twilio posted, or None if the X-Twilio-Signature does not match."""
+    settings = request.app.state.settings
+    form = {k: str(v) for k, v in (await request.form()).multi_items()}
+    # behind a proxy the URL Twilio called is PUBLIC_BASE_URL + path (+ query), not ours
+    url = settings.public_base_url + request.url.path
+    if request.url.query:
+        url += "?" + request.url.query
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not settings.twilio_auth_token or not signature:
+        return None
+    if not RequestValidator(settings.twilio_auth_token).validate(url, form, signature):
+        return None
+    return form
+
+
+def _forbidden(request: Request) -> Response:
+    log.warning(
+        "rejected a Twilio webhook with a missing or bad signature from %s",
+        request.client.host if request.client else "?",
+    )
+    return problem(403, "missing or invalid X-Twilio-Signature", instance=request.url.path)
+
+
+@router.post("/sms", summary="Inbound SMS (Twilio, signed)", response_class=Response)
+async def inbound_sms(request: Request) -> Response:
+    form = await _verified_form(request)
+    if form is None:
+        return _forbidden(request)
+    runtime = request.app.state.runtime
+    settings = request.app.state.settings
+    sid = form.get("MessageSid") or form.get("SmsSid")
+    if not sid:
+        return problem(422, "MessageSid: is required", instance=request.url.path)
+    body = form.get("Body", "")
+    own = {n for n in (settings.twilio_from, form.get("To", "")) if n}
+    async with runtime.sessionmaker() as session:
+        result = await handle_inbound_sms(
+            session,
+            runtime.activation_config,
+            message_sid=sid,
+            from_number=form.get("From", ""),
+            to_number=form.get("To", ""),
+            body=body,
+            parsed=parse_reply(body),
+            own_numbers=own,
+            now=utcnow(),
+        )
+    runtime.kick()
+    log.info("inbound SMS %s: %s", sid, result.outcome)
+    return Response(EMPTY_TWIML, media_type="application/xml")
+
+
+@router.post(
+    "/status",
+    summary="Delivery status callback (Twilio, signed)",
+    status_code=204,
+    response_class=Response,
+)
+async def delivery_status(request: Request) -> Response:
+    form = await _verified_form(request)
+    if form is None:
+        return _forbidden(request)
+    runtime = request.app.state.runtime
+    async with runtime.sessionmaker() as session:
+        await record_delivery_status(
+            session,
+            runtime.activation_config,
+            provider_id=form.get("MessageSid", ""),
+            status=form.get("MessageStatus", ""),
+            error_code=form.get("ErrorCode") or None,
+            now=utcnow(),
+        )
+    runtime.kick()
+    return Response(status_code=204)

@@ -1,0 +1,134 @@
+"""Builds the long-lived parts (engine, playbook, SMS gateway, dispatcher, scheduler) in one place.
+
+`create_app` uses it inside the FastAPI lifespan; `beredskab worker` uses it without the API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+
+import httpx
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from beredskab.playbook import load_playbook
+from notifications.factory import build_gateway
+from notifications.gateway import SmsGateway
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from beredskab import deadlines
+from beredskab.activations import callout as callouts
+from beredskab.activations.models import Page
+from beredskab.activations.service import ActivationConfig, deadline_handlers, lock_activation
+from beredskab.db import make_engine, make_sessionmaker
+from beredskab.metadata import utcnow
+from beredskab.settings import Settings
+from notifications.dispatcher import Dispatcher
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    def __init__(self, settings: Settings, *, gateway: SmsGateway | None = None) -> None:
+        self.settings = settings
+        loaded = load_playbook(settings.playbook)  # raises PlaybookError listing every problem
+        self.activation_config = ActivationConfig(
+            playbook=loaded.playbook,
+            playbook_hash=loaded.content_hash,
+            allow_loopback_http_callbacks=settings.dev_mode,
+        )
+        self.engine: AsyncEngine = make_engine(settings.database_url)
+        self.sessionmaker: async_sessionmaker[AsyncSession] = make_sessionmaker(self.engine)
+        self.gateway: SmsGateway = gateway or build_gateway(settings)
+        self.http = httpx.AsyncClient(follow_redirects=False)
+        self.handlers = deadline_handlers(self.activation_config)
+        self.dispatcher = Dispatcher(
+            self.sessionmaker,
+            self.gateway,
+            status_callback_url=f"{settings.public_base_url}/webhooks/twilio/status",
+            rate_per_second=settings.sms_rate_per_second,
+            http=self.http,
+            on_undeliverable=self.page_undeliverable,
+            lease=settings.outbox_lease,
+        )
+        self._stop = asyncio.Event()
+        self._dispatch_task: asyncio.Task | None = None
+        self._scheduler: AsyncIOScheduler | None = None
+
+    @property
+    def background_running(self) -> bool:
+        return self._dispatch_task is not None
+
+    def kick(self) -> None:
+        """Called after a commit that queued messages: send now, not at the next tick."""
+        self.dispatcher.kick()
+
+    async def page_undeliverable(self, page_id: int, activation_id: str, reason: str) -> None:
+        async with self.sessionmaker() as session:
+            activation = await lock_activation(session, activation_id)
+            page = await session.get(Page, page_id)
+            if page is not None:
+                await callouts.page_undeliverable(
+                    session, self.activation_config.playbook, activation, page, reason, utcnow()
+                )
+            await session.commit()
+
+    async def tick(self, now: datetime | None = None) -> int:
+        """One scheduler tick: run due deadlines, then make sure the dispatcher looks."""
+        handled = await deadlines.run_due(self.sessionmaker, self.handlers, now=now)
+        self.dispatcher.kick()
+        return handled
+
+    async def _safe_tick(self) -> None:
+        try:
+            await self.tick()
+        except Exception:  # noqa: BLE001 - the next tick tries again; rows are durable
+            log.exception("scheduler tick failed")
+
+    def start_background(self) -> None:
+        """Start the dispatcher loop and the APScheduler tick (needs a running loop)."""
+        interval = self.settings.scheduler_tick_seconds
+        self._dispatch_task = asyncio.create_task(self.dispatcher.run(self._stop, interval))
+        self._scheduler = AsyncIOScheduler(timezone="UTC")
+        self._scheduler.add_job(
+            self._safe_tick,
+            "interval",
+            seconds=interval,
+            max_instances=1,
+            coalesce=True,
+            id="tick",
+            next_run_time=utcnow(),
+        )
+        self._scheduler.start()
+
+    async def aclose(self) -> None:
+        self._stop.set()
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+        if self._dispatch_task is not None:
+            self.dispatcher.kick()
+            try:
+                await asyncio.wait_for(self._dispatch_task, timeout=10)
+            except TimeoutError:
+                self._dispatch_task.cancel()
+        await self.http.aclose()
+        await self.gateway.aclose()
+        await self.engine.dispose()
+
+
+async def run_worker(settings: Settings) -> None:
+    """`beredskab worker`: scheduler and dispatcher without the API, until SIGTERM/SIGINT."""
+    import signal
+
+    runtime = Runtime(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    runtime.start_background()
+    log.info("worker running (gateway %s)", runtime.gateway.name)
+    try:
+        await stop.wait()
+    finally:
+        await runtime.aclose()

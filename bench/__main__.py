@@ -1,0 +1,6 @@
+"""`make bench`: run every benchmark in turn."""
+
+from bench import activation_latency
+
+if __name__ == "__main__":
+    activation_latency.main()

@@ -1,0 +1,86 @@
+"""Shared benchmark plumbing: servers in subprocesses, percentiles, databases to run on."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_URL = os.environ.get(
+    "BENCH_DATABASE_URL",
+    os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/bench"),
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+@contextmanager
+def server(args: list[str], env: dict[str, str], port: int):
+    proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        else:
+            proc.kill()
+            raise RuntimeError(proc.stderr.read().decode()[-2000:] if proc.stderr else "no start")
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def databases() -> list[tuple[str, str]]:
+    """SQLite in a temp file, and PostgreSQL when reachable (created if missing)."""
+    out = [("sqlite", f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.db")]
+    try:
+        import asyncio
+
+        import asyncpg
+
+        async def _ensure() -> None:
+            dsn = PG_URL.replace("postgresql+asyncpg", "postgresql")
+            base, name = dsn.rsplit("/", 1)
+            conn = await asyncpg.connect(base + "/postgres")
+            try:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                await conn.execute(f'CREATE DATABASE "{name}"')
+            finally:
+                await conn.close()
+
+        asyncio.run(_ensure())
+        out.append(("postgresql", PG_URL))
+    except Exception as exc:  # noqa: BLE001 - reported, not hidden
+        print(f"  (PostgreSQL not available for benchmarks: {exc})")
+    return out

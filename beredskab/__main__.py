@@ -1,0 +1,5 @@
+"""`python -m beredskab` is the `beredskab` command."""
+
+from beredskab.cli import app
+
+app()

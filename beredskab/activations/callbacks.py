@@ -1,0 +1,37 @@
+"""Per-authority secrets for signing status callbacks (HMAC-SHA256 over the body)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from beredskab.metadata import utcnow
+
+SIGNATURE_HEADER = "X-DDH-Signature"
+
+
+class CallbackSecret(SQLModel, table=True):
+    __tablename__ = "callback_secret"
+    org_id: str = Field(foreign_key="organisation.id", primary_key=True, max_length=64)
+    secret: str = Field(max_length=100)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+def signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+async def secret_for(session: AsyncSession, org_id: str, *, rotate: bool = False) -> str:
+    row = await session.get(CallbackSecret, org_id)
+    if row is None or rotate:
+        row = row or CallbackSecret(org_id=org_id, secret="")
+        row.secret = secrets.token_urlsafe(32)
+        row.created_at = utcnow()
+        session.add(row)
+        await session.flush()
+    return row.secret

@@ -1,0 +1,496 @@
+"""Role call-out: page rank by rank, escalate on timeout, decline or failed delivery.
+
+What to do next is decided by the pure `beredskab.escalation.decide`; this module loads its inputs,
+carries the decision out (page rows, outbox rows, deadline rows, log entries) and answers replies.
+Every function here runs inside a transaction that holds the activation row lock.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from beredskab import deadlines, escalation
+from beredskab.activations.models import (
+    Activation,
+    ActivationStatus,
+    CalloutState,
+    Page,
+    PagePurpose,
+    PageState,
+    RoleCallout,
+)
+from beredskab.activations.notify import sms_person, state_changed, steering_people
+from beredskab.directory.models import Person, Role, RosterEntry
+from beredskab.eventlog import service as eventlog
+from beredskab.playbook import Playbook
+
+PAGE_TIMEOUT = "page_timeout"
+
+
+@dataclass
+class ReplyOutcome:
+    """What a reply did, and what to answer the sender (a playbook message key and values)."""
+
+    outcome: str
+    reply_key: str | None = None
+    values: dict = field(default_factory=dict)
+
+
+async def new_code(session: AsyncSession, activation_id: str) -> str:
+    """A 4-digit code unused in this activation and by any open page anywhere."""
+    taken = set(
+        (
+            await session.exec(
+                select(Page.code).where(
+                    (Page.activation_id == activation_id) | (Page.state == PageState.open)
+                )
+            )
+        ).all()
+    )
+    for _ in range(1000):
+        code = str(1000 + secrets.randbelow(9000))
+        if code not in taken:
+            return code
+    raise RuntimeError("no free page code")  # 9,000 codes per activation: not reached in practice
+
+
+async def create_page(
+    session: AsyncSession,
+    activation: Activation,
+    purpose: PagePurpose,
+    person: Person,
+    now: datetime,
+    *,
+    role: str | None = None,
+    rank: int = 0,
+    pass_no: int = 1,
+    expires_at: datetime | None = None,
+) -> Page:
+    page = Page(
+        activation_id=activation.id,
+        purpose=purpose,
+        role=role,
+        person_id=person.id,
+        phone=person.phone,
+        code=await new_code(session, activation.id),
+        rank=rank,
+        pass_no=pass_no,
+        created_at=now,
+        expires_at=expires_at,
+    )
+    session.add(page)
+    await session.flush()
+    return page
+
+
+def role_name(playbook: Playbook, role: str) -> str:
+    return playbook.roles[Role(role)].name
+
+
+async def get_callout(session: AsyncSession, activation_id: str, role: str) -> RoleCallout:
+    callout = (
+        await session.exec(
+            select(RoleCallout).where(
+                RoleCallout.activation_id == activation_id, RoleCallout.role == role
+            )
+        )
+    ).first()
+    assert callout is not None, f"no call-out for {role} in {activation_id}"
+    return callout
+
+
+async def _roster(session: AsyncSession, role: str) -> list[escalation.Candidate]:
+    rows = await session.exec(
+        select(RosterEntry, Person)
+        .join(Person, Person.id == RosterEntry.person_id)
+        .where(RosterEntry.role == role)
+        .order_by(RosterEntry.rank)
+    )
+    return [escalation.Candidate(e.rank, p.id, p.active) for e, p in rows.all()]
+
+
+async def _history(session: AsyncSession, activation_id: str, role: str) -> list[Page]:
+    rows = await session.exec(
+        select(Page).where(Page.activation_id == activation_id, Page.role == role).order_by(Page.id)
+    )
+    return list(rows.all())
+
+
+async def start_callouts(
+    session: AsyncSession, playbook: Playbook, activation: Activation, now: datetime
+) -> None:
+    for role in Role:
+        callout = RoleCallout(activation_id=activation.id, role=role, since=now)
+        session.add(callout)
+        await session.flush()
+        await advance(session, playbook, activation, callout, now)
+
+
+async def advance(
+    session: AsyncSession,
+    playbook: Playbook,
+    activation: Activation,
+    callout: RoleCallout,
+    now: datetime,
+) -> None:
+    """Ask the escalation rule what to do for this role, and do it."""
+    if activation.status != ActivationStatus.active or callout.state in (
+        CalloutState.filled,
+        CalloutState.closed,
+    ):
+        return
+    history = await _history(session, activation.id, callout.role)
+    decision = escalation.decide(
+        await _roster(session, callout.role),
+        [escalation.PastPage(p.rank, p.person_id, p.pass_no, p.state) for p in history],
+        playbook.callout.max_passes,
+    )
+    name = role_name(playbook, callout.role)
+    match decision:
+        case escalation.PageNext():
+            await _page_role(session, playbook, activation, callout, decision, now)
+        case escalation.PassExhausted(pass_no=pass_no, next_page=next_page):
+            final = next_page is None
+            await _alert_unfilled(session, playbook, activation, callout, pass_no, final, now)
+            if next_page is not None:
+                await _page_role(session, playbook, activation, callout, next_page, now)
+        case escalation.NoCandidates():
+            eventlog.append(
+                session,
+                activation,
+                "role_no_candidates",
+                f"Ingen aktive personer på vagtlisten for {name}.",
+                now=now,
+            )
+            await _alert_unfilled(session, playbook, activation, callout, 1, True, now)
+        case _:
+            return  # Wait or Filled: nothing to do
+
+
+async def _page_role(
+    session: AsyncSession,
+    playbook: Playbook,
+    activation: Activation,
+    callout: RoleCallout,
+    step: escalation.PageNext,
+    now: datetime,
+) -> None:
+    person = await session.get(Person, step.person_id)
+    assert person is not None
+    timeout = timedelta(minutes=playbook.roles[Role(callout.role)].ack_timeout_minutes)
+    page = await create_page(
+        session,
+        activation,
+        PagePurpose.role,
+        person,
+        now,
+        role=callout.role,
+        rank=step.rank,
+        pass_no=step.pass_no,
+        expires_at=now + timeout,
+    )
+    name = role_name(playbook, callout.role)
+    sms_person(
+        session,
+        playbook,
+        activation,
+        person,
+        "role_page",
+        page_id=page.id,
+        ref=activation.ref,
+        title=activation.title,
+        role_name=name,
+        code=page.code,
+    )
+    deadlines.schedule(
+        session, PAGE_TIMEOUT, now + timeout, activation_id=activation.id, subject_id=page.id
+    )
+    callout.state = CalloutState.calling
+    session.add(callout)
+    eventlog.append(
+        session,
+        activation,
+        "page_sent",
+        f"{person.name} kaldt som {name} (rang {step.rank}, runde {step.pass_no}).",
+        data={
+            "role": callout.role,
+            "person_id": person.id,
+            "rank": step.rank,
+            "pass_no": step.pass_no,
+            "page_id": page.id,
+        },
+        now=now,
+    )
+
+
+async def _alert_unfilled(
+    session: AsyncSession,
+    playbook: Playbook,
+    activation: Activation,
+    callout: RoleCallout,
+    pass_no: int,
+    final: bool,
+    now: datetime,
+) -> None:
+    name = role_name(playbook, callout.role)
+    recipients: dict[str, Person] = {p.id: p for p in await steering_people(session)}
+    leader = await get_callout(session, activation.id, Role.crisis_leader)
+    if leader.state == CalloutState.filled and leader.person_id:
+        person = await session.get(Person, leader.person_id)
+        if person is not None:
+            recipients[person.id] = person
+    key = "role_unfilled_final" if final else "role_unfilled"
+    for person in recipients.values():
+        sms_person(
+            session,
+            playbook,
+            activation,
+            person,
+            key,
+            ref=activation.ref,
+            role_name=name,
+            pass_no=pass_no,
+        )
+    if final:
+        callout.state = CalloutState.unfilled
+        session.add(callout)
+    eventlog.append(
+        session,
+        activation,
+        "role_unfilled",
+        f"Rolle {name} er ikke besat efter runde {pass_no}"
+        + (" — ingen flere forsøg." if final else " — ny runde starter."),
+        data={"role": callout.role, "pass_no": pass_no, "final": final},
+        now=now,
+    )
+    state_changed(
+        session, activation, "role_unfilled", now, role=callout.role, pass_no=pass_no, final=final
+    )
+
+
+async def close_open_pages(
+    session: AsyncSession,
+    playbook: Playbook,
+    activation: Activation,
+    pages: list[Page],
+    now: datetime,
+    *,
+    notify: bool = True,
+) -> None:
+    for page in pages:
+        if page.state != PageState.open:
+            continue
+        page.state = PageState.cancelled
+        page.answered_at = now
+        session.add(page)
+        if notify:
+            person = await session.get(Person, page.person_id)
+            if person is not None:
+                sms_person(session, playbook, activation, person, "page_closed", ref=activation.ref)
+
+
+async def acknowledge(
+    session: AsyncSession,
+    playbook: Playbook,
+    activation: Activation,
+    page: Page,
+    now: datetime,
+    *,
+    via: str,
+) -> ReplyOutcome:
+    name = role_name(playbook, page.role or "")
+    values = {"ref": activation.ref, "role_name": name}
+    if activation.status != ActivationStatus.active:
+        return ReplyOutcome("activation_not_active", "page_closed", {"ref": activation.ref})
+    callout = await get_callout(session, activation.id, page.role or "")
+    if callout.state == CalloutState.filled:
+        if callout.person_id == page.person_id:
+            return ReplyOutcome("already_yours", "role_ack_confirm", values)
+        return ReplyOutcome("already_filled", "role_already_filled", values)
+    if page.state == PageState.cancelled:
+        return ReplyOutcome("page_closed", "page_closed", {"ref": activation.ref})
+    # A late answer to an expired page still fills an unfilled role: first acknowledgement wins.
+    page.state = PageState.acked
+    page.answered_at = now
+    session.add(page)
+    callout.state = CalloutState.filled
+    callout.person_id = page.person_id
+    callout.since = now
+    session.add(callout)
+    others = [p for p in await _history(session, activation.id, callout.role) if p.id != page.id]
+    await close_open_pages(session, playbook, activation, others, now)
+    person = await session.get(Person, page.person_id)
+    eventlog.append(
+        session,
+        activation,
+        "role_filled",
+        f"{person.name if person else page.person_id} har bekræftet rollen som {name} ({via}).",
+        actor=page.person_id,
+        data={"role": callout.role, "person_id": page.person_id, "page_id": page.id, "via": via},
+        now=now,
+    )
+    state_changed(
+        session,
+        activation,
+        "role_filled",
+        now,
+        role=callout.role,
+        person=person.name if person else page.person_id,
+    )
+    return ReplyOutcome("role_filled", "role_ack_confirm", values)
+
+
+async def decline(
+    session: AsyncSession,
+    playbook: Playbook,
+    activation: Activation,
+    page: Page,
+    now: datetime,
+    *,
+    via: str,
+) -> ReplyOutcome:
+    name = role_name(playbook, page.role or "")
+    values = {"ref": activation.ref, "role_name": name}
+    if activation.status != ActivationStatus.active:
+        return ReplyOutcome("activation_not_active", "page_closed", {"ref": activation.ref})
+    callout = await get_callout(session, activation.id, page.role or "")
+    if callout.state == CalloutState.filled and callout.person_id != page.person_id:
+        return ReplyOutcome("already_filled", "role_already_filled", values)
+    if page.state != PageState.open:
+        return ReplyOutcome("decline_noted", "role_decline_confirm", values)
+    page.state = PageState.declined
+    page.answered_at = now
+    session.add(page)
+    eventlog.append(
+        session,
+        activation,
+        "page_declined",
+        f"Kald til {name} afvist ({via}); næste stedfortræder kaldes.",
+        actor=page.person_id,
+        data={"role": page.role, "page_id": page.id, "via": via},
+        now=now,
+    )
+    await advance(session, playbook, activation, callout, now)
+    return ReplyOutcome("declined", "role_decline_confirm", values)
+
+
+async def page_undeliverable(
+    session: AsyncSession,
+    playbook: Playbook,
+    activation: Activation,
+    page: Page,
+    reason: str,
+    now: datetime,
+) -> None:
+    """A page that cannot reach its person moves the call-out on at once."""
+    if page.state != PageState.open:
+        return
+    page.state = PageState.failed
+    page.answered_at = now
+    session.add(page)
+    eventlog.append(
+        session,
+        activation,
+        "page_failed",
+        f"Kald kunne ikke leveres ({reason}); går videre.",
+        data={"page_id": page.id, "role": page.role, "reason": reason},
+        now=now,
+    )
+    if page.purpose == PagePurpose.role and page.role:
+        await advance(
+            session, playbook, activation, await get_callout(session, activation.id, page.role), now
+        )
+
+
+async def page_timed_out(
+    session: AsyncSession, playbook: Playbook, activation: Activation, page: Page, now: datetime
+) -> None:
+    if page.state != PageState.open or activation.status != ActivationStatus.active:
+        return
+    page.state = PageState.expired
+    session.add(page)
+    eventlog.append(
+        session,
+        activation,
+        "page_expired",
+        f"Intet svar fra rang {page.rank} for {role_name(playbook, page.role or '')}; eskalerer.",
+        data={"page_id": page.id, "role": page.role},
+        now=now,
+    )
+    await advance(
+        session,
+        playbook,
+        activation,
+        await get_callout(session, activation.id, page.role or ""),
+        now,
+    )
+
+
+async def handover(
+    session: AsyncSession,
+    playbook: Playbook,
+    activation: Activation,
+    role: str,
+    new_person: Person,
+    *,
+    by: str,
+    reason: str,
+    now: datetime,
+) -> RoleCallout:
+    callout = await get_callout(session, activation.id, role)
+    old_id = callout.person_id if callout.state == CalloutState.filled else None
+    name = role_name(playbook, role)
+    await close_open_pages(
+        session, playbook, activation, await _history(session, activation.id, role), now
+    )
+    callout.state = CalloutState.filled
+    callout.person_id = new_person.id
+    callout.since = now
+    session.add(callout)
+    if old_id and old_id != new_person.id:
+        old = await session.get(Person, old_id)
+        if old is not None:
+            sms_person(
+                session,
+                playbook,
+                activation,
+                old,
+                "role_relieved",
+                ref=activation.ref,
+                role_name=name,
+            )
+    sms_person(
+        session,
+        playbook,
+        activation,
+        new_person,
+        "role_assigned",
+        ref=activation.ref,
+        role_name=name,
+    )
+    eventlog.append(
+        session,
+        activation,
+        "role_handover",
+        f"{name}: {old_id or 'ingen'} afløst af {new_person.name} ({new_person.id})."
+        + (f" Begrundelse: {reason}" if reason else ""),
+        actor=by,
+        data={"role": role, "from": old_id, "to": new_person.id, "reason": reason},
+        now=now,
+    )
+    state_changed(session, activation, "role_filled", now, role=role, person=new_person.name)
+    return callout
+
+
+async def cancel_open_role_pages(session: AsyncSession, activation_id: str) -> None:
+    await session.exec(
+        update(Page)
+        .where(Page.activation_id == activation_id, Page.state == PageState.open)
+        .values(state=PageState.cancelled)
+    )

@@ -1,0 +1,263 @@
+"""Inbound SMS: who sent it, which page it answers, what it does, and what we answer.
+
+Every inbound message gets a useful answer (unknown numbers and garbled text included), except
+messages from our own sender (loop guard) and senders over the hourly auto-answer budget.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from beredskab.activations import callout as callouts
+from beredskab.activations.models import (
+    OPEN_STATUSES,
+    Activation,
+    ActivationStatus,
+    InboundSms,
+    Page,
+    PagePurpose,
+    PageState,
+)
+from beredskab.activations.service import ActivationConfig, _endorse, lock_activation
+from beredskab.directory.models import Person
+from beredskab.eventlog import service as eventlog
+from beredskab.outbox import OutboxMessage, auto_replies_since, enqueue_sms
+from beredskab.phones import normalise_phone
+
+log = logging.getLogger(__name__)
+
+AUTO_REPLIES_PER_HOUR = 6
+
+
+class ParsedReplyLike(Protocol):
+    kind: str
+    code: str | None
+    count: int | None
+
+
+@dataclass(frozen=True)
+class InboundResult:
+    outcome: str
+    reply: str | None  # the text queued as answer, if any
+
+
+async def handle_inbound_sms(
+    session: AsyncSession,
+    cfg: ActivationConfig,
+    *,
+    message_sid: str,
+    from_number: str,
+    to_number: str,
+    body: str,
+    parsed: ParsedReplyLike,
+    own_numbers: set[str],
+    now: datetime,
+) -> InboundResult:
+    """Process one inbound SMS exactly once (per MessageSid); commits."""
+    record = InboundSms(
+        message_sid=message_sid,
+        from_number=from_number[:32],
+        to_number=to_number[:32],
+        body=body[:2000],
+        received_at=now,
+    )
+    session.add(record)
+    try:
+        await session.flush()
+    except IntegrityError:
+        await session.rollback()
+        return InboundResult("duplicate", None)
+    try:
+        phone = normalise_phone(from_number)
+    except ValueError:
+        phone = from_number
+    if phone in own_numbers or from_number in own_numbers:
+        record.outcome = "own_number_ignored"
+        await session.commit()
+        log.warning("ignored an SMS from our own sender %s (loop guard)", from_number)
+        return InboundResult(record.outcome, None)
+    person = (await session.exec(select(Person).where(Person.phone == phone))).first()
+    if person is None:
+        return await _finish(
+            session, cfg, record, phone, "unknown_sender", "reply_unknown_sender", {}, now
+        )
+    record.person_id = person.id
+    outcome = await _route(session, cfg, person, parsed, now)
+    return await _finish(
+        session, cfg, record, phone, outcome.outcome, outcome.reply_key, outcome.values, now
+    )
+
+
+async def _finish(
+    session: AsyncSession,
+    cfg: ActivationConfig,
+    record: InboundSms,
+    phone: str,
+    outcome: str,
+    reply_key: str | None,
+    values: dict,
+    now: datetime,
+) -> InboundResult:
+    record.outcome = outcome
+    session.add(record)
+    reply = None
+    if reply_key is not None:
+        sent = await auto_replies_since(session, phone, now - timedelta(hours=1))
+        if sent < AUTO_REPLIES_PER_HOUR - 1:
+            reply = cfg.playbook.render(reply_key, **values)
+        elif sent == AUTO_REPLIES_PER_HOUR - 1:
+            reply = cfg.playbook.render("reply_rate_limited")
+        else:
+            log.warning("auto-answer budget spent for %s; not answering (%s)", phone, outcome)
+        if reply is not None:
+            row: OutboxMessage = enqueue_sms(
+                session, phone, reply, person_id=record.person_id, auto_reply=True
+            )
+            row.created_at = now
+    await session.commit()
+    return InboundResult(outcome, reply)
+
+
+async def _open_pages(session: AsyncSession, person: Person) -> list[Page]:
+    rows = await session.exec(
+        select(Page)
+        .join(Activation, Activation.id == Page.activation_id)
+        .where(
+            Page.person_id == person.id,
+            Page.state == PageState.open,
+            Activation.status.in_(OPEN_STATUSES),
+        )
+        .order_by(Page.id)
+    )
+    return list(rows.all())
+
+
+async def _route(
+    session: AsyncSession,
+    cfg: ActivationConfig,
+    person: Person,
+    parsed: ParsedReplyLike,
+    now: datetime,
+) -> callouts.ReplyOutcome:
+    kind = str(parsed.kind)
+    open_pages = await _open_pages(session, person)
+    if kind == "help":
+        return callouts.ReplyOutcome("help", "reply_help")
+    if kind not in ("accept", "decline"):
+        if len(open_pages) == 1:
+            return callouts.ReplyOutcome("garbled", "reply_garbled", {"code": open_pages[0].code})
+        return callouts.ReplyOutcome("garbled", "reply_help")
+    if parsed.code:
+        page = (
+            await session.exec(
+                select(Page)
+                .where(Page.person_id == person.id, Page.code == parsed.code)
+                .order_by(Page.id.desc())
+            )
+        ).first()
+        if page is None:
+            return callouts.ReplyOutcome(
+                "unknown_code", "reply_unknown_code", {"code": parsed.code}
+            )
+    elif len(open_pages) == 1:
+        page = open_pages[0]
+    elif not open_pages:
+        return callouts.ReplyOutcome("no_open_page", "reply_no_open_page")
+    else:
+        codes = " / ".join(p.code for p in open_pages[:4])
+        return callouts.ReplyOutcome("ambiguous", "reply_need_code", {"codes": codes})
+    activation = await lock_activation(session, page.activation_id)
+    await session.refresh(page)
+    via = "SMS"
+    if page.purpose == PagePurpose.endorse:
+        return await _endorsement_reply(
+            session, cfg, activation, page, person, kind == "accept", now
+        )
+    if kind == "accept":
+        return await callouts.acknowledge(session, cfg.playbook, activation, page, now, via=via)
+    return await callouts.decline(session, cfg.playbook, activation, page, now, via=via)
+
+
+async def _endorsement_reply(
+    session: AsyncSession,
+    cfg: ActivationConfig,
+    activation: Activation,
+    page: Page,
+    person: Person,
+    accept: bool,
+    now: datetime,
+) -> callouts.ReplyOutcome:
+    values = {"ref": activation.ref}
+    if activation.status == ActivationStatus.active:
+        return callouts.ReplyOutcome("already_endorsed", "reply_already_endorsed", values)
+    if activation.status != ActivationStatus.requested:
+        return callouts.ReplyOutcome("activation_closed", "page_closed", values)
+    if not accept:
+        page.state = PageState.declined
+        page.answered_at = now
+        session.add(page)
+        eventlog.append(
+            session,
+            activation,
+            "endorsement_declined",
+            f"{person.name} (styregruppen) godkender ikke via SMS.",
+            actor=person.id,
+            now=now,
+        )
+        return callouts.ReplyOutcome("endorse_declined", "page_closed", values)
+    await _endorse(
+        session,
+        cfg,
+        activation,
+        by=f"{person.name} (styregruppen)",
+        person_id=person.id,
+        via="SMS",
+        now=now,
+    )
+    return callouts.ReplyOutcome("endorsed", "reply_endorse_ack", values)
+
+
+FAILED_STATUSES = {"failed", "undelivered"}
+
+
+async def record_delivery_status(
+    session: AsyncSession,
+    cfg: ActivationConfig,
+    *,
+    provider_id: str,
+    status: str,
+    error_code: str | None,
+    now: datetime,
+) -> bool:
+    """Store a provider's delivery report; an undeliverable page moves its call-out on. Commits."""
+    row = (
+        await session.exec(select(OutboxMessage).where(OutboxMessage.provider_id == provider_id))
+    ).first()
+    if row is None:
+        return False
+    if row.page_id is not None and status in FAILED_STATUSES and row.activation_id:
+        activation = await lock_activation(session, row.activation_id)
+        page = await session.get(Page, row.page_id)
+        if page is not None:
+            await callouts.page_undeliverable(
+                session,
+                cfg.playbook,
+                activation,
+                page,
+                f"leveringsstatus {status}" + (f", fejl {error_code}" if error_code else ""),
+                now,
+            )
+    await session.refresh(row)
+    row.provider_status = status
+    if error_code:
+        row.last_error = f"delivery {status}: {error_code}"
+    session.add(row)
+    await session.commit()
+    return True

@@ -1,0 +1,114 @@
+"""Activation, role call-out and page tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from beredskab.metadata import utcnow
+
+
+class ActivationStatus(StrEnum):
+    requested = "requested"
+    active = "active"
+    stood_down = "stood_down"
+    rejected = "rejected"
+    cancelled = "cancelled"
+
+
+OPEN_STATUSES = (ActivationStatus.requested, ActivationStatus.active)
+
+
+class CalloutState(StrEnum):
+    calling = "calling"  # a page is out, or about to be
+    filled = "filled"
+    unfilled = "unfilled"  # every pass exhausted; needs a person by hand (handover)
+    closed = "closed"  # stood down
+
+
+class PagePurpose(StrEnum):
+    endorse = "endorse"
+    role = "role"
+
+
+class PageState(StrEnum):
+    open = "open"
+    acked = "acked"
+    declined = "declined"
+    expired = "expired"
+    failed = "failed"
+    cancelled = "cancelled"
+
+
+class Activation(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("created_by_token_id", "idempotency_key"),)
+    id: str = Field(primary_key=True, max_length=36)
+    ref: str = Field(max_length=20, unique=True)
+    title: str = Field(max_length=200)
+    description: str = Field(default="", max_length=4000)
+    authority_id: str = Field(foreign_key="organisation.id", max_length=64, index=True)
+    contact_name: str = Field(max_length=200)
+    contact_phone: str = Field(max_length=20)
+    channels: list[str] = Field(default_factory=list, sa_type=JSON)
+    exercise: bool = False
+    out_of_hours_requested: bool = False
+    callback_url: str | None = Field(default=None, max_length=500)
+    status: ActivationStatus = Field(default=ActivationStatus.requested, sa_type=String(20))
+    playbook_hash: str = Field(max_length=64)
+    created_by_token_id: int | None = Field(default=None, foreign_key="api_token.id")
+    created_by: str = Field(max_length=200)
+    idempotency_key: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+    endorsed_at: datetime | None = None
+    endorsed_by: str | None = Field(default=None, max_length=200)
+    ended_at: datetime | None = None
+    ended_by: str | None = Field(default=None, max_length=200)
+    end_reason: str | None = Field(default=None, max_length=1000)
+    endorse_reminders: int = 0
+    # head of the tamper-evident log: appends lock this row, so seq never forks
+    log_seq: int = 0
+    log_head_hash: str = Field(default="0" * 64, max_length=64)
+
+
+class RoleCallout(SQLModel, table=True):
+    __tablename__ = "role_callout"
+    __table_args__ = (UniqueConstraint("activation_id", "role"),)
+    id: int | None = Field(default=None, primary_key=True)
+    activation_id: str = Field(foreign_key="activation.id", max_length=36, index=True)
+    role: str = Field(max_length=20)
+    state: CalloutState = Field(default=CalloutState.calling, sa_type=String(20))
+    person_id: str | None = Field(default=None, foreign_key="person.id", max_length=64)
+    since: datetime = Field(default_factory=utcnow)
+
+
+class Page(SQLModel, table=True):
+    """One request for a reply, sent to one person; answered by SMS code or through the API."""
+
+    __table_args__ = (UniqueConstraint("activation_id", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    activation_id: str = Field(foreign_key="activation.id", max_length=36, index=True)
+    purpose: PagePurpose = Field(sa_type=String(20))
+    role: str | None = Field(default=None, max_length=20)
+    person_id: str = Field(foreign_key="person.id", max_length=64, index=True)
+    phone: str = Field(max_length=20, index=True)
+    code: str = Field(max_length=8)
+    rank: int = 0
+    pass_no: int = 1
+    state: PageState = Field(default=PageState.open, sa_type=String(20), index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime | None = None
+    answered_at: datetime | None = None
+
+
+class InboundSms(SQLModel, table=True):
+    __tablename__ = "inbound_sms"
+    message_sid: str = Field(primary_key=True, max_length=64)
+    from_number: str = Field(max_length=32, index=True)
+    to_number: str = Field(default="", max_length=32)
+    body: str = Field(max_length=2000)
+    received_at: datetime = Field(default_factory=utcnow)
+    person_id: str | None = Field(default=None, max_length=64)
+    outcome: str = Field(default="received", max_length=40)

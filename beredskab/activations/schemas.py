@@ -1,0 +1,110 @@
+"""Input and output shapes of activations (shared by the API and the services)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from beredskab.phones import normalise_phone
+
+
+class ActivationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=200, examples=["Vandforsyning svigter i Odder"])
+    description: str = Field(default="", max_length=4000)
+    authority_id: str | None = Field(
+        default=None, description="the activating authority; an authority token implies its own"
+    )
+    contact_name: str = Field(min_length=1, max_length=200)
+    contact_phone: str = Field(examples=["+45 20 12 34 56"])
+    channels: list[Literal["phone", "chat"]] = Field(
+        default_factory=lambda: ["phone"], min_length=1
+    )
+    exercise: bool = False
+    out_of_hours_requested: bool = False
+    callback_url: str | None = Field(default=None, max_length=500)
+
+    @field_validator("contact_phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        return normalise_phone(value)
+
+    @field_validator("channels")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("each channel may appear once")
+        return value
+
+
+class PersonRef(BaseModel):
+    id: str
+    name: str
+
+
+class RoleStatus(BaseModel):
+    role: str
+    name: str
+    state: str
+    person: PersonRef | None
+    since: datetime
+
+
+class OpenPage(BaseModel):
+    id: int
+    purpose: str
+    role: str | None
+    person: PersonRef
+    rank: int
+    pass_no: int
+    sent_at: datetime
+    expires_at: datetime | None
+    delivery: str | None
+
+
+class CallbackStatus(BaseModel):
+    url: str
+    delivered: int
+    pending: int
+    failing: int
+    last_error: str | None
+
+
+class ActivationSummary(BaseModel):
+    id: str
+    ref: str
+    status: str
+    title: str
+    authority_id: str
+    exercise: bool
+    created_at: datetime
+
+
+class ActivationBoard(ActivationSummary):
+    description: str
+    contact_name: str
+    contact_phone: str
+    channels: list[str]
+    out_of_hours_requested: bool
+    playbook_hash: str
+    endorsed_at: datetime | None
+    endorsed_by: str | None
+    ended_at: datetime | None
+    roles: list[RoleStatus]
+    open_pages: list[OpenPage]
+    counts: dict[str, int]
+    callbacks: CallbackStatus | None
+
+
+class Reason(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(default="", max_length=1000)
+
+
+class Handover(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    person_id: str = Field(description="who takes the role over")
+    reason: str = Field(default="", max_length=1000)

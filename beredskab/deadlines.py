@@ -1,0 +1,148 @@
+"""Deadlines as rows with `due_at`: escalation timeouts, endorsement reminders and the like.
+
+APScheduler only ticks; each tick claims due rows and runs the handler for each row's kind in its
+own transaction. A handler that raises is retried a few times, then marked failed and logged: one
+poison row never stalls the rest of the queue.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import String, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import Field, SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from beredskab.metadata import utcnow
+from beredskab.queue import claim_due
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+LEASE = timedelta(seconds=60)
+
+
+class DeadlineStatus(StrEnum):
+    pending = "pending"
+    claimed = "claimed"
+    done = "done"
+    failed = "failed"
+    cancelled = "cancelled"
+
+
+class Deadline(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=40)
+    activation_id: str | None = Field(default=None, foreign_key="activation.id", max_length=36)
+    subject_id: int | None = None
+    due_at: datetime = Field(index=True)
+    status: DeadlineStatus = Field(default=DeadlineStatus.pending, sa_type=String(10), index=True)
+    lease_until: datetime | None = None
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=1000)
+    created_at: datetime = Field(default_factory=utcnow)
+    done_at: datetime | None = None
+
+
+Handler = Callable[[AsyncSession, Deadline, datetime], Awaitable[None]]
+
+
+def schedule(
+    session: AsyncSession,
+    kind: str,
+    due_at: datetime,
+    *,
+    activation_id: str | None = None,
+    subject_id: int | None = None,
+) -> Deadline:
+    row = Deadline(kind=kind, due_at=due_at, activation_id=activation_id, subject_id=subject_id)
+    session.add(row)
+    return row
+
+
+async def cancel_for_activation(session: AsyncSession, activation_id: str) -> int:
+    result = await session.exec(
+        update(Deadline)
+        .where(
+            Deadline.activation_id == activation_id,
+            Deadline.status.in_([DeadlineStatus.pending, DeadlineStatus.claimed]),
+        )
+        .values(status=DeadlineStatus.cancelled)
+    )
+    return result.rowcount or 0
+
+
+async def run_due(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    handlers: Mapping[str, Handler],
+    *,
+    now: datetime | None = None,
+    limit: int = 50,
+) -> int:
+    """Claim and run due deadlines; returns how many were handled (done or failed)."""
+    now = now or utcnow()
+    async with sessionmaker() as session:
+        rows = await claim_due(
+            session,
+            Deadline,
+            due_column=Deadline.due_at,
+            claimed_status=DeadlineStatus.claimed,
+            now=now,
+            lease=LEASE,
+            limit=limit,
+        )
+        await session.commit()
+    for row in rows:
+        await _run_one(sessionmaker, handlers, row, now)
+    return len(rows)
+
+
+async def _run_one(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    handlers: Mapping[str, Handler],
+    row: Deadline,
+    now: datetime,
+) -> None:
+    try:
+        handler = handlers[row.kind]
+        async with sessionmaker() as session:
+            await handler(session, row, now)
+            await _finish(session, row.id, DeadlineStatus.done, None, now)
+            await session.commit()
+    except Exception as exc:  # noqa: BLE001 - a poison row must not stop the queue
+        give_up = row.attempts >= MAX_ATTEMPTS or isinstance(exc, KeyError)
+        log.exception(
+            "deadline %s (%s) failed on attempt %s%s",
+            row.id,
+            row.kind,
+            row.attempts,
+            "; giving up" if give_up else "; will retry",
+        )
+        async with sessionmaker() as session:
+            status = DeadlineStatus.failed if give_up else DeadlineStatus.pending
+            retry_at = now + timedelta(seconds=5 * 2**row.attempts)
+            await _finish(session, row.id, status, f"{type(exc).__name__}: {exc}"[:1000], retry_at)
+            await session.commit()
+
+
+async def _finish(
+    session: AsyncSession,
+    row_id: int | None,
+    status: DeadlineStatus,
+    error: str | None,
+    at: datetime,
+) -> None:
+    values: dict = {"status": status, "last_error": error, "lease_until": None}
+    if status is DeadlineStatus.pending:
+        values["due_at"] = at
+    else:
+        values["done_at"] = at
+    await session.exec(
+        update(Deadline)
+        .where(Deadline.id == row_id, Deadline.status == DeadlineStatus.claimed)
+        .values(**values)
+    )

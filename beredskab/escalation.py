@@ -1,0 +1,89 @@
+"""Who to page next for one role: a pure decision over the roster and the pages so far.
+
+Rank by rank through the active candidates; an open page waits; expired, declined, failed and
+cancelled pages move on; the first acknowledgement fills the role. When a pass runs out, the
+caller alerts ("role unfilled") and the next pass starts, until `max_passes` are used up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class PageState(StrEnum):
+    open = "open"
+    acked = "acked"
+    declined = "declined"
+    expired = "expired"
+    failed = "failed"
+    cancelled = "cancelled"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    rank: int
+    person_id: str
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class PastPage:
+    rank: int
+    person_id: str
+    pass_no: int
+    state: PageState | str
+
+
+@dataclass(frozen=True)
+class PageNext:
+    rank: int
+    person_id: str
+    pass_no: int
+
+
+@dataclass(frozen=True)
+class Wait:
+    """An open page is still within its timeout."""
+
+
+@dataclass(frozen=True)
+class Filled:
+    person_id: str
+
+
+@dataclass(frozen=True)
+class PassExhausted:
+    pass_no: int
+    next_page: PageNext | None  # None: every pass is used up; give up
+
+
+@dataclass(frozen=True)
+class NoCandidates:
+    """Nobody active on the roster: alert at once."""
+
+
+Decision = PageNext | Wait | Filled | PassExhausted | NoCandidates
+
+
+def decide(roster: Sequence[Candidate], history: Sequence[PastPage], max_passes: int) -> Decision:
+    acked = next((p for p in history if p.state == PageState.acked), None)
+    if acked is not None:
+        return Filled(acked.person_id)
+    if any(p.state == PageState.open for p in history):
+        return Wait()
+    active = sorted((c for c in roster if c.active), key=lambda c: c.rank)
+    if not active:
+        return NoCandidates()
+    if not history:
+        return PageNext(active[0].rank, active[0].person_id, 1)
+    last = history[-1]
+    pass_no = last.pass_no
+    paged_ranks = {p.rank for p in history if p.pass_no == pass_no}
+    following = [c for c in active if c.rank > last.rank and c.rank not in paged_ranks]
+    if following:
+        return PageNext(following[0].rank, following[0].person_id, pass_no)
+    if pass_no >= max_passes:
+        return PassExhausted(pass_no, None)
+    return PassExhausted(pass_no, PageNext(active[0].rank, active[0].person_id, pass_no + 1))

@@ -1,0 +1,1 @@
+"""The tamper-evident event log of an activation."""

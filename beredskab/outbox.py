@@ -1,0 +1,128 @@
+"""The durable outbox: each SMS and status callback is a row written with the change behind it.
+
+Rows are claimed with a lease (`status='sending'`, `lease_until`), so a crashed sender's rows come
+back; a row is sent at most once more than the provider accepted it (the in-flight ones at a crash).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import String, func, select, update
+from sqlmodel import Field, SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from beredskab.metadata import utcnow
+from beredskab.queue import claim_due
+
+
+class Channel(StrEnum):
+    sms = "sms"
+    callback = "callback"
+
+
+class OutboxStatus(StrEnum):
+    pending = "pending"
+    sending = "sending"
+    sent = "sent"
+    failed = "failed"
+    cancelled = "cancelled"
+
+
+class OutboxMessage(SQLModel, table=True):
+    __tablename__ = "outbox"
+    id: int | None = Field(default=None, primary_key=True)
+    channel: Channel = Field(default=Channel.sms, sa_type=String(10))
+    recipient: str = Field(max_length=500, index=True)
+    body: str = Field(max_length=10_000)
+    activation_id: str | None = Field(default=None, foreign_key="activation.id", max_length=36)
+    page_id: int | None = Field(default=None, foreign_key="page.id")
+    person_id: str | None = Field(default=None, max_length=64)
+    auto_reply: bool = False
+    status: OutboxStatus = Field(default=OutboxStatus.pending, sa_type=String(10), index=True)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
+    lease_until: datetime | None = None
+    provider_id: str | None = Field(default=None, max_length=64, index=True)
+    provider_status: str | None = Field(default=None, max_length=40)
+    last_error: str | None = Field(default=None, max_length=1000)
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+
+
+def enqueue_sms(
+    session: AsyncSession,
+    to: str,
+    body: str,
+    *,
+    activation_id: str | None = None,
+    page_id: int | None = None,
+    person_id: str | None = None,
+    auto_reply: bool = False,
+) -> OutboxMessage:
+    row = OutboxMessage(
+        channel=Channel.sms,
+        recipient=to,
+        body=body,
+        activation_id=activation_id,
+        page_id=page_id,
+        person_id=person_id,
+        auto_reply=auto_reply,
+    )
+    session.add(row)
+    return row
+
+
+def enqueue_callback(
+    session: AsyncSession, url: str, payload_json: str, activation_id: str
+) -> None:
+    session.add(
+        OutboxMessage(
+            channel=Channel.callback, recipient=url, body=payload_json, activation_id=activation_id
+        )
+    )
+
+
+async def cancel_pending(session: AsyncSession, activation_id: str) -> int:
+    """Cancel unsent SMS of an activation (stand-down); callbacks still go out."""
+    result = await session.exec(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.activation_id == activation_id,
+            OutboxMessage.status == OutboxStatus.pending,
+            OutboxMessage.channel == Channel.sms,
+        )
+        .values(status=OutboxStatus.cancelled)
+    )
+    return result.rowcount or 0
+
+
+async def auto_replies_since(session: AsyncSession, to: str, since: datetime) -> int:
+    return (
+        await session.exec(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(
+                OutboxMessage.recipient == to,
+                OutboxMessage.auto_reply.is_(True),
+                OutboxMessage.created_at >= since,
+            )
+        )
+    ).scalar_one()
+
+
+async def claim(
+    session: AsyncSession, *, channel: Channel, now: datetime, lease: timedelta, limit: int
+) -> list[OutboxMessage]:
+    """Claim due rows of one channel (pending and due, or sending with an expired lease)."""
+    return await claim_due(
+        session,
+        OutboxMessage,
+        due_column=OutboxMessage.next_attempt_at,
+        claimed_status=OutboxStatus.sending,
+        now=now,
+        lease=lease,
+        limit=limit,
+        where=OutboxMessage.channel == channel,
+    )

@@ -1,0 +1,1 @@
+"""SMS: gateway protocol and adapters, outbox dispatcher, reply parser, segment counting."""

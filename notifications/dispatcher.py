@@ -1,0 +1,220 @@
+"""The outbox dispatcher: sends pending SMS and status callbacks, rate-limited, retried, leased.
+
+Kicked right after a commit that queued something, and ticked by the scheduler as a safety net.
+A row is marked `sending` with a lease before the provider is called and `sent` right after, so a
+crash between the two resends at most the rows that were in flight at that instant.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+import httpx
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from beredskab.activations.callbacks import SIGNATURE_HEADER, CallbackSecret, signature
+from beredskab.activations.models import Activation
+from beredskab.metadata import utcnow
+from beredskab.outbox import Channel, OutboxMessage, OutboxStatus, claim
+from notifications.gateway import SmsGateway, SmsSendError
+from notifications.ratelimit import TokenBucket
+from notifications.segments import fit_segments
+
+log = logging.getLogger(__name__)
+
+# (page_id, activation_id, reason) -> moves the call-out on; runs its own transaction
+UndeliverableHook = Callable[[int, str, str], Awaitable[None]]
+
+MAX_SMS_ATTEMPTS = 8
+MAX_CALLBACK_ATTEMPTS = 10
+CALLBACK_TIMEOUT_S = 5.0
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(300, 2 ** max(0, attempts - 1)))
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        gateway: SmsGateway,
+        *,
+        status_callback_url: str | None,
+        rate_per_second: float,
+        http: httpx.AsyncClient,
+        on_undeliverable: UndeliverableHook | None = None,
+        lease: timedelta = timedelta(seconds=30),
+        batch: int = 20,
+        concurrency: int = 4,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.gateway = gateway
+        self.status_callback_url = status_callback_url
+        self.bucket = TokenBucket(rate_per_second)
+        self.http = http
+        self.on_undeliverable = on_undeliverable
+        self.lease = lease
+        self.batch = batch
+        self.concurrency = concurrency
+        self._kick = asyncio.Event()
+
+    def kick(self) -> None:
+        self._kick.set()
+
+    async def run(self, stop: asyncio.Event, idle_seconds: float) -> None:
+        """Drain whenever kicked (or every `idle_seconds`) until `stop` is set."""
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._kick.wait(), timeout=idle_seconds)
+            self._kick.clear()
+            try:
+                await self.drain()
+            except Exception:  # noqa: BLE001 - keep dispatching; the rows stay in the outbox
+                log.exception("dispatcher pass failed; rows stay queued")
+                await asyncio.sleep(min(idle_seconds, 1.0))
+
+    async def drain(self, now: datetime | None = None) -> int:
+        """Send everything due; returns the number of rows handled."""
+        sms, callbacks = await asyncio.gather(
+            self._drain_channel(Channel.sms, self._send_sms, now),
+            self._drain_channel(Channel.callback, self._post_callback, now),
+        )
+        return sms + callbacks
+
+    async def _drain_channel(
+        self,
+        channel: Channel,
+        send: Callable[[OutboxMessage, datetime], Awaitable[None]],
+        now: datetime | None,
+    ) -> int:
+        handled = 0
+        limit = asyncio.Semaphore(self.concurrency)
+
+        async def one(row: OutboxMessage, at: datetime) -> None:
+            async with limit:
+                await send(row, at)
+
+        while True:
+            at = now or utcnow()
+            async with self.sessionmaker() as session:
+                rows = await claim(
+                    session, channel=channel, now=at, lease=self.lease, limit=self.batch
+                )
+                await session.commit()
+            if not rows:
+                return handled
+            await asyncio.gather(*(one(row, at) for row in rows))
+            handled += len(rows)
+
+    async def _update(self, row_id: int | None, **values: object) -> None:
+        async with self.sessionmaker() as session:
+            await session.exec(
+                update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values)
+            )
+            await session.commit()
+
+    async def _send_sms(self, row: OutboxMessage, now: datetime) -> None:
+        body = fit_segments(row.body, 2)
+        await self.bucket.acquire()
+        try:
+            result = await self.gateway.send(
+                row.recipient, body, callback_url=self.status_callback_url
+            )
+        except SmsSendError as exc:
+            await self._sms_failed(row, str(exc), exc.code, exc.permanent, exc.retry_after, now)
+            return
+        except Exception as exc:  # noqa: BLE001 - an unknown fault is treated as transient
+            await self._sms_failed(row, repr(exc), None, False, None, now)
+            return
+        await self._update(
+            row.id,
+            status=OutboxStatus.sent,
+            body=body,
+            provider_id=result.provider_id,
+            provider_status=result.status,
+            sent_at=utcnow(),
+            lease_until=None,
+            last_error=None,
+        )
+
+    async def _sms_failed(
+        self,
+        row: OutboxMessage,
+        error: str,
+        code: int | None,
+        permanent: bool,
+        retry_after: float | None,
+        now: datetime,
+    ) -> None:
+        give_up = permanent or row.attempts >= MAX_SMS_ATTEMPTS
+        reason = f"{'code ' + str(code) + ': ' if code else ''}{error}"[:1000]
+        if give_up:
+            log.warning("SMS %s to %s failed for good: %s", row.id, row.recipient, reason)
+            await self._update(
+                row.id, status=OutboxStatus.failed, last_error=reason, lease_until=None
+            )
+            if row.page_id is not None and row.activation_id and self.on_undeliverable:
+                await self.on_undeliverable(row.page_id, row.activation_id, reason)
+            return
+        delay = timedelta(seconds=retry_after) if retry_after else backoff(row.attempts)
+        log.info(
+            "SMS %s to %s: transient failure (%s); retry in %s",
+            row.id,
+            row.recipient,
+            reason,
+            delay,
+        )
+        await self._update(
+            row.id,
+            status=OutboxStatus.pending,
+            last_error=reason,
+            next_attempt_at=now + delay,
+            lease_until=None,
+        )
+
+    async def _post_callback(self, row: OutboxMessage, now: datetime) -> None:
+        body = row.body.encode()
+        async with self.sessionmaker() as session:
+            activation = await session.get(Activation, row.activation_id)
+            stored = (
+                await session.get(CallbackSecret, activation.authority_id) if activation else None
+            )
+        secret = stored.secret if stored else ""
+        headers = {
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: signature(secret, body),
+            "X-DDH-Delivery": str(row.id),
+        }
+        try:
+            response = await self.http.post(
+                row.recipient, content=body, headers=headers, timeout=CALLBACK_TIMEOUT_S
+            )
+            ok = 200 <= response.status_code < 300
+            error = None if ok else f"HTTP {response.status_code}"
+        except httpx.HTTPError as exc:
+            ok, error = False, f"{type(exc).__name__}: {exc}"[:1000]
+        if ok:
+            await self._update(
+                row.id,
+                status=OutboxStatus.sent,
+                sent_at=utcnow(),
+                provider_status=str(response.status_code),
+                lease_until=None,
+                last_error=None,
+            )
+            return
+        give_up = row.attempts >= MAX_CALLBACK_ATTEMPTS
+        await self._update(
+            row.id,
+            status=OutboxStatus.failed if give_up else OutboxStatus.pending,
+            last_error=error,
+            next_attempt_at=now + backoff(row.attempts),
+            lease_until=None,
+        )

@@ -1,0 +1,38 @@
+"""A gateway that records what it was asked to send; errors can be programmed per number."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from notifications.gateway import ProviderResult, SmsSendError
+
+
+@dataclass(frozen=True)
+class SentSms:
+    to: str
+    body: str
+    callback_url: str | None
+    provider_id: str
+
+
+@dataclass
+class FakeGateway:
+    name: str = "fake"
+    prefix: str = "FAKE"
+    sent: list[SentSms] = field(default_factory=list)
+    fail_numbers: dict[str, SmsSendError] = field(default_factory=dict)
+    fail_next: list[SmsSendError] = field(default_factory=list)
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    async def send(self, to: str, body: str, *, callback_url: str | None = None) -> ProviderResult:
+        if self.fail_next:
+            raise self.fail_next.pop(0)
+        if to in self.fail_numbers:
+            raise self.fail_numbers[to]
+        provider_id = f"{self.prefix}{next(self._ids):06d}"
+        self.sent.append(SentSms(to, body, callback_url, provider_id))
+        return ProviderResult(provider_id, "queued")
+
+    async def aclose(self) -> None:
+        return None
