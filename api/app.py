@@ -9,7 +9,17 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routers import activations, authorities, dev, directory, health, tokens, webhooks
+from api.routers import (
+    activations,
+    authorities,
+    dev,
+    directory,
+    eventlog,
+    health,
+    tasks,
+    tokens,
+    webhooks,
+)
 from api.runtime import Runtime
 from beredskab.settings import Settings, get_settings
 from notifications.gateway import SmsGateway
@@ -56,6 +66,8 @@ def create_app(settings: Settings | None = None, *, gateway: SmsGateway | None =
     app.include_router(activations.router)
     app.include_router(webhooks.router)
     app.include_router(authorities.router)
+    app.include_router(eventlog.router)
+    app.include_router(tasks.router)
     if settings.dev_mode:
         app.include_router(dev.router)
     return app

@@ -11,20 +11,21 @@ from datetime import datetime
 
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from beredskab.playbook import load_playbook
-from notifications.factory import build_gateway
-from notifications.gateway import SmsGateway
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab import deadlines
 from beredskab.activations import callout as callouts
 from beredskab.activations.models import Page
-from beredskab.activations.service import ActivationConfig, deadline_handlers, lock_activation
+from beredskab.activations.repository import lock_activation
+from beredskab.activations.service import ActivationConfig, deadline_handlers
 from beredskab.db import make_engine, make_sessionmaker
 from beredskab.metadata import utcnow
+from beredskab.playbook import load_playbook
 from beredskab.settings import Settings
 from notifications.dispatcher import Dispatcher
+from notifications.factory import build_gateway
+from notifications.gateway import SmsGateway
 
 log = logging.getLogger(__name__)
 

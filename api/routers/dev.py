@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from notifications.replies import parse_reply
 from pydantic import BaseModel, Field
 
 from api.deps import require_roles
@@ -14,6 +13,7 @@ from beredskab.activations.inbound import handle_inbound_sms
 from beredskab.auth.models import TokenRole
 from beredskab.auth.service import Principal
 from beredskab.metadata import utcnow
+from notifications.replies import parse_reply
 
 router = APIRouter(prefix="/dev", tags=["development"])
 

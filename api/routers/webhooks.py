@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 
 from fastapi import APIRouter, Request, Response
-from notifications.replies import parse_reply
 from twilio.request_validator import RequestValidator
 
 from api.errors import problem
 from beredskab.activations.inbound import handle_inbound_sms, record_delivery_status
 from beredskab.metadata import utcnow
+from notifications.replies import parse_reply
 
 log = logging.getLogger(__name__)
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from beredskab.activations import tasks as action_cards
 from beredskab.activations.models import (
     Activation,
     ActivationStatus,
@@ -129,6 +129,7 @@ async def build(session: AsyncSession, playbook: Playbook, a: Activation) -> Act
             failing=len(failing),
             last_error=failing[-1].last_error if failing else None,
         )
+    task_progress = action_cards.progress(await action_cards.list_tasks(session, a.id))
     base = summary(a).model_dump()
     return ActivationBoard(
         **base,
@@ -145,8 +146,6 @@ async def build(session: AsyncSession, playbook: Playbook, a: Activation) -> Act
         open_pages=open_pages,
         counts=counts,
         callbacks=callbacks,
+        action_cards=task_progress,
+        archived_at=a.archived_at,
     )
-
-
-async def count_activations(session: AsyncSession) -> int:
-    return (await session.exec(select(func.count()).select_from(Activation))).one()

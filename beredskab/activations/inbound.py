@@ -25,7 +25,8 @@ from beredskab.activations.models import (
     PagePurpose,
     PageState,
 )
-from beredskab.activations.service import ActivationConfig, _endorse, lock_activation
+from beredskab.activations.repository import lock_activation
+from beredskab.activations.service import ActivationConfig, _endorse
 from beredskab.directory.models import Person
 from beredskab.eventlog import service as eventlog
 from beredskab.outbox import OutboxMessage, auto_replies_since, enqueue_sms

@@ -68,6 +68,8 @@ class Activation(SQLModel, table=True):
     ended_by: str | None = Field(default=None, max_length=200)
     end_reason: str | None = Field(default=None, max_length=1000)
     endorse_reminders: int = 0
+    archived_at: datetime | None = None  # the log is read-only from then on
+    archived_by: str | None = Field(default=None, max_length=200)
     # head of the tamper-evident log: appends lock this row, so seq never forks
     log_seq: int = 0
     log_head_hash: str = Field(default="0" * 64, max_length=64)
@@ -112,3 +114,25 @@ class InboundSms(SQLModel, table=True):
     received_at: datetime = Field(default_factory=utcnow)
     person_id: str | None = Field(default=None, max_length=64)
     outcome: str = Field(default="received", max_length=40)
+
+
+class TaskState(StrEnum):
+    open = "open"
+    done = "done"
+    not_applicable = "not_applicable"
+
+
+class ActionTask(SQLModel, table=True):
+    """One item of a role's action card, instantiated from the playbook at endorsement."""
+
+    __tablename__ = "action_task"
+    __table_args__ = (UniqueConstraint("activation_id", "role", "position"),)
+    id: int | None = Field(default=None, primary_key=True)
+    activation_id: str = Field(foreign_key="activation.id", max_length=36, index=True)
+    role: str = Field(max_length=20)
+    position: int
+    text: str = Field(max_length=500)
+    state: TaskState = Field(default=TaskState.open, sa_type=String(20))
+    changed_by: str | None = Field(default=None, max_length=200)
+    changed_at: datetime | None = None
+    note: str | None = Field(default=None, max_length=1000)

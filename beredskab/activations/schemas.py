@@ -97,6 +97,10 @@ class ActivationBoard(ActivationSummary):
     open_pages: list[OpenPage]
     counts: dict[str, int]
     callbacks: CallbackStatus | None
+    action_cards: dict[str, dict[str, int]] = Field(
+        default_factory=dict, description="per role: total, done, not_applicable, open"
+    )
+    archived_at: datetime | None = None
 
 
 class Reason(BaseModel):

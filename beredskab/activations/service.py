@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab import deadlines
 from beredskab.activations import callout as callouts
+from beredskab.activations import tasks as action_cards
 from beredskab.activations.models import (
     Activation,
     ActivationStatus,
@@ -29,6 +30,7 @@ from beredskab.activations.models import (
     RoleCallout,
 )
 from beredskab.activations.notify import roster_primary, sms_person, state_changed, steering_people
+from beredskab.activations.repository import lock_activation
 from beredskab.activations.schemas import ActivationCreate
 from beredskab.auth.models import TokenRole
 from beredskab.auth.service import Principal
@@ -52,20 +54,6 @@ class ActivationConfig:
     allow_loopback_http_callbacks: bool = False
 
 
-async def lock_activation(session: AsyncSession, activation_id: str) -> Activation:
-    row = (
-        await session.exec(
-            select(Activation)
-            .where(Activation.id == activation_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    ).first()
-    if row is None:
-        raise NotFound(f"no activation {activation_id}")
-    return row
-
-
 def can_see(principal: Principal, activation: Activation) -> bool:
     return principal.role is not TokenRole.authority or principal.org_id == activation.authority_id
 
@@ -78,6 +66,20 @@ async def get_visible(
     if activation is None or not can_see(principal, activation):
         raise NotFound(f"no activation {activation_id}")
     return activation
+
+
+async def require_crisis_leader(
+    session: AsyncSession, activation: Activation, principal: Principal
+) -> None:
+    leader = (
+        await session.exec(
+            select(RoleCallout).where(
+                RoleCallout.activation_id == activation.id, RoleCallout.role == Role.crisis_leader
+            )
+        )
+    ).first()
+    if not principal.person_id or leader is None or leader.person_id != principal.person_id:
+        raise Forbidden(f"only the crisis leader of {activation.ref} may do this")
 
 
 async def who(session: AsyncSession, principal: Principal) -> str:
@@ -307,6 +309,7 @@ async def _endorse(
         session, activation, "endorsed", f"Aktivering godkendt af {by} ({via}).", actor=by, now=now
     )
     state_changed(session, activation, "endorsed", now, by=by)
+    action_cards.instantiate(session, cfg.playbook, activation)
     await callouts.start_callouts(session, cfg.playbook, activation, now)
 
 
@@ -369,12 +372,7 @@ async def stand_down(
             "can be stood down"
         )
     if principal.role is TokenRole.crisis_staff:
-        leader = await callouts.get_callout(session, activation.id, Role.crisis_leader)
-        if not principal.person_id or leader.person_id != principal.person_id:
-            raise Forbidden(
-                "only the crisis leader of this activation (or the steering group) "
-                "may stand it down"
-            )
+        await require_crisis_leader(session, activation, principal)
     by = await who(session, principal)
     await _close(
         session, cfg, activation, ActivationStatus.stood_down, by=by, reason=reason, now=now
@@ -456,11 +454,8 @@ async def handover(
     activation = await lock_activation(session, activation_id)
     if activation.status != ActivationStatus.active:
         raise Conflict(f"activation {activation.ref} is {activation.status}")
-    leader = await callouts.get_callout(session, activation.id, Role.crisis_leader)
-    if principal.role is TokenRole.crisis_staff and (
-        not principal.person_id or leader.person_id != principal.person_id
-    ):
-        raise Forbidden("only the crisis leader of this activation may hand a role over")
+    if principal.role is TokenRole.crisis_staff:
+        await require_crisis_leader(session, activation, principal)
     person = await session.get(Person, person_id)
     if person is None:
         raise InvalidInput("person_id", f"unknown person {person_id!r}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlmodel import select
 
 from beredskab.activations.models import Page
 from beredskab.deadlines import Deadline
@@ -135,9 +135,7 @@ async def test_undeliverable_page_moves_on_at_once(db):
         await world.drain()
         assert len(world.inbox("staff1")) == 1
         async with db.sessionmaker() as s:
-            pages = (
-                (await s.execute(select(Page).where(Page.person_id == "staff0"))).scalars().all()
-            )
+            pages = (await s.exec(select(Page).where(Page.person_id == "staff0"))).all()
         assert [p.state for p in pages] == ["failed"]
         board = await world.board(act["id"])
         assert board["counts"]["sms_failed"] == 1
@@ -166,8 +164,8 @@ async def test_stand_down_cancels_pages_and_deadlines_and_tells_everyone(world, 
     assert all(world.people[p].phone in told for p in PRIMARIES)
     assert await world.later(30) == []  # no escalation after stand-down
     async with db.sessionmaker() as s:
-        pending = (await s.execute(select(Deadline).where(Deadline.status == "pending"))).all()
-        kinds = (await s.execute(select(LogEntry.kind).order_by(LogEntry.seq))).scalars().all()
+        pending = (await s.exec(select(Deadline).where(Deadline.status == "pending"))).all()
+        kinds = (await s.exec(select(LogEntry.kind).order_by(LogEntry.seq))).all()
     assert pending == []
     assert kinds[-1] == "stood_down"
 
@@ -278,16 +276,10 @@ async def test_every_step_is_in_an_unbroken_log(world, db):
     await world.reply("leader0", "ok")
     async with db.sessionmaker() as s:
         entries = (
-            (
-                await s.execute(
-                    select(LogEntry)
-                    .where(LogEntry.activation_id == act["id"])
-                    .order_by(LogEntry.seq)
-                )
+            await s.exec(
+                select(LogEntry).where(LogEntry.activation_id == act["id"]).order_by(LogEntry.seq)
             )
-            .scalars()
-            .all()
-        )
+        ).all()
     kinds = [e.kind for e in entries]
     assert kinds[:2] == ["requested", "endorsed"]
     assert kinds.count("page_sent") == 4 and "role_filled" in kinds

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlmodel import select
 
 from beredskab import deadlines
 from beredskab.deadlines import Deadline
@@ -31,7 +31,7 @@ async def test_poison_row_is_failed_and_the_rest_still_run(db):
     for minutes in range(0, 60, 5):  # retries back off; let time pass until it gives up
         await deadlines.run_due(db.sessionmaker, handlers, now=now + timedelta(minutes=minutes))
     async with db.sessionmaker() as s:
-        rows = {r.kind + str(r.id): r for r in (await s.execute(select(Deadline))).scalars()}
+        rows = {r.kind + str(r.id): r for r in (await s.exec(select(Deadline))).all()}
     assert len(ran) == 3
     states = {k: r.status for k, r in rows.items()}
     assert [s for k, s in states.items() if k.startswith("good")] == ["done"] * 3

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlmodel import select
 from twilio.request_validator import RequestValidator
 
 from beredskab.activations.models import InboundSms, Page
@@ -19,7 +20,7 @@ async def world(db):
 
 async def _count(db, model) -> int:
     async with db.sessionmaker() as s:
-        return (await s.execute(select(func.count()).select_from(model))).scalar_one()
+        return (await s.exec(select(func.count()).select_from(model))).one()
 
 
 async def test_forged_or_missing_signature_is_403_and_changes_nothing(world, db):

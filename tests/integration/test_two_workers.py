@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-from sqlalchemy import select
+from sqlmodel import select
 
 from api.runtime import Runtime
 from beredskab.activations.models import Page
@@ -33,12 +33,8 @@ async def test_two_workers_racing_on_due_rows_page_each_step_once(db):
         for rt in runtimes:
             await rt.aclose()
     async with db.sessionmaker() as s:
-        pages = (await s.execute(select(Page))).scalars().all()
-        rows = (
-            (await s.execute(select(OutboxMessage).where(OutboxMessage.page_id.is_not(None))))
-            .scalars()
-            .all()
-        )
+        pages = (await s.exec(select(Page))).all()
+        rows = (await s.exec(select(OutboxMessage).where(OutboxMessage.page_id.is_not(None)))).all()
     steps = Counter((p.activation_id, p.role, p.rank, p.pass_no) for p in pages)
     assert max(steps.values()) == 1
     assert sum(1 for p in pages if p.rank == 1) == 8 * 4

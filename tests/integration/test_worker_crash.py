@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlmodel import select
 
 from beredskab.outbox import OutboxMessage, OutboxStatus, enqueue_sms
 from tests.twilio_mock import TwilioMock
@@ -52,18 +53,18 @@ async def _start_worker(env: dict[str, str]) -> asyncio.subprocess.Process:
 async def _sent_rows(db) -> int:
     async with db.sessionmaker() as s:
         return (
-            await s.execute(
+            await s.exec(
                 select(func.count())
                 .select_from(OutboxMessage)
                 .where(OutboxMessage.status == OutboxStatus.sent)
             )
-        ).scalar_one()
+        ).one()
 
 
 @pytest.mark.slow
 async def test_sigkill_mid_send_loses_nothing_and_doubles_only_in_flight(db):
     with TwilioMock() as mock:
-        mock.delay_s = 0.02
+        mock.delay_s = 0.05  # ~80 sends/s with 4 in flight: the kill lands mid-run
         async with db.sessionmaker() as s:
             for n in range(100):
                 enqueue_sms(s, f"+45603{n:05d}", f"Side {n}: svar OK {1000 + n}")

@@ -1,0 +1,176 @@
+"""The log keeper's timeline: write, read, verify, export, follow live, archive."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import Response, StreamingResponse
+
+from api.deps import SessionDep, get_runtime, require_roles
+from beredskab.activations import service as activations
+from beredskab.auth.models import TokenRole as R
+from beredskab.auth.service import Principal
+from beredskab.directory.models import Organisation
+from beredskab.eventlog import export, timeline
+from beredskab.eventlog.schemas import LogEntryCreate, LogEntryRead, LogPage, VerifyOut
+from beredskab.eventlog.service import verify_activation_log
+from beredskab.metadata import utcnow
+
+router = APIRouter(prefix="/activations/{activation_id}", tags=["log"])
+
+Writer = Annotated[Principal, Depends(require_roles(R.crisis_staff))]
+Reader = Annotated[
+    Principal,
+    Depends(require_roles(R.authority, R.steering, R.crisis_staff, R.finance, R.admin)),
+]
+Archiver = Annotated[Principal, Depends(require_roles(R.crisis_staff, R.steering))]
+STREAM_POLL_S = 0.5
+
+
+@router.post("/log", status_code=201, summary="Write a log entry (crisis staff); no edits, ever")
+async def write_entry(
+    activation_id: str, body: LogEntryCreate, principal: Writer, session: SessionDep
+) -> LogEntryRead:
+    author = await activations.who(session, principal)
+    entry = await timeline.record(session, activation_id, body, author=author, now=utcnow())
+    return timeline.to_read(entry, [])
+
+
+@router.get(
+    "/log",
+    summary="The timeline: filter, order, cursor pages; ?format=csv|pdf|json exports it whole",
+    response_model=LogPage,
+    responses={200: {"content": {"text/csv": {}, "application/pdf": {}}}},
+)
+async def read_timeline(
+    activation_id: str,
+    principal: Reader,
+    session: SessionDep,
+    request: Request,
+    kind: str | None = None,
+    author: str | None = None,
+    occurred_from: Annotated[datetime | None, Query(alias="from")] = None,
+    occurred_to: Annotated[datetime | None, Query(alias="to")] = None,
+    q: Annotated[str | None, Query(max_length=200, description="text contains")] = None,
+    order: Literal["seq", "occurred_at"] = "seq",
+    cursor: str | None = None,
+    after: Annotated[int, Query(ge=0, description="only entries after this seq")] = 0,
+    limit: Annotated[int, Query(ge=1, le=timeline.MAX_PAGE)] = 100,
+    format: Literal["page", "json", "csv", "pdf"] = "page",  # noqa: A002 - the documented name
+) -> LogPage | Response:
+    activation = await activations.get_visible(session, principal, activation_id)
+    if format != "page":
+        entries = await timeline.all_entries(session, activation.id)
+        settings = request.app.state.settings
+        name = f"logbog-{activation.ref}"
+        if format == "csv":
+            return Response(
+                export.to_csv(entries, settings.tz),
+                media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+            )
+        if format == "json":
+            return Response(export.to_json(entries), media_type="application/json")
+        org = await session.get(Organisation, activation.authority_id)
+        pdf = await asyncio.to_thread(
+            export.to_pdf,
+            entries,
+            ref=activation.ref,
+            authority=org.name if org else activation.authority_id,
+            title=activation.title,
+            tz=settings.tz,
+            head_hash=activation.log_head_hash,
+        )
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
+        )
+    entries, next_cursor = await timeline.timeline(
+        session,
+        activation.id,
+        timeline.TimelineQuery(
+            kind=kind,
+            author=author,
+            occurred_from=occurred_from,
+            occurred_to=occurred_to,
+            text=q,
+            order=order,
+            cursor=cursor,
+            after_seq=after,
+            limit=limit,
+        ),
+    )
+    return LogPage(entries=entries, next_cursor=next_cursor)
+
+
+@router.get("/log/verify", summary="Recompute the hash chain: {ok, entries, first_bad_seq}")
+async def verify(activation_id: str, principal: Reader, session: SessionDep) -> VerifyOut:
+    activation = await activations.get_visible(session, principal, activation_id)
+    result = await verify_activation_log(session, activation)
+    return VerifyOut(ok=result.ok, entries=result.entries, first_bad_seq=result.first_bad_seq)
+
+
+@router.get(
+    "/log/stream",
+    summary="Live feed (Server-Sent Events); resumes after Last-Event-ID",
+    response_class=StreamingResponse,
+)
+async def stream(
+    activation_id: str,
+    principal: Reader,
+    session: SessionDep,
+    request: Request,
+    last_event_id: Annotated[str | None, Header()] = None,
+    runtime=Depends(get_runtime),  # noqa: ANN001, B008
+) -> StreamingResponse:
+    activation = await activations.get_visible(session, principal, activation_id)
+    # end this request's transaction now: on SQLite it holds the write lock, and a stream
+    # lives for hours; each poll below uses its own short session
+    activation_id = activation.id
+    await session.rollback()
+    try:
+        after = int(last_event_id) if last_event_id else 0
+    except ValueError:
+        after = 0
+
+    async def events():  # noqa: ANN202
+        nonlocal after
+        yield "retry: 2000\n\n"
+        while not await request.is_disconnected():
+            async with runtime.sessionmaker() as s:
+                page, _ = await timeline.timeline(
+                    s,
+                    activation_id,
+                    timeline.TimelineQuery(limit=timeline.MAX_PAGE, after_seq=after),
+                )
+            for entry in page:
+                after = entry.seq
+                data = json.dumps(entry.model_dump(mode="json"), ensure_ascii=False)
+                yield f"id: {entry.seq}\nevent: entry\ndata: {data}\n\n"
+            if not page:
+                yield ": keep-alive\n\n"
+                await asyncio.sleep(STREAM_POLL_S)
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.post(
+    "/archive", summary="Archive (the crisis leader or steering): the log becomes read-only"
+)
+async def archive(activation_id: str, principal: Archiver, session: SessionDep) -> dict:
+    activation = await activations.get_visible(session, principal, activation_id)
+    if principal.role is R.crisis_staff:
+        await activations.require_crisis_leader(session, activation, principal)
+    archived = await timeline.archive(
+        session, activation.id, by=await activations.who(session, principal), now=utcnow()
+    )
+    return {"id": archived.id, "ref": archived.ref, "archived_at": archived.archived_at}

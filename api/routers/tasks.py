@@ -1,0 +1,48 @@
+"""Action cards: each role's checklist for one activation."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from api.deps import SessionDep, require_roles
+from beredskab.activations import service as activations
+from beredskab.activations import tasks
+from beredskab.auth.models import TokenRole as R
+from beredskab.auth.service import Principal
+from beredskab.metadata import utcnow
+
+router = APIRouter(prefix="/activations/{activation_id}/tasks", tags=["action cards"])
+
+Reader = Annotated[
+    Principal,
+    Depends(require_roles(R.authority, R.steering, R.crisis_staff, R.finance, R.admin)),
+]
+CrisisStaff = Annotated[Principal, Depends(require_roles(R.crisis_staff))]
+
+
+@router.get("", summary="The four roles' action cards and their state")
+async def list_tasks(
+    activation_id: str, principal: Reader, session: SessionDep
+) -> list[tasks.TaskRead]:
+    activation = await activations.get_visible(session, principal, activation_id)
+    return await tasks.list_tasks(session, activation.id)
+
+
+@router.post("/{task_id}", summary="Mark a task done, not applicable, or open again (logged)")
+async def update_task(
+    activation_id: str,
+    task_id: int,
+    body: tasks.TaskUpdate,
+    principal: CrisisStaff,
+    session: SessionDep,
+) -> tasks.TaskRead:
+    return await tasks.update_task(
+        session,
+        activation_id,
+        task_id,
+        body,
+        by=await activations.who(session, principal),
+        now=utcnow(),
+    )

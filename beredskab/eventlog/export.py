@@ -1,0 +1,141 @@
+"""Exports of a log for filing: CSV for Danish Excel and a PDF with the chain head on each page."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from fpdf import FPDF
+
+from beredskab.eventlog.schemas import LogEntryRead
+
+CSV_COLUMNS = [
+    "seq",
+    "occurred_at",
+    "recorded_at",
+    "actor",
+    "kind",
+    "text",
+    "source",
+    "tags",
+    "corrects",
+    "corrected_by",
+    "hash",
+]
+
+
+def _local(dt: datetime, tz: ZoneInfo) -> str:
+    return dt.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def to_csv(entries: Sequence[LogEntryRead], tz: ZoneInfo) -> bytes:
+    """UTF-8 with BOM and `;` as separator, which is what Danish Excel opens correctly."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for e in entries:
+        data = e.data or {}
+        source = data.get("source") or {}
+        writer.writerow(
+            [
+                e.seq,
+                _local(e.occurred_at, tz),
+                _local(e.recorded_at, tz),
+                e.actor,
+                e.kind,
+                e.text,
+                " / ".join(v for v in (source.get("who"), source.get("channel")) if v),
+                ", ".join(data.get("tags") or []),
+                e.corrects or "",
+                ", ".join(str(s) for s in e.corrected_by),
+                e.hash,
+            ]
+        )
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_json(entries: Sequence[LogEntryRead]) -> bytes:
+    return json.dumps([e.model_dump(mode="json") for e in entries], ensure_ascii=False).encode()
+
+
+def _latin1(text: str) -> str:
+    # the PDF core fonts are Latin-1 (æ, ø, å are in it); anything else is replaced visibly
+    replacements = {"—": "-", "–": "-", "…": "...", "“": '"', "”": '"', "‘": "'", "’": "'"}
+    text = "".join(replacements.get(c, c) for c in text)
+    return text.encode("latin-1", errors="replace").decode("latin-1")
+
+
+class _LogPdf(FPDF):
+    def __init__(self, title: str, head_hash: str) -> None:
+        super().__init__(orientation="L", unit="mm", format="A4")
+        self.doc_title = title
+        self.head_hash = head_hash
+        self.set_auto_page_break(auto=True, margin=15)
+
+    def header(self) -> None:
+        self.set_font("Helvetica", "B", 11)
+        self.cell(0, 6, _latin1(self.doc_title), new_x="LMARGIN", new_y="NEXT")
+        self.set_font("Helvetica", "B", 8)
+        for label, width in COLUMNS:
+            self.cell(width, 5, label, border="B")
+        self.ln(6)
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font("Helvetica", "", 7)
+        self.cell(
+            0,
+            5,
+            f"Kædens seneste hash: {self.head_hash}   Side {self.page_no()}/{{nb}}".encode(
+                "latin-1", "replace"
+            ).decode("latin-1"),
+            align="C",
+        )
+
+
+COLUMNS = [("Nr.", 12), ("Tidspunkt", 32), ("Type", 22), ("Af", 45), ("Tekst", 166)]
+
+
+def to_pdf(
+    entries: Sequence[LogEntryRead],
+    *,
+    ref: str,
+    authority: str,
+    title: str,
+    tz: ZoneInfo,
+    head_hash: str,
+) -> bytes:
+    first = min((e.occurred_at for e in entries), default=None)
+    last = max((e.occurred_at for e in entries), default=None)
+    period = f"{_local(first, tz)} - {_local(last, tz)}" if first and last else "ingen poster"
+    pdf = _LogPdf(f"Logbog {ref} - {authority} - {title} - periode {period}", head_hash)
+    pdf.alias_nb_pages()
+    pdf.add_page()
+    pdf.set_font("Helvetica", "", 8)
+    widths = [w for _, w in COLUMNS]
+    for e in entries:
+        text = e.text
+        if e.corrects:
+            text = f"[retter nr. {e.corrects}] {text}"
+        if e.superseded:
+            text = f"[rettet af nr. {', '.join(map(str, e.corrected_by))}] {text}"
+        cells = [str(e.seq), _local(e.occurred_at, tz), e.kind, e.actor, text]
+        lines = max(
+            len(pdf.multi_cell(w, 4, _latin1(c), dry_run=True, output="LINES"))
+            for w, c in zip(widths, cells, strict=True)
+        )
+        height = 4 * lines
+        if pdf.get_y() + height > pdf.h - pdf.b_margin:
+            pdf.add_page()
+        y = pdf.get_y()
+        x = pdf.l_margin
+        for w, c in zip(widths, cells, strict=True):
+            pdf.set_xy(x, y)
+            pdf.multi_cell(w, 4, _latin1(c))
+            x += w
+        pdf.set_y(y + height + 1)
+    return bytes(pdf.output())

@@ -1,0 +1,211 @@
+"""The log keeper's side of the log: manual entries, corrections, the timeline query, archive.
+
+No edit and no delete exist: a correction is a new entry pointing at the one it corrects.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from beredskab.activations.models import Activation, ActivationStatus
+from beredskab.activations.repository import lock_activation
+from beredskab.errors import Conflict, Forbidden, InvalidInput
+from beredskab.eventlog import service as eventlog
+from beredskab.eventlog.models import LogEntry
+from beredskab.eventlog.schemas import LogEntryCreate, LogEntryRead
+
+CLOCK_SKEW = timedelta(minutes=2)  # a phone's clock a little ahead is not "the future"
+MAX_PAGE = 500
+
+
+async def record(
+    session: AsyncSession, activation_id: str, data: LogEntryCreate, *, author: str, now: datetime
+) -> LogEntry:
+    """Append a manual entry; commits."""
+    activation = await lock_activation(session, activation_id)
+    if activation.archived_at is not None:
+        raise Forbidden(
+            f"the log of {activation.ref} was archived {activation.archived_at:%Y-%m-%d %H:%M} "
+            f"UTC by {activation.archived_by}; it is read-only"
+        )
+    occurred_at = data.occurred_at or now
+    if occurred_at > now + CLOCK_SKEW:
+        raise InvalidInput("occurred_at", "must not be in the future")
+    if data.corrects is not None:
+        target = (
+            await session.exec(
+                select(LogEntry.seq).where(
+                    LogEntry.activation_id == activation.id, LogEntry.seq == data.corrects
+                )
+            )
+        ).first()
+        if target is None:
+            raise InvalidInput(
+                "corrects", f"no entry {data.corrects} in the log of {activation.ref}"
+            )
+    extra: dict = {}
+    if data.source is not None:
+        extra["source"] = data.source.model_dump()
+    if data.tags:
+        extra["tags"] = data.tags
+    entry = eventlog.append(
+        session,
+        activation,
+        data.kind,
+        data.text,
+        actor=author,
+        data=extra or None,
+        occurred_at=occurred_at,
+        corrects=data.corrects,
+        now=now,
+    )
+    await session.commit()
+    return entry
+
+
+async def archive(
+    session: AsyncSession, activation_id: str, *, by: str, now: datetime
+) -> Activation:
+    activation = await lock_activation(session, activation_id)
+    if activation.status in (ActivationStatus.requested, ActivationStatus.active):
+        raise Conflict(f"{activation.ref} is {activation.status}; stand it down before archiving")
+    if activation.archived_at is not None:
+        raise Conflict(f"{activation.ref} is already archived")
+    eventlog.append(
+        session,
+        activation,
+        "archived",
+        f"Loggen arkiveret af {by}; herefter skrivebeskyttet.",
+        actor=by,
+        now=now,
+    )
+    activation.archived_at = now
+    activation.archived_by = by
+    session.add(activation)
+    await session.commit()
+    return activation
+
+
+@dataclass(frozen=True)
+class TimelineQuery:
+    kind: str | None = None
+    author: str | None = None
+    occurred_from: datetime | None = None
+    occurred_to: datetime | None = None
+    text: str | None = None
+    order: str = "seq"  # or "occurred_at"
+    cursor: str | None = None
+    after_seq: int = 0  # entries after this seq (the live feed's Last-Event-ID, ?after=)
+    limit: int = 100
+
+
+def _encode_cursor(order: str, entry: LogEntry) -> str:
+    key = [entry.seq] if order == "seq" else [entry.occurred_at.isoformat(), entry.seq]
+    return base64.urlsafe_b64encode(json.dumps([order, *key]).encode()).decode()
+
+
+def _decode_cursor(cursor: str, order: str) -> list:
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if decoded[0] != order:
+            raise ValueError("cursor belongs to another ordering")
+        if order == "seq":
+            return [int(decoded[1])]
+        return [datetime.fromisoformat(decoded[1]), int(decoded[2])]
+    except (ValueError, IndexError, TypeError, json.JSONDecodeError) as exc:
+        raise InvalidInput("cursor", f"is not a cursor from this timeline ({exc})") from None
+
+
+async def timeline(
+    session: AsyncSession, activation_id: str, q: TimelineQuery
+) -> tuple[list[LogEntryRead], str | None]:
+    if q.order not in ("seq", "occurred_at"):
+        raise InvalidInput("order", "must be seq or occurred_at")
+    if not 1 <= q.limit <= MAX_PAGE:
+        raise InvalidInput("limit", f"must be between 1 and {MAX_PAGE}")
+    stmt = select(LogEntry).where(LogEntry.activation_id == activation_id)
+    if q.kind:
+        stmt = stmt.where(LogEntry.kind == q.kind)
+    if q.author:
+        stmt = stmt.where(LogEntry.actor == q.author)
+    if q.occurred_from:
+        stmt = stmt.where(LogEntry.occurred_at >= q.occurred_from)
+    if q.occurred_to:
+        stmt = stmt.where(LogEntry.occurred_at < q.occurred_to)
+    if q.text:
+        stmt = stmt.where(LogEntry.text.icontains(q.text, autoescape=True))
+    if q.after_seq:
+        stmt = stmt.where(LogEntry.seq > q.after_seq)
+    if q.order == "seq":
+        if q.cursor:
+            stmt = stmt.where(LogEntry.seq > _decode_cursor(q.cursor, "seq")[0])
+        stmt = stmt.order_by(LogEntry.seq)
+    else:
+        if q.cursor:
+            at, seq = _decode_cursor(q.cursor, "occurred_at")
+            stmt = stmt.where(
+                or_(LogEntry.occurred_at > at, and_(LogEntry.occurred_at == at, LogEntry.seq > seq))
+            )
+        stmt = stmt.order_by(LogEntry.occurred_at, LogEntry.seq)
+    rows = list((await session.exec(stmt.limit(q.limit + 1))).all())
+    more = len(rows) > q.limit
+    rows = rows[: q.limit]
+    corrections = await _corrections(session, activation_id, [r.seq for r in rows])
+    entries = [to_read(r, corrections.get(r.seq, [])) for r in rows]
+    return entries, (_encode_cursor(q.order, rows[-1]) if more and rows else None)
+
+
+async def _corrections(
+    session: AsyncSession, activation_id: str, seqs: list[int]
+) -> dict[int, list[int]]:
+    if not seqs:
+        return {}
+    rows = await session.exec(
+        select(LogEntry.corrects, LogEntry.seq)
+        .where(LogEntry.activation_id == activation_id, LogEntry.corrects.in_(seqs))
+        .order_by(LogEntry.seq)
+    )
+    out: dict[int, list[int]] = {}
+    for corrected, seq in rows.all():
+        out.setdefault(corrected, []).append(seq)
+    return out
+
+
+def to_read(entry: LogEntry, corrected_by: list[int]) -> LogEntryRead:
+    return LogEntryRead(
+        seq=entry.seq,
+        occurred_at=entry.occurred_at,
+        recorded_at=entry.recorded_at,
+        actor=entry.actor,
+        kind=entry.kind,
+        text=entry.text,
+        data=entry.data,
+        corrects=entry.corrects,
+        corrected_by=corrected_by,
+        superseded=bool(corrected_by),
+        hash=entry.hash,
+    )
+
+
+async def all_entries(session: AsyncSession, activation_id: str) -> list[LogEntryRead]:
+    rows = list(
+        (
+            await session.exec(
+                select(LogEntry)
+                .where(LogEntry.activation_id == activation_id)
+                .order_by(LogEntry.seq)
+            )
+        ).all()
+    )
+    corrected: dict[int, list[int]] = {}
+    for r in rows:
+        if r.corrects is not None:
+            corrected.setdefault(r.corrects, []).append(r.seq)
+    return [to_read(r, corrected.get(r.seq, [])) for r in rows]
