@@ -32,6 +32,17 @@ def settings_or_exit() -> Settings:
         raise typer.Exit(2) from None
 
 
+def playbook_or_exit(settings: Settings) -> None:
+    """An invalid playbook stops start-up with every problem and its path."""
+    from beredskab.playbook import PlaybookError, load_playbook
+
+    try:
+        load_playbook(settings.playbook)
+    except PlaybookError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+
+
 def run_with_session(fn: Callable[..., Awaitable[T]]) -> T:
     """Run `fn(session)` in one transaction-owning session; domain errors exit 1 with their text."""
     from beredskab.db import make_engine, make_sessionmaker
@@ -75,6 +86,7 @@ def serve(
     from api.app import create_app
 
     settings = settings_or_exit().model_copy(update={"run_worker_in_process": worker})
+    playbook_or_exit(settings)
     uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
 
 
@@ -86,6 +98,7 @@ def worker() -> None:
     from api.runtime import run_worker
 
     settings = settings_or_exit()
+    playbook_or_exit(settings)
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )

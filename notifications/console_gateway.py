@@ -3,26 +3,28 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
 from typing import TextIO
 
 from notifications.fake_gateway import FakeGateway
 from notifications.gateway import ProviderResult
 from notifications.segments import encoding_of, segment_count
 
+_RULE = "─" * 60
 
-@dataclass
+
 class ConsoleGateway(FakeGateway):
-    name: str = "console"
-    prefix: str = "CONSOLE"
-    stream: TextIO = field(default_factory=lambda: sys.stdout)
+    """Records like the fake (including programmed failures) and prints what would have left."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        super().__init__(name="console", prefix="CONSOLE")
+        # resolved per instance, so a replaced sys.stdout (pytest's capsys) is honoured
+        self.stream = stream if stream is not None else sys.stdout
 
     async def send(self, to: str, body: str, *, callback_url: str | None = None) -> ProviderResult:
         result = await super().send(to, body, callback_url=callback_url)
-        rule = "─" * 60
         self.stream.write(
-            f"\n{rule}\nSMS til {to}  [{result.provider_id}, {segment_count(body)} segment(er), "
-            f"{encoding_of(body)}]\n{body}\n{rule}\n"
+            f"\n{_RULE}\nSMS til {to}  [{result.provider_id}, {segment_count(body)} segment(er), "
+            f"{encoding_of(body)}]\n{body}\n{_RULE}\n"
         )
         self.stream.flush()
         return result

@@ -23,9 +23,12 @@ class FakeGateway:
     sent: list[SentSms] = field(default_factory=list)
     fail_numbers: dict[str, SmsSendError] = field(default_factory=dict)
     fail_next: list[SmsSendError] = field(default_factory=list)
-    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _ids: itertools.count = field(
+        default_factory=lambda: itertools.count(1), init=False, repr=False
+    )
 
     async def send(self, to: str, body: str, *, callback_url: str | None = None) -> ProviderResult:
+        # fail_next models transient faults of the provider, so it wins over per-number errors
         if self.fail_next:
             raise self.fail_next.pop(0)
         if to in self.fail_numbers:

@@ -1,8 +1,8 @@
 """The SMS reply grammar (DESIGN.md). Pure: text in, a parsed reply out; never raises.
 
 The first word decides the kind; case and accents are ignored, letters and digits glued together
-are split ("OK4821"), extra words are tolerated. A run of 4–6 digits is the page code, a number of
-1–2 digits the count of agents (volunteer replies).
+are split ("OK4821"), extra words are tolerated. After the keyword, the first run of 4–6 digits is
+the page code and the first number of 1–2 digits the count of agents (volunteer replies).
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
-MAX_LOOK = 200  # a 2,000-character reply is judged by its start
+# A reply is judged by its start: a pasted 2,000-character text costs no more than a short one.
+MAX_LOOK = 200
 
 
 class ReplyKind(StrEnum):
@@ -28,8 +29,8 @@ class ReplyKind(StrEnum):
 @dataclass(frozen=True)
 class ParsedReply:
     kind: ReplyKind
-    code: str | None = None
-    count: int | None = None
+    code: str | None = None  # page code: a run of 4-6 digits
+    count: int | None = None  # number of agents for volunteer replies (1-2 digits)
 
 
 KEYWORDS: dict[str, ReplyKind] = {
@@ -40,22 +41,31 @@ KEYWORDS: dict[str, ReplyKind] = {
     **dict.fromkeys(["hjaelp", "hjalp", "help", "?"], ReplyKind.help),
 }
 _DANISH = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"})
-_TOKEN = re.compile(r"[a-z]+|\d+|\?")
+# ASCII only: a letter run, a digit run, or "?" — everything else (punctuation, emoji,
+# other scripts) separates tokens. [0-9] rather than \d keeps e.g. Arabic-Indic digits out of codes.
+_TOKEN = re.compile(r"[a-z]+|[0-9]+|\?")
 
 
 def normalise(text: str) -> str:
-    folded = text[:MAX_LOOK].casefold().translate(_DANISH)
+    """Casefolded, Danish letters spelled out, other accents stripped; at most MAX_LOOK chars."""
+    # NFC first so a decomposed "å" (a + ring) is spelled out like the precomposed one.
+    head = unicodedata.normalize("NFC", text.lstrip()[:MAX_LOOK])
+    folded = head.casefold().translate(_DANISH)
     decomposed = unicodedata.normalize("NFKD", folded)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def parse_reply(text: str) -> ParsedReply:
-    tokens = _TOKEN.findall(normalise(text or ""))
+    text = text or ""
+    tokens = _TOKEN.findall(normalise(text))
     if not tokens:
-        return ParsedReply(ReplyKind.empty if not (text or "").strip() else ReplyKind.unknown)
+        # Only whitespace is "empty"; an emoji or punctuation alone is something we did not
+        # understand, and gets the same helpful answer as any unknown reply.
+        return ParsedReply(ReplyKind.empty if not text.strip() else ReplyKind.unknown)
     kind = KEYWORDS.get(tokens[0], ReplyKind.unknown)
     if kind is ReplyKind.unknown:
         return ParsedReply(kind)
-    code = next((t for t in tokens[1:] if t.isdigit() and 4 <= len(t) <= 6), None)
-    count = next((int(t) for t in tokens[1:] if t.isdigit() and len(t) <= 2), None)
+    numbers = [t for t in tokens[1:] if t.isdigit()]
+    code = next((t for t in numbers if 4 <= len(t) <= 6), None)
+    count = next((int(t) for t in numbers if len(t) <= 2), None)
     return ParsedReply(kind, code, count)

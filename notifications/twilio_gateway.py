@@ -9,44 +9,60 @@ from __future__ import annotations
 
 import asyncio
 import re
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
 
 import aiohttp
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.http.response import Response
 from twilio.rest import Client
 
 from notifications.gateway import ProviderResult, SmsSendError
 
-PERMANENT_CODES = {
-    21211,
-    21214,
-    21217,
-    21401,
-    21407,
-    21408,
-    21421,
-    21602,
-    21604,
-    21606,
-    21610,
-    21612,
-    21614,
-    30006,
-}
-_TWILIO_HOST = re.compile(r"^https://[a-z0-9.-]*twilio\.com")
+# Errors about the recipient or the account that no retry will cure.
+PERMANENT_CODES = frozenset(
+    {
+        21211,  # invalid To
+        21214,  # To cannot be reached
+        21217,  # phone number does not appear to be valid
+        21401,  # invalid phone number
+        21407,  # not supported for this country
+        21408,  # permission to send to this region not enabled
+        21421,  # PhoneNumber is invalid
+        21602,  # message body is required
+        21604,  # To is required
+        21606,  # From is not a valid, SMS-capable number
+        21610,  # recipient unsubscribed (STOP)
+        21612,  # unroutable
+        21614,  # To is not SMS-capable
+        30006,  # landline or unreachable carrier
+    }
+)
+RATE_LIMITED = 20429
+_TWILIO_BASE = re.compile(r"^https://(?:[a-z0-9-]+\.)*twilio\.com(?=/|$)", re.IGNORECASE)
+
+# Retry-After of the response to this task's latest request. The SDK drops headers when it
+# raises, and a ContextVar set in an awaited coroutine is visible to its caller in the same task.
+_retry_after: ContextVar[float | None] = ContextVar("twilio_retry_after", default=None)
 
 
 class _RebasedHttpClient(AsyncTwilioHttpClient):
-    """Sends every request for *.twilio.com to `base_url` instead."""
+    """Sends every request for *.twilio.com to `base_url` instead (when set)."""
 
     def __init__(self, base_url: str) -> None:
-        super().__init__()
+        super().__init__()  # no max_retries: an SDK retry of a POST can send the SMS twice
         self.base_url = base_url.rstrip("/")
 
-    async def request(self, method, url, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201
+    async def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
         if self.base_url:
-            url = _TWILIO_HOST.sub(self.base_url, url)
-        return await super().request(method, url, *args, **kwargs)
+            url = _TWILIO_BASE.sub(self.base_url, url, count=1)
+        response = await super().request(method, url, *args, **kwargs)
+        headers = response.headers or {}
+        _retry_after.set(parse_retry_after(headers.get("Retry-After")))
+        return response
 
 
 class TwilioGateway:
@@ -63,6 +79,8 @@ class TwilioGateway:
         timeout_s: float = 10.0,
         validity_period_s: int = 600,
     ) -> None:
+        if not (messaging_service_sid or from_number):
+            raise ValueError("TwilioGateway needs messaging_service_sid or from_number")
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.messaging_service_sid = messaging_service_sid
@@ -81,37 +99,67 @@ class TwilioGateway:
 
     async def send(self, to: str, body: str, *, callback_url: str | None = None) -> ProviderResult:
         client = self._ensure_client()
+        # A Messaging Service wins over a single number: it spreads load over several senders.
         sender = (
             {"messaging_service_sid": self.messaging_service_sid}
             if self.messaging_service_sid
             else {"from_": self.from_number}
         )
         extra = {"status_callback": callback_url} if callback_url else {}
+        _retry_after.set(None)
         try:
             async with asyncio.timeout(self.timeout_s):
                 message = await client.messages.create_async(
                     to=to, body=body, validity_period=self.validity_period_s, **sender, **extra
                 )
-        except TwilioRestException as exc:
-            raise _classify(exc) from exc
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        except (TwilioRestException, TwilioServiceException) as exc:
+            raise classify(exc, retry_after=_retry_after.get()) from exc
+        except TimeoutError as exc:
+            raise SmsSendError(
+                f"Twilio did not answer within {self.timeout_s:g} s", permanent=False
+            ) from exc
+        except (aiohttp.ClientError, OSError) as exc:
             raise SmsSendError(f"{type(exc).__name__}: {exc}", permanent=False) from exc
         return ProviderResult(message.sid or "", str(message.status or "queued"))
 
     async def aclose(self) -> None:
         if self._http is not None:
             await self._http.close()
-            self._http = None
-            self._client = None
+        self._http = None
+        self._client = None
 
 
-def _classify(exc: TwilioRestException) -> SmsSendError:
-    code = exc.code if isinstance(exc.code, int) else None
-    text = f"Twilio {exc.status}: {exc.msg}"
-    if exc.status == 429 or code == 20429:
-        return SmsSendError(text, permanent=False, code=code)
+def classify(
+    exc: TwilioRestException | TwilioServiceException, *, retry_after: float | None = None
+) -> SmsSendError:
+    """Map a Twilio API error to retry (transient) or give up (permanent)."""
+    status = int(exc.status or 0)
+    # Without a JSON body the SDK puts the HTTP status in `code`; Twilio's own codes have 5 digits.
+    code = exc.code if isinstance(exc.code, int) and exc.code >= 10000 else None
+    detail = exc.msg if isinstance(exc, TwilioRestException) else (exc.detail or exc.title)
+    text = f"Twilio {status}" + (f" error {code}" if code else "") + f": {detail}"
     if code in PERMANENT_CODES:
         return SmsSendError(text, permanent=True, code=code)
-    if exc.status >= 500:
-        return SmsSendError(text, permanent=False, code=code)
+    if status == 429 or code == RATE_LIMITED:
+        return SmsSendError(text, permanent=False, code=code, retry_after=retry_after)
+    if status >= 500:
+        return SmsSendError(text, permanent=False, code=code, retry_after=retry_after)
     return SmsSendError(text, permanent=True, code=code)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date); None if absent/bad."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

@@ -52,3 +52,24 @@ def test_cli_refuses_to_start_with_one_line(tmp_path):
     assert r.returncode == 2
     lines = [line for line in r.stderr.splitlines() if line.strip()]
     assert lines == [lines[0]] and "SMS_GATEWAY" in lines[0]
+
+
+def test_serve_refuses_an_invalid_playbook_listing_each_problem(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nversion: '1'\nroles: {}\nmessages: {}\n")
+    env = {
+        "PLAYBOOK": str(bad),
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db",
+    }
+    r = subprocess.run(
+        [sys.executable, "-m", "beredskab", "serve", "--port", "1"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 2
+    assert "roles: missing crisis_leader" in r.stderr and "messages.role_page: missing" in r.stderr
