@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
@@ -88,6 +89,58 @@ def serve(
     settings = settings_or_exit().model_copy(update={"run_worker_in_process": worker})
     playbook_or_exit(settings)
     uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+
+
+@directory_app.command("import")
+def directory_import(path: Path) -> None:
+    """Import (sync) a directory file; a file with any error imports nothing."""
+    from beredskab.directory.service import import_directory, load_text
+    from beredskab.errors import InvalidInput
+
+    try:
+        directory = load_text(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        typer.echo(f"error: cannot read {path}: {exc.strerror}", err=True)
+        raise typer.Exit(1) from None
+    except InvalidInput as exc:
+        typer.echo(f"{path}: {len(exc.problems)} problem(s); nothing was imported:", err=True)
+        for problem in exc.problems:
+            typer.echo(f"  {problem}", err=True)
+        raise typer.Exit(1) from None
+    report = run_with_session(lambda session: import_directory(session, directory, str(path)))
+    typer.echo(f"{path}: {report}")
+
+
+@directory_app.command("export")
+def directory_export(
+    path: Annotated[str, typer.Argument(help="file, or - for stdout")] = "-",
+) -> None:
+    """Write the directory in the import format."""
+    import yaml
+
+    from beredskab.directory.service import export_directory
+
+    text = yaml.safe_dump(run_with_session(export_directory), allow_unicode=True, sort_keys=False)
+    if path == "-":
+        typer.echo(text, nl=False)
+    else:
+        Path(path).write_text(text, encoding="utf-8")
+        typer.echo(f"directory written to {path}")
+
+
+@directory_app.command("check")
+def directory_check() -> None:
+    """Readiness: every gap that would hurt on the night; exit 1 if there are any."""
+    from beredskab.directory.service import readiness
+
+    result = run_with_session(readiness)
+    if result.ready:
+        typer.echo("ready: every role has a primary and its deputies; every contact is in place")
+        return
+    typer.echo(f"NOT READY: {len(result.gaps)} gap(s)")
+    for gap in result.gaps:
+        typer.echo(f"  {gap.kind}: {gap.detail}")
+    raise typer.Exit(1)
 
 
 @app.command()

@@ -7,7 +7,9 @@ from notifications.gateway import SmsGateway
 
 
 def build_gateway(settings: Settings) -> SmsGateway:
-    if settings.sms_gateway is SmsGatewayKind.twilio:
+    kind = SmsGatewayKind(settings.sms_gateway)  # also accepts a plain string
+    if kind is SmsGatewayKind.twilio:
+        # imported here so the console and fake gateways work without the twilio SDK loaded
         from notifications.twilio_gateway import TwilioGateway
 
         return TwilioGateway(
@@ -17,7 +19,7 @@ def build_gateway(settings: Settings) -> SmsGateway:
             from_number=settings.twilio_from,
             api_base_url=settings.twilio_api_base_url,
         )
-    if settings.sms_gateway is SmsGatewayKind.console:
+    if kind is SmsGatewayKind.console:
         from notifications.console_gateway import ConsoleGateway
 
         return ConsoleGateway()

@@ -8,6 +8,8 @@ stale page never arrives hours late.
 from __future__ import annotations
 
 import asyncio
+import base64
+import math
 import re
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -59,6 +61,13 @@ class _RebasedHttpClient(AsyncTwilioHttpClient):
     async def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
         if self.base_url:
             url = _TWILIO_BASE.sub(self.base_url, url, count=1)
+        auth = kwargs.pop("auth", None)
+        if auth is not None:
+            # the same Basic header, built here: aiohttp deprecates the SDK's BasicAuth/auth=
+            headers = dict(kwargs.pop("headers", None) or {})
+            token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
+            headers["Authorization"] = f"Basic {token}"
+            kwargs["headers"] = headers
         response = await super().request(method, url, *args, **kwargs)
         headers = response.headers or {}
         _retry_after.set(parse_retry_after(headers.get("Retry-After")))
@@ -153,9 +162,11 @@ def parse_retry_after(value: str | None) -> float | None:
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):

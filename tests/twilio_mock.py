@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import argparse
 import base64
+import hmac
 import json
 import re
+import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,14 +26,22 @@ from urllib.parse import parse_qs
 
 from twilio.request_validator import RequestValidator
 
+from notifications.segments import segment_count
+
+API_VERSION = "2010-04-01"
+TEST_ACCOUNT_SID = "AC" + "a1" * 16
+TEST_AUTH_TOKEN = "mock-auth-token-" + "0" * 16
+TEST_FROM = "+15005550006"  # Twilio's magic "valid sender" test number
+
+# Twilio's magic To numbers for test credentials, and the errors they give.
 MAGIC_ERRORS = {
-    "+15005550001": 21211,
-    "+15005550002": 21612,
-    "+15005550003": 21408,
-    "+15005550004": 21610,
-    "+15005550009": 21614,
+    "+15005550001": (21211, "The 'To' number +15005550001 is not a valid phone number."),
+    "+15005550002": (21612, "The 'To' phone number is not currently reachable via SMS."),
+    "+15005550003": (21408, "Permission to send an SMS has not been enabled for the region."),
+    "+15005550004": (21610, "Attempt to send to unsubscribed recipient"),
+    "+15005550009": (21614, "'To' number is not a valid mobile number"),
 }
-_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<sid>AC\w+)/Messages\.json$")
+_MESSAGES = re.compile(rf"^/{API_VERSION}/Accounts/(?P<sid>[^/]+)/Messages\.json$")
 
 
 def sign(url: str, params: dict, auth_token: str) -> str:
@@ -38,60 +50,71 @@ def sign(url: str, params: dict, auth_token: str) -> str:
 
 
 class TwilioMock:
+    """The fake Messages API. Every attribute read by tests is guarded by one lock."""
+
     def __init__(
         self,
-        account_sid: str = "AC" + "a1" * 16,
-        auth_token: str = "mock-auth-token",
+        account_sid: str = TEST_ACCOUNT_SID,
+        auth_token: str = TEST_AUTH_TOKEN,
         port: int = 0,
+        host: str = "127.0.0.1",
     ) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
+        self.host = host
         self.port = port
-        self.messages: list[dict] = []
-        self.requests = 0
-        self.delay_s = 0.0
+        self.delay_s = 0.0  # before every answer: a slow provider
+        self.messages: list[dict] = []  # accepted messages, in arrival order
+        self.calls: list[dict] = []  # every request: method, path, authorization, user_agent
         self._number_faults: dict[str, tuple[int, int]] = {}
-        self._next_faults: list[int] = []
+        self._next_faults: list[tuple[int, float | None]] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
 
     # -- programming faults ----------------------------------------------------------------
     def fail_number(self, to: str, code: int, status: int = 400) -> None:
-        self._number_faults[to] = (status, code)
-
-    def fail_next(self, n: int, status: int = 500) -> None:
+        """Every message to `to` fails with this Twilio error code."""
         with self._lock:
-            self._next_faults.extend([status] * n)
+            self._number_faults[to] = (status, code)
+
+    def fail_next(self, n: int, status: int = 500, retry_after: float | None = None) -> None:
+        """The next `n` message requests fail with `status` (500, 503, 429, …)."""
+        with self._lock:
+            self._next_faults.extend([(status, retry_after)] * n)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.messages.clear()
+            self.calls.clear()
+            self._number_faults.clear()
+            self._next_faults.clear()
+            self.delay_s = 0.0
+
+    @property
+    def requests(self) -> int:
+        with self._lock:
+            return len(self.calls)
+
+    def sent_to(self, to: str) -> list[dict]:
+        with self._lock:
+            return [m for m in self.messages if m["To"] == to]
 
     # -- lifecycle -------------------------------------------------------------------------
     @property
     def base_url(self) -> str:
         assert self._server is not None, "start() first"
-        return f"http://127.0.0.1:{self._server.server_port}"
+        return f"http://{self.host}:{self._server.server_port}"
 
     def start(self) -> TwilioMock:
-        mock = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_POST(self) -> None:  # noqa: N802
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode()
-                status, body = mock._handle(self.path, self.headers.get("Authorization", ""), raw)
-                payload = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        if self._server is not None:
+            return self
+        self._server = _Server((self.host, self.port), _handler_for(self))
+        self._server.daemon_threads = True  # a request stuck in delay_s never blocks stop()
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="twilio-mock", daemon=True
+        )
+        self._thread.start()
         return self
 
     def stop(self) -> None:
@@ -99,6 +122,9 @@ class TwilioMock:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
 
     def __enter__(self) -> TwilioMock:
         return self.start()
@@ -107,83 +133,179 @@ class TwilioMock:
         self.stop()
 
     # -- the API ---------------------------------------------------------------------------
-    def _error(self, status: int, code: int, message: str) -> tuple[int, dict]:
-        return status, {
-            "code": code,
-            "message": message,
-            "status": status,
-            "more_info": f"https://www.twilio.com/docs/errors/{code}",
-        }
-
-    def _handle(self, path: str, authorization: str, raw: str) -> tuple[int, dict]:
+    def handle(
+        self, method: str, path: str, headers: dict[str, str], raw: str
+    ) -> tuple[int, dict, dict[str, str]]:
+        """(status, JSON body, extra headers) for one request. Runs in a server thread."""
+        authorization = headers.get("authorization", "")
         with self._lock:
-            self.requests += 1
-        if self.delay_s:
-            time.sleep(self.delay_s)
-        match = _PATH.match(path.split("?", 1)[0])
+            self.calls.append(
+                {
+                    "method": method,
+                    "path": path,
+                    "authorization": authorization,
+                    "user_agent": headers.get("user-agent", ""),
+                    "content_type": headers.get("content-type", ""),
+                }
+            )
+            delay = self.delay_s
+        if delay:
+            time.sleep(delay)
+        match = _MESSAGES.match(path.split("?", 1)[0])
         if not match:
-            return self._error(404, 20404, "The requested resource was not found")
-        expected = (
-            "Basic " + base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
-        )
-        if match["sid"] != self.account_sid or authorization != expected:
-            return self._error(401, 20003, "Authenticate")
+            return _error(404, 20404, f"The requested resource {path} was not found")
+        if method != "POST":
+            return _error(405, 20004, "Method not allowed")
+        expected = "Basic " + base64.b64encode(
+            f"{self.account_sid}:{self.auth_token}".encode()
+        ).decode("ascii")
+        if match["sid"] != self.account_sid or not hmac.compare_digest(
+            authorization.encode(), expected.encode()
+        ):
+            return _error(401, 20003, "Authenticate")
         with self._lock:
             fault = self._next_faults.pop(0) if self._next_faults else None
         if fault is not None:
-            code = 20429 if fault == 429 else 20500
-            return self._error(fault, code, "Injected fault")
+            status, retry_after = fault
+            code = 20429 if status == 429 else 20500
+            extra = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else {}
+            return (*_error(status, code, "Injected fault")[:2], extra)
         form = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+        return self._create_message(form)
+
+    def _create_message(self, form: dict[str, str]) -> tuple[int, dict, dict[str, str]]:
         to = form.get("To", "")
-        if to in self._number_faults:
-            status, code = self._number_faults[to]
-            return self._error(status, code, "Injected number fault")
+        with self._lock:
+            number_fault = self._number_faults.get(to)
+        if number_fault is not None:
+            status, code = number_fault
+            return _error(status, code, f"Injected error {code} for {to}")
         if to in MAGIC_ERRORS:
-            return self._error(400, MAGIC_ERRORS[to], "Test number error")
-        if (
-            not to
-            or not form.get("Body")
-            or not (form.get("From") or form.get("MessagingServiceSid"))
-        ):
-            return self._error(400, 21604, "A 'To', 'Body' and 'From' are required")
+            return _error(400, *MAGIC_ERRORS[to])
+        if not to:
+            return _error(400, 21604, "A 'To' phone number is required.")
+        if not form.get("Body"):
+            return _error(400, 21602, "Message body is required.")
+        if not (form.get("From") or form.get("MessagingServiceSid")):
+            return _error(400, 21603, "A 'From' phone number is required.")
         sid = "SM" + uuid.uuid4().hex
-        now = datetime.now(UTC)
-        record = {"sid": sid, "received_at": time.time(), **form}
+        record = {
+            "sid": sid,
+            "To": to,
+            "Body": form["Body"],
+            "From": form.get("From"),
+            "MessagingServiceSid": form.get("MessagingServiceSid"),
+            "StatusCallback": form.get("StatusCallback"),
+            "ValidityPeriod": form.get("ValidityPeriod"),
+            "received_at": time.time(),
+            "form": form,
+        }
         with self._lock:
             self.messages.append(record)
-        return 201, {
-            "sid": sid,
-            "account_sid": self.account_sid,
-            "to": to,
-            "from": form.get("From"),
-            "messaging_service_sid": form.get("MessagingServiceSid"),
-            "body": form["Body"],
-            "status": "queued",
-            "num_segments": "1",
-            "direction": "outbound-api",
-            "date_created": format_datetime(now),
-            "date_updated": format_datetime(now),
-            "date_sent": None,
-            "error_code": None,
-            "error_message": None,
-            "price": None,
-            "api_version": "2010-04-01",
-            "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
-        }
+        now = format_datetime(datetime.now(UTC))
+        return (
+            201,
+            {
+                "sid": sid,
+                "account_sid": self.account_sid,
+                "to": to,
+                "from": form.get("From"),
+                "messaging_service_sid": form.get("MessagingServiceSid"),
+                "body": form["Body"],
+                # like Twilio: a Messaging Service without From first picks a sender ("accepted")
+                "status": "queued" if form.get("From") else "accepted",
+                "num_segments": str(segment_count(form["Body"])),
+                "num_media": "0",
+                "direction": "outbound-api",
+                "date_created": now,
+                "date_updated": now,
+                "date_sent": None,
+                "error_code": None,
+                "error_message": None,
+                "price": None,
+                "price_unit": "USD",
+                "api_version": API_VERSION,
+                "uri": f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}.json",
+                "subresource_uris": {
+                    "media": f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}/Media.json"
+                },
+            },
+            {},
+        )
 
 
-def main() -> None:  # pragma: no cover - standalone use
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--port", type=int, default=0)
-    args = parser.parse_args()
-    mock = TwilioMock(port=args.port).start()
+def _error(status: int, code: int, message: str) -> tuple[int, dict, dict[str, str]]:
+    body = {
+        "code": code,
+        "message": message,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
+    return status, body, {}
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        # a client that gave up (a time-out test) closes its socket mid-answer: not an error
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
+def _handler_for(mock: TwilioMock) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as aiohttp's pool expects
+        server_version = "TwilioMock/1.0"
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length).decode("utf-8", "replace") if length else ""
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            status, body, extra = mock.handle(self.command, self.path, headers, raw)
+            payload = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            for name, value in extra.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_POST = do_GET = do_DELETE = _serve
+
+    return Handler
+
+
+@contextmanager
+def twilio_mock(**kwargs: object) -> Iterator[TwilioMock]:
+    """`with twilio_mock() as mock:` — a started mock, stopped afterwards."""
+    with TwilioMock(**kwargs) as mock:  # type: ignore[arg-type]
+        yield mock
+
+
+def main(argv: list[str] | None = None) -> None:  # pragma: no cover - standalone use
+    parser = argparse.ArgumentParser(description="Twilio-compatible Messages API on loopback")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--account-sid", default=TEST_ACCOUNT_SID)
+    parser.add_argument("--auth-token", default=TEST_AUTH_TOKEN)
+    args = parser.parse_args(argv)
+    mock = TwilioMock(args.account_sid, args.auth_token, port=args.port, host=args.host).start()
+    # first line: the base URL alone, for scripts; then the settings to point the app at it
+    print(mock.base_url, flush=True)
     print(
-        f"twilio mock at {mock.base_url} account {mock.account_sid} token {mock.auth_token}",
+        f"TWILIO_API_BASE_URL={mock.base_url} TWILIO_ACCOUNT_SID={mock.account_sid} "
+        f"TWILIO_AUTH_TOKEN={mock.auth_token} TWILIO_FROM={TEST_FROM}",
         flush=True,
     )
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
+        pass
+    finally:
         mock.stop()
 
 

@@ -8,9 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from notifications.replies import ParsedReply, ReplyKind, parse_reply
+from notifications.replies import KEYWORDS, ParsedReply, ReplyKind, parse_reply
 
 A, D = ReplyKind.accept, ReplyKind.decline
+C, W, H = ReplyKind.confirm, ReplyKind.withdraw, ReplyKind.help
+U, E = ReplyKind.unknown, ReplyKind.empty
 
 
 @pytest.mark.parametrize(
@@ -25,24 +27,65 @@ A, D = ReplyKind.accept, ReplyKind.decline
         ("Nej beklager", ParsedReply(D)),
         ("YES", ParsedReply(A)),
         ("no", ParsedReply(D)),
-        ("🙂", ParsedReply(ReplyKind.unknown)),
-        ("", ParsedReply(ReplyKind.empty)),
-        ("   \n", ParsedReply(ReplyKind.empty)),
+        ("j", ParsedReply(A)),
+        ("Y", ParsedReply(A)),
+        ("N", ParsedReply(D)),
+        ("Ok.", ParsedReply(A)),
+        ("ok!!! 👍", ParsedReply(A)),
+        ("🙂", ParsedReply(U)),
+        ("👍", ParsedReply(U)),
+        ("!!!", ParsedReply(U)),
+        ("", ParsedReply(E)),
+        ("   \n", ParsedReply(E)),
         ("JA 4821 3", ParsedReply(A, "4821", 3)),
         ("ja 3", ParsedReply(A, None, 3)),
+        ("ja3", ParsedReply(A, None, 3)),
+        ("Ja, 4821 - vi kan stille med 12 agenter", ParsedReply(A, "4821", 12)),
+        ("ja 2 4821", ParsedReply(A, "4821", 2)),  # order after the keyword does not matter
         ("ok 123", ParsedReply(A)),  # three digits: neither a code nor a count
-        ("bekræft 4821", ParsedReply(ReplyKind.confirm, "4821")),
-        ("BEKRAEFT 4821", ParsedReply(ReplyKind.confirm, "4821")),
-        ("afmeld 4821", ParsedReply(ReplyKind.withdraw, "4821")),
-        ("hjælp", ParsedReply(ReplyKind.help)),
-        ("Okay, kommer! 4821", ParsedReply(A, "4821")),
-        ("ØK", ParsedReply(ReplyKind.unknown)),
-        ("hvem er I?", ParsedReply(ReplyKind.unknown)),
+        ("ok 4821 123 2", ParsedReply(A, "4821", 2)),
+        ("ok 123456", ParsedReply(A, "123456")),
+        ("ok 1234567", ParsedReply(A)),  # seven digits (a phone number?) is no code
         ("ok 2026-0001", ParsedReply(A, "2026")),
+        ("nej4821", ParsedReply(D, "4821")),
+        ("OK 🙂 4821", ParsedReply(A, "4821")),
+        ("bekræft 4821", ParsedReply(C, "4821")),
+        ("BEKRÆFT 4821", ParsedReply(C, "4821")),
+        ("BEKRAEFT 4821", ParsedReply(C, "4821")),
+        ("bekraft 4821", ParsedReply(C, "4821")),
+        ("bekräft 4821", ParsedReply(C, "4821")),  # a foreign keyboard's accent is ignored
+        ("bekra\u0308ft", ParsedReply(C)),  # the same, decomposed
+        ("confirm", ParsedReply(C)),
+        ("afmeld 4821", ParsedReply(W, "4821")),
+        ("Cancel", ParsedReply(W)),
+        ("hjælp", ParsedReply(H)),
+        ("HJÆLP", ParsedReply(H)),
+        ("hja\u030alp", ParsedReply(U)),  # "hjålp" spells out as "hjaalp": not a keyword
+        ("help", ParsedReply(H)),
+        ("?", ParsedReply(H)),
+        ("Okay, kommer! 4821", ParsedReply(A, "4821")),
+        ("ØK", ParsedReply(U)),
+        ("hvem er I?", ParsedReply(U)),
+        ("4821 ok", ParsedReply(U)),  # the first word decides
+        ("jeg kommer, ok 4821", ParsedReply(U)),
+        ("ok ٤٨٢١", ParsedReply(A)),  # only ASCII digits make a code
     ],
 )
 def test_reply_table(text, expected):
     assert parse_reply(text) == expected
+
+
+def test_kinds_compare_as_plain_strings():
+    # the service routes on str(kind): keep the values stable
+    assert [str(k) for k in ReplyKind] == [
+        "accept",
+        "decline",
+        "confirm",
+        "withdraw",
+        "help",
+        "empty",
+        "unknown",
+    ]
 
 
 def test_a_code_belonging_to_someone_else_is_parsed_as_a_code():
@@ -56,10 +99,36 @@ def test_two_thousand_characters_parse_quickly_and_by_their_start():
     started = time.perf_counter()
     for _ in range(100):
         assert parse_reply(text) == ParsedReply(A, "4821")
-    assert parse_reply("x" * 2000).kind is ReplyKind.unknown
+    assert parse_reply("x" * 2000).kind is U
+    assert parse_reply("9" * 2000).kind is U
+    assert parse_reply(" " * 2000 + "ja 4821") == ParsedReply(A, "4821")  # leading blanks skipped
+    assert parse_reply("ja " + "x " * 1000 + "4821") == ParsedReply(A)  # too far in to count
     assert time.perf_counter() - started < 5  # generous: guards against quadratic blow-ups
 
 
 @given(st.text(max_size=3000))
-def test_never_raises(text):
-    assert isinstance(parse_reply(text), ParsedReply)
+def test_never_raises_and_fields_keep_their_shape(text):
+    parsed = parse_reply(text)
+    assert isinstance(parsed, ParsedReply) and isinstance(parsed.kind, ReplyKind)
+    if parsed.code is not None:
+        assert parsed.code.isascii() and parsed.code.isdigit() and 4 <= len(parsed.code) <= 6
+    if parsed.count is not None:
+        assert 0 <= parsed.count <= 99
+    if parsed.kind in (U, E):
+        assert parsed.code is None and parsed.count is None
+
+
+@given(
+    st.sampled_from(sorted(KEYWORDS)),
+    st.sampled_from([" ", ", ", "! ", "\n"]),
+    st.text(max_size=100),
+)
+def test_a_keyword_first_decides_whatever_follows(keyword, sep, rest):
+    for spelled in (keyword, keyword.upper(), keyword.capitalize()):
+        assert parse_reply(spelled + sep + rest).kind is KEYWORDS[keyword]
+
+
+@given(st.integers(1000, 999999), st.integers(1, 99))
+def test_code_and_count_round_trip(code, count):
+    assert parse_reply(f"JA {code} {count}") == ParsedReply(A, str(code), count)
+    assert parse_reply(f"ja{code}") == ParsedReply(A, str(code))
