@@ -33,7 +33,12 @@ class PastPage:
     rank: int
     person_id: str
     pass_no: int
-    state: PageState | str
+    state: PageState
+
+    def __post_init__(self) -> None:
+        # Accept the stored string (or another enum with the same values); refuse a state this
+        # rule does not know rather than silently treating it as "moved on".
+        object.__setattr__(self, "state", PageState(self.state))
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,14 @@ Decision = PageNext | Wait | Filled | PassExhausted | NoCandidates
 
 
 def decide(roster: Sequence[Candidate], history: Sequence[PastPage], max_passes: int) -> Decision:
+    """What to do next for one role's call-out.
+
+    `roster`: the role's candidates in any order (ranks may have gaps); `history`: this role's
+    pages in this activation, oldest first. An acknowledgement anywhere wins, then an open page
+    waits; otherwise the next active candidate after the last one paged in the current pass.
+    """
+    if max_passes < 1:
+        raise ValueError("max_passes must be at least 1")
     acked = next((p for p in history if p.state == PageState.acked), None)
     if acked is not None:
         return Filled(acked.person_id)

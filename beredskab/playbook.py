@@ -1,19 +1,33 @@
 """The playbook: roles, timeouts, action cards and every SMS text, parsed strictly at start-up.
 
-A playbook that does not validate stops start-up with every problem as `path: reason`.
+A playbook that does not validate stops start-up with every problem as `path.to.field: reason`,
+all of them at once, so one edit round fixes the file.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import string
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from beredskab.directory.models import Role
 
@@ -48,15 +62,102 @@ MESSAGES: dict[str, frozenset[str]] = {
 }
 
 
+def _fields(template: str) -> list[tuple[str, str]]:
+    """(field, format spec) of each replacement field; ValueError for unbalanced braces."""
+    return [
+        (f, spec or "") for _, f, spec, _ in string.Formatter().parse(template) if f is not None
+    ]
+
+
+def placeholders(template: str) -> set[str]:
+    """The names a template needs a value for."""
+    return {field for field, _ in _fields(template)}
+
+
+def template_problems(template: str, allowed: frozenset[str]) -> list[str]:
+    """Why a template cannot be rendered with the `allowed` names; empty when it can."""
+    if not template.strip():
+        return ["must not be empty"]
+    try:
+        fields = _fields(template)
+    except ValueError as exc:
+        return [f"not a valid template: {exc}"]
+    found = []
+    for field, spec in fields:
+        if not field.isidentifier():  # {0}, {}, {ref.attr}, {ref[0]}
+            found.append(f"placeholder {{{field}}} must be a plain name, e.g. {{ref}}")
+        elif "{" in spec or "}" in spec:
+            found.append(f"placeholder {{{field}}} has a placeholder in its format")
+    unknown = {f for f, _ in fields if f.isidentifier()} - allowed
+    if unknown:
+        found.append(
+            f"unknown placeholder(s) {', '.join(sorted(unknown))} "
+            f"(allowed: {', '.join(sorted(allowed)) or 'none'})"
+        )
+    return found
+
+
+# A validator reports several problems, each below its own field, through one error of this type.
+_PROBLEMS = "playbook_problems"
+Problem = tuple[tuple[str | int, ...], str]  # (path below the validated field, reason)
+
+
+def _problems(found: list[Problem]) -> PydanticCustomError:
+    summary = "; ".join(reason for _, reason in found)
+    return PydanticCustomError(_PROBLEMS, "{summary}", {"summary": summary, "problems": found})
+
+
+def _as_problems(exc: ValidationError) -> list[Problem]:
+    out: list[Problem] = []
+    for err in exc.errors():
+        if err["type"] == _PROBLEMS:
+            out.extend(((*err["loc"], *sub), reason) for sub, reason in err["ctx"]["problems"])
+        else:
+            out.append((tuple(err["loc"]), err["msg"].removeprefix("Value error, ")))
+    return out
+
+
+def _collect(handler: ValidatorFunctionWrapHandler, value: Any) -> tuple[Any, list[Problem]]:
+    try:
+        return handler(value), []
+    except ValidationError as exc:
+        return None, _as_problems(exc)
+
+
+def _message_problems(messages: dict[Any, Any]) -> list[Problem]:
+    """Missing messages and bad placeholders; values that are not text are reported elsewhere."""
+    found: list[Problem] = []
+    for key, allowed in MESSAGES.items():
+        if key not in messages:
+            found.append(((key,), "missing"))
+        elif isinstance(messages[key], str):
+            found.extend(((key,), reason) for reason in template_problems(messages[key], allowed))
+    unknown_keys = sorted(k for k in messages if isinstance(k, str) and k not in MESSAGES)
+    found.extend(((key,), "not a known message") for key in unknown_keys)
+    return found
+
+
+def _local_clock(value: Any) -> Any:
+    # YAML 1.1 reads an unquoted 9:00 as the number 540, which would become 00:09.
+    if isinstance(value, time) or (isinstance(value, str) and re.fullmatch(r"\d\d:\d\d", value)):
+        return value
+    raise ValueError("write a local time as a quoted 'HH:MM' string, e.g. '09:00'")
+
+
+LocalTime = Annotated[time, BeforeValidator(_local_clock)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+CardItem = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class RoleSpec(_Strict):
-    name: str = Field(min_length=1)
-    description: str = Field(min_length=1)
+    name: Text
+    description: Text
     ack_timeout_minutes: int = Field(default=10, ge=1, le=240)
-    action_card: list[str] = Field(min_length=1)
+    action_card: list[CardItem] = Field(min_length=4, max_length=10)
 
 
 class CalloutPolicy(_Strict):
@@ -73,93 +174,167 @@ class VolunteerPolicy(_Strict):
 
 
 class CalendarOverride(_Strict):
+    """One local date whose opening hours differ from the normal week (hours in local time)."""
+
     date: date
     closed: bool = False
-    hours: list[tuple[time, time]] = Field(default_factory=list)
+    hours: list[tuple[LocalTime, LocalTime]] = Field(default_factory=list)
     note: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CalendarOverride:
+        found: list[Problem] = []
+        if self.closed and self.hours:
+            found.append((("hours",), "a closed day has no opening hours"))
+        if not self.closed and not self.hours:
+            found.append((("hours",), "give the opening hours, or closed: true"))
+        previous_end: time | None = None
+        for i, (start, end) in enumerate(self.hours):
+            if start.tzinfo is not None or end.tzinfo is not None:
+                found.append((("hours", i), "must be a local time, without a UTC offset"))
+            elif start >= end:
+                found.append((("hours", i), f"{start:%H:%M} is not before {end:%H:%M}"))
+            elif previous_end is not None and start < previous_end:
+                found.append((("hours", i), "overlaps or precedes the span before it"))
+            else:
+                previous_end = end
+        if found:
+            raise _problems(found)
+        return self
 
 
 class Playbook(_Strict):
-    name: str
-    version: str
+    name: Text
+    version: Text
     roles: dict[Role, RoleSpec]
-    callout: CalloutPolicy = CalloutPolicy()
-    endorsement: EndorsementPolicy = EndorsementPolicy()
-    volunteers: VolunteerPolicy = VolunteerPolicy()
+    callout: CalloutPolicy
+    endorsement: EndorsementPolicy
+    volunteers: VolunteerPolicy
     calendar_overrides: list[CalendarOverride] = Field(default_factory=list)
-    exercise_prefix: str = "ØVELSE: "
+    exercise_prefix: str = Field(default="ØVELSE: ", max_length=20)
     messages: dict[str, str]
 
-    @model_validator(mode="after")
-    def _complete(self) -> Playbook:
-        problems = []
-        missing_roles = [r.value for r in Role if r not in self.roles]
-        if missing_roles:
-            problems.append(f"roles: missing {', '.join(missing_roles)}")
-        for key, allowed in MESSAGES.items():
-            if key not in self.messages:
-                problems.append(f"messages.{key}: missing")
-                continue
-            try:
-                used = {f for _, f, _, _ in string.Formatter().parse(self.messages[key]) if f}
-            except ValueError as exc:
-                problems.append(f"messages.{key}: {exc}")
-                continue
-            unknown = used - allowed
-            if unknown:
-                problems.append(
-                    f"messages.{key}: unknown placeholder(s) {', '.join(sorted(unknown))} "
-                    f"(allowed: {', '.join(sorted(allowed)) or 'none'})"
-                )
-        for key in self.messages.keys() - MESSAGES.keys():
-            problems.append(f"messages.{key}: not a known message")
-        if problems:
-            raise ValueError("\n".join(problems))
-        return self
+    # Wrap validators that check the raw input too: a missing role or message is reported even
+    # when another role or message is invalid, so the author sees every problem in one go.
+    @field_validator("roles", mode="wrap")
+    @classmethod
+    def _four_roles(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> dict[Role, RoleSpec]:
+        roles, found = _collect(handler, value)
+        if isinstance(value, dict):
+            missing = [r.value for r in Role if r.value not in {str(k) for k in value}]
+            if missing:
+                found.append(((), f"missing {', '.join(missing)}"))
+        seen: dict[str, Role] = {}
+        for role, spec in (roles or {}).items():
+            other = seen.setdefault(spec.name.casefold(), role)
+            if other is not role:
+                found.append(((role.value, "name"), f"{spec.name!r} is also {other.value}'s name"))
+        if found:
+            raise _problems(found)
+        return roles
+
+    @field_validator("calendar_overrides")
+    @classmethod
+    def _one_override_per_date(cls, overrides: list[CalendarOverride]) -> list[CalendarOverride]:
+        seen: set[date] = set()
+        found: list[Problem] = []
+        for i, override in enumerate(overrides):
+            if override.date in seen:
+                found.append(((i, "date"), f"{override.date} appears more than once"))
+            seen.add(override.date)
+        if found:
+            raise _problems(found)
+        return overrides
+
+    @field_validator("messages", mode="wrap")
+    @classmethod
+    def _known_messages(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> dict[str, str]:
+        messages, found = _collect(handler, value)
+        if isinstance(value, dict):
+            found.extend(_message_problems(value))
+        if found:
+            raise _problems(found)
+        return messages
 
     def render(self, key: str, /, *, exercise: bool = False, **values: Any) -> str:
-        if key not in self.messages:
-            raise KeyError(f"no message {key!r} in playbook {self.name}")
-        text = self.messages[key].format(**values)
+        """The SMS text `key` filled with `values` (extra values are ignored)."""
+        template = self.messages.get(key)
+        if template is None:
+            raise RenderError(f"playbook {self.name!r} has no message {key!r}")
+        missing = placeholders(template) - values.keys()
+        if missing:
+            raise RenderError(f"message {key!r} needs a value for {', '.join(sorted(missing))}")
+        text = template.format(**values)
         return self.exercise_prefix + text if exercise else text
+
+
+class RenderError(KeyError):
+    """An unknown message key, or a placeholder without a value."""
+
+    def __str__(self) -> str:  # KeyError would show the message in quotes
+        return str(self.args[0])
 
 
 @dataclass(frozen=True)
 class LoadedPlaybook:
     playbook: Playbook
-    content_hash: str
+    content_hash: str  # sha256 of the file's bytes: which playbook an activation ran under
     path: Path
 
 
 class PlaybookError(Exception):
     def __init__(self, path: Path, problems: list[str]) -> None:
+        self.path = path
         self.problems = problems
         super().__init__(f"playbook {path} is invalid:\n" + "\n".join(f"  {p}" for p in problems))
 
 
+def _path(parts: Iterable[str | int]) -> str:
+    # "[key]" marks a problem with a mapping's key rather than its value: the key names it.
+    return ".".join(str(p) for p in parts if p != "[key]") or "(file)"
+
+
 def _describe(exc: ValidationError) -> list[str]:
-    out = []
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"])
-        msg = err["msg"].removeprefix("Value error, ")
-        out.extend(f"{where}: {line}" if where else line for line in msg.splitlines())
-    return out
+    return [f"{_path(loc)}: {reason}" for loc, reason in _as_problems(exc)]
 
 
-def load_playbook(path: Path) -> LoadedPlaybook:
+class _StrictLoader(yaml.SafeLoader):
+    """safe_load that refuses a key given twice (YAML would silently keep the last one)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+            except TypeError:  # unhashable: let the base class report it
+                break
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} appears twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def load_playbook(path: Path | str) -> LoadedPlaybook:
     path = Path(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise PlaybookError(path, [f"cannot read: {exc.strerror or exc}"]) from None
+        raise PlaybookError(path, [f"(file): cannot read ({exc.strerror or exc})"]) from None
     try:
-        data = yaml.safe_load(raw)
+        data = yaml.load(raw, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise PlaybookError(path, [f"{where}{getattr(exc, 'problem', exc)}"]) from None
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
+        raise PlaybookError(path, [f"{where}: {getattr(exc, 'problem', None) or exc}"]) from None
+    if data is None:
+        raise PlaybookError(path, ["(file): the file is empty"])
     if not isinstance(data, dict):
-        raise PlaybookError(path, ["the file must be a mapping"])
+        raise PlaybookError(path, ["(file): the top level must be a mapping of settings"])
     try:
         playbook = Playbook.model_validate(data)
     except ValidationError as exc:

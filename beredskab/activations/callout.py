@@ -42,20 +42,26 @@ class ReplyOutcome:
     values: dict = field(default_factory=dict)
 
 
+async def _taken_codes(session: AsyncSession, activation_id: str) -> set[str]:
+    """Codes this activation used and codes of open pages anywhere, read once per transaction."""
+    key = ("page-codes", activation_id, id(session.sync_session.get_transaction()))
+    if key not in session.info:
+        rows = await session.exec(
+            select(Page.code).where(
+                (Page.activation_id == activation_id) | (Page.state == PageState.open)
+            )
+        )
+        session.info[key] = set(rows.all())
+    return session.info[key]
+
+
 async def new_code(session: AsyncSession, activation_id: str) -> str:
     """A 4-digit code unused in this activation and by any open page anywhere."""
-    taken = set(
-        (
-            await session.exec(
-                select(Page.code).where(
-                    (Page.activation_id == activation_id) | (Page.state == PageState.open)
-                )
-            )
-        ).all()
-    )
+    taken = await _taken_codes(session, activation_id)
     for _ in range(1000):
         code = str(1000 + secrets.randbelow(9000))
         if code not in taken:
+            taken.add(code)
             return code
     raise RuntimeError("no free page code")  # 9,000 codes per activation: not reached in practice
 
@@ -71,6 +77,7 @@ async def create_page(
     rank: int = 0,
     pass_no: int = 1,
     expires_at: datetime | None = None,
+    flush: bool = True,
 ) -> Page:
     page = Page(
         activation_id=activation.id,
@@ -85,7 +92,8 @@ async def create_page(
         expires_at=expires_at,
     )
     session.add(page)
-    await session.flush()
+    if flush:
+        await session.flush()
     return page
 
 
@@ -125,10 +133,37 @@ async def _history(session: AsyncSession, activation_id: str, role: str) -> list
 async def start_callouts(
     session: AsyncSession, playbook: Playbook, activation: Activation, now: datetime
 ) -> None:
+    """Page the four roles' first candidates together: one roster query, one flush."""
+    rows = await session.exec(
+        select(RosterEntry, Person)
+        .join(Person, Person.id == RosterEntry.person_id)
+        .order_by(RosterEntry.role, RosterEntry.rank)
+    )
+    rosters: dict[str, list[escalation.Candidate]] = {}
+    people: dict[str, Person] = {}  # held here: the session's identity map is weak
+    for entry, person in rows.all():
+        people[person.id] = person
+        rosters.setdefault(entry.role, []).append(
+            escalation.Candidate(entry.rank, person.id, person.active)
+        )
+    planned: list[tuple[RoleCallout, escalation.PageNext, Page]] = []
+    unstaffed: list[RoleCallout] = []
     for role in Role:
         callout = RoleCallout(activation_id=activation.id, role=role, since=now)
         session.add(callout)
-        await session.flush()
+        first = escalation.decide(rosters.get(role, []), [], playbook.callout.max_passes)
+        if isinstance(first, escalation.PageNext):
+            person = people[first.person_id]
+            page = await _plan_page(session, playbook, activation, callout, first, person, now)
+            planned.append((callout, first, page))
+        else:
+            unstaffed.append(callout)
+    await session.flush()
+    for callout, step, page in planned:
+        await _announce_page(
+            session, playbook, activation, callout, step, page, now, person=people[page.person_id]
+        )
+    for callout in unstaffed:
         await advance(session, playbook, activation, callout, now)
 
 
@@ -173,18 +208,17 @@ async def advance(
             return  # Wait or Filled: nothing to do
 
 
-async def _page_role(
+async def _plan_page(
     session: AsyncSession,
     playbook: Playbook,
     activation: Activation,
     callout: RoleCallout,
     step: escalation.PageNext,
+    person: Person,
     now: datetime,
-) -> None:
-    person = await session.get(Person, step.person_id)
-    assert person is not None
+) -> Page:
     timeout = timedelta(minutes=playbook.roles[Role(callout.role)].ack_timeout_minutes)
-    page = await create_page(
+    return await create_page(
         session,
         activation,
         PagePurpose.role,
@@ -194,7 +228,23 @@ async def _page_role(
         rank=step.rank,
         pass_no=step.pass_no,
         expires_at=now + timeout,
+        flush=False,
     )
+
+
+async def _announce_page(
+    session: AsyncSession,
+    playbook: Playbook,
+    activation: Activation,
+    callout: RoleCallout,
+    step: escalation.PageNext,
+    page: Page,
+    now: datetime,
+    *,
+    person: Person,
+) -> None:
+    """After the page has its id: the SMS, the escalation deadline, the log entry."""
+    assert page.expires_at is not None
     name = role_name(playbook, callout.role)
     sms_person(
         session,
@@ -209,7 +259,7 @@ async def _page_role(
         code=page.code,
     )
     deadlines.schedule(
-        session, PAGE_TIMEOUT, now + timeout, activation_id=activation.id, subject_id=page.id
+        session, PAGE_TIMEOUT, page.expires_at, activation_id=activation.id, subject_id=page.id
     )
     callout.state = CalloutState.calling
     session.add(callout)
@@ -227,6 +277,21 @@ async def _page_role(
         },
         now=now,
     )
+
+
+async def _page_role(
+    session: AsyncSession,
+    playbook: Playbook,
+    activation: Activation,
+    callout: RoleCallout,
+    step: escalation.PageNext,
+    now: datetime,
+) -> None:
+    person = await session.get(Person, step.person_id)
+    assert person is not None
+    page = await _plan_page(session, playbook, activation, callout, step, person, now)
+    await session.flush()
+    await _announce_page(session, playbook, activation, callout, step, page, now, person=person)
 
 
 async def _alert_unfilled(

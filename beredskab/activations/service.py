@@ -309,7 +309,7 @@ async def _endorse(
         session, activation, "endorsed", f"Aktivering godkendt af {by} ({via}).", actor=by, now=now
     )
     state_changed(session, activation, "endorsed", now, by=by)
-    action_cards.instantiate(session, cfg.playbook, activation)
+    await action_cards.instantiate(session, cfg.playbook, activation)
     await callouts.start_callouts(session, cfg.playbook, activation, now)
 
 

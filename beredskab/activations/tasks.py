@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -39,12 +40,19 @@ class TaskRead(BaseModel):
     note: str | None
 
 
-def instantiate(session: AsyncSession, playbook: Playbook, activation: Activation) -> None:
-    for role in Role:
-        for position, text in enumerate(playbook.roles[role].action_card, start=1):
-            session.add(
-                ActionTask(activation_id=activation.id, role=role, position=position, text=text)
-            )
+async def instantiate(session: AsyncSession, playbook: Playbook, activation: Activation) -> None:
+    rows = [
+        {
+            "activation_id": activation.id,
+            "role": role.value,
+            "position": position,
+            "text": text,
+            "state": TaskState.open.value,
+        }
+        for role in Role
+        for position, text in enumerate(playbook.roles[role].action_card, start=1)
+    ]
+    await session.exec(insert(ActionTask), params=rows)  # one statement; no ids needed back
 
 
 async def list_tasks(session: AsyncSession, activation_id: str) -> list[TaskRead]:

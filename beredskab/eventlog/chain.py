@@ -75,13 +75,21 @@ class VerifyResult:
 
 
 def verify(entries: Iterable[ChainEntry]) -> VerifyResult:
-    """Entries in seq order; reports the first seq whose link or content does not hold."""
+    """Check one activation's entries, given in seq order.
+
+    `first_bad_seq` is the first seq that cannot be trusted: a changed entry's own seq, the
+    first missing seq when rows were deleted or reordered, the seq a duplicate stands in for.
+    `entries` counts the entries read up to and including the bad one.
+
+    Deleting the *last* entries is not detectable here: what remains is a shorter chain that is
+    intact. The caller compares the result with the head (seq and hash) it stored elsewhere.
+    """
     prev = GENESIS_HASH
     count = 0
     for expected_seq, entry in enumerate(entries, start=1):
         count += 1
-        if entry.seq != expected_seq:
-            return VerifyResult(False, count, min(expected_seq, entry.seq))
+        if entry.seq != expected_seq:  # everything before expected_seq has verified
+            return VerifyResult(False, count, expected_seq)
         recomputed = entry_hash(
             prev,
             activation_id=entry.activation_id,

@@ -1,4 +1,4 @@
-"""The escalation decision: a table of situations, and a property over whole call-outs."""
+"""The escalation decision: a table of situations, and properties over whole call-outs."""
 
 from __future__ import annotations
 
@@ -11,16 +11,23 @@ from beredskab.escalation import (
     Filled,
     NoCandidates,
     PageNext,
+    PageState,
     PassExhausted,
     PastPage,
+    Wait,
     decide,
 )
 
 R = [Candidate(0, "a"), Candidate(1, "b"), Candidate(2, "c")]
+MOVES_ON = [PageState.expired, PageState.declined, PageState.failed, PageState.cancelled]
 
 
-def page(rank, state, pass_no=1, person=None):
-    return PastPage(rank, person or "abc"[rank], pass_no, state)
+def page(rank: int, state: str, pass_no: int = 1) -> PastPage:
+    return PastPage(rank, "abc"[rank], pass_no, PageState(state))
+
+
+def full_pass(pass_no: int, state: str = "expired") -> list[PastPage]:
+    return [page(r, state, pass_no) for r in range(3)]
 
 
 @pytest.mark.parametrize(
@@ -30,29 +37,42 @@ def page(rank, state, pass_no=1, person=None):
         pytest.param(R, [page(0, "expired")], PageNext(1, "b", 1), id="primary expired: rank 1"),
         pytest.param(R, [page(0, "declined")], PageNext(1, "b", 1), id="decline skips at once"),
         pytest.param(R, [page(0, "failed")], PageNext(1, "b", 1), id="failed delivery skips"),
+        pytest.param(R, [page(0, "cancelled")], PageNext(1, "b", 1), id="cancelled moves on"),
         pytest.param(
             [Candidate(0, "a"), Candidate(1, "b", active=False), Candidate(2, "c")],
             [page(0, "expired")],
             PageNext(2, "c", 1),
             id="inactive deputy is skipped",
         ),
-        pytest.param(R, [page(0, "open")], None, id="open page waits"),
+        pytest.param(
+            [Candidate(0, "a", active=False), Candidate(1, "b")],
+            [],
+            PageNext(1, "b", 1),
+            id="inactive primary: first page goes to the deputy",
+        ),
+        pytest.param(
+            [Candidate(2, "c"), Candidate(0, "a"), Candidate(1, "b")],
+            [page(0, "expired")],
+            PageNext(1, "b", 1),
+            id="roster order does not matter, rank does",
+        ),
+        pytest.param(R, [page(0, "open")], Wait(), id="open page waits"),
+        pytest.param(R, [page(0, "expired"), page(1, "open")], Wait(), id="open deputy page waits"),
         pytest.param(
             R,
-            [page(0, "expired"), page(1, "expired"), page(2, "expired")],
+            full_pass(1),
             PassExhausted(1, PageNext(0, "a", 2)),
-            id="last rank expired: alert, next pass",
+            id="last rank expired: alert, next pass from the primary",
         ),
         pytest.param(
             R,
-            [
-                page(0, "expired"),
-                page(1, "expired"),
-                page(2, "declined"),
-                page(0, "expired", 2),
-                page(1, "expired", 2),
-                page(2, "expired", 2),
-            ],
+            [*full_pass(1), page(0, "expired", 2)],
+            PageNext(1, "b", 2),
+            id="second pass goes on rank by rank",
+        ),
+        pytest.param(
+            R,
+            [*full_pass(1), *full_pass(2, "declined")],
             PassExhausted(2, None),
             id="last pass exhausted: give up",
         ),
@@ -62,50 +82,99 @@ def page(rank, state, pass_no=1, person=None):
             Filled("b"),
             id="acked fills even with later pages",
         ),
+        pytest.param(
+            R, [page(0, "acked"), page(1, "open")], Filled("a"), id="acked wins over an open page"
+        ),
         pytest.param([], [], NoCandidates(), id="empty roster"),
         pytest.param([Candidate(0, "a", active=False)], [], NoCandidates(), id="all inactive"),
+        pytest.param(
+            [Candidate(0, "a", active=False)],
+            [page(0, "expired")],
+            NoCandidates(),
+            id="everyone became inactive mid call-out",
+        ),
         pytest.param(
             [Candidate(0, "a"), Candidate(5, "z")],
             [page(0, "expired")],
             PageNext(5, "z", 1),
             id="gaps in rank numbers",
         ),
+        pytest.param(
+            [Candidate(3, "a"), Candidate(7, "z")],
+            [PastPage(3, "a", 1, PageState.declined), PastPage(7, "z", 1, PageState.expired)],
+            PassExhausted(1, PageNext(3, "a", 2)),
+            id="gaps in rank numbers: next pass starts at the lowest rank",
+        ),
     ],
 )
 def test_escalation_table(roster, history, expected):
-    decision = decide(roster, history, max_passes=2)
-    if expected is None:
-        assert type(decision).__name__ == "Wait"
-    else:
-        assert decision == expected
+    assert decide(roster, history, max_passes=2) == expected
+
+
+def test_a_single_allowed_pass_gives_up_after_it():
+    assert decide(R, full_pass(1), max_passes=1) == PassExhausted(1, None)
+
+
+def test_stored_state_strings_are_accepted_and_unknown_ones_refused():
+    assert PastPage(0, "a", 1, "expired").state is PageState.expired  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        PastPage(0, "a", 1, "lost")  # type: ignore[arg-type]
+
+
+def test_max_passes_below_one_is_refused():
+    with pytest.raises(ValueError):
+        decide(R, [], max_passes=0)
+
+
+rosters = st.lists(
+    st.tuples(st.integers(0, 30), st.booleans()), max_size=7, unique_by=lambda t: t[0]
+).map(lambda rows: [Candidate(rank, f"p{rank}", active) for rank, active in rows])
 
 
 @given(
-    ranks=st.lists(st.booleans(), min_size=1, max_size=6),
-    outcomes=st.lists(
-        st.sampled_from(["expired", "declined", "failed", "cancelled"]), min_size=60, max_size=60
-    ),
+    roster=rosters,
+    outcomes=st.lists(st.sampled_from(MOVES_ON), min_size=1, max_size=80),
     max_passes=st.integers(1, 4),
 )
-def test_each_active_candidate_is_paged_once_per_pass_in_rank_order(ranks, outcomes, max_passes):
-    roster = [Candidate(i * 2, f"p{i}", active) for i, active in enumerate(ranks)]
-    active = [c for c in roster if c.active]
+def test_each_active_candidate_is_paged_once_per_pass_in_rank_order(roster, outcomes, max_passes):
+    active = sorted((c for c in roster if c.active), key=lambda c: c.rank)
     history: list[PastPage] = []
-    steps = 0
+    alerts: list[int] = []
     while True:
         decision = decide(roster, history, max_passes)
         if isinstance(decision, NoCandidates):
-            assert not active
+            assert not active and not history
             return
         if isinstance(decision, PassExhausted):
+            alerts.append(decision.pass_no)
             if decision.next_page is None:
                 break
             decision = decision.next_page
         assert isinstance(decision, PageNext)
-        history.append(
-            PastPage(decision.rank, decision.person_id, decision.pass_no, outcomes[steps % 60])
-        )
-        steps += 1
-        assert steps <= 100
-    expected = [(c.rank, p) for p in range(1, max_passes + 1) for c in active]
-    assert [(h.rank, h.pass_no) for h in history] == expected
+        outcome = outcomes[len(history) % len(outcomes)]
+        history.append(PastPage(decision.rank, decision.person_id, decision.pass_no, outcome))
+        assert len(history) <= max_passes * len(roster)  # terminates
+    expected = [(c.rank, c.person_id, p) for p in range(1, max_passes + 1) for c in active]
+    assert [(h.rank, h.person_id, h.pass_no) for h in history] == expected
+    assert alerts == list(range(1, max_passes + 1))  # one "unfilled" alert per pass
+    assert decide(roster, history, max_passes) == PassExhausted(max_passes, None)  # stays given up
+
+
+@given(
+    roster=rosters.filter(lambda r: any(c.active for c in r)),
+    outcomes=st.lists(st.sampled_from(MOVES_ON), max_size=10),
+    final=st.sampled_from([PageState.acked, PageState.open]),
+)
+def test_an_ack_fills_and_an_open_page_waits_whatever_came_before(roster, outcomes, final):
+    history: list[PastPage] = []
+    for outcome in [*outcomes, final]:
+        decision = decide(roster, history, max_passes=10)
+        if isinstance(decision, PassExhausted):
+            decision = decision.next_page
+        if decision is None:
+            break
+        history.append(PastPage(decision.rank, decision.person_id, decision.pass_no, outcome))
+    last = history[-1]
+    expected = Filled(last.person_id) if last.state is PageState.acked else Wait()
+    if last.state is final:
+        assert decide(roster, history, max_passes=10) == expected
