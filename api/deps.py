@@ -39,14 +39,14 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
 async def current_principal(
-    request: Request,
+    session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
+    """Looks the token up in the request's own session (one connection per request)."""
     unauthorised = {"WWW-Authenticate": "Bearer"}
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise HTTPException(401, "missing bearer token", headers=unauthorised)
-    async with request.app.state.sessionmaker() as session:
-        principal = await authenticate(session, credentials.credentials)
+    principal = await authenticate(session, credentials.credentials)
     if principal is None:
         raise HTTPException(401, "invalid or revoked token", headers=unauthorised)
     return principal

@@ -1,6 +1,7 @@
 """`make bench`: run every benchmark in turn."""
 
-from bench import activation_latency
+from bench import activation_latency, log_keeper
 
 if __name__ == "__main__":
     activation_latency.main()
+    log_keeper.main()

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from api.deps import require_roles
+from api.deps import SessionDep, require_roles
 from beredskab.activations.inbound import handle_inbound_sms
 from beredskab.auth.models import TokenRole
 from beredskab.auth.service import Principal
@@ -28,19 +28,20 @@ async def inject_sms(
     body: InjectSms,
     request: Request,
     _: Annotated[Principal, Depends(require_roles(TokenRole.admin))],
+    session: SessionDep,
 ) -> dict:
     runtime = request.app.state.runtime
-    async with runtime.sessionmaker() as session:
-        result = await handle_inbound_sms(
-            session,
-            runtime.activation_config,
-            message_sid=f"DEV{uuid.uuid4().hex}",
-            from_number=body.from_number,
-            to_number="",
-            body=body.body,
-            parsed=parse_reply(body.body),
-            own_numbers=set(),
-            now=utcnow(),
-        )
+    # the request's own session: on SQLite a second one would wait for this one's write lock
+    result = await handle_inbound_sms(
+        session,
+        runtime.activation_config,
+        message_sid=f"DEV{uuid.uuid4().hex}",
+        from_number=body.from_number,
+        to_number="",
+        body=body.body,
+        parsed=parse_reply(body.body),
+        own_numbers=set(),
+        now=utcnow(),
+    )
     runtime.kick()
     return {"outcome": result.outcome, "reply": result.reply}

@@ -83,11 +83,7 @@ async def require_crisis_leader(
 
 
 async def who(session: AsyncSession, principal: Principal) -> str:
-    if principal.person_id:
-        person = await session.get(Person, principal.person_id)
-        if person is not None:
-            return f"{person.name} ({principal.role.value})"
-    return f"{principal.label or 'token ' + str(principal.token_id)} ({principal.role.value})"
+    return principal.display_name
 
 
 def _check_callback_url(url: str | None, allow_loopback_http: bool) -> None:

@@ -30,6 +30,13 @@ class Principal:
     org_id: str | None
     person_id: str | None
     label: str
+    person_name: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        """How this caller is named in the log: the person, else the token's label."""
+        who = self.person_name or self.label or f"token {self.token_id}"
+        return f"{who} ({self.role.value})"
 
 
 async def create_token(
@@ -62,10 +69,17 @@ async def create_token(
 
 
 async def authenticate(session: AsyncSession, plaintext: str) -> Principal | None:
-    row = (
-        await session.exec(select(ApiToken).where(ApiToken.token_hash == hash_token(plaintext)))
+    found = (
+        await session.exec(
+            select(ApiToken, Person.name)
+            .join(Person, Person.id == ApiToken.person_id, isouter=True)
+            .where(ApiToken.token_hash == hash_token(plaintext))
+        )
     ).first()
-    if row is None or row.revoked_at is not None or row.id is None:
+    if found is None:
+        return None
+    row, person_name = found
+    if row.revoked_at is not None or row.id is None:
         return None
     return Principal(
         token_id=row.id,
@@ -73,6 +87,7 @@ async def authenticate(session: AsyncSession, plaintext: str) -> Principal | Non
         org_id=row.org_id,
         person_id=row.person_id,
         label=row.label,
+        person_name=person_name,
     )
 
 

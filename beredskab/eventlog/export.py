@@ -100,6 +100,35 @@ class _LogPdf(FPDF):
 COLUMNS = [("Nr.", 12), ("Tidspunkt", 32), ("Type", 22), ("Af", 45), ("Tekst", 166)]
 
 
+def _wrap(pdf: FPDF, text: str, width: float) -> list[str]:
+    """Greedy word wrap by the font's real widths (fpdf's own dry run is 3x slower)."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        current, current_w = "", 0.0
+        space = pdf.get_string_width(" ")
+        for word in paragraph.split(" "):
+            word_w = pdf.get_string_width(word)
+            while word_w > width:  # a word longer than the column is cut hard
+                cut = len(word)
+                while cut > 1 and pdf.get_string_width(word[:cut]) > width:
+                    cut = max(1, int(cut * width / pdf.get_string_width(word[:cut])) - 1)
+                if current:
+                    lines.append(current)
+                    current, current_w = "", 0.0
+                lines.append(word[:cut])
+                word = word[cut:]
+                word_w = pdf.get_string_width(word)
+            extra = word_w + (space if current else 0)
+            if current and current_w + extra > width:
+                lines.append(current)
+                current, current_w = word, word_w
+            else:
+                current = f"{current} {word}" if current else word
+                current_w += extra
+        lines.append(current)
+    return lines or [""]
+
+
 def to_pdf(
     entries: Sequence[LogEntryRead],
     *,
@@ -116,26 +145,35 @@ def to_pdf(
     pdf.alias_nb_pages()
     pdf.add_page()
     pdf.set_font("Helvetica", "", 8)
-    widths = [w for _, w in COLUMNS]
+    (w_seq, w_time, w_kind, w_actor, w_text) = (w for _, w in COLUMNS)
+    line_h = 4
     for e in entries:
         text = e.text
         if e.corrects:
             text = f"[retter nr. {e.corrects}] {text}"
         if e.superseded:
             text = f"[rettet af nr. {', '.join(map(str, e.corrected_by))}] {text}"
-        cells = [str(e.seq), _local(e.occurred_at, tz), e.kind, e.actor, text]
-        lines = max(
-            len(pdf.multi_cell(w, 4, _latin1(c), dry_run=True, output="LINES"))
-            for w, c in zip(widths, cells, strict=True)
-        )
-        height = 4 * lines
+        text, actor = _latin1(text), _latin1(e.actor)
+        # only the two free-text columns can wrap; measure them, draw the rest as single cells
+        text_lines = _wrap(pdf, text, w_text - 2)
+        actor_lines = _wrap(pdf, actor, w_actor - 2)
+        height = line_h * max(len(text_lines), len(actor_lines), 1)
         if pdf.get_y() + height > pdf.h - pdf.b_margin:
             pdf.add_page()
         y = pdf.get_y()
         x = pdf.l_margin
-        for w, c in zip(widths, cells, strict=True):
+        for width, value in (
+            (w_seq, str(e.seq)),
+            (w_time, _local(e.occurred_at, tz)),
+            (w_kind, e.kind),
+        ):
             pdf.set_xy(x, y)
-            pdf.multi_cell(w, 4, _latin1(c))
-            x += w
+            pdf.cell(width, line_h, value)
+            x += width
+        for width, lines in ((w_actor, actor_lines), (w_text, text_lines)):
+            for n, line in enumerate(lines):
+                pdf.set_xy(x, y + n * line_h)
+                pdf.cell(width, line_h, line)
+            x += width
         pdf.set_y(y + height + 1)
     return bytes(pdf.output())

@@ -167,13 +167,15 @@ async def _corrections(
 ) -> dict[int, list[int]]:
     if not seqs:
         return {}
+    # no ORDER BY here: with one, SQLite walks the (activation_id, seq) index over the whole
+    # log instead of using (activation_id, corrects); corrections are few, sorted below
     rows = await session.exec(
-        select(LogEntry.corrects, LogEntry.seq)
-        .where(LogEntry.activation_id == activation_id, LogEntry.corrects.in_(seqs))
-        .order_by(LogEntry.seq)
+        select(LogEntry.corrects, LogEntry.seq).where(
+            LogEntry.activation_id == activation_id, LogEntry.corrects.in_(seqs)
+        )
     )
     out: dict[int, list[int]] = {}
-    for corrected, seq in rows.all():
+    for corrected, seq in sorted(rows.all(), key=lambda r: r[1]):
         out.setdefault(corrected, []).append(seq)
     return out
 
