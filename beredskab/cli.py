@@ -94,33 +94,49 @@ def serve(
 @directory_app.command("import")
 def directory_import(path: Path) -> None:
     """Import (sync) a directory file; a file with any error imports nothing."""
-    from beredskab.directory.service import import_directory, load_text
+    from typing import NoReturn
+
+    from beredskab.directory.service import import_directory
+    from beredskab.directory.yamlformat import parse_directory_yaml
     from beredskab.errors import InvalidInput
 
+    def refuse(exc: InvalidInput) -> NoReturn:
+        typer.echo(f"{path}: {len(exc.problems)} problem(s); nothing was imported:", err=True)
+        for problem in exc.problems:
+            typer.echo(f"  {problem}", err=True)
+        raise typer.Exit(1)
+
     try:
-        directory = load_text(path.read_text(encoding="utf-8"))
+        data = parse_directory_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         typer.echo(f"error: cannot read {path}: {exc.strerror}", err=True)
         raise typer.Exit(1) from None
     except InvalidInput as exc:
-        typer.echo(f"{path}: {len(exc.problems)} problem(s); nothing was imported:", err=True)
-        for problem in exc.problems:
-            typer.echo(f"  {problem}", err=True)
-        raise typer.Exit(1) from None
-    report = run_with_session(lambda session: import_directory(session, directory, str(path)))
-    typer.echo(f"{path}: {report}")
+        refuse(exc)
+
+    async def _import(session):  # noqa: ANN001, ANN202
+        try:
+            report = await import_directory(session, data, str(path))
+        except InvalidInput as exc:
+            return exc
+        await session.commit()
+        return report
+
+    result = run_with_session(_import)
+    if isinstance(result, InvalidInput):
+        refuse(result)
+    typer.echo(f"{path}: {result}")
 
 
 @directory_app.command("export")
 def directory_export(
     path: Annotated[str, typer.Argument(help="file, or - for stdout")] = "-",
 ) -> None:
-    """Write the directory in the import format."""
-    import yaml
-
+    """Write the directory in the import format (export then import changes nothing)."""
     from beredskab.directory.service import export_directory
+    from beredskab.directory.yamlformat import dump_directory_yaml
 
-    text = yaml.safe_dump(run_with_session(export_directory), allow_unicode=True, sort_keys=False)
+    text = dump_directory_yaml(run_with_session(export_directory))
     if path == "-":
         typer.echo(text, nl=False)
     else:
@@ -139,7 +155,7 @@ def directory_check() -> None:
         return
     typer.echo(f"NOT READY: {len(result.gaps)} gap(s)")
     for gap in result.gaps:
-        typer.echo(f"  {gap.kind}: {gap.detail}")
+        typer.echo(f"  {gap.kind} [{gap.subject}]: {gap.detail}")
     raise typer.Exit(1)
 
 

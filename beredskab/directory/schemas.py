@@ -1,0 +1,116 @@
+"""Read and write shapes of the directory (shared by the admin API and the service), and the
+services' results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from beredskab.directory.models import OrgKind
+from beredskab.phones import normalise_phone
+
+PERSON_ID = r"^[A-Za-z0-9_.-]+$"
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+class PersonCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(min_length=1, max_length=64, pattern=PERSON_ID, examples=["p100"])
+    name: str = Field(min_length=1, max_length=200, examples=["Nina Holm"])
+    phone: str = Field(description="any Danish notation; stored as E.164", examples=["20 12 34 56"])
+    org_id: str = Field(examples=["odder"])
+    title: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=254, pattern=EMAIL)
+    active: bool = True
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        return normalise_phone(value)
+
+
+class PersonUpdate(BaseModel):
+    """Only the fields sent are changed; `active: false` takes a person off duty."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    phone: str | None = None
+    org_id: str | None = None
+    title: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=254, pattern=EMAIL)
+    active: bool | None = None
+
+    @field_validator("name", "phone", "org_id", "active")
+    @classmethod
+    def _required(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("may be changed but not removed")
+        return value
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        return normalise_phone(value)
+
+
+class OrganisationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    name: str
+    kind: OrgKind
+    ddh_member: bool
+    contact_centre: bool
+    network: str | None
+    cvr: str | None
+    ean: str | None
+
+
+class PersonRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    name: str
+    phone: str = Field(description="E.164", examples=["+4520123456"])
+    org_id: str
+    title: str | None
+    email: str | None
+    active: bool
+
+
+@dataclass
+class ImportReport:
+    """Rows created, updated, unchanged and removed by one import (all tables together)."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.removed)
+
+    def __str__(self) -> str:
+        text = (
+            f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.removed} removed"
+        )
+        return text if self.changed else f"{text}: nothing changed"
+
+
+@dataclass(frozen=True)
+class Gap:
+    """One readiness gap: what kind, about which role / organisation / group, in words."""
+
+    kind: str
+    subject: str
+    detail: str
+
+
+@dataclass
+class Readiness:
+    gaps: list[Gap] = field(default_factory=list)
+
+    @property
+    def ready(self) -> bool:
+        return not self.gaps
