@@ -1,0 +1,53 @@
+"""The token commands and readiness when the database is gone."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+import httpx
+from asgi_lifespan import LifespanManager
+
+from api.app import create_app
+from tests.conftest import make_settings
+
+
+async def _cli(db, *args: str) -> tuple[int, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "beredskab",
+        *args,
+        env={**os.environ, "DATABASE_URL": db.url},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await proc.communicate()
+    return proc.returncode, out.decode()
+
+
+async def test_token_create_list_revoke(db, client):
+    code, out = await _cli(db, "token", "create", "admin", "--label", "vagt")
+    assert code == 0
+    token = out.strip().splitlines()[-1]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (await client.get("/admin/tokens", headers=headers)).status_code == 200
+    code, out = await _cli(db, "token", "list")
+    assert code == 0 and "vagt" in out and token not in out and "active" in out
+    token_id = out.strip().splitlines()[0].split("\t")[0]
+    assert (await _cli(db, "token", "revoke", token_id))[0] == 0
+    assert (await client.get("/admin/tokens", headers=headers)).status_code == 401
+    code, out = await _cli(db, "token", "create", "authority")
+    assert code == 1 and "org_id" in out
+
+
+async def test_readyz_fails_while_the_database_is_unreachable(db, tmp_path):
+    unreachable = "postgresql+asyncpg://postgres@127.0.0.1:1/nowhere"
+    app = create_app(make_settings(db, database_url=unreachable))
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            r = await c.get("/readyz")
+            assert r.status_code == 503 and "unreachable" in r.json()["detail"]
+            assert (await c.get("/healthz")).status_code == 200
