@@ -20,6 +20,7 @@ from beredskab.activations.models import Page
 from beredskab.activations.repository import lock_activation
 from beredskab.activations.service import ActivationConfig, deadline_handlers
 from beredskab.db import make_engine, make_sessionmaker
+from beredskab.eventlog.appender import LogAppender
 from beredskab.metadata import utcnow
 from beredskab.playbook import load_playbook
 from beredskab.settings import Settings
@@ -44,6 +45,7 @@ class Runtime:
         self.gateway: SmsGateway = gateway or build_gateway(settings)
         self.http = httpx.AsyncClient(follow_redirects=False)
         self.handlers = deadline_handlers(self.activation_config)
+        self.log_appender = LogAppender(self.sessionmaker)
         self.dispatcher = Dispatcher(
             self.sessionmaker,
             self.gateway,

@@ -28,6 +28,13 @@ def _sqlite_begin_immediate(conn) -> None:  # noqa: ANN001 - SQLAlchemy Connecti
 
 def make_engine(url: str, **kwargs: object) -> AsyncEngine:
     if url.startswith("sqlite"):
+        # SQLite has one writer, and our transactions take the write lock at BEGIN; with one
+        # pooled connection a process's transactions queue on the (asyncio) pool instead of on
+        # the file lock, whose busy handler sleeps in steps of up to 100 ms. Other processes
+        # still wait on the file lock (busy_timeout). So: never hold a session and await another.
+        kwargs.setdefault("pool_size", 1)
+        kwargs.setdefault("max_overflow", 0)
+        kwargs.setdefault("pool_timeout", 60)
         engine = create_async_engine(
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
         )

@@ -33,10 +33,18 @@ STREAM_POLL_S = 0.5
 
 @router.post("/log", status_code=201, summary="Write a log entry (crisis staff); no edits, ever")
 async def write_entry(
-    activation_id: str, body: LogEntryCreate, principal: Writer, session: SessionDep
+    activation_id: str,
+    body: LogEntryCreate,
+    principal: Writer,
+    session: SessionDep,
+    runtime=Depends(get_runtime),  # noqa: ANN001, B008
 ) -> LogEntryRead:
-    author = await activations.who(session, principal)
-    entry = await timeline.record(session, activation_id, body, author=author, now=utcnow())
+    # end the auth lookup's transaction: the group writer uses its own session, and on SQLite
+    # this one would hold the write lock it needs
+    await session.rollback()
+    entry = await runtime.log_appender.append(
+        activation_id, body, author=principal.display_name, now=utcnow()
+    )
     return timeline.to_read(entry, [])
 
 

@@ -28,8 +28,23 @@ MAX_PAGE = 500
 async def record(
     session: AsyncSession, activation_id: str, data: LogEntryCreate, *, author: str, now: datetime
 ) -> LogEntry:
-    """Append a manual entry; commits."""
+    """Append one manual entry in its own transaction; commits."""
     activation = await lock_activation(session, activation_id)
+    entry = await append_manual(session, activation, data, author=author, now=now)
+    await session.commit()
+    return entry
+
+
+async def append_manual(
+    session: AsyncSession,
+    activation: Activation,
+    data: LogEntryCreate,
+    *,
+    author: str,
+    now: datetime,
+) -> LogEntry:
+    """Check and append one entry to a locked activation. Every check comes before any change,
+    so a refused entry leaves the transaction as it was (the group writer relies on that)."""
     if activation.archived_at is not None:
         raise Forbidden(
             f"the log of {activation.ref} was archived {activation.archived_at:%Y-%m-%d %H:%M} "
@@ -38,24 +53,14 @@ async def record(
     occurred_at = data.occurred_at or now
     if occurred_at > now + CLOCK_SKEW:
         raise InvalidInput("occurred_at", "must not be in the future")
-    if data.corrects is not None:
-        target = (
-            await session.exec(
-                select(LogEntry.seq).where(
-                    LogEntry.activation_id == activation.id, LogEntry.seq == data.corrects
-                )
-            )
-        ).first()
-        if target is None:
-            raise InvalidInput(
-                "corrects", f"no entry {data.corrects} in the log of {activation.ref}"
-            )
+    if data.corrects is not None and not 1 <= data.corrects <= activation.log_seq:
+        raise InvalidInput("corrects", f"no entry {data.corrects} in the log of {activation.ref}")
     extra: dict = {}
     if data.source is not None:
         extra["source"] = data.source.model_dump()
     if data.tags:
         extra["tags"] = data.tags
-    entry = eventlog.append(
+    return eventlog.append(
         session,
         activation,
         data.kind,
@@ -66,8 +71,6 @@ async def record(
         corrects=data.corrects,
         now=now,
     )
-    await session.commit()
-    return entry
 
 
 async def archive(
