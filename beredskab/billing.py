@@ -1,0 +1,236 @@
+"""Who pays what for one activation: cost lines in, parts with debtor, creditor and øre out.
+
+Pure ("Billing, exactly" in DESIGN.md): each work line is split by the opening-hours calendar
+(and at tariff changes); each part is agents × real hours × rate, rounded half-up once, in øre.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from fractions import Fraction
+from types import MappingProxyType
+
+from beredskab.calendar import OpeningRules, split
+
+__all__ = ["Category", "CostLine", "Part", "Policy", "Statement", "compute", "debtor_for"]
+
+_MICROSECONDS_PER_HOUR = 3_600_000_000
+
+
+class Category(StrEnum):
+    crisis_staff = "crisis_staff"
+    contact_centre_shift = "contact_centre_shift"
+    training = "training"
+    expense = "expense"
+
+
+# The only categories a member authority pays for, and only out of hours (DOMAIN.md rule 5).
+_OUT_OF_HOURS_BILLED = frozenset({Category.crisis_staff, Category.contact_centre_shift})
+
+
+def _aware_utc(name: str, value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware, got naive {value.isoformat()}")
+    return value.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class CostLine:
+    """Work (start, end, rate, agents) or an expense (amount_ore) on one activation.
+
+    `rate_ore_per_hour` is the rate in force at `start`; `rate_changes` are (from, rate) pairs
+    strictly inside the span, e.g. a new tariff at midnight during a night shift.
+    """
+
+    id: str
+    category: Category
+    creditor: str
+    start: datetime | None = None
+    end: datetime | None = None
+    rate_ore_per_hour: int | None = None
+    amount_ore: int | None = None
+    agents: int = 1
+    rate_changes: tuple[tuple[datetime, int], ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "category", Category(self.category))
+        what = f"cost line {self.id}"
+        if self.category is Category.expense:
+            if self.amount_ore is None or self.amount_ore < 0:
+                raise ValueError(f"{what}: an expense needs amount_ore >= 0")
+            if self.rate_ore_per_hour is not None or self.rate_changes:
+                raise ValueError(f"{what}: an expense has an amount, not a rate")
+            for name in ("start", "end"):
+                value = getattr(self, name)
+                if value is not None:
+                    _aware_utc(f"{what}: {name}", value)
+            return
+        if self.amount_ore is not None:
+            raise ValueError(f"{what}: work is priced by its rate, not an amount")
+        if self.start is None or self.end is None:
+            raise ValueError(f"{what}: work needs a start and an end")
+        begins, ends = (
+            _aware_utc(f"{what}: start", self.start),
+            _aware_utc(f"{what}: end", self.end),
+        )
+        if ends < begins:
+            raise ValueError(f"{what}: end is before start")
+        if self.agents < 1:
+            raise ValueError(f"{what}: agents must be at least 1")
+        rates = [self.rate_ore_per_hour, *(rate for _, rate in self.rate_changes)]
+        if any(rate is None or rate < 0 for rate in rates):
+            raise ValueError(f"{what}: every rate must be a whole number of øre >= 0")
+        previous = begins
+        for valid_from, _ in self.rate_changes:
+            at = _aware_utc(f"{what}: rate change", valid_from)
+            if not previous < at < ends:
+                raise ValueError(f"{what}: rate changes must be in order and inside the span")
+            previous = at
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The facts about the activation that decide who pays."""
+
+    exercise: bool
+    authority_id: str
+    authority_is_member: bool
+    out_of_hours_approved: bool
+    ddh_id: str = "ddh"
+
+
+@dataclass(frozen=True)
+class Part:
+    """One priced piece of a line: wholly in or out of hours, at one rate (UTC instants).
+
+    For an expense: no times, `in_hours` and `hours` are None and the amount is the line's.
+    """
+
+    line_id: str
+    category: Category
+    start: datetime | None
+    end: datetime | None
+    in_hours: bool | None
+    hours: Fraction | None
+    rate_ore_per_hour: int | None
+    agents: int
+    amount_ore: int
+    debtor: str
+    creditor: str
+
+
+@dataclass(frozen=True)
+class Statement:
+    """The parts and their sums; every øre appears once as owed and once as reimbursed."""
+
+    parts: tuple[Part, ...]
+    by_debtor: Mapping[str, int]
+    by_creditor: Mapping[str, int]
+    by_line: Mapping[str, int]
+    total_ore: int
+
+
+def debtor_for(category: Category, in_hours: bool | None, policy: Policy) -> str:
+    """Who pays one part (DESIGN.md "Billing, exactly")."""
+    if policy.exercise:
+        return policy.ddh_id
+    if not policy.authority_is_member:
+        return policy.authority_id
+    if policy.out_of_hours_approved and in_hours is False and category in _OUT_OF_HOURS_BILLED:
+        return policy.authority_id
+    return policy.ddh_id
+
+
+def _hours(start: datetime, end: datetime) -> Fraction:
+    return Fraction((end - start) // timedelta(microseconds=1), _MICROSECONDS_PER_HOUR)
+
+
+def _round_half_up(amount: Fraction) -> int:
+    return math.floor(amount + Fraction(1, 2))
+
+
+def _rated_spans(line: CostLine, start: datetime, end: datetime) -> list[tuple[datetime, int]]:
+    """[(from, rate)] in force over [start, end) (UTC); the first entry starts at `start`."""
+    assert line.rate_ore_per_hour is not None
+    found = [(start, line.rate_ore_per_hour)]
+    for valid_from, rate in line.rate_changes:
+        at = valid_from.astimezone(UTC)
+        if at <= start:
+            found[0] = (start, rate)
+        elif at < end:
+            found.append((at, rate))
+    return found
+
+
+def _work_parts(line: CostLine, rules: OpeningRules, policy: Policy) -> list[Part]:
+    assert line.start is not None and line.end is not None
+    parts = []
+    for piece in split(line.start, line.end, rules):
+        rated = _rated_spans(line, piece.start, piece.end)
+        bounds = [at for at, _ in rated[1:]] + [piece.end]
+        for (begins, rate), ends in zip(rated, bounds, strict=True):
+            hours = _hours(begins, ends)
+            parts.append(
+                Part(
+                    line_id=line.id,
+                    category=line.category,
+                    start=begins,
+                    end=ends,
+                    in_hours=piece.in_hours,
+                    hours=hours,
+                    rate_ore_per_hour=rate,
+                    agents=line.agents,
+                    amount_ore=_round_half_up(line.agents * hours * rate),
+                    debtor=debtor_for(line.category, piece.in_hours, policy),
+                    creditor=line.creditor,
+                )
+            )
+    return parts
+
+
+def _expense_part(line: CostLine, policy: Policy) -> Part:
+    assert line.amount_ore is not None
+    return Part(
+        line_id=line.id,
+        category=line.category,
+        start=line.start.astimezone(UTC) if line.start else None,
+        end=line.end.astimezone(UTC) if line.end else None,
+        in_hours=None,
+        hours=None,
+        rate_ore_per_hour=None,
+        agents=line.agents,
+        amount_ore=line.amount_ore,
+        debtor=debtor_for(line.category, None, policy),
+        creditor=line.creditor,
+    )
+
+
+def compute(lines: Iterable[CostLine], rules: OpeningRules, policy: Policy) -> Statement:
+    """Price every line, decide each part's debtor, and sum by debtor, creditor and line."""
+    parts: list[Part] = []
+    by_line: dict[str, int] = {}
+    for line in lines:
+        if line.id in by_line:
+            raise ValueError(f"cost line {line.id} appears more than once")
+        if line.category is Category.expense:
+            found = [_expense_part(line, policy)]
+        else:
+            found = _work_parts(line, rules, policy)
+        by_line[line.id] = sum(part.amount_ore for part in found)
+        parts.extend(found)
+    by_debtor: dict[str, int] = {}
+    by_creditor: dict[str, int] = {}
+    for part in parts:
+        by_debtor[part.debtor] = by_debtor.get(part.debtor, 0) + part.amount_ore
+        by_creditor[part.creditor] = by_creditor.get(part.creditor, 0) + part.amount_ore
+    return Statement(
+        parts=tuple(parts),
+        by_debtor=MappingProxyType(by_debtor),
+        by_creditor=MappingProxyType(by_creditor),
+        by_line=MappingProxyType(by_line),
+        total_ore=sum(part.amount_ore for part in parts),
+    )
