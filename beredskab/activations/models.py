@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from beredskab.escalation import PageState  # the rule and the table share one vocabulary
 from beredskab.metadata import utcnow
 
 
@@ -32,15 +33,6 @@ class CalloutState(StrEnum):
 class PagePurpose(StrEnum):
     endorse = "endorse"
     role = "role"
-
-
-class PageState(StrEnum):
-    open = "open"
-    acked = "acked"
-    declined = "declined"
-    expired = "expired"
-    failed = "failed"
-    cancelled = "cancelled"
 
 
 class Activation(SQLModel, table=True):

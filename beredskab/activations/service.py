@@ -254,6 +254,17 @@ async def _page_steering(
     )
 
 
+async def _open_endorsement_pages(session: AsyncSession, activation_id: str) -> list[Page]:
+    rows = await session.exec(
+        select(Page).where(
+            Page.activation_id == activation_id,
+            Page.purpose == PagePurpose.endorse,
+            Page.state == PageState.open,
+        )
+    )
+    return list(rows.all())
+
+
 async def _endorse(
     session: AsyncSession,
     cfg: ActivationConfig,
@@ -268,15 +279,7 @@ async def _endorse(
     activation.endorsed_at = now
     activation.endorsed_by = by
     session.add(activation)
-    pages = (
-        await session.exec(
-            select(Page).where(
-                Page.activation_id == activation.id,
-                Page.purpose == PagePurpose.endorse,
-                Page.state == PageState.open,
-            )
-        )
-    ).all()
+    pages = await _open_endorsement_pages(session, activation.id)
     for page in pages:
         page.answered_at = now
         page.state = PageState.acked if page.person_id == person_id else PageState.cancelled
@@ -533,15 +536,7 @@ async def _remind_steering(
     activation.endorse_reminders += 1
     session.add(activation)
     minutes = policy.timeout_minutes * activation.endorse_reminders
-    pages = (
-        await session.exec(
-            select(Page).where(
-                Page.activation_id == activation.id,
-                Page.purpose == PagePurpose.endorse,
-                Page.state == PageState.open,
-            )
-        )
-    ).all()
+    pages = await _open_endorsement_pages(session, activation.id)
     for page in pages:
         person = await session.get(Person, page.person_id)
         if person is not None:
