@@ -12,6 +12,7 @@ from api.errors import install_error_handlers
 from api.routers import (
     activations,
     authorities,
+    calendar,
     dev,
     directory,
     eventlog,
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, *, gateway: SmsGateway | None =
     app.include_router(authorities.router)
     app.include_router(eventlog.router)
     app.include_router(tasks.router)
+    app.include_router(calendar.router)
     if settings.dev_mode:
         app.include_router(dev.router)
     return app

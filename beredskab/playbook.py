@@ -10,10 +10,11 @@ import hashlib
 import re
 import string
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import (
@@ -29,6 +30,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from beredskab.calendar import DayOverride, OpeningRules, default_rules
 from beredskab.directory.models import Role
 
 # Each required SMS text and the placeholders it may use.
@@ -255,6 +257,14 @@ class Playbook(_Strict):
         if found:
             raise _problems(found)
         return messages
+
+    def opening_rules(self, tz: ZoneInfo) -> OpeningRules:
+        """The contact centre's opening hours with this playbook's closed days and changed hours."""
+        overrides = [
+            DayOverride(o.date, o.closed, tuple((a, b) for a, b in o.hours), o.note)
+            for o in self.calendar_overrides
+        ]
+        return replace(default_rules(overrides), tz=tz)
 
     def render(self, key: str, /, *, exercise: bool = False, **values: Any) -> str:
         """The SMS text `key` filled with `values` (extra values are ignored)."""
