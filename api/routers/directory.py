@@ -120,3 +120,17 @@ async def put_municipality_contacts(
     ids = await service.set_municipality_contacts(session, org_id, body.person_ids)
     await session.commit()
     return PersonIds(person_ids=ids)
+
+
+@router.get("/authority-contacts/{org_id}", summary="An authority's contact persons")
+async def get_authority_contacts(org_id: str, _: Admin, session: SessionDep) -> PersonIds:
+    return PersonIds(person_ids=await service.get_authority_contacts(session, org_id))
+
+
+@router.put("/authority-contacts/{org_id}", summary="Replace an authority's contact persons")
+async def put_authority_contacts(
+    org_id: str, body: PersonIds, _: Admin, session: SessionDep
+) -> PersonIds:
+    ids = await service.set_authority_contacts(session, org_id, body.person_ids)
+    await session.commit()
+    return PersonIds(person_ids=ids)

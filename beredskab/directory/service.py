@@ -391,3 +391,32 @@ async def set_municipality_contacts(
     )
     await session.flush()
     return person_ids
+
+
+async def _organisation(session: AsyncSession, org_id: str) -> Organisation:
+    org = await session.get(Organisation, org_id)
+    if org is None:
+        raise NotFound(f"no organisation {org_id!r}")
+    return org
+
+
+async def get_authority_contacts(session: AsyncSession, org_id: str) -> list[str]:
+    """The people DDH calls at an authority that activates (any order)."""
+    await _organisation(session, org_id)
+    rows = await session.exec(
+        select(AuthorityContact)
+        .where(AuthorityContact.org_id == org_id)
+        .order_by(AuthorityContact.person_id)
+    )
+    return [r.person_id for r in rows.all()]
+
+
+async def set_authority_contacts(
+    session: AsyncSession, org_id: str, person_ids: list[str]
+) -> list[str]:
+    await _organisation(session, org_id)
+    await _require_active_people(session, person_ids)
+    await session.exec(delete(AuthorityContact).where(AuthorityContact.org_id == org_id))
+    session.add_all(AuthorityContact(org_id=org_id, person_id=p) for p in person_ids)
+    await session.flush()
+    return person_ids

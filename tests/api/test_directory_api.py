@@ -212,3 +212,16 @@ async def test_bad_municipality_contacts_are_refused(client, admin, org, ids, st
 async def test_readiness_of_the_demo_directory(client, admin):
     r = await client.get("/directory/readiness", headers=admin)
     assert r.status_code == 200 and r.json() == {"ready": True, "gaps": []}
+
+
+async def test_authority_contacts_are_read_and_replaced(client, admin):
+    url = "/directory/authority-contacts/kobenhavn"
+    assert (await client.get(url, headers=admin)).json() == {"person_ids": ["p073"]}
+    r = await client.put(url, headers=admin, json={"person_ids": ["p073", "p074"]})
+    assert r.status_code == 200
+    assert (await client.get(url, headers=admin)).json() == {"person_ids": ["p073", "p074"]}
+    bad = await client.put(url, headers=admin, json={"person_ids": ["p999"]})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "person_ids[0]"
+    assert (
+        await client.get("/directory/authority-contacts/atlantis", headers=admin)
+    ).status_code == 404

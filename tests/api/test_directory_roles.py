@@ -31,6 +31,8 @@ MATRIX = [
     ("PUT", "/directory/steering-group", {"person_ids": ["p012"]}, ADMIN),
     ("GET", "/directory/municipality-contacts/skive", None, ADMIN),
     ("PUT", "/directory/municipality-contacts/skive", {"person_ids": ["p023", "p024"]}, ADMIN),
+    ("GET", "/directory/authority-contacts/kobenhavn", None, ADMIN),
+    ("PUT", "/directory/authority-contacts/kobenhavn", {"person_ids": ["p073"]}, ADMIN),
 ]
 
 
@@ -45,6 +47,7 @@ def test_the_matrix_lists_every_directory_endpoint(app):
         "/directory/people/p001": "/directory/people/{person_id}",
         "/directory/roster/log_keeper": "/directory/roster/{role}",
         "/directory/municipality-contacts/skive": "/directory/municipality-contacts/{org_id}",
+        "/directory/authority-contacts/kobenhavn": "/directory/authority-contacts/{org_id}",
     }
     assert {(m, templates.get(p, p)) for m, p, _, _ in MATRIX} == documented
 
