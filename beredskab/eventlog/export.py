@@ -97,7 +97,16 @@ class _LogPdf(FPDF):
         )
 
 
-COLUMNS = [("Nr.", 12), ("Tidspunkt", 32), ("Type", 22), ("Af", 45), ("Tekst", 166)]
+# the log keeper's own kinds in Danish for the filed document; automatic steps read "system: …"
+KIND_DA = {
+    "information": "information",
+    "decision": "beslutning",
+    "action": "handling",
+    "omission": "undladelse",
+    "note": "notat",
+}
+
+COLUMNS = [("Nr.", 12), ("Tidspunkt", 32), ("Type", 30), ("Af", 45), ("Tekst", 158)]
 
 
 def _wrap(pdf: FPDF, text: str, width: float) -> list[str]:
@@ -165,7 +174,7 @@ def to_pdf(
         for width, value in (
             (w_seq, str(e.seq)),
             (w_time, _local(e.occurred_at, tz)),
-            (w_kind, e.kind),
+            (w_kind, KIND_DA.get(e.kind, f"system: {e.kind}")),
         ):
             pdf.set_xy(x, y)
             pdf.cell(width, line_h, value)
