@@ -11,7 +11,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+def _project_root() -> Path:
+    """The checkout (alembic.ini, migrations/, playbooks/ beside the packages); when installed as
+    a wheel (the container image), the working directory, which holds those files there."""
+    source = Path(__file__).resolve().parent.parent
+    return source if (source / "alembic.ini").exists() else Path.cwd()
+
+
+PROJECT_ROOT = _project_root()
 DEFAULT_PLAYBOOK = PROJECT_ROOT / "playbooks" / "ddh-beredskab.yaml"
 
 
