@@ -60,6 +60,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "reply_already_endorsed": {"ref"},
         "reply_help": set(),
         "reply_rate_limited": set(),
+        "reply_error": set(),
     }.items()
 }
 

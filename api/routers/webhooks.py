@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import logging
+from xml.sax.saxutils import escape
 
 from fastapi import APIRouter, Request, Response
 from twilio.request_validator import RequestValidator
 
 from api.errors import problem
-from beredskab.activations.inbound import handle_inbound_sms, record_delivery_status
+from beredskab.activations.inbound import (
+    handle_inbound_sms,
+    record_delivery_status,
+    record_unprocessed,
+)
 from beredskab.metadata import utcnow
 from notifications.replies import parse_reply
 
@@ -55,17 +60,36 @@ async def inbound_sms(request: Request) -> Response:
         return problem(422, "MessageSid: is required", instance=request.url.path)
     body = form.get("Body", "")
     own = {n for n in (settings.twilio_from, form.get("To", "")) if n}
-    async with runtime.sessionmaker() as session:
-        result = await handle_inbound_sms(
-            session,
-            runtime.activation_config,
-            message_sid=sid,
-            from_number=form.get("From", ""),
-            to_number=form.get("To", ""),
-            body=body,
-            parsed=parse_reply(body),
-            own_numbers=own,
-            now=utcnow(),
+    try:
+        async with runtime.sessionmaker() as session:
+            result = await handle_inbound_sms(
+                session,
+                runtime.activation_config,
+                message_sid=sid,
+                from_number=form.get("From", ""),
+                to_number=form.get("To", ""),
+                body=body,
+                parsed=parse_reply(body),
+                own_numbers=own,
+                now=utcnow(),
+            )
+    except Exception as exc:  # noqa: BLE001 - never a 500 to Twilio; keep the message, answer
+        log.exception("inbound SMS %s could not be processed", sid)
+        async with runtime.sessionmaker() as session:
+            await record_unprocessed(
+                session,
+                message_sid=sid,
+                from_number=form.get("From", ""),
+                to_number=form.get("To", ""),
+                body=body,
+                error=type(exc).__name__,
+                now=utcnow(),
+            )
+        # answered inline by Twilio, not through our outbox, which may be what failed
+        text = escape(runtime.activation_config.playbook.render("reply_error"))
+        return Response(
+            f'<?xml version="1.0" encoding="UTF-8"?><Response><Message>{text}</Message></Response>',
+            media_type="application/xml",
         )
     runtime.kick()
     log.info("inbound SMS %s: %s", sid, result.outcome)

@@ -262,3 +262,30 @@ async def record_delivery_status(
     session.add(row)
     await session.commit()
     return True
+
+
+async def record_unprocessed(
+    session: AsyncSession,
+    *,
+    message_sid: str,
+    from_number: str,
+    to_number: str,
+    body: str,
+    error: str,
+    now: datetime,
+) -> None:
+    """Keep an SMS whose processing failed, so it is seen and not lost; commits."""
+    session.add(
+        InboundSms(
+            message_sid=message_sid,
+            from_number=from_number[:32],
+            to_number=to_number[:32],
+            body=body[:2000],
+            received_at=now,
+            outcome=f"error: {error}"[:40],
+        )
+    )
+    try:
+        await session.commit()
+    except IntegrityError:  # the first attempt's row survived after all
+        await session.rollback()

@@ -107,3 +107,18 @@ async def test_undelivered_status_moves_the_callout_on(world, db):
         "/webhooks/twilio/status", data=params, headers={"X-Twilio-Signature": "x"}
     )
     assert bad.status_code == 403
+
+
+async def test_a_fault_while_processing_keeps_the_sms_and_still_answers(world, db, monkeypatch):
+    import api.routers.webhooks as webhooks
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(webhooks, "handle_inbound_sms", broken)  # fault injection, not a DB mock
+    r = await world.sms(world.people["log0"].phone, "ok 4821", sid="SMfault")
+    assert r.status_code == 200
+    assert "<Message>" in r.text and "DDH-sekretariatet" in r.text
+    async with db.sessionmaker() as s:
+        row = await s.get(InboundSms, "SMfault")
+    assert row is not None and row.outcome.startswith("error") and row.body == "ok 4821"
