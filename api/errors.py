@@ -46,8 +46,10 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def _field_name(loc: tuple | list) -> str:
+def _field_name(loc: tuple | list, error_type: str = "") -> str:
     # ("body", "shifts", 0, "start") -> "shifts[0].start"; query/path/header keep their name.
+    if error_type == "json_invalid":  # loc is ("body", <character offset>): not a field
+        return "body"
     parts = list(loc)
     if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
         parts = parts[1:]
@@ -74,7 +76,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"field": _field_name(e.get("loc", ())), "reason": e.get("msg", "is invalid")}
+            {
+                "field": _field_name(e.get("loc", ()), e.get("type", "")),
+                "reason": e.get("msg", "is invalid"),
+            }
             for e in exc.errors()
         ]
         detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)

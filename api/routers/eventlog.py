@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response, StreamingResponse
+from pydantic import AwareDatetime
 
 from api.deps import SessionDep, get_runtime, require_roles
 from beredskab.activations import service as activations
@@ -61,8 +61,8 @@ async def read_timeline(
     request: Request,
     kind: str | None = None,
     author: str | None = None,
-    occurred_from: Annotated[datetime | None, Query(alias="from")] = None,
-    occurred_to: Annotated[datetime | None, Query(alias="to")] = None,
+    occurred_from: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+    occurred_to: Annotated[AwareDatetime | None, Query(alias="to")] = None,
     q: Annotated[str | None, Query(max_length=200, description="text contains")] = None,
     order: Literal["seq", "occurred_at"] = "seq",
     cursor: str | None = None,

@@ -62,3 +62,14 @@ async def test_validation_error_names_field(client, session):
     body = r.json()
     assert body["errors"][0]["field"] == "role"
     assert "role" in body["detail"]
+
+
+async def test_malformed_json_names_the_body(client, session):
+    admin = await make_token(session, TokenRole.admin)
+    r = await client.post(
+        "/admin/tokens",
+        content=b'{"role": ',
+        headers={**bearer(admin), "content-type": "application/json"},
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "body"

@@ -294,3 +294,13 @@ async def test_cli_log_verify_reports_tampering(world, db):
         await conn.execute(text("UPDATE log_entry SET actor = 'en anden' WHERE seq = 2"))
     code, out = await run()
     assert code == 1 and "first bad seq 2" in out
+
+
+async def test_timeline_time_filters_need_an_offset(world):
+    h = bearer(world.tokens["admin"])
+    r = await world.client.get(_log_url(world), params={"from": "2026-01-01T00:00:00"}, headers=h)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "from"
+    ok = await world.client.get(
+        _log_url(world), params={"from": "2026-01-01T00:00:00+01:00"}, headers=h
+    )
+    assert ok.status_code == 200 and ok.json()["entries"]
