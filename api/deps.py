@@ -7,22 +7,12 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab.auth.models import TokenRole
 from beredskab.auth.service import Principal, authenticate
-from beredskab.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False, description="API token: `Authorization: Bearer ddh_…`")
-
-
-def get_settings_dep(request: Request) -> Settings:
-    return request.app.state.settings
-
-
-def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
-    return request.app.state.sessionmaker
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -34,7 +24,6 @@ def get_runtime(request: Request):  # noqa: ANN201 - api.runtime.Runtime (import
     return request.app.state.runtime
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 

@@ -59,10 +59,6 @@ class Runtime:
         self._dispatch_task: asyncio.Task | None = None
         self._scheduler: AsyncIOScheduler | None = None
 
-    @property
-    def background_running(self) -> bool:
-        return self._dispatch_task is not None
-
     def kick(self) -> None:
         """Called after a commit that queued messages: send now, not at the next tick."""
         self.dispatcher.kick()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from alembic import command
@@ -43,7 +42,3 @@ def head_revisions() -> set[str]:
 
 def current_revisions(connection: Connection) -> set[str]:
     return set(MigrationContext.configure(connection).get_current_heads())
-
-
-def migrations_dir() -> Path:
-    return PROJECT_ROOT / "migrations"

@@ -99,10 +99,6 @@ class Settings(BaseSettings):
     def outbox_lease(self) -> timedelta:
         return timedelta(seconds=self.outbox_lease_seconds)
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
 
 class ConfigurationError(SystemExit):
     """Start-up stops with one line per bad variable."""

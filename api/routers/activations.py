@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Response
 
-from api.deps import SessionDep, current_principal, get_runtime, require_roles
+from api.deps import SessionDep, get_runtime, require_roles
+from api.runtime import Runtime
 from beredskab.activations import board
 from beredskab.activations import service as svc
 from beredskab.activations.models import ActivationStatus
@@ -25,13 +26,12 @@ from beredskab.metadata import utcnow
 
 router = APIRouter(prefix="/activations", tags=["activations"])
 
-Anyone = Annotated[Principal, Depends(current_principal)]
 Requester = Annotated[Principal, Depends(require_roles(R.authority, R.steering, R.admin))]
 Steering = Annotated[Principal, Depends(require_roles(R.steering))]
 CrisisStaff = Annotated[Principal, Depends(require_roles(R.crisis_staff))]
 Leader = Annotated[Principal, Depends(require_roles(R.crisis_staff, R.steering, R.admin))]
 StandDown = Annotated[Principal, Depends(require_roles(R.crisis_staff, R.steering))]
-Runtime = Annotated[object, Depends(get_runtime)]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 Viewer = Annotated[
     Principal,
     Depends(require_roles(R.authority, R.steering, R.crisis_staff, R.finance, R.admin)),
@@ -48,7 +48,7 @@ async def create_activation(
     body: ActivationCreate,
     principal: Requester,
     session: SessionDep,
-    runtime: Runtime,
+    runtime: RuntimeDep,
     response: Response,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> ActivationSummary:
@@ -76,7 +76,7 @@ async def list_activations(
 
 @router.get("/{activation_id}", summary="Status board: roles, open pages, counts, callbacks")
 async def get_activation(
-    activation_id: str, principal: Viewer, session: SessionDep, runtime: Runtime
+    activation_id: str, principal: Viewer, session: SessionDep, runtime: RuntimeDep
 ) -> ActivationBoard:
     activation = await svc.get_visible(session, principal, activation_id)
     return await board.build(session, runtime.activation_config.playbook, activation)
@@ -84,13 +84,13 @@ async def get_activation(
 
 @router.post("/{activation_id}/endorse", summary="Endorse (steering group): requested → active")
 async def endorse(
-    activation_id: str, principal: Steering, session: SessionDep, runtime: Runtime
+    activation_id: str, principal: Steering, session: SessionDep, runtime: RuntimeDep
 ) -> ActivationSummary:
     activation = await svc.endorse(
         session,
         runtime.activation_config,
         activation_id,
-        by=await svc.who(session, principal),
+        by=principal.display_name,
         person_id=principal.person_id,
         via="API",
         now=utcnow(),
@@ -101,32 +101,41 @@ async def endorse(
 
 @router.post("/{activation_id}/reject", summary="Reject before endorsement (steering group)")
 async def reject(
-    activation_id: str, body: Reason, principal: Steering, session: SessionDep, runtime: Runtime
+    activation_id: str, body: Reason, principal: Steering, session: SessionDep, runtime: RuntimeDep
 ) -> ActivationSummary:
-    activation = await svc.end_before_endorsement(
-        session,
-        runtime.activation_config,
-        activation_id,
-        status=ActivationStatus.rejected,
-        by=await svc.who(session, principal),
-        reason=body.reason,
-        now=utcnow(),
+    return await _end_early(
+        activation_id, ActivationStatus.rejected, body, principal, session, runtime
     )
-    runtime.kick()
-    return board.summary(activation)
 
 
 @router.post("/{activation_id}/cancel", summary="Withdraw a request before endorsement")
 async def cancel(
-    activation_id: str, body: Reason, principal: Requester, session: SessionDep, runtime: Runtime
+    activation_id: str,
+    body: Reason,
+    principal: Requester,
+    session: SessionDep,
+    runtime: RuntimeDep,
 ) -> ActivationSummary:
-    await svc.get_visible(session, principal, activation_id)
+    await svc.get_visible(session, principal, activation_id)  # an authority: its own only
+    return await _end_early(
+        activation_id, ActivationStatus.cancelled, body, principal, session, runtime
+    )
+
+
+async def _end_early(
+    activation_id: str,
+    status: ActivationStatus,
+    body: Reason,
+    principal: Principal,
+    session: SessionDep,
+    runtime: Runtime,
+) -> ActivationSummary:
     activation = await svc.end_before_endorsement(
         session,
         runtime.activation_config,
         activation_id,
-        status=ActivationStatus.cancelled,
-        by=await svc.who(session, principal),
+        status=status,
+        by=principal.display_name,
         reason=body.reason,
         now=utcnow(),
     )
@@ -136,24 +145,33 @@ async def cancel(
 
 @router.post("/{activation_id}/roles/{role}/ack", summary="Accept a role page (the paged person)")
 async def ack(
-    activation_id: str, role: Role, principal: CrisisStaff, session: SessionDep, runtime: Runtime
+    activation_id: str,
+    role: Role,
+    principal: CrisisStaff,
+    session: SessionDep,
+    runtime: RuntimeDep,
 ) -> dict:
-    outcome = await svc.answer_role_page_via_api(
-        session,
-        runtime.activation_config,
-        activation_id,
-        role,
-        principal,
-        accept=True,
-        now=utcnow(),
-    )
-    runtime.kick()
-    return {"outcome": outcome.outcome}
+    return await _answer(activation_id, role, True, principal, session, runtime)
 
 
 @router.post("/{activation_id}/roles/{role}/decline", summary="Decline a role page")
 async def decline(
-    activation_id: str, role: Role, principal: CrisisStaff, session: SessionDep, runtime: Runtime
+    activation_id: str,
+    role: Role,
+    principal: CrisisStaff,
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> dict:
+    return await _answer(activation_id, role, False, principal, session, runtime)
+
+
+async def _answer(
+    activation_id: str,
+    role: Role,
+    accept: bool,
+    principal: Principal,
+    session: SessionDep,
+    runtime: Runtime,
 ) -> dict:
     outcome = await svc.answer_role_page_via_api(
         session,
@@ -161,7 +179,7 @@ async def decline(
         activation_id,
         role,
         principal,
-        accept=False,
+        accept=accept,
         now=utcnow(),
     )
     runtime.kick()
@@ -178,7 +196,7 @@ async def handover(
     body: Handover,
     principal: Leader,
     session: SessionDep,
-    runtime: Runtime,
+    runtime: RuntimeDep,
 ) -> RoleStatus:
     await svc.get_visible(session, principal, activation_id)
     callout = await svc.handover(
@@ -200,7 +218,7 @@ async def handover(
     summary="Stand down (the crisis leader or steering group): pages and deadlines cancelled",
 )
 async def stand_down(
-    activation_id: str, body: Reason, principal: StandDown, session: SessionDep, runtime: Runtime
+    activation_id: str, body: Reason, principal: StandDown, session: SessionDep, runtime: RuntimeDep
 ) -> ActivationSummary:
     activation = await svc.stand_down(
         session,

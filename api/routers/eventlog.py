@@ -179,6 +179,6 @@ async def archive(activation_id: str, principal: Archiver, session: SessionDep) 
     if principal.role is R.crisis_staff:
         await activations.require_crisis_leader(session, activation, principal)
     archived = await timeline.archive(
-        session, activation.id, by=await activations.who(session, principal), now=utcnow()
+        session, activation.id, by=principal.display_name, now=utcnow()
     )
     return {"id": archived.id, "ref": archived.ref, "archived_at": archived.archived_at}

@@ -43,6 +43,6 @@ async def update_task(
         activation_id,
         task_id,
         body,
-        by=await activations.who(session, principal),
+        by=principal.display_name,
         now=utcnow(),
     )

@@ -60,6 +60,10 @@ async def _people(session: AsyncSession, ids: set[str]) -> dict[str, PersonRef]:
 
 async def role_status(session: AsyncSession, playbook: Playbook, c: RoleCallout) -> RoleStatus:
     people = await _people(session, {c.person_id} if c.person_id else set())
+    return _role_status(playbook, c, people)
+
+
+def _role_status(playbook: Playbook, c: RoleCallout, people: dict[str, PersonRef]) -> RoleStatus:
     return RoleStatus(
         role=c.role,
         name=playbook.roles[Role(c.role)].name,
@@ -85,13 +89,7 @@ async def build(session: AsyncSession, playbook: Playbook, a: Activation) -> Act
     delivery = {m.page_id: m.provider_status or m.status for m in outbox if m.page_id}
     order = {r.value: i for i, r in enumerate(Role)}
     roles = [
-        RoleStatus(
-            role=c.role,
-            name=playbook.roles[Role(c.role)].name,
-            state=c.state,
-            person=people.get(c.person_id or ""),
-            since=c.since,
-        )
+        _role_status(playbook, c, people)
         for c in sorted(callouts, key=lambda c: order.get(c.role, 99))
     ]
     open_pages = [

@@ -82,10 +82,6 @@ async def require_crisis_leader(
         raise Forbidden(f"only the crisis leader of {activation.ref} may do this")
 
 
-async def who(session: AsyncSession, principal: Principal) -> str:
-    return principal.display_name
-
-
 def _check_callback_url(url: str | None, allow_loopback_http: bool) -> None:
     if url is None:
         return
@@ -173,7 +169,7 @@ async def _create(
     idempotency_key: str | None,
     now: datetime,
 ) -> Activation:
-    by = await who(session, principal)
+    by = principal.display_name
     activation = Activation(
         id=str(uuid.uuid4()),
         ref=await _next_ref(session, now),
@@ -372,7 +368,7 @@ async def stand_down(
         )
     if principal.role is TokenRole.crisis_staff:
         await require_crisis_leader(session, activation, principal)
-    by = await who(session, principal)
+    by = principal.display_name
     await _close(
         session, cfg, activation, ActivationStatus.stood_down, by=by, reason=reason, now=now
     )
@@ -466,7 +462,7 @@ async def handover(
         activation,
         role,
         person,
-        by=await who(session, principal),
+        by=principal.display_name,
         reason=reason,
         now=now,
     )

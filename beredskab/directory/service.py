@@ -358,10 +358,15 @@ async def set_steering_group(session: AsyncSession, person_ids: list[str]) -> li
     return person_ids
 
 
-async def _municipality(session: AsyncSession, org_id: str) -> Organisation:
+async def _organisation(session: AsyncSession, org_id: str) -> Organisation:
     org = await session.get(Organisation, org_id)
     if org is None:
         raise NotFound(f"no organisation {org_id!r}")
+    return org
+
+
+async def _municipality(session: AsyncSession, org_id: str) -> Organisation:
+    org = await _organisation(session, org_id)
     if org.kind != OrgKind.municipality:
         raise InvalidInput("org_id", f"{org_id!r} is not a municipality")
     return org
@@ -391,13 +396,6 @@ async def set_municipality_contacts(
     )
     await session.flush()
     return person_ids
-
-
-async def _organisation(session: AsyncSession, org_id: str) -> Organisation:
-    org = await session.get(Organisation, org_id)
-    if org is None:
-        raise NotFound(f"no organisation {org_id!r}")
-    return org
 
 
 async def get_authority_contacts(session: AsyncSession, org_id: str) -> list[str]:

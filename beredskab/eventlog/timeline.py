@@ -25,16 +25,6 @@ CLOCK_SKEW = timedelta(minutes=2)  # a phone's clock a little ahead is not "the 
 MAX_PAGE = 500
 
 
-async def record(
-    session: AsyncSession, activation_id: str, data: LogEntryCreate, *, author: str, now: datetime
-) -> LogEntry:
-    """Append one manual entry in its own transaction; commits."""
-    activation = await lock_activation(session, activation_id)
-    entry = await append_manual(session, activation, data, author=author, now=now)
-    await session.commit()
-    return entry
-
-
 async def append_manual(
     session: AsyncSession,
     activation: Activation,
