@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import String, func, select, update
+from sqlalchemy import Index, String, func, select, update
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -32,6 +32,11 @@ class OutboxStatus(StrEnum):
 
 class OutboxMessage(SQLModel, table=True):
     __tablename__ = "outbox"
+    # the status board counts an activation's messages; delivery reports find a page's SMS
+    __table_args__ = (
+        Index("ix_outbox_activation_channel_status", "activation_id", "channel", "status"),
+        Index("ix_outbox_page_id", "page_id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     channel: Channel = Field(default=Channel.sms, sa_type=String(10))
     recipient: str = Field(max_length=500, index=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -80,13 +81,11 @@ async def build(session: AsyncSession, playbook: Playbook, a: Activation) -> Act
     pages = (
         await session.exec(select(Page).where(Page.activation_id == a.id).order_by(Page.id))
     ).all()
-    outbox = (
-        await session.exec(select(OutboxMessage).where(OutboxMessage.activation_id == a.id))
-    ).all()
     people = await _people(
         session, {c.person_id for c in callouts if c.person_id} | {p.person_id for p in pages}
     )
-    delivery = {m.page_id: m.provider_status or m.status for m in outbox if m.page_id}
+    delivery = await _delivery(session, [p.id for p in pages if p.state == PageState.open])
+    by_status = await _outbox_counts(session, a.id)
     order = {r.value: i for i, r in enumerate(Role)}
     roles = [
         _role_status(playbook, c, people)
@@ -107,25 +106,25 @@ async def build(session: AsyncSession, playbook: Playbook, a: Activation) -> Act
         for p in pages
         if p.state == PageState.open
     ]
-    sms = [m for m in outbox if m.channel == Channel.sms]
-    calls = [m for m in outbox if m.channel == Channel.callback]
+    sms = by_status.get(Channel.sms, {})
     counts = {
         "pages": len(pages),
         "pages_open": len(open_pages),
-        "sms_sent": sum(m.status == OutboxStatus.sent for m in sms),
-        "sms_pending": sum(m.status in (OutboxStatus.pending, OutboxStatus.sending) for m in sms),
-        "sms_failed": sum(m.status == OutboxStatus.failed for m in sms),
+        "sms_sent": sms.get(OutboxStatus.sent, 0),
+        "sms_pending": sms.get(OutboxStatus.pending, 0) + sms.get(OutboxStatus.sending, 0),
+        "sms_failed": sms.get(OutboxStatus.failed, 0),
         "log_entries": a.log_seq,
     }
     callbacks = None
     if a.callback_url:
-        failing = [m for m in calls if m.status != OutboxStatus.sent and m.last_error]
+        calls = by_status.get(Channel.callback, {})
+        failing, last_error = await _failing_callbacks(session, a.id)
         callbacks = CallbackStatus(
             url=a.callback_url,
-            delivered=sum(m.status == OutboxStatus.sent for m in calls),
-            pending=sum(m.status in (OutboxStatus.pending, OutboxStatus.sending) for m in calls),
-            failing=len(failing),
-            last_error=failing[-1].last_error if failing else None,
+            delivered=calls.get(OutboxStatus.sent, 0),
+            pending=calls.get(OutboxStatus.pending, 0) + calls.get(OutboxStatus.sending, 0),
+            failing=failing,
+            last_error=last_error,
         )
     task_progress = action_cards.progress(await action_cards.list_tasks(session, a.id))
     base = summary(a).model_dump()
@@ -147,3 +146,49 @@ async def build(session: AsyncSession, playbook: Playbook, a: Activation) -> Act
         action_cards=task_progress,
         archived_at=a.archived_at,
     )
+
+
+async def _outbox_counts(session: AsyncSession, activation_id: str) -> dict[str, dict[str, int]]:
+    """{channel: {status: n}}, counted by the database (a long incident sends thousands)."""
+    rows = await session.exec(
+        select(OutboxMessage.channel, OutboxMessage.status, func.count())
+        .where(OutboxMessage.activation_id == activation_id)
+        .group_by(OutboxMessage.channel, OutboxMessage.status)
+    )
+    out: dict[str, dict[str, int]] = {}
+    for channel, status, n in rows.all():
+        out.setdefault(channel, {})[status] = n
+    return out
+
+
+async def _delivery(session: AsyncSession, page_ids: list[int | None]) -> dict[int, str]:
+    """The delivery state of each open page's SMS."""
+    if not page_ids:
+        return {}
+    rows = await session.exec(
+        select(OutboxMessage.page_id, OutboxMessage.provider_status, OutboxMessage.status)
+        .where(OutboxMessage.page_id.in_(page_ids))
+        .order_by(OutboxMessage.id)
+    )
+    return {page_id: provider or status for page_id, provider, status in rows.all()}
+
+
+async def _failing_callbacks(session: AsyncSession, activation_id: str) -> tuple[int, str | None]:
+    failing = (
+        OutboxMessage.activation_id == activation_id,
+        OutboxMessage.channel == Channel.callback,
+        OutboxMessage.status != OutboxStatus.sent,
+        OutboxMessage.last_error.is_not(None),
+    )
+    count = (
+        await session.exec(select(func.count()).select_from(OutboxMessage).where(*failing))
+    ).one()
+    last = (
+        await session.exec(
+            select(OutboxMessage.last_error)
+            .where(*failing)
+            .order_by(OutboxMessage.id.desc())
+            .limit(1)
+        )
+    ).first()
+    return count, last
