@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import httpx
 from asgi_lifespan import LifespanManager
@@ -76,7 +76,7 @@ async def seed_directory(session) -> dict[str, Person]:
 class World:
     app: object
     client: httpx.AsyncClient
-    gateway: FakeGateway
+    gateway: FakeGateway | None
     people: dict[str, Person]
     tokens: dict[str, str] = field(default_factory=dict)
     seen: int = 0
@@ -157,8 +157,10 @@ class World:
         return r.json()
 
 
-async def open_world(db, settings_overrides: dict | None = None):
-    """An async context manager yielding a World on the given test database."""
+async def open_world(db, settings_overrides: dict | None = None, *, fake_sms: bool = True):
+    """An async context manager yielding a World on the given test database. With
+    fake_sms=False the app builds the gateway its settings name (e.g. Twilio against the mock)
+    and `World.gateway` is None."""
     from contextlib import asynccontextmanager
 
     from tests.conftest import make_settings
@@ -181,7 +183,7 @@ async def open_world(db, settings_overrides: dict | None = None):
             }
         values = {"twilio_auth_token": AUTH_TOKEN, "twilio_from": OUR_NUMBER}
         values.update(settings_overrides or {})
-        gateway = FakeGateway()
+        gateway = FakeGateway() if fake_sms else None
         app = create_app(make_settings(db, **values), gateway=gateway)
         async with LifespanManager(app) as manager:
             transport = httpx.ASGITransport(app=manager.app)
@@ -189,7 +191,3 @@ async def open_world(db, settings_overrides: dict | None = None):
                 yield World(app=app, client=c, gateway=gateway, people=people, tokens=tokens)
 
     return _cm()
-
-
-def at(dt: datetime) -> str:
-    return dt.isoformat()
