@@ -9,6 +9,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from api.runtime import Runtime
 from beredskab.auth.models import TokenRole
 from beredskab.auth.service import Principal, authenticate
 
@@ -20,11 +21,12 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def get_runtime(request: Request):  # noqa: ANN201 - api.runtime.Runtime (import cycle)
+def get_runtime(request: Request) -> Runtime:
     return request.app.state.runtime
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 async def current_principal(

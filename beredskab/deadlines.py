@@ -107,14 +107,18 @@ async def _run_one(
     row: Deadline,
     now: datetime,
 ) -> None:
+    handler = handlers.get(row.kind)
+    if handler is None:  # no retry can help a kind nobody handles
+        log.error("deadline %s has unknown kind %r; marked failed", row.id, row.kind)
+        await _record_failure(sessionmaker, row, f"unknown kind {row.kind!r}", True, now)
+        return
     try:
-        handler = handlers[row.kind]
         async with sessionmaker() as session:
             await handler(session, row, now)
             await _finish(session, row.id, DeadlineStatus.done, None, now)
             await session.commit()
     except Exception as exc:  # noqa: BLE001 - a poison row must not stop the queue
-        give_up = row.attempts >= MAX_ATTEMPTS or isinstance(exc, KeyError)
+        give_up = row.attempts >= MAX_ATTEMPTS
         log.exception(
             "deadline %s (%s) failed on attempt %s%s",
             row.id,
@@ -122,11 +126,21 @@ async def _run_one(
             row.attempts,
             "; giving up" if give_up else "; will retry",
         )
-        async with sessionmaker() as session:
-            status = DeadlineStatus.failed if give_up else DeadlineStatus.pending
-            retry_at = now + timedelta(seconds=5 * 2**row.attempts)
-            await _finish(session, row.id, status, f"{type(exc).__name__}: {exc}"[:1000], retry_at)
-            await session.commit()
+        await _record_failure(sessionmaker, row, f"{type(exc).__name__}: {exc}", give_up, now)
+
+
+async def _record_failure(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    row: Deadline,
+    error: str,
+    give_up: bool,
+    now: datetime,
+) -> None:
+    async with sessionmaker() as session:
+        status = DeadlineStatus.failed if give_up else DeadlineStatus.pending
+        retry_at = now + timedelta(seconds=5 * 2**row.attempts)
+        await _finish(session, row.id, status, error[:1000], retry_at)
+        await session.commit()
 
 
 async def _finish(

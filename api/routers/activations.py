@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Response
 
-from api.deps import SessionDep, get_runtime, require_roles
+from api.deps import RuntimeDep, SessionDep, require_roles
 from api.runtime import Runtime
 from beredskab.activations import board
 from beredskab.activations import service as svc
@@ -31,7 +31,6 @@ Steering = Annotated[Principal, Depends(require_roles(R.steering))]
 CrisisStaff = Annotated[Principal, Depends(require_roles(R.crisis_staff))]
 Leader = Annotated[Principal, Depends(require_roles(R.crisis_staff, R.steering, R.admin))]
 StandDown = Annotated[Principal, Depends(require_roles(R.crisis_staff, R.steering))]
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 Viewer = Annotated[
     Principal,
     Depends(require_roles(R.authority, R.steering, R.crisis_staff, R.finance, R.admin)),

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import AwareDatetime
 
-from api.deps import SessionDep, get_runtime, require_roles
+from api.deps import RuntimeDep, SessionDep, require_roles
 from beredskab.activations import service as activations
 from beredskab.auth.models import TokenRole as R
 from beredskab.auth.service import Principal
@@ -37,7 +37,7 @@ async def write_entry(
     body: LogEntryCreate,
     principal: Writer,
     session: SessionDep,
-    runtime=Depends(get_runtime),  # noqa: ANN001, B008
+    runtime: RuntimeDep,
 ) -> LogEntryRead:
     # end the auth lookup's transaction: the group writer uses its own session, and on SQLite
     # this one would hold the write lock it needs
@@ -133,8 +133,8 @@ async def stream(
     principal: Reader,
     session: SessionDep,
     request: Request,
+    runtime: RuntimeDep,
     last_event_id: Annotated[str | None, Header()] = None,
-    runtime=Depends(get_runtime),  # noqa: ANN001, B008
 ) -> StreamingResponse:
     activation = await activations.get_visible(session, principal, activation_id)
     # end this request's transaction now: on SQLite it holds the write lock, and a stream

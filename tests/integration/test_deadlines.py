@@ -47,3 +47,22 @@ async def test_deadline_not_yet_due_is_left_alone(db):
         deadlines.schedule(s, "later", utcnow() + timedelta(minutes=5))
         await s.commit()
     assert await deadlines.run_due(db.sessionmaker, {}, now=utcnow()) == 0
+
+
+async def test_a_handler_bug_is_retried_not_given_up_at_once(db):
+    calls: list[int] = []
+
+    async def flaky(session, row, now):
+        calls.append(row.attempts)
+        if len(calls) == 1:
+            raise KeyError("a bug inside the handler, not an unknown kind")
+
+    now = utcnow()
+    async with db.sessionmaker() as s:
+        deadlines.schedule(s, "flaky", now - timedelta(seconds=1))
+        await s.commit()
+    await deadlines.run_due(db.sessionmaker, {"flaky": flaky}, now=now)
+    await deadlines.run_due(db.sessionmaker, {"flaky": flaky}, now=now + timedelta(minutes=1))
+    async with db.sessionmaker() as s:
+        [row] = (await s.exec(select(Deadline))).all()
+    assert calls == [1, 2] and row.status == "done"
