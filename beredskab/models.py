@@ -7,5 +7,6 @@ from beredskab.auth import models as auth_models  # noqa: F401
 from beredskab.directory import models as directory_models  # noqa: F401
 from beredskab.eventlog import models as eventlog_models  # noqa: F401
 from beredskab.metadata import metadata
+from beredskab.shifts import models as shift_models  # noqa: F401
 
 __all__ = ["metadata"]

@@ -33,6 +33,8 @@ class CalloutState(StrEnum):
 class PagePurpose(StrEnum):
     endorse = "endorse"
     role = "role"
+    shift_approve = "shift_approve"  # a steering member asked to approve an out-of-hours shift
+    volunteer = "volunteer"  # a municipality contact asked for agents for a shift
 
 
 class Activation(SQLModel, table=True):
@@ -92,6 +94,8 @@ class Page(SQLModel, table=True):
     rank: int = 0
     pass_no: int = 1
     state: PageState = Field(default=PageState.open, sa_type=String(20), index=True)
+    shift_id: int | None = Field(default=None, foreign_key="shift.id", index=True)
+    org_id: str | None = Field(default=None, max_length=64)  # the municipality, volunteer pages
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime | None = None
     answered_at: datetime | None = None
