@@ -13,9 +13,11 @@ from api.routers import (
     activations,
     authorities,
     calendar,
+    costs,
     dev,
     directory,
     eventlog,
+    finance,
     health,
     tasks,
     tokens,
@@ -70,6 +72,8 @@ def create_app(settings: Settings | None = None, *, gateway: SmsGateway | None =
     app.include_router(eventlog.router)
     app.include_router(tasks.router)
     app.include_router(calendar.router)
+    app.include_router(costs.router)
+    app.include_router(finance.router)
     if settings.dev_mode:
         app.include_router(dev.router)
     return app

@@ -7,16 +7,29 @@ Pure ("Billing, exactly" in DESIGN.md): each work line is split by the opening-h
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from fractions import Fraction
 from types import MappingProxyType
+from zoneinfo import ZoneInfo
 
 from beredskab.calendar import OpeningRules, split
 
-__all__ = ["Category", "CostLine", "Part", "Policy", "Statement", "compute", "debtor_for"]
+__all__ = [
+    "Category",
+    "CostLine",
+    "Part",
+    "Policy",
+    "RateTable",
+    "Statement",
+    "compute",
+    "debtor_for",
+    "format_dkk",
+    "price",
+]
 
 _MICROSECONDS_PER_HOUR = 3_600_000_000
 
@@ -234,3 +247,45 @@ def compute(lines: Iterable[CostLine], rules: OpeningRules, policy: Policy) -> S
         by_line=MappingProxyType(by_line),
         total_ore=sum(part.amount_ore for part in parts),
     )
+
+
+def price(agents: int, hours: Fraction, rate_ore_per_hour: int) -> int:
+    """agents × hours × rate in øre, rounded half-up once (the rule for one part)."""
+    return _round_half_up(agents * hours * rate_ore_per_hour)
+
+
+def format_dkk(ore: int) -> str:
+    """Øre as Danish kroner: 123456 → "1.234,56" (thousands with ".", decimals with ",")."""
+    kroner, rest = divmod(abs(ore), 100)
+    return ("-" if ore < 0 else "") + f"{kroner:,}".replace(",", ".") + f",{rest:02d}"
+
+
+@dataclass(frozen=True)
+class RateTable:
+    """The DDH hourly rate, each taking effect at local midnight of its date (UTC instants)."""
+
+    starts: tuple[datetime, ...]
+    rates: tuple[int, ...]
+
+    @classmethod
+    def from_dates(cls, rates: Iterable[tuple[date, int]], tz: ZoneInfo) -> RateTable:
+        ordered = sorted(rates)
+        days = [day for day, _ in ordered]
+        if len(set(days)) != len(days):
+            raise ValueError("two rates take effect on the same date")
+        starts = tuple(datetime.combine(d, time(0), tzinfo=tz).astimezone(UTC) for d in days)
+        return cls(starts, tuple(rate for _, rate in ordered))
+
+    def rate_at(self, at: datetime) -> int | None:
+        """The rate in force at the instant `at`, or None before the first one."""
+        i = bisect_right(self.starts, at)
+        return self.rates[i - 1] if i else None
+
+    def changes_inside(self, start: datetime, end: datetime) -> tuple[tuple[datetime, int], ...]:
+        """(from, rate) for every rate taking effect strictly inside (start, end)."""
+        i = bisect_right(self.starts, start)
+        found = []
+        while i < len(self.starts) and self.starts[i] < end:
+            found.append((self.starts[i], self.rates[i]))
+            i += 1
+        return tuple(found)

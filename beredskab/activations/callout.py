@@ -26,6 +26,7 @@ from beredskab.activations.models import (
     RoleCallout,
 )
 from beredskab.activations.notify import sms_person, state_changed, steering_people
+from beredskab.costs import tenure
 from beredskab.directory.models import Person, Role, RosterEntry
 from beredskab.eventlog import service as eventlog
 from beredskab.playbook import Playbook
@@ -388,6 +389,7 @@ async def acknowledge(
     callout.person_id = page.person_id
     callout.since = now
     session.add(callout)
+    await tenure.role_taken(session, activation.id, callout.role, page.person_id, now)
     others = [p for p in await _history(session, activation.id, callout.role) if p.id != page.id]
     await close_open_pages(session, playbook, activation, others, now)
     person = await session.get(Person, page.person_id)
@@ -518,6 +520,7 @@ async def handover(
     callout.person_id = new_person.id
     callout.since = now
     session.add(callout)
+    await tenure.role_taken(session, activation.id, role, new_person.id, now)
     if old_id and old_id != new_person.id:
         old = await session.get(Person, old_id)
         if old is not None:

@@ -34,6 +34,7 @@ from beredskab.activations.repository import lock_activation
 from beredskab.activations.schemas import ActivationCreate
 from beredskab.auth.models import TokenRole
 from beredskab.auth.service import Principal
+from beredskab.costs import tenure
 from beredskab.deadlines import Deadline, DeadlineStatus
 from beredskab.directory.models import Organisation, Person, Role
 from beredskab.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -419,6 +420,7 @@ async def _close(
     for row in callout_rows:
         row.state = CalloutState.closed
         session.add(row)
+    await tenure.close_all(session, activation.id, now)
     eventlog.append(
         session,
         activation,

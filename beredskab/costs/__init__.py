@@ -1,0 +1,1 @@
+"""Costs and billing: time registration, tariffs, expenses, statements and the finance report."""

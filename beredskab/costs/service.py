@@ -1,0 +1,437 @@
+"""Cost use cases on one activation: statement, expenses, time actuals, final, adjustments.
+
+Each writer locks the activation first (its log hangs off that row), refuses changes to the raw
+records once the statement is final (409: an adjustment line is the only way), and logs every
+change in the activation's log.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from beredskab.activations.models import OPEN_STATUSES, Activation
+from beredskab.activations.repository import lock_activation
+from beredskab.auth.models import TokenRole
+from beredskab.auth.service import Principal
+from beredskab.billing import Statement, format_dkk
+from beredskab.calendar import OpeningRules
+from beredskab.costs import statement as statements
+from beredskab.costs.models import (
+    CostAdjustment,
+    CostFinal,
+    CostFinalGroup,
+    Expense,
+    RoleTenure,
+)
+from beredskab.costs.schemas import (
+    AdjustmentCreate,
+    AllocationActuals,
+    AllocationOut,
+    ExpenseCreate,
+    ExpenseOut,
+    ExpenseUpdate,
+    StatementOut,
+    TenureCorrection,
+    TenureOut,
+)
+from beredskab.directory.models import Organisation, Role
+from beredskab.errors import Conflict, Forbidden, InvalidInput, NotFound
+from beredskab.eventlog import service as eventlog
+from beredskab.shifts.models import Shift, VolunteerAllocation
+
+# crisis-staff roles that may report what really happened on a shift (besides finance)
+_REPORTERS = (Role.staffing_lead, Role.crisis_leader)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+async def _require_draft(session: AsyncSession, activation: Activation) -> None:
+    if await session.get(CostFinal, activation.id) is not None:
+        raise Conflict(
+            f"the cost statement of {activation.ref} is final: record an adjustment line "
+            "(POST /activations/{id}/costs/adjustments) instead of changing the records"
+        )
+
+
+def _after_the_fact(activation: Activation, reason: str | None, *, correction: bool) -> str:
+    """A correction, or any change after stand-down, must say why."""
+    if (correction or activation.status not in OPEN_STATUSES) and not (reason or "").strip():
+        raise InvalidInput("reason", "is required for a change after the fact")
+    return (reason or "").strip()
+
+
+async def _known_org(session: AsyncSession, field: str, org_id: str) -> Organisation:
+    org = await session.get(Organisation, org_id)
+    if org is None:
+        raise InvalidInput(field, f"unknown organisation {org_id!r}")
+    return org
+
+
+def _with_reason(text: str, reason: str) -> str:
+    return text + (f" Begrundelse: {reason}" if reason else "")
+
+
+# --- the statement -------------------------------------------------------------------------------
+
+
+async def get_statement(
+    session: AsyncSession, activation: Activation, rules: OpeningRules, now: datetime
+) -> StatementOut:
+    return await statements.current(session, activation, rules, now)
+
+
+def final_groups(activation_id: str, statement: Statement) -> list[CostFinalGroup]:
+    """A final statement's parts summed per category, in/out of hours, rate, debtor, creditor."""
+    sums: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for p in statement.parts:
+        micros = 0
+        if p.start is not None and p.end is not None:
+            micros = (p.end - p.start) // _MICROSECOND * p.agents
+        key = (p.category.value, p.in_hours, p.rate_ore_per_hour, p.debtor, p.creditor)
+        sums[key][0] += micros
+        sums[key][1] += p.amount_ore
+    return [
+        CostFinalGroup(
+            activation_id=activation_id,
+            category=category,
+            in_hours=in_hours,
+            rate_ore_per_hour=rate,
+            debtor_id=debtor,
+            creditor_id=creditor,
+            agent_micros=micros,
+            amount_ore=amount,
+        )
+        for (category, in_hours, rate, debtor, creditor), (micros, amount) in sums.items()
+    ]
+
+
+async def finalise(
+    session: AsyncSession,
+    activation_id: str,
+    rules: OpeningRules,
+    *,
+    by: str,
+    now: datetime,
+) -> StatementOut:
+    activation = await lock_activation(session, activation_id)
+    if activation.status in OPEN_STATUSES:
+        raise Conflict(f"activation {activation.ref} is {activation.status}: stand it down first")
+    if await session.get(CostFinal, activation.id) is not None:
+        raise Conflict(f"the cost statement of {activation.ref} is already final")
+    out, _, statement = await statements.recompute(session, activation, rules, now)
+    out = out.model_copy(update={"status": "final", "finalised_at": now, "finalised_by": by})
+    session.add(
+        CostFinal(
+            activation_id=activation.id,
+            finalised_at=now,
+            finalised_by=by,
+            snapshot=out.model_dump(mode="json"),
+        )
+    )
+    await session.flush()
+    session.add_all(final_groups(activation.id, statement))
+    eventlog.append(
+        session,
+        activation,
+        "cost_statement_final",
+        f"Omkostningsopgørelsen er endelig: {format_dkk(out.total_ore)} kr. "
+        f"i {len(out.lines)} linjer.",
+        actor=by,
+        data={
+            "total_ore": out.total_ore,
+            "by_debtor": {t.org_id: t.amount_ore for t in out.by_debtor},
+        },
+        now=now,
+    )
+    await session.commit()
+    return await statements.current(session, activation, rules, now)
+
+
+async def add_adjustment(
+    session: AsyncSession,
+    activation_id: str,
+    body: AdjustmentCreate,
+    rules: OpeningRules,
+    *,
+    by: str,
+    now: datetime,
+) -> StatementOut:
+    activation = await lock_activation(session, activation_id)
+    if body.amount_ore == 0:
+        raise InvalidInput("amount_ore", "must not be 0")
+    ddh = await statements.ddh_id(session)
+    if body.debtor_id not in (ddh, activation.authority_id):
+        raise InvalidInput(
+            "debtor_id", f"must be the authority ({activation.authority_id}) or DDH ({ddh})"
+        )
+    await _known_org(session, "debtor_id", body.debtor_id)
+    await _known_org(session, "creditor_id", body.creditor_id)
+    session.add(
+        CostAdjustment(
+            activation_id=activation.id,
+            amount_ore=body.amount_ore,
+            debtor_id=body.debtor_id,
+            creditor_id=body.creditor_id,
+            reason=body.reason.strip(),
+            created_at=now,
+            created_by=by,
+        )
+    )
+    eventlog.append(
+        session,
+        activation,
+        "cost_adjustment",
+        f"Reguleringslinje {format_dkk(body.amount_ore)} kr.: {body.debtor_id} betaler, "
+        f"{body.creditor_id} modtager. Begrundelse: {body.reason.strip()}",
+        actor=by,
+        data=body.model_dump(),
+        now=now,
+    )
+    await session.commit()
+    return await statements.current(session, activation, rules, now)
+
+
+# --- expenses ------------------------------------------------------------------------------------
+
+
+def expense_out(e: Expense) -> ExpenseOut:
+    return ExpenseOut(
+        id=e.id or 0,
+        amount_ore=e.amount_ore,
+        amount_dkk=format_dkk(e.amount_ore),
+        text=e.text,
+        creditor_id=e.creditor_id,
+        spent_on=e.spent_on,
+        created_at=e.created_at,
+        created_by=e.created_by,
+    )
+
+
+async def list_expenses(session: AsyncSession, activation_id: str) -> list[ExpenseOut]:
+    if await session.get(Activation, activation_id) is None:
+        raise NotFound(f"no activation {activation_id}")
+    rows = await session.exec(
+        select(Expense).where(Expense.activation_id == activation_id).order_by(Expense.id)
+    )
+    return [expense_out(e) for e in rows.all()]
+
+
+async def add_expense(
+    session: AsyncSession, activation_id: str, body: ExpenseCreate, *, by: str, now: datetime
+) -> ExpenseOut:
+    activation = await lock_activation(session, activation_id)
+    await _require_draft(session, activation)
+    reason = _after_the_fact(activation, body.reason, correction=False)
+    await _known_org(session, "creditor_id", body.creditor_id)
+    expense = Expense(
+        activation_id=activation.id,
+        amount_ore=body.amount_ore,
+        text=body.text,
+        creditor_id=body.creditor_id,
+        spent_on=body.spent_on,
+        created_at=now,
+        created_by=by,
+    )
+    session.add(expense)
+    await session.flush()
+    eventlog.append(
+        session,
+        activation,
+        "expense_added",
+        _with_reason(
+            f"Udgift {format_dkk(body.amount_ore)} kr. ({body.text}) refunderes "
+            f"{body.creditor_id}.",
+            reason,
+        ),
+        actor=by,
+        data={"expense_id": expense.id, **body.model_dump(mode="json")},
+        now=now,
+    )
+    await session.commit()
+    return expense_out(expense)
+
+
+async def update_expense(
+    session: AsyncSession,
+    activation_id: str,
+    expense_id: int,
+    body: ExpenseUpdate,
+    *,
+    by: str,
+    now: datetime,
+) -> ExpenseOut:
+    activation = await lock_activation(session, activation_id)
+    expense = await session.get(Expense, expense_id)
+    if expense is None or expense.activation_id != activation.id:
+        raise NotFound(f"no expense {expense_id} on {activation.ref}")
+    await _require_draft(session, activation)
+    reason = _after_the_fact(activation, body.reason, correction=True)
+    changes = body.model_dump(exclude_unset=True, exclude={"reason"}, mode="json")
+    if "creditor_id" in changes:
+        await _known_org(session, "creditor_id", changes["creditor_id"])
+    before = expense_out(expense).model_dump(mode="json")
+    for name, value in body.model_dump(exclude_unset=True, exclude={"reason"}).items():
+        setattr(expense, name, value)
+    session.add(expense)
+    eventlog.append(
+        session,
+        activation,
+        "expense_changed",
+        _with_reason(f"Udgift {expense.id} rettet: {changes}.", reason),
+        actor=by,
+        data={"expense_id": expense.id, "before": before, "after": changes, "reason": reason},
+        now=now,
+    )
+    await session.commit()
+    return expense_out(expense)
+
+
+# --- time actually worked ------------------------------------------------------------------------
+
+
+async def _may_report_shift_time(
+    session: AsyncSession, activation: Activation, principal: Principal
+) -> None:
+    if principal.role is not TokenRole.crisis_staff:
+        return
+    held = (
+        await session.exec(
+            select(RoleTenure.id).where(
+                RoleTenure.activation_id == activation.id,
+                RoleTenure.person_id == principal.person_id,
+                RoleTenure.role.in_(_REPORTERS),  # type: ignore[attr-defined]
+            )
+        )
+    ).first()
+    if principal.person_id is None or held is None:
+        raise Forbidden(
+            "only the activation's staffing lead or crisis leader, or finance, may report "
+            "shift time"
+        )
+
+
+async def report_actuals(
+    session: AsyncSession,
+    activation_id: str,
+    allocation_id: int,
+    body: AllocationActuals,
+    principal: Principal,
+    *,
+    now: datetime,
+) -> AllocationOut:
+    activation = await lock_activation(session, activation_id)
+    await _may_report_shift_time(session, activation, principal)
+    found = (
+        await session.exec(
+            select(VolunteerAllocation, Shift)
+            .join(Shift, Shift.id == VolunteerAllocation.shift_id)
+            .where(VolunteerAllocation.id == allocation_id, Shift.activation_id == activation.id)
+        )
+    ).first()
+    if found is None:
+        raise NotFound(f"no volunteer allocation {allocation_id} on {activation.ref}")
+    allocation, shift = found
+    await _require_draft(session, activation)
+    changes = body.model_dump(exclude_unset=True, exclude={"reason"})
+    if not changes:
+        raise InvalidInput("body", "give actual_start, actual_end or actual_agents")
+    had = (allocation.actual_start, allocation.actual_end, allocation.actual_agents)
+    reason = _after_the_fact(activation, body.reason, correction=any(v is not None for v in had))
+    before = {"actual_start": had[0], "actual_end": had[1], "actual_agents": had[2]}
+    for name, value in changes.items():
+        setattr(allocation, name, value)
+    start = allocation.actual_start or shift.start
+    end = allocation.actual_end or shift.end
+    if end <= start:
+        raise InvalidInput("actual_end", "must be after the start")
+    session.add(allocation)
+    by = principal.display_name
+    eventlog.append(
+        session,
+        activation,
+        "shift_time_reported",
+        _with_reason(
+            f"Faktisk tid for {allocation.org_id} på vagt {shift.id}: "
+            f"{start:%Y-%m-%d %H:%M}–{end:%H:%M} UTC, "
+            f"{allocation.actual_agents or allocation.agents} agent(er).",
+            reason,
+        ),
+        actor=by,
+        data={
+            "allocation_id": allocation.id,
+            "before": {
+                k: v.isoformat() if isinstance(v, datetime) else v for k, v in before.items()
+            },
+            "after": body.model_dump(exclude_unset=True, mode="json"),
+        },
+        now=now,
+    )
+    await session.commit()
+    return AllocationOut(
+        id=allocation.id or 0,
+        shift_id=shift.id or 0,
+        org_id=allocation.org_id,
+        agents=allocation.agents,
+        actual_start=allocation.actual_start,
+        actual_end=allocation.actual_end,
+        actual_agents=allocation.actual_agents,
+    )
+
+
+def tenure_out(t: RoleTenure) -> TenureOut:
+    return TenureOut(
+        id=t.id or 0,
+        role=t.role,
+        person_id=t.person_id,
+        org_id=t.org_id,
+        started_at=t.started_at,
+        ended_at=t.ended_at,
+        end_reason=t.end_reason,
+    )
+
+
+async def list_tenures(session: AsyncSession, activation_id: str) -> list[TenureOut]:
+    if await session.get(Activation, activation_id) is None:
+        raise NotFound(f"no activation {activation_id}")
+    rows = await session.exec(
+        select(RoleTenure).where(RoleTenure.activation_id == activation_id).order_by(RoleTenure.id)
+    )
+    return [tenure_out(t) for t in rows.all()]
+
+
+async def correct_tenure(
+    session: AsyncSession,
+    activation_id: str,
+    tenure_id: int,
+    body: TenureCorrection,
+    *,
+    by: str,
+    now: datetime,
+) -> TenureOut:
+    activation = await lock_activation(session, activation_id)
+    tenure = await session.get(RoleTenure, tenure_id)
+    if tenure is None or tenure.activation_id != activation.id:
+        raise NotFound(f"no role tenure {tenure_id} on {activation.ref}")
+    await _require_draft(session, activation)
+    reason = _after_the_fact(activation, body.reason, correction=True)
+    before = tenure_out(tenure).model_dump(mode="json")
+    changes = body.model_dump(exclude_unset=True, exclude={"reason"})
+    for name, value in changes.items():
+        setattr(tenure, name, value)
+    if tenure.ended_at is not None and tenure.ended_at <= tenure.started_at:
+        raise InvalidInput("ended_at", "must be after started_at")
+    session.add(tenure)
+    eventlog.append(
+        session,
+        activation,
+        "role_time_corrected",
+        _with_reason(f"Tid for {tenure.role} ({tenure.person_id}) rettet.", reason),
+        actor=by,
+        data={"tenure_id": tenure.id, "before": before, "after": body.model_dump(mode="json")},
+        now=now,
+    )
+    await session.commit()
+    return tenure_out(tenure)
