@@ -19,6 +19,7 @@ from api.routers import (
     eventlog,
     finance,
     health,
+    shifts,
     tasks,
     tokens,
     webhooks,
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, *, gateway: SmsGateway | None =
     app.include_router(eventlog.router)
     app.include_router(tasks.router)
     app.include_router(calendar.router)
+    app.include_router(shifts.router)
     app.include_router(costs.router)
     app.include_router(finance.router)
     if settings.dev_mode:

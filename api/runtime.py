@@ -24,6 +24,7 @@ from beredskab.eventlog.appender import LogAppender
 from beredskab.metadata import utcnow
 from beredskab.playbook import load_playbook
 from beredskab.settings import Settings
+from beredskab.shifts.service import deadline_handlers as shift_deadline_handlers
 from notifications.dispatcher import Dispatcher
 from notifications.factory import build_gateway
 from notifications.gateway import SmsGateway
@@ -39,12 +40,16 @@ class Runtime:
             playbook=loaded.playbook,
             playbook_hash=loaded.content_hash,
             allow_loopback_http_callbacks=settings.dev_mode,
+            timezone=settings.tz,
         )
         self.engine: AsyncEngine = make_engine(settings.database_url)
         self.sessionmaker: async_sessionmaker[AsyncSession] = make_sessionmaker(self.engine)
         self.gateway: SmsGateway = gateway or build_gateway(settings)
         self.http = httpx.AsyncClient(follow_redirects=False)
-        self.handlers = deadline_handlers(self.activation_config)
+        self.handlers = {
+            **deadline_handlers(self.activation_config),
+            **shift_deadline_handlers(self.activation_config),
+        }
         self.log_appender = LogAppender(self.sessionmaker)
         self.dispatcher = Dispatcher(
             self.sessionmaker,

@@ -61,6 +61,36 @@ MESSAGES: dict[str, frozenset[str]] = {
         "reply_help": set(),
         "reply_rate_limited": set(),
         "reply_error": set(),
+        # shifts: steering approval of out-of-hours shifts
+        "shift_approve_request": {"ref", "shift", "agents", "code", "authority", "title"},
+        "shift_approved_notice": {"ref", "shift", "by"},
+        "reply_shift_approve_ack": {"ref", "shift"},
+        "reply_shift_approve_declined": {"ref", "shift"},
+        "reply_shift_closed": {"ref", "shift", "status"},
+        # shifts: the volunteer municipalities
+        "volunteer_page": {"ref", "shift", "remaining", "code", "title"},
+        "volunteer_thanks": {"ref", "shift", "agents", "municipality", "code"},
+        "volunteer_partial": {"ref", "shift", "agents", "municipality", "code"},
+        "volunteer_full": {"ref", "shift"},
+        "volunteer_covered": {"ref", "shift"},
+        "volunteer_declined": {"ref", "shift", "municipality"},
+        "volunteer_already": {"ref", "shift", "agents", "municipality", "code"},
+        "volunteer_confirmed": {"ref", "shift", "agents", "municipality"},
+        "volunteer_reminder": {"ref", "shift", "agents", "municipality", "code"},
+        "volunteer_withdrawn": {"ref", "shift", "municipality"},
+        "volunteer_taken_over": {"ref", "shift"},
+        "shift_cancelled": {"ref", "shift"},
+        "shift_ended_early": {"ref", "shift"},
+        "reply_volunteer_garbled": {"code"},
+        "reply_nothing_to_confirm": set(),
+        # shifts: the staffing lead's call-outs
+        "staffing_shift_full": {"ref", "shift", "agents", "municipalities"},
+        "staffing_shift_short": {"ref", "shift", "missing", "agents"},
+        "staffing_unconfirmed": {"ref", "shift", "municipalities"},
+        "staffing_withdrawn": {"ref", "shift", "municipality", "agents"},
+        "staffing_shift_cancelled": {"ref", "shift", "by"},
+        "staffing_shift_rejected": {"ref", "shift", "reason"},
+        "staffing_no_volunteers": {"ref", "shift", "missing"},
     }.items()
 }
 

@@ -191,3 +191,40 @@ async def open_world(db, settings_overrides: dict | None = None, *, fake_sms: bo
                 yield World(app=app, client=c, gateway=gateway, people=people, tokens=tokens)
 
     return _cm()
+
+
+async def seed_municipalities(world: World, count: int, *, secondary: bool = True) -> list[str]:
+    """`count` contact-centre municipalities m0, m1, … with a primary contact (m0p, …) and,
+    optionally, a secondary one (m0s, …); the people join `world.people`. Returns the org ids."""
+    from beredskab.directory.models import MunicipalityContact
+
+    orgs = [f"m{i}" for i in range(count)]
+    async with world.runtime.sessionmaker() as session:
+        for i, org in enumerate(orgs):
+            session.add(
+                Organisation(
+                    id=org,
+                    name=f"Kommune {i}",
+                    kind=OrgKind.municipality,
+                    ddh_member=True,
+                    contact_centre=True,
+                )
+            )
+        await session.flush()
+        for i, org in enumerate(orgs):
+            for rank, suffix in enumerate(["p", "s"][: 2 if secondary else 1]):
+                person = Person(
+                    id=f"{org}{suffix}",
+                    name=f"Kontakt {org}{suffix}",
+                    phone=f"+455{rank + 3}{i:06d}",
+                    org_id=org,
+                )
+                session.add(person)
+                world.people[person.id] = person
+        await session.flush()
+        for org in orgs:
+            session.add(MunicipalityContact(org_id=org, rank=0, person_id=f"{org}p"))
+            if secondary:
+                session.add(MunicipalityContact(org_id=org, rank=1, person_id=f"{org}s"))
+        await session.commit()
+    return orgs

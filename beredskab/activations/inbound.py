@@ -31,6 +31,8 @@ from beredskab.directory.models import Person
 from beredskab.eventlog import service as eventlog
 from beredskab.outbox import OutboxMessage, auto_replies_since, enqueue_sms
 from beredskab.phones import normalise_phone
+from beredskab.shifts import service as shift_service
+from beredskab.shifts.models import Shift
 
 log = logging.getLogger(__name__)
 
@@ -151,9 +153,13 @@ async def _route(
     open_pages = await _open_pages(session, person)
     if kind == "help":
         return callouts.ReplyOutcome("help", "reply_help")
+    if kind in ("confirm", "withdraw"):
+        return await _allocation_reply(session, cfg, person, parsed, now)
     if kind not in ("accept", "decline"):
         if len(open_pages) == 1:
-            return callouts.ReplyOutcome("garbled", "reply_garbled", {"code": open_pages[0].code})
+            page = open_pages[0]
+            key = "reply_volunteer_garbled" if page.purpose == PagePurpose.volunteer else None
+            return callouts.ReplyOutcome("garbled", key or "reply_garbled", {"code": page.code})
         return callouts.ReplyOutcome("garbled", "reply_help")
     if parsed.code:
         page = (
@@ -181,9 +187,77 @@ async def _route(
         return await _endorsement_reply(
             session, cfg, activation, page, person, kind == "accept", now
         )
+    if page.purpose == PagePurpose.shift_approve:
+        return await shift_service.approval_reply(
+            session, cfg, activation, page, person, accept=kind == "accept", now=now
+        )
+    if page.purpose == PagePurpose.volunteer:
+        return await shift_service.volunteer_reply(
+            session,
+            cfg,
+            activation,
+            page,
+            person,
+            accept=kind == "accept",
+            count=parsed.count,
+            via=via,
+            now=now,
+        )
     if kind == "accept":
         return await callouts.acknowledge(session, cfg.playbook, activation, page, now, via=via)
     return await callouts.decline(session, cfg.playbook, activation, page, now, via=via)
+
+
+async def _allocation_reply(
+    session: AsyncSession,
+    cfg: ActivationConfig,
+    person: Person,
+    parsed: ParsedReplyLike,
+    now: datetime,
+) -> callouts.ReplyOutcome:
+    """BEKRÆFT <kode> [antal] or AFMELD <kode> from a volunteering municipality."""
+    if parsed.code:
+        page = (
+            await session.exec(
+                select(Page)
+                .where(Page.person_id == person.id, Page.code == parsed.code)
+                .order_by(Page.id.desc())
+            )
+        ).first()
+        if page is None:
+            return callouts.ReplyOutcome(
+                "unknown_code", "reply_unknown_code", {"code": parsed.code}
+            )
+        allocation = await shift_service.allocation_for_page(session, page)
+    else:
+        held = await shift_service.open_allocations_of(session, person, now)
+        if len(held) > 1:
+            codes = " / ".join(code for _, code in held[:4])
+            return callouts.ReplyOutcome("ambiguous", "reply_need_code", {"codes": codes})
+        allocation = held[0][0] if held else None
+    if allocation is None:
+        return callouts.ReplyOutcome("nothing_to_confirm", "reply_nothing_to_confirm")
+    if parsed.kind == "confirm" and parsed.count == 0:
+        return callouts.ReplyOutcome("garbled", "reply_help")
+    shift = await session.get(Shift, allocation.shift_id)
+    assert shift is not None
+    activation = await lock_activation(session, shift.activation_id)
+    await session.refresh(allocation)
+    if parsed.kind == "confirm":
+        return await shift_service.confirm(
+            session,
+            cfg,
+            activation,
+            allocation,
+            agents=parsed.count,
+            names=[],
+            by=person.name,
+            via="SMS",
+            now=now,
+        )
+    return await shift_service.withdraw(
+        session, cfg, activation, allocation, by=person.name, via="SMS", now=now
+    )
 
 
 async def _endorsement_reply(

@@ -10,7 +10,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
@@ -34,6 +36,7 @@ from beredskab.activations.repository import lock_activation
 from beredskab.activations.schemas import ActivationCreate
 from beredskab.auth.models import TokenRole
 from beredskab.auth.service import Principal
+from beredskab.calendar import OpeningRules
 from beredskab.costs import tenure
 from beredskab.deadlines import Deadline, DeadlineStatus
 from beredskab.directory.models import Organisation, Person, Role
@@ -41,6 +44,7 @@ from beredskab.errors import Conflict, Forbidden, InvalidInput, NotFound
 from beredskab.eventlog import service as eventlog
 from beredskab.outbox import cancel_pending
 from beredskab.playbook import Playbook
+from beredskab.shifts import service as shift_service
 
 ENDORSE_TIMEOUT = "endorse_timeout"
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
@@ -53,6 +57,11 @@ class ActivationConfig:
     playbook: Playbook
     playbook_hash: str
     allow_loopback_http_callbacks: bool = False
+    timezone: ZoneInfo = ZoneInfo("Europe/Copenhagen")
+
+    @cached_property
+    def opening_rules(self) -> OpeningRules:
+        return self.playbook.opening_rules(self.timezone)
 
 
 def can_see(principal: Principal, activation: Activation) -> bool:
@@ -399,7 +408,9 @@ async def _close(
         await session.exec(select(RoleCallout).where(RoleCallout.activation_id == activation.id))
     ).all()
     told: set[str] = set()
-    for person_id in [p.person_id for p in pages] + [
+    # volunteers hear about their shifts from on_activation_closed, in a text about the shift
+    staff_pages = [p for p in pages if p.purpose != PagePurpose.volunteer]
+    for person_id in [p.person_id for p in staff_pages] + [
         c.person_id for c in callout_rows if c.person_id
     ]:
         if person_id in told:
@@ -416,6 +427,7 @@ async def _close(
                 ref=activation.ref,
                 title=activation.title,
             )
+    await shift_service.on_activation_closed(session, cfg, activation, by=by, now=now)
     await callouts.cancel_open_role_pages(session, activation.id)
     for row in callout_rows:
         row.state = CalloutState.closed

@@ -24,7 +24,10 @@ OPEN_SHIFT_STATES = (ShiftState.awaiting_approval, ShiftState.recruiting, ShiftS
 
 class AllocationState(StrEnum):
     active = "active"
-    withdrawn = "withdrawn"  # AFMELD: the places went back to the shift
+    # AFMELD: the places went back to the shift, but the municipality stays responsible for them
+    # until another one has taken them over (DOMAIN.md); then → withdrawn.
+    released = "released"
+    withdrawn = "withdrawn"
     cancelled = "cancelled"  # the shift was cancelled
 
 

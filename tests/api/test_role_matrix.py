@@ -35,7 +35,15 @@ def _guarded_routes(app) -> list[tuple[str, str, frozenset]]:
     return out
 
 
-PUBLIC = {"/healthz", "/readyz", "/webhooks/twilio/sms", "/webhooks/twilio/status"}
+# The calendar feed has no bearer token (Outlook cannot send one): its secret key is the access,
+# tested in tests/integration/test_shifts.py.
+PUBLIC = {
+    "/healthz",
+    "/readyz",
+    "/webhooks/twilio/sms",
+    "/webhooks/twilio/status",
+    "/calendar/feeds/{org_id}.ics",
+}
 
 
 async def test_the_walk_finds_every_documented_operation(app):

@@ -28,8 +28,16 @@ REALISTIC = {
     "role_name": "bemandingsansvarlig",
     "pass_no": 2,
     "codes": "4821 / 5930 / 6120 / 7311",
+    "shift": "lør 22.11 22:00-søn 23.11 06:00",
+    "agents": 12,
+    "remaining": 12,
+    "missing": 4,
+    "status": "godkendt og dækket",
+    "municipality": "Ringkøbing-Skjern Kommune",
+    "municipalities": "Ringkøbing-Skjern Kommune 4, Frederiksberg Kommune 4, Odder Kommune 4",
+    "reason": "Ingen budget til natvagter; genovervej i morgen kl 8",
 }
-FREE_TEXT = ("{title}", "{authority}")
+FREE_TEXT = ("{title}", "{authority}", "{municipalities}", "{reason}")
 
 
 def test_the_playbooks_folder_is_not_empty():

@@ -1,0 +1,292 @@
+"""Contact-centre shifts: request, approve/reject, cancel, confirm/withdraw, calendar files."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from api.deps import RuntimeDep, SessionDep, require_roles
+from beredskab.activations import service as activations
+from beredskab.activations.repository import lock_activation
+from beredskab.auth.models import TokenRole as R
+from beredskab.auth.service import Principal
+from beredskab.directory.models import Organisation, OrgKind
+from beredskab.errors import Forbidden, NotFound
+from beredskab.metadata import utcnow
+from beredskab.shifts import service, views
+from beredskab.shifts.models import Shift, VolunteerAllocation
+from beredskab.shifts.schemas import (
+    AllocationConfirm,
+    FeedOut,
+    ShiftCreate,
+    ShiftOut,
+    ShiftReason,
+)
+
+router = APIRouter(tags=["shifts"])
+ICS = "text/calendar; charset=utf-8"
+
+Requester = Annotated[Principal, Depends(require_roles(R.crisis_staff, R.authority))]
+Steering = Annotated[Principal, Depends(require_roles(R.steering))]
+Viewer = Annotated[
+    Principal,
+    Depends(require_roles(R.authority, R.steering, R.crisis_staff, R.finance, R.admin)),
+]
+Volunteer = Annotated[Principal, Depends(require_roles(R.crisis_staff, R.authority))]
+FeedAdmin = Annotated[Principal, Depends(require_roles(R.crisis_staff, R.admin))]
+
+
+async def _one(session: SessionDep, runtime: RuntimeDep, shift: Shift) -> ShiftOut:
+    return (await views.describe_many(session, runtime.activation_config, [shift]))[0]
+
+
+@router.post(
+    "/activations/{activation_id}/shifts",
+    status_code=201,
+    summary="Request a contact-centre shift; the answer shows its in-/out-of-hours split",
+)
+async def request_shift(
+    activation_id: str,
+    body: ShiftCreate,
+    principal: Requester,
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> ShiftOut:
+    await activations.get_visible(session, principal, activation_id)  # an authority: its own
+    activation = await lock_activation(session, activation_id)
+    shift = await service.request_shift(
+        session,
+        runtime.activation_config,
+        activation,
+        service.ShiftRequest(body.start, body.end, body.agents_needed),
+        by=principal.display_name,
+        now=utcnow(),
+    )
+    await session.commit()
+    runtime.kick()
+    return await _one(session, runtime, shift)
+
+
+@router.get("/activations/{activation_id}/shifts", summary="The activation's shifts")
+async def list_shifts(
+    activation_id: str, principal: Viewer, session: SessionDep, runtime: RuntimeDep
+) -> list[ShiftOut]:
+    activation = await activations.get_visible(session, principal, activation_id)
+    shifts = await views.shifts_of(session, activation.id)
+    return await views.describe_many(session, runtime.activation_config, shifts)
+
+
+@router.get("/activations/{activation_id}/shifts/{shift_id}", summary="One shift")
+async def get_shift(
+    activation_id: str, shift_id: int, principal: Viewer, session: SessionDep, runtime: RuntimeDep
+) -> ShiftOut:
+    activation = await activations.get_visible(session, principal, activation_id)
+    return await _one(session, runtime, await service.get_shift(session, activation, shift_id))
+
+
+@router.post(
+    "/activations/{activation_id}/shifts/{shift_id}/approve",
+    summary="Approve a shift's out-of-hours part (steering group); volunteers are paged",
+)
+async def approve_shift(
+    activation_id: str, shift_id: int, principal: Steering, session: SessionDep, runtime: RuntimeDep
+) -> ShiftOut:
+    activation = await lock_activation(session, activation_id)
+    shift = await service.get_shift(session, activation, shift_id)
+    await service.approve(
+        session,
+        runtime.activation_config,
+        activation,
+        shift,
+        by=principal.display_name,
+        via="API",
+        now=utcnow(),
+    )
+    await session.commit()
+    runtime.kick()
+    return await _one(session, runtime, shift)
+
+
+@router.post(
+    "/activations/{activation_id}/shifts/{shift_id}/reject",
+    summary="Reject a shift awaiting approval, with a reason (steering group)",
+)
+async def reject_shift(
+    activation_id: str,
+    shift_id: int,
+    body: ShiftReason,
+    principal: Steering,
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> ShiftOut:
+    activation = await lock_activation(session, activation_id)
+    shift = await service.get_shift(session, activation, shift_id)
+    await service.reject(
+        session,
+        runtime.activation_config,
+        activation,
+        shift,
+        by=principal.display_name,
+        reason=body.reason,
+        now=utcnow(),
+    )
+    await session.commit()
+    runtime.kick()
+    return await _one(session, runtime, shift)
+
+
+@router.post(
+    "/activations/{activation_id}/shifts/{shift_id}/cancel",
+    summary="Cancel a shift; the municipalities and the staffing lead are told",
+)
+async def cancel_shift(
+    activation_id: str,
+    shift_id: int,
+    body: ShiftReason,
+    principal: Requester,
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> ShiftOut:
+    await activations.get_visible(session, principal, activation_id)
+    activation = await lock_activation(session, activation_id)
+    shift = await service.get_shift(session, activation, shift_id)
+    await service.cancel(
+        session,
+        runtime.activation_config,
+        activation,
+        shift,
+        by=principal.display_name,
+        reason=body.reason,
+        now=utcnow(),
+    )
+    await session.commit()
+    runtime.kick()
+    return await _one(session, runtime, shift)
+
+
+async def _allocation(
+    session: SessionDep, principal: Principal, allocation_id: int
+) -> tuple[VolunteerAllocation, Shift]:
+    allocation = await session.get(VolunteerAllocation, allocation_id)
+    # an authority token acts for its own municipality's places only; others see "absent"
+    if allocation is None or (
+        principal.role is R.authority and principal.org_id != allocation.org_id
+    ):
+        raise NotFound(f"no allocation {allocation_id}")
+    shift = await session.get(Shift, allocation.shift_id)
+    assert shift is not None
+    return allocation, shift
+
+
+@router.post(
+    "/allocations/{allocation_id}/confirm",
+    summary="Confirm a municipality's agents by name or count (staffing lead or the municipality)",
+)
+async def confirm_allocation(
+    allocation_id: int,
+    body: AllocationConfirm,
+    principal: Volunteer,
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> ShiftOut:
+    allocation, shift = await _allocation(session, principal, allocation_id)
+    activation = await lock_activation(session, shift.activation_id)
+    await session.refresh(allocation)
+    outcome = await service.confirm(
+        session,
+        runtime.activation_config,
+        activation,
+        allocation,
+        agents=body.agents,
+        names=[n.strip() for n in body.names if n.strip()],
+        by=principal.display_name,
+        via="API",
+        now=utcnow(),
+    )
+    service.raise_if_refused(outcome)
+    await session.commit()
+    runtime.kick()
+    return await _one(session, runtime, shift)
+
+
+@router.post(
+    "/allocations/{allocation_id}/withdraw",
+    summary="Withdraw a municipality's places (AFMELD); the call-out resumes",
+)
+async def withdraw_allocation(
+    allocation_id: int, principal: Volunteer, session: SessionDep, runtime: RuntimeDep
+) -> ShiftOut:
+    allocation, shift = await _allocation(session, principal, allocation_id)
+    activation = await lock_activation(session, shift.activation_id)
+    await session.refresh(allocation)
+    outcome = await service.withdraw(
+        session,
+        runtime.activation_config,
+        activation,
+        allocation,
+        by=principal.display_name,
+        via="API",
+        now=utcnow(),
+    )
+    service.raise_if_refused(outcome)
+    await session.commit()
+    runtime.kick()
+    return await _one(session, runtime, shift)
+
+
+@router.get(
+    "/shifts/{shift_id}.ics",
+    summary="One shift as an iCalendar file",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}}},
+)
+async def shift_ics(
+    shift_id: int, principal: Viewer, session: SessionDep, runtime: RuntimeDep
+) -> Response:
+    shift = await session.get(Shift, shift_id)
+    if shift is None:
+        raise NotFound(f"no shift {shift_id}")
+    activation = await activations.get_visible(session, principal, shift.activation_id)
+    body = views.shift_ics(runtime.activation_config, shift, activation, utcnow())
+    return Response(
+        body,
+        media_type=ICS,
+        headers={"Content-Disposition": f'attachment; filename="ddh-vagt-{shift_id}.ics"'},
+    )
+
+
+@router.post(
+    "/municipalities/{org_id}/calendar-feed",
+    status_code=201,
+    summary="Make (or replace) a municipality's secret calendar-feed URL; shown once",
+)
+async def create_feed(
+    org_id: str, principal: FeedAdmin, session: SessionDep, request: Request
+) -> FeedOut:
+    org = await session.get(Organisation, org_id)
+    if org is None or org.kind != OrgKind.municipality:
+        raise NotFound(f"no municipality {org_id}")
+    key = await views.rotate_feed_key(session, org_id, by=principal.display_name, now=utcnow())
+    await session.commit()
+    base = request.app.state.settings.public_base_url
+    return FeedOut(org_id=org_id, url=f"{base}/calendar/feeds/{org_id}.ics?key={key}")
+
+
+@router.get(
+    "/calendar/feeds/{org_id}.ics",
+    summary="A municipality's shifts as a calendar feed (the secret key in the URL is the access)",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}}},
+)
+async def municipality_feed(
+    org_id: str,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    key: Annotated[str, Query(min_length=10, max_length=200)],
+) -> Response:
+    org = await views.feed_org(session, org_id, key)
+    if org is None:
+        raise Forbidden("this calendar feed URL is not valid; ask DDH for a new one")
+    body = await views.municipality_feed(session, runtime.activation_config, org, utcnow())
+    return Response(body, media_type=ICS)

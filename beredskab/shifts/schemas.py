@@ -1,0 +1,72 @@
+"""Request and response shapes of the shift API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class ShiftCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    start: AwareDatetime = Field(description="with a UTC offset")
+    end: AwareDatetime = Field(description="with a UTC offset; at most 24 hours after start")
+    agents_needed: int = Field(description="1-50")
+
+
+class ShiftReason(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class AllocationConfirm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    agents: int | None = Field(default=None, ge=1, le=50, description="or give the names")
+    names: list[str] = Field(default_factory=list, max_length=50)
+
+
+class PieceOut(BaseModel):
+    start: datetime
+    end: datetime
+    in_hours: bool
+    minutes: int
+
+
+class AllocationOut(BaseModel):
+    id: int
+    org_id: str
+    municipality: str
+    agents: int
+    state: str
+    confirmed_at: datetime | None
+    confirmed_agents: int | None
+    agent_names: list[str]
+    withdrawn_at: datetime | None
+
+
+class ShiftOut(BaseModel):
+    id: int
+    activation_id: str
+    label: str  # local time, as the SMS show it
+    start: datetime
+    end: datetime
+    agents_needed: int
+    agents_allocated: int
+    agents_confirmed: int
+    state: str
+    needs_approval: bool
+    in_hours_minutes: int
+    out_of_hours_minutes: int
+    pieces: list[PieceOut]
+    requested_by: str
+    approved_at: datetime | None
+    approved_by: str | None
+    ended_at: datetime | None
+    reason: str | None
+    open_pages: int
+    allocations: list[AllocationOut]
+
+
+class FeedOut(BaseModel):
+    org_id: str
+    url: str = Field(description="shown once: the key in it is stored hashed only")
