@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import date, timedelta
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query, Response
+from fastapi.responses import JSONResponse
 
 from api.deps import SessionDep, require_roles
 from api.routers.costs import Rules
 from beredskab.auth.models import TokenRole as R
 from beredskab.auth.service import Principal
-from beredskab.costs import tariffs
+from beredskab.costs import export, report, tariffs
 from beredskab.costs.schemas import TariffCreate, TariffOut
+from beredskab.errors import InvalidInput
 from beredskab.metadata import utcnow
 
 router = APIRouter(tags=["finance"])
 
 FinanceOrAdmin = Annotated[Principal, Depends(require_roles(R.finance, R.admin))]
+ReportReader = Annotated[Principal, Depends(require_roles(R.finance, R.authority))]
+MAX_PERIOD = timedelta(days=400)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get("/tariffs", summary="The DDH hourly rate by the date it takes effect")
@@ -33,3 +39,41 @@ async def add_tariff(
     body: TariffCreate, principal: FinanceOrAdmin, session: SessionDep, rules: Rules
 ) -> TariffOut:
     return await tariffs.add_tariff(session, body, rules, by=principal.display_name, now=utcnow())
+
+
+@router.get(
+    "/costs/report",
+    summary="Finance report: invoices per authority, reimbursements, DDH's share, line detail",
+    description="Activations that ended on local dates from..to (both included) and training "
+    "sessions held then. Finance sees everything; an authority its own invoice, its own "
+    "reimbursement and DDH's share of its own activations.",
+)
+async def finance_report(
+    principal: ReportReader,
+    session: SessionDep,
+    rules: Rules,
+    first: Annotated[date, Query(alias="from", description="first local date, YYYY-MM-DD")],
+    last: Annotated[date, Query(alias="to", description="last local date, included")],
+    format: Literal["json", "csv", "xlsx"] = "json",
+) -> Response:
+    if last < first:
+        raise InvalidInput("to", "must not be before from")
+    if last - first > MAX_PERIOD:
+        raise InvalidInput("to", "the period may be at most 400 days")
+    now = utcnow()
+    scope = principal.org_id if principal.role is R.authority else None
+    built = await report.build(session, rules, first, last, now=now, authority_id=scope)
+    name = f"ddh-omkostninger-{first}-{last}"
+    if format == "csv":
+        return Response(
+            export.to_csv(built),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    if format == "xlsx":
+        return Response(
+            export.to_xlsx(built),
+            media_type=XLSX,
+            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+        )
+    return JSONResponse(export.to_json(built, now))

@@ -7,8 +7,7 @@ change in the activation's log.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -45,7 +44,6 @@ from beredskab.shifts.models import Shift, VolunteerAllocation
 
 # crisis-staff roles that may report what really happened on a shift (besides finance)
 _REPORTERS = (Role.staffing_lead, Role.crisis_leader)
-_MICROSECOND = timedelta(microseconds=1)
 
 
 async def _require_draft(session: AsyncSession, activation: Activation) -> None:
@@ -84,27 +82,18 @@ async def get_statement(
 
 
 def final_groups(activation_id: str, statement: Statement) -> list[CostFinalGroup]:
-    """A final statement's parts summed per category, in/out of hours, rate, debtor, creditor."""
-    sums: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
-    for p in statement.parts:
-        micros = 0
-        if p.start is not None and p.end is not None:
-            micros = (p.end - p.start) // _MICROSECOND * p.agents
-        key = (p.category.value, p.in_hours, p.rate_ore_per_hour, p.debtor, p.creditor)
-        sums[key][0] += micros
-        sums[key][1] += p.amount_ore
     return [
         CostFinalGroup(
             activation_id=activation_id,
-            category=category,
-            in_hours=in_hours,
-            rate_ore_per_hour=rate,
-            debtor_id=debtor,
-            creditor_id=creditor,
+            category=key.category,
+            in_hours=key.in_hours,
+            rate_ore_per_hour=key.rate_ore_per_hour,
+            debtor_id=key.debtor,
+            creditor_id=key.creditor,
             agent_micros=micros,
             amount_ore=amount,
         )
-        for (category, in_hours, rate, debtor, creditor), (micros, amount) in sums.items()
+        for key, (micros, amount) in statements.group_parts(statement).items()
     ]
 
 

@@ -1,0 +1,323 @@
+"""The finance report for a period: one invoice per authority, one reimbursement statement per
+creditor, DDH's common share, and the summed lines behind each.
+
+An activation belongs to the period in which it ended (local date of stand-down); a training
+session to its day. Final statements are read from their stored groups; draft ones are
+recomputed from the raw records, a chunk of activations at a time so memory stays flat.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from fractions import Fraction
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from beredskab.activations.models import Activation
+from beredskab.billing import Policy, compute, price
+from beredskab.calendar import OpeningRules
+from beredskab.costs import statement as statements
+from beredskab.costs.models import CostAdjustment, CostFinal, CostFinalGroup, TrainingSession
+from beredskab.directory.models import Organisation
+from beredskab.errors import Conflict
+from beredskab.shifts.models import Shift
+
+CHUNK = 50  # draft activations recomputed per round of queries
+MICROS_PER_HOUR = 3_600_000_000
+
+
+@dataclass
+class ReportLine:
+    """One summed line: an activation's parts of one kind, or a training session, or an
+    adjustment."""
+
+    activation_id: str | None
+    ref: str
+    title: str
+    status: str  # final | draft | training
+    category: str  # crisis_staff | contact_centre_shift | expense | training | adjustment
+    in_hours: bool | None
+    rate_ore_per_hour: int | None
+    debtor_id: str
+    creditor_id: str
+    agent_micros: int
+    amount_ore: int
+    text: str = ""
+    authority_id: str | None = None
+
+    @property
+    def hours(self) -> float:
+        return round(self.agent_micros / MICROS_PER_HOUR, 4)
+
+
+@dataclass
+class Party:
+    org_id: str
+    name: str
+    cvr: str | None
+    ean: str | None
+    lines: list[ReportLine] = field(default_factory=list)
+
+    @property
+    def amount_ore(self) -> int:
+        return sum(line.amount_ore for line in self.lines)
+
+
+@dataclass
+class Report:
+    start: date
+    end: date
+    ddh_id: str
+    invoices: list[Party]
+    reimbursements: list[Party]
+    ddh_share: Party
+    lines: list[ReportLine]
+
+    @property
+    def invoiced_ore(self) -> int:
+        return sum(p.amount_ore for p in self.invoices)
+
+    @property
+    def reimbursed_ore(self) -> int:
+        return sum(p.amount_ore for p in self.reimbursements)
+
+
+def _local_midnight(day: date, rules: OpeningRules) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=rules.tz).astimezone(UTC)
+
+
+async def _activations(session: AsyncSession, start: datetime, end: datetime) -> list[Activation]:
+    rows = await session.exec(
+        select(Activation)
+        .where(
+            Activation.ended_at >= start,  # type: ignore[operator]
+            Activation.ended_at < end,  # type: ignore[operator]
+        )
+        .order_by(Activation.ended_at)
+    )
+    return list(rows.all())
+
+
+def _line(a: Activation, status: str, **kw) -> ReportLine:
+    return ReportLine(
+        activation_id=a.id,
+        ref=a.ref,
+        title=a.title,
+        status=status,
+        authority_id=a.authority_id,
+        **kw,
+    )
+
+
+async def _final_lines(
+    session: AsyncSession, by_id: dict[str, Activation], start: datetime, end: datetime
+) -> list[ReportLine]:
+    rows = await session.exec(
+        select(CostFinalGroup)
+        .join(Activation, Activation.id == CostFinalGroup.activation_id)
+        .where(
+            Activation.ended_at >= start,  # type: ignore[operator]
+            Activation.ended_at < end,  # type: ignore[operator]
+        )
+        .order_by(CostFinalGroup.id)
+    )
+    return [
+        _line(
+            by_id[g.activation_id],
+            "final",
+            category=g.category,
+            in_hours=g.in_hours,
+            rate_ore_per_hour=g.rate_ore_per_hour,
+            debtor_id=g.debtor_id,
+            creditor_id=g.creditor_id,
+            agent_micros=g.agent_micros,
+            amount_ore=g.amount_ore,
+        )
+        for g in rows.all()
+    ]
+
+
+async def _draft_lines(
+    session: AsyncSession,
+    drafts: list[Activation],
+    orgs: dict[str, Organisation],
+    ddh: str,
+    rules: OpeningRules,
+    now: datetime,
+) -> list[ReportLine]:
+    rates = await statements.rate_table(session, rules)
+    out: list[ReportLine] = []
+    for i in range(0, len(drafts), CHUNK):
+        chunk = drafts[i : i + CHUNK]
+        approved = set(
+            (
+                await session.exec(
+                    select(Shift.activation_id)
+                    .where(
+                        Shift.activation_id.in_([a.id for a in chunk]),  # type: ignore[attr-defined]
+                        Shift.approved_at.is_not(None),  # type: ignore[union-attr]
+                    )
+                    .distinct()
+                )
+            ).all()
+        )
+        raws = await statements.load_raw_many(session, chunk, rates, rules, now)
+        for a in chunk:
+            authority = orgs.get(a.authority_id)
+            policy = Policy(
+                exercise=a.exercise,
+                authority_id=a.authority_id,
+                authority_is_member=bool(authority and authority.ddh_member),
+                out_of_hours_approved=a.id in approved,
+                ddh_id=ddh,
+            )
+            found = compute(raws[a.id].lines, rules, policy)
+            for key, (micros, amount) in statements.group_parts(found).items():
+                out.append(
+                    _line(
+                        a,
+                        "draft",
+                        category=key.category,
+                        in_hours=key.in_hours,
+                        rate_ore_per_hour=key.rate_ore_per_hour,
+                        debtor_id=key.debtor,
+                        creditor_id=key.creditor,
+                        agent_micros=micros,
+                        amount_ore=amount,
+                    )
+                )
+    return out
+
+
+async def _adjustment_lines(
+    session: AsyncSession, by_id: dict[str, Activation], final: set[str]
+) -> list[ReportLine]:
+    rows = await session.exec(
+        select(CostAdjustment)
+        .where(CostAdjustment.activation_id.in_(list(by_id)))  # type: ignore[attr-defined]
+        .order_by(CostAdjustment.id)
+    )
+    return [
+        _line(
+            by_id[adj.activation_id],
+            "final" if adj.activation_id in final else "draft",
+            category="adjustment",
+            in_hours=None,
+            rate_ore_per_hour=None,
+            debtor_id=adj.debtor_id,
+            creditor_id=adj.creditor_id,
+            agent_micros=0,
+            amount_ore=adj.amount_ore,
+            text=adj.reason,
+        )
+        for adj in rows.all()
+    ]
+
+
+async def training_lines(
+    session: AsyncSession, first: date, last: date, ddh: str, rules: OpeningRules
+) -> list[ReportLine]:
+    """Training is reimbursed from DDH's common budget at the rate in force on its day."""
+    rates = await statements.rate_table(session, rules)
+    rows = await session.exec(
+        select(TrainingSession)
+        .where(TrainingSession.day >= first, TrainingSession.day <= last)
+        .order_by(TrainingSession.day, TrainingSession.id)
+    )
+    out = []
+    for t in rows.all():
+        rate = rates.rate_at(_local_midnight(t.day, rules))
+        if rate is None:
+            raise Conflict(f"no DDH hourly rate is in force on {t.day}: finance must enter one")
+        out.append(
+            ReportLine(
+                activation_id=None,
+                ref=f"uddannelse-{t.id}",
+                title=t.text,
+                status="training",
+                category="training",
+                in_hours=None,
+                rate_ore_per_hour=rate,
+                debtor_id=ddh,
+                creditor_id=t.org_id,
+                agent_micros=t.people * t.minutes * 60_000_000,
+                amount_ore=price(t.people, Fraction(t.minutes, 60), rate),
+                text=f"{t.day}: {t.people} pers. × {t.minutes / 60:g} t",
+            )
+        )
+    return out
+
+
+def _party(org_id: str, orgs: dict[str, Organisation]) -> Party:
+    org = orgs.get(org_id)
+    return Party(
+        org_id, org.name if org else org_id, org.cvr if org else None, org.ean if org else None
+    )
+
+
+async def build(
+    session: AsyncSession,
+    rules: OpeningRules,
+    first: date,
+    last: date,
+    *,
+    now: datetime,
+    authority_id: str | None = None,
+) -> Report:
+    """The report for local dates first..last (inclusive); `authority_id` narrows it to what one
+    authority may see: its invoice, its own reimbursement, the DDH share of its activations."""
+    start = _local_midnight(first, rules)
+    end = _local_midnight(last + timedelta(days=1), rules)
+    ddh = await statements.ddh_id(session)
+    orgs = {o.id: o for o in (await session.exec(select(Organisation))).all()}
+    activations = await _activations(session, start, end)
+    by_id = {a.id: a for a in activations}
+    final = set(
+        (
+            await session.exec(
+                select(CostFinal.activation_id)
+                .join(Activation, Activation.id == CostFinal.activation_id)
+                .where(
+                    Activation.ended_at >= start,  # type: ignore[operator]
+                    Activation.ended_at < end,  # type: ignore[operator]
+                )
+            )
+        ).all()
+    )
+    lines = await _final_lines(session, by_id, start, end)
+    drafts = [a for a in activations if a.id not in final]
+    lines += await _draft_lines(session, drafts, orgs, ddh, rules, now)
+    lines += await _adjustment_lines(session, by_id, final)
+    lines += await training_lines(session, first, last, ddh, rules)
+    if authority_id is not None:
+        lines = [
+            line
+            for line in lines
+            if line.debtor_id == authority_id
+            or line.creditor_id == authority_id
+            or (line.debtor_id == ddh and line.authority_id == authority_id)
+        ]
+    invoices: dict[str, Party] = {}
+    reimbursements: dict[str, Party] = {}
+    share = _party(ddh, orgs)
+    for line in lines:
+        mine = authority_id is None or line.authority_id == authority_id
+        if line.debtor_id == ddh:
+            if mine:
+                share.lines.append(line)
+        elif authority_id is None or line.debtor_id == authority_id:
+            invoices.setdefault(line.debtor_id, _party(line.debtor_id, orgs)).lines.append(line)
+        if authority_id is None or line.creditor_id == authority_id:
+            party = reimbursements.setdefault(line.creditor_id, _party(line.creditor_id, orgs))
+            party.lines.append(line)
+    return Report(
+        start=first,
+        end=last,
+        ddh_id=ddh,
+        invoices=sorted(invoices.values(), key=lambda p: p.org_id),
+        reimbursements=sorted(reimbursements.values(), key=lambda p: p.org_id),
+        ddh_share=share,
+        lines=lines,
+    )
