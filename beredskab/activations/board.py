@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,12 +21,14 @@ from beredskab.activations.schemas import (
     OpenPage,
     PersonRef,
     RoleStatus,
+    ShiftBrief,
 )
 from beredskab.auth.models import TokenRole
 from beredskab.auth.service import Principal
 from beredskab.directory.models import Person, Role
 from beredskab.outbox import Channel, OutboxMessage, OutboxStatus
 from beredskab.playbook import Playbook
+from beredskab.shifts.models import AllocationState, Shift, VolunteerAllocation
 
 
 def summary(a: Activation) -> ActivationSummary:
@@ -102,6 +104,8 @@ async def build(session: AsyncSession, playbook: Playbook, a: Activation) -> Act
             sent_at=p.created_at,
             expires_at=p.expires_at,
             delivery=delivery.get(p.id),
+            shift_id=p.shift_id,
+            org_id=p.org_id,
         )
         for p in pages
         if p.state == PageState.open
@@ -145,7 +149,47 @@ async def build(session: AsyncSession, playbook: Playbook, a: Activation) -> Act
         callbacks=callbacks,
         action_cards=task_progress,
         archived_at=a.archived_at,
+        shifts=await _shifts(session, a.id),
     )
+
+
+async def _shifts(session: AsyncSession, activation_id: str) -> list[ShiftBrief]:
+    """Each shift with its places taken and confirmed, counted by the database."""
+    shifts = (
+        await session.exec(
+            select(Shift).where(Shift.activation_id == activation_id).order_by(Shift.start)
+        )
+    ).all()
+    if not shifts:
+        return []
+    rows = await session.exec(
+        select(
+            VolunteerAllocation.shift_id,
+            func.sum(VolunteerAllocation.agents),
+            func.sum(
+                case((VolunteerAllocation.confirmed_at.is_not(None), VolunteerAllocation.agents))
+            ),
+        )
+        .where(
+            VolunteerAllocation.shift_id.in_([s.id for s in shifts]),
+            VolunteerAllocation.state == AllocationState.active,
+        )
+        .group_by(VolunteerAllocation.shift_id)
+    )
+    taken = {sid: (int(n or 0), int(c or 0)) for sid, n, c in rows.all()}
+    return [
+        ShiftBrief(
+            id=s.id,
+            start=s.start,
+            end=s.end,
+            state=s.state,
+            needs_approval=s.out_of_hours_minutes > 0,
+            agents_needed=s.agents_needed,
+            agents_allocated=taken.get(s.id, (0, 0))[0],
+            agents_confirmed=taken.get(s.id, (0, 0))[1],
+        )
+        for s in shifts
+    ]
 
 
 async def _outbox_counts(session: AsyncSession, activation_id: str) -> dict[str, dict[str, int]]:

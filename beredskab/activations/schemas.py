@@ -63,6 +63,19 @@ class OpenPage(BaseModel):
     sent_at: datetime
     expires_at: datetime | None
     delivery: str | None
+    shift_id: int | None = None
+    org_id: str | None = None  # the municipality, for a volunteer page
+
+
+class ShiftBrief(BaseModel):
+    id: int
+    start: datetime
+    end: datetime
+    state: str
+    needs_approval: bool
+    agents_needed: int
+    agents_allocated: int
+    agents_confirmed: int
 
 
 class CallbackStatus(BaseModel):
@@ -101,6 +114,7 @@ class ActivationBoard(ActivationSummary):
         default_factory=dict, description="per role: total, done, not_applicable, open"
     )
     archived_at: datetime | None = None
+    shifts: list[ShiftBrief] = Field(default_factory=list)
 
 
 class Reason(BaseModel):

@@ -33,6 +33,9 @@ def shift_problems(
     found: list[tuple[str, str]] = []
     if start.tzinfo is None or end.tzinfo is None:
         return [("start" if start.tzinfo is None else "end", "must have a UTC offset")]
+    # In UTC: Python subtracts two datetimes sharing one tzinfo by wall clock, which is an hour
+    # off across a DST change.
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
     if end <= start:
         found.append(("end", "must be after start"))
     elif end - start > MAX_SPAN:

@@ -13,10 +13,11 @@ from icalendar import Calendar
 from sqlmodel import func, select
 
 from beredskab.activations.models import Page, PagePurpose, PageState
+from beredskab.auth.models import TokenRole
 from beredskab.calendar import default_rules, split
 from beredskab.eventlog.models import LogEntry
 from beredskab.shifts.models import Shift, VolunteerAllocation
-from tests.factories import bearer
+from tests.factories import bearer, make_token
 from tests.scenario import open_world, seed_municipalities
 
 CPH = ZoneInfo("Europe/Copenhagen")
@@ -254,9 +255,6 @@ async def test_confirm_by_api_with_names_and_fewer_agents_reopens_places(world):
     allocation = state["allocations"][0]["id"]
     # another municipality's authority token cannot touch it; crisis staff can
     async with world.runtime.sessionmaker() as session:
-        from tests.factories import make_token
-        from beredskab.auth.models import TokenRole
-
         m1_token = await make_token(session, TokenRole.authority, org_id="m1")
         m0_token = await make_token(session, TokenRole.authority, org_id="m0")
     r = await world.client.post(
@@ -492,3 +490,27 @@ async def test_calendar_file_and_municipality_feed(world):
         "/municipalities/m0/calendar-feed", headers=bearer(world.tokens["admin"])
     )
     assert (await world.client.get(path)).status_code == 403
+
+
+async def test_the_status_board_shows_shifts_and_volunteer_pages(world):
+    start, end = in_hours_span()
+    shift = await post_shift(world, start, end, 4)
+    await world.drain()
+    await say(world, "m0p", f"JA {code_in(world.inbox('m0p')[-1])} 3")
+    await say(world, "m0p", "BEKRÆFT 2")
+    board = await world.board(world.activation["id"])
+    assert board["shifts"] == [
+        {
+            "id": shift["id"],
+            "start": board["shifts"][0]["start"],
+            "end": board["shifts"][0]["end"],
+            "state": "recruiting",
+            "needs_approval": False,
+            "agents_needed": 4,
+            "agents_allocated": 2,
+            "agents_confirmed": 2,
+        }
+    ]
+    assert datetime.fromisoformat(board["shifts"][0]["start"]) == start
+    volunteer_pages = [p for p in board["open_pages"] if p["purpose"] == "volunteer"]
+    assert {p["org_id"] for p in volunteer_pages} == {"m1", "m2"}

@@ -14,6 +14,8 @@ PURE = [
     "beredskab/billing.py",
     "beredskab/escalation.py",
     "beredskab/eventlog/chain.py",
+    "beredskab/shifts/rules.py",
+    "beredskab/shifts/ics.py",
     "notifications/replies.py",
     "notifications/segments.py",
 ]
