@@ -12,8 +12,14 @@ from api.deps import SessionDep, require_roles
 from api.routers.costs import Rules
 from beredskab.auth.models import TokenRole as R
 from beredskab.auth.service import Principal
-from beredskab.costs import export, report, tariffs
-from beredskab.costs.schemas import TariffCreate, TariffOut
+from beredskab.costs import export, report, tariffs, training
+from beredskab.costs.schemas import (
+    TariffCreate,
+    TariffOut,
+    TrainingCreate,
+    TrainingOut,
+    TrainingUpdate,
+)
 from beredskab.errors import InvalidInput
 from beredskab.metadata import utcnow
 
@@ -39,6 +45,47 @@ async def add_tariff(
     body: TariffCreate, principal: FinanceOrAdmin, session: SessionDep, rules: Rules
 ) -> TariffOut:
     return await tariffs.add_tariff(session, body, rules, by=principal.display_name, now=utcnow())
+
+
+@router.get("/training-sessions", summary="Training sessions (reimbursed outside activations)")
+async def list_training(
+    _: FinanceOrAdmin,
+    session: SessionDep,
+    rules: Rules,
+    first: Annotated[date | None, Query(alias="from")] = None,
+    last: Annotated[date | None, Query(alias="to")] = None,
+) -> list[TrainingOut]:
+    return await training.list_sessions(session, rules, first, last)
+
+
+@router.post("/training-sessions", status_code=201, summary="Register a training session")
+async def add_training(
+    body: TrainingCreate, principal: FinanceOrAdmin, session: SessionDep, rules: Rules
+) -> TrainingOut:
+    return await training.add_session(session, body, rules, by=principal.display_name, now=utcnow())
+
+
+@router.get("/training-sessions/{training_id}", summary="One training session and its history")
+async def get_training(
+    training_id: int, _: FinanceOrAdmin, session: SessionDep, rules: Rules
+) -> TrainingOut:
+    return await training.get_session(session, rules, training_id)
+
+
+@router.patch(
+    "/training-sessions/{training_id}",
+    summary="Correct a training session (reason required; kept in its history)",
+)
+async def update_training(
+    training_id: int,
+    body: TrainingUpdate,
+    principal: FinanceOrAdmin,
+    session: SessionDep,
+    rules: Rules,
+) -> TrainingOut:
+    return await training.update_session(
+        session, training_id, body, rules, by=principal.display_name, now=utcnow()
+    )
 
 
 @router.get(

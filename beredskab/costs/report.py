@@ -223,7 +223,11 @@ async def training_lines(
     rates = await statements.rate_table(session, rules)
     rows = await session.exec(
         select(TrainingSession)
-        .where(TrainingSession.day >= first, TrainingSession.day <= last)
+        .where(
+            TrainingSession.day >= first,
+            TrainingSession.day <= last,
+            TrainingSession.people > 0,  # 0: withdrawn
+        )
         .order_by(TrainingSession.day, TrainingSession.id)
     )
     out = []

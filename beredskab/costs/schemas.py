@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 Reason = Field(
     default=None,
@@ -179,3 +180,62 @@ class TariffOut(BaseModel):
     created_by: str
     reason: str | None
     superseded_at: datetime | None
+
+
+class TrainingCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    day: date
+    hours: Decimal = Field(gt=0, le=24, description="per person, in whole minutes", examples=[2.5])
+    people: int = Field(ge=1, le=1000)
+    org_id: str = Field(description="the people's employer, who is reimbursed")
+    text: str = Field(default="", max_length=500, examples=["Introduktion til krisestaben"])
+
+    @field_validator("hours")
+    @classmethod
+    def _whole_minutes(cls, value: Decimal) -> Decimal:
+        if (value * 60) % 1:
+            raise ValueError("must be a whole number of minutes (e.g. 2.5 or 1.25)")
+        return value
+
+
+class TrainingUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    day: date | None = None
+    hours: Decimal | None = Field(default=None, gt=0, le=24)
+    people: int | None = Field(default=None, ge=0, le=1000, description="0 withdraws it")
+    org_id: str | None = None
+    text: str | None = Field(default=None, max_length=500)
+    reason: str = Field(min_length=1, max_length=1000)
+
+    @field_validator("hours")
+    @classmethod
+    def _whole_minutes(cls, value: Decimal | None) -> Decimal | None:
+        if value is not None and (value * 60) % 1:
+            raise ValueError("must be a whole number of minutes (e.g. 2.5 or 1.25)")
+        return value
+
+
+class TrainingChangeOut(BaseModel):
+    seq: int
+    changed_at: datetime
+    changed_by: str
+    reason: str
+    before: dict | None
+    after: dict
+
+
+class TrainingOut(BaseModel):
+    id: int
+    day: date
+    hours: float
+    people: int
+    org_id: str
+    text: str
+    rate_ore_per_hour: int | None = Field(description="the DDH rate in force that day")
+    amount_ore: int | None
+    amount_dkk: str | None
+    created_at: datetime
+    created_by: str
+    history: list[TrainingChangeOut] = Field(default_factory=list)
