@@ -10,7 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from beredskab.billing import Category, CostLine, Policy, Statement, compute
+from beredskab.billing import (
+    Category,
+    CostLine,
+    Policy,
+    RateTable,
+    Statement,
+    compute,
+    format_dkk,
+    price,
+)
 from beredskab.calendar import default_rules, split
 
 CPH = ZoneInfo("Europe/Copenhagen")
@@ -347,3 +356,104 @@ def test_statement_of_nothing_is_zero() -> None:
 def test_dates_in_the_table_are_what_they_claim() -> None:
     assert date(*FRI).weekday() == 4 and date(*MON).weekday() == 0
     assert date(*SAT_BEFORE_AUTUMN).weekday() == 5 == date(*SAT_BEFORE_SPRING).weekday()
+
+
+# --- the table: who × when × what -------------------------------------------------------
+
+R2 = 50_001  # the rate from Monday 23 November 2026, 00:00
+
+
+def _tariff_night() -> tuple[datetime, datetime, tuple[tuple[datetime, int], ...]]:
+    return local(2026, 11, 22, 18), local(*MON, 2), ((local(*MON), R2),)
+
+
+# span → (øre in hours, øre out of hours) for one agent
+SPANS = {
+    "Monday 10-14, open": (local(*MON, 10), local(*MON, 14), (), 4 * R, 0),
+    "Saturday 10-14, closed": (local(2026, 11, 21, 10), local(2026, 11, 21, 14), (), 0, 4 * R),
+    "night across October DST (9 h)": (*night(SAT_BEFORE_AUTUMN), (), 0, 9 * R),
+    "night across March DST (7 h)": (*night(SAT_BEFORE_SPRING), (), 0, 7 * R),
+    "Good Friday, a holiday": (local(2026, 4, 3, 10), local(2026, 4, 3, 14), (), 0, 4 * R),
+    "1 May closes at 12": (local(2026, 5, 1, 10), local(2026, 5, 1, 14), (), 2 * R, 2 * R),
+    "tariff change at midnight": (*_tariff_night(), 2 * R, 4 * R + 2 * R2),
+}
+# who pays the in-hours and the out-of-hours part of shift and crisis-staff time, by hand
+PAYERS = {
+    "member, out of hours approved": (MEMBER_APPROVED, "ddh", "horsens"),
+    "member, no out-of-hours": (MEMBER_NOT_APPROVED, "ddh", "ddh"),
+    "non-member": (NON_MEMBER, "politi", "politi"),
+    "exercise": (EXERCISE, "ddh", "ddh"),
+}
+
+
+@pytest.mark.parametrize("category", [SHIFT, STAFF])
+@pytest.mark.parametrize("payer", list(PAYERS))
+@pytest.mark.parametrize("span", list(SPANS))
+def test_the_table_of_who_pays_when(span: str, payer: str, category: Category) -> None:
+    start, end, changes, in_ore, out_ore = SPANS[span]
+    policy, pays_in, pays_out = PAYERS[payer]
+    agents = 2 if category is SHIFT else 1
+    line = work("l", category, start, end, agents=agents, changes=changes)
+    statement = compute([line], RULES, policy)
+    expected: dict[str, int] = {}
+    for debtor, amount in ((pays_in, agents * in_ore), (pays_out, agents * out_ore)):
+        if amount:
+            expected[debtor] = expected.get(debtor, 0) + amount
+    assert dict(statement.by_debtor) == expected
+    assert dict(statement.by_creditor) == {"aarhus": agents * (in_ore + out_ore)}
+
+
+def test_training_and_expenses_are_never_out_of_hours_extras_for_a_member() -> None:
+    lines = [
+        work("t", TRAINING, *night(SAT_BEFORE_AUTUMN)),
+        CostLine("e", EXPENSE, "odense", amount_ore=10_000),
+    ]
+    assert dict(compute(lines, RULES, MEMBER_APPROVED).by_debtor) == {"ddh": 9 * R + 10_000}
+
+
+@settings(max_examples=200, deadline=None)
+@given(cost_lines(), policies)
+def test_invoiced_plus_ddhs_share_is_what_is_reimbursed(
+    lines: list[CostLine], policy: Policy
+) -> None:
+    statement = compute(lines, RULES, policy)
+    invoiced = sum(v for k, v in statement.by_debtor.items() if k != policy.ddh_id)
+    share = statement.by_debtor.get(policy.ddh_id, 0)
+    assert invoiced + share == sum(statement.by_creditor.values())
+    for line in lines:  # the parts of each line sum to it
+        assert statement.by_line[line.id] == sum(
+            p.amount_ore for p in statement.parts if p.line_id == line.id
+        )
+
+
+# --- rates and money ----------------------------------------------------------------------------
+
+
+def test_a_rate_takes_effect_at_local_midnight_of_its_date() -> None:
+    rates = RateTable.from_dates([(date(2026, 11, 23), R2), (date(2026, 1, 1), R)], CPH)
+    assert rates.rate_at(local(2025, 12, 31, 23, 59)) is None
+    assert rates.rate_at(local(2026, 11, 22, 23, 59)) == R
+    assert rates.rate_at(local(*MON)) == R2
+    assert rates.changes_inside(local(2026, 11, 22, 18), local(*MON, 2)) == ((local(*MON), R2),)
+    assert rates.changes_inside(local(*MON), local(*MON, 2)) == ()  # at the start: not inside
+    with pytest.raises(ValueError, match="same date"):
+        RateTable.from_dates([(date(2026, 1, 1), R), (date(2026, 1, 1), R2)], CPH)
+
+
+@pytest.mark.parametrize(
+    ("ore", "text"),
+    [
+        (0, "0,00"),
+        (5, "0,05"),
+        (123_450, "1.234,50"),
+        (100_000_000, "1.000.000,00"),
+        (-10_050, "-100,50"),
+    ],
+)
+def test_kroner_are_written_the_danish_way(ore: int, text: str) -> None:
+    assert format_dkk(ore) == text
+
+
+def test_price_rounds_half_up_once() -> None:
+    assert price(1, Fraction(1, 2), 45_677) == 22_839
+    assert price(3, Fraction(5, 2), R) == 342_585
