@@ -1,7 +1,8 @@
 """`make bench`: run every benchmark in turn."""
 
-from bench import activation_latency, log_keeper
+from bench import activation_latency, finance_report, log_keeper
 
 if __name__ == "__main__":
     activation_latency.main()
     log_keeper.main()
+    finance_report.main()

@@ -158,10 +158,6 @@ def debtor_for(category: Category, in_hours: bool | None, policy: Policy) -> str
     return policy.ddh_id
 
 
-def _hours(start: datetime, end: datetime) -> Fraction:
-    return Fraction((end - start) // timedelta(microseconds=1), _MICROSECONDS_PER_HOUR)
-
-
 def _round_half_up(amount: Fraction) -> int:
     return math.floor(amount + Fraction(1, 2))
 
@@ -179,29 +175,56 @@ def _rated_spans(line: CostLine, start: datetime, end: datetime) -> list[tuple[d
     return found
 
 
-def _work_parts(line: CostLine, rules: OpeningRules, policy: Policy) -> list[Part]:
+# (begins, ends, in_hours, elapsed µs, hours, rate) of each priced piece of one span
+_Piece = tuple[datetime, datetime, bool, int, Fraction, int]
+_SpanKey = tuple[datetime, datetime, int | None, tuple[tuple[datetime, int], ...]]
+
+
+def _pieces(
+    line: CostLine, rules: OpeningRules, seen: dict[_SpanKey, list[_Piece]]
+) -> list[_Piece]:
+    """The line's span split by the calendar and at rate changes; worked out once per distinct
+    span in a statement (the municipalities on one shift share it)."""
     assert line.start is not None and line.end is not None
-    parts = []
+    key = (line.start, line.end, line.rate_ore_per_hour, line.rate_changes)
+    found = seen.get(key)
+    if found is not None:
+        return found
+    found = []
     for piece in split(line.start, line.end, rules):
         rated = _rated_spans(line, piece.start, piece.end)
         bounds = [at for at, _ in rated[1:]] + [piece.end]
         for (begins, rate), ends in zip(rated, bounds, strict=True):
-            hours = _hours(begins, ends)
-            parts.append(
-                Part(
-                    line_id=line.id,
-                    category=line.category,
-                    start=begins,
-                    end=ends,
-                    in_hours=piece.in_hours,
-                    hours=hours,
-                    rate_ore_per_hour=rate,
-                    agents=line.agents,
-                    amount_ore=_round_half_up(line.agents * hours * rate),
-                    debtor=debtor_for(line.category, piece.in_hours, policy),
-                    creditor=line.creditor,
-                )
+            micros = (ends - begins) // timedelta(microseconds=1)
+            hours = Fraction(micros, _MICROSECONDS_PER_HOUR)
+            found.append((begins, ends, piece.in_hours, micros, hours, rate))
+    seen[key] = found
+    return found
+
+
+def _work_parts(
+    line: CostLine, rules: OpeningRules, policy: Policy, seen: dict[_SpanKey, list[_Piece]]
+) -> list[Part]:
+    parts = []
+    for begins, ends, in_hours, micros, hours, rate in _pieces(line, rules, seen):
+        # agents × hours × rate rounded half-up, in integers: floor(N/D + 1/2) = (2N + D) // 2D
+        exact = line.agents * micros * rate
+        amount = (2 * exact + _MICROSECONDS_PER_HOUR) // (2 * _MICROSECONDS_PER_HOUR)
+        parts.append(
+            Part(
+                line_id=line.id,
+                category=line.category,
+                start=begins,
+                end=ends,
+                in_hours=in_hours,
+                hours=hours,
+                rate_ore_per_hour=rate,
+                agents=line.agents,
+                amount_ore=amount,
+                debtor=debtor_for(line.category, in_hours, policy),
+                creditor=line.creditor,
             )
+        )
     return parts
 
 
@@ -226,13 +249,14 @@ def compute(lines: Iterable[CostLine], rules: OpeningRules, policy: Policy) -> S
     """Price every line, decide each part's debtor, and sum by debtor, creditor and line."""
     parts: list[Part] = []
     by_line: dict[str, int] = {}
+    seen: dict[_SpanKey, list[_Piece]] = {}
     for line in lines:
         if line.id in by_line:
             raise ValueError(f"cost line {line.id} appears more than once")
         if line.category is Category.expense:
             found = [_expense_part(line, policy)]
         else:
-            found = _work_parts(line, rules, policy)
+            found = _work_parts(line, rules, policy, seen)
         by_line[line.id] = sum(part.amount_ore for part in found)
         parts.extend(found)
     by_debtor: dict[str, int] = {}

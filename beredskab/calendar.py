@@ -97,6 +97,10 @@ class OpeningRules:
     public_holidays_closed: bool = True
     overrides: Mapping[date, DayOverride] = field(default_factory=dict)
     tz: ZoneInfo = COPENHAGEN
+    # each day's opening intervals in UTC, worked out once (a pure function of the rules)
+    _utc_days: dict[date, tuple[tuple[datetime, datetime], ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if set(self.weekly) - set(range(7)):
@@ -166,12 +170,19 @@ def opening_intervals(day: date, rules: OpeningRules) -> tuple[Interval, ...]:
     )
 
 
-def _utc_intervals(day: date, rules: OpeningRules) -> list[tuple[datetime, datetime]]:
+def _utc_intervals(day: date, rules: OpeningRules) -> tuple[tuple[datetime, datetime], ...]:
     """`day`'s opening intervals as UTC instants.
 
     fold=0 picks the first occurrence of a repeated wall time (October) and reads a skipped one
     (March) with the offset in force before the change, i.e. an hour later on the new clock.
     """
+    cached = rules._utc_days.get(day)
+    if cached is None:
+        cached = rules._utc_days[day] = tuple(_compute_utc_intervals(day, rules))
+    return cached
+
+
+def _compute_utc_intervals(day: date, rules: OpeningRules) -> list[tuple[datetime, datetime]]:
     found = []
     for start, end in opening_intervals(day, rules):
         begins = datetime.combine(day, start, tzinfo=rules.tz).replace(fold=0)

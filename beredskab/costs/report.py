@@ -8,7 +8,7 @@ recomputed from the raw records, a chunk of activations at a time so memory stay
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 
@@ -73,7 +73,6 @@ class Report:
     invoices: list[Party]
     reimbursements: list[Party]
     ddh_share: Party
-    lines: list[ReportLine]
 
     @property
     def invoiced_ore(self) -> int:
@@ -115,7 +114,16 @@ async def _final_lines(
     session: AsyncSession, by_id: dict[str, Activation], start: datetime, end: datetime
 ) -> list[ReportLine]:
     rows = await session.exec(
-        select(CostFinalGroup)
+        select(
+            CostFinalGroup.activation_id,
+            CostFinalGroup.category,
+            CostFinalGroup.in_hours,
+            CostFinalGroup.rate_ore_per_hour,
+            CostFinalGroup.debtor_id,
+            CostFinalGroup.creditor_id,
+            CostFinalGroup.agent_micros,
+            CostFinalGroup.amount_ore,
+        )
         .join(Activation, Activation.id == CostFinalGroup.activation_id)
         .where(
             Activation.ended_at >= start,  # type: ignore[operator]
@@ -125,17 +133,17 @@ async def _final_lines(
     )
     return [
         _line(
-            by_id[g.activation_id],
+            by_id[activation_id],
             "final",
-            category=g.category,
-            in_hours=g.in_hours,
-            rate_ore_per_hour=g.rate_ore_per_hour,
-            debtor_id=g.debtor_id,
-            creditor_id=g.creditor_id,
-            agent_micros=g.agent_micros,
-            amount_ore=g.amount_ore,
+            category=category,
+            in_hours=in_hours,
+            rate_ore_per_hour=rate,
+            debtor_id=debtor,
+            creditor_id=creditor,
+            agent_micros=micros,
+            amount_ore=amount,
         )
-        for g in rows.all()
+        for activation_id, category, in_hours, rate, debtor, creditor, micros, amount in rows.all()
     ]
 
 
@@ -254,6 +262,33 @@ async def training_lines(
     return out
 
 
+def _merged(lines: list[ReportLine]) -> list[ReportLine]:
+    """One party's lines summed per activation, category, in/out of hours and rate: an invoice
+    line does not need to name each reimbursed municipality, nor a reimbursement each payer.
+    A side that differs within a sum is left empty."""
+    sums: dict[tuple, ReportLine] = {}
+    for line in lines:
+        key = (
+            line.activation_id,
+            line.ref,
+            line.category,
+            line.in_hours,
+            line.rate_ore_per_hour,
+            line.text,
+        )
+        found = sums.get(key)
+        if found is None:
+            sums[key] = replace(line)
+            continue
+        found.agent_micros += line.agent_micros
+        found.amount_ore += line.amount_ore
+        if found.debtor_id != line.debtor_id:
+            found.debtor_id = ""
+        if found.creditor_id != line.creditor_id:
+            found.creditor_id = ""
+    return list(sums.values())
+
+
 def _party(org_id: str, orgs: dict[str, Organisation]) -> Party:
     org = orgs.get(org_id)
     return Party(
@@ -316,6 +351,8 @@ async def build(
         if authority_id is None or line.creditor_id == authority_id:
             party = reimbursements.setdefault(line.creditor_id, _party(line.creditor_id, orgs))
             party.lines.append(line)
+    for party in [*invoices.values(), *reimbursements.values(), share]:
+        party.lines = _merged(party.lines)
     return Report(
         start=first,
         end=last,
@@ -323,5 +360,4 @@ async def build(
         invoices=sorted(invoices.values(), key=lambda p: p.org_id),
         reimbursements=sorted(reimbursements.values(), key=lambda p: p.org_id),
         ddh_share=share,
-        lines=lines,
     )

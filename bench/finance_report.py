@@ -1,0 +1,314 @@
+"""Finance report benchmark (issue 6), beside a baseline from the same run.
+
+A year of synthetic data: 500 activations ended across 2025, 200,000 time entries (crisis-staff
+tenures and volunteer allocations, nights across DST, holidays, members, non-members, exercises,
+two tariffs). Each activation: 4 roles held by 2 people each, 98 shifts with 4 of the 8
+municipalities that volunteered for it.
+
+Target: GET /costs/report?format=json for the year through the API ≤ 1 s on PostgreSQL and
+≤ 2 s on SQLite, with the server's peak memory (VmHWM) ≤ 200 MB. Baseline: a plain SELECT of the
+same time rows, in the same run. Printed: how the time grows from 50,000 to 200,000 entries,
+once with every statement final (a closed year: finance has locked them) and once with every
+statement still a draft (recomputed from the raw records on each request).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from bench.common import ROOT, databases, free_port, server
+
+CPH = ZoneInfo("Europe/Copenhagen")
+ACTIVATIONS = int(os.environ.get("BENCH_REPORT_ACTIVATIONS", "500"))
+ROLES = ("crisis_leader", "log_keeper", "process_lead", "staffing_lead")
+SHIFTS_PER_ACTIVATION, ALLOCATIONS_PER_SHIFT, VOLUNTEER_POOL = 98, 4, 8
+ENTRIES_PER_ACTIVATION = 2 * len(ROLES) + SHIFTS_PER_ACTIVATION * ALLOCATIONS_PER_SHIFT  # 400
+NON_MEMBERS = ("kobenhavn", "region-sjaelland", "beredskabsstyrelsen")
+QUARTERS = (date(2025, 3, 31), date(2025, 6, 30), date(2025, 9, 30), date(2025, 12, 31))
+
+
+def _cli(db_url: str, *args: str) -> str:
+    env = {**os.environ, "DATABASE_URL": db_url}
+    return subprocess.run(
+        [sys.executable, "-m", "beredskab", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+def _local(day: date, hour: float) -> datetime:
+    return (
+        datetime.combine(day, datetime.min.time(), tzinfo=CPH) + timedelta(hours=hour)
+    ).astimezone(UTC)
+
+
+async def _seed(db_url: str) -> list[str]:
+    """Insert the year straight into the tables (through the API it would take an hour)."""
+    from sqlalchemy import insert, select, text
+
+    from beredskab.activations.models import Activation
+    from beredskab.costs.models import RoleTenure, Tariff
+    from beredskab.db import make_engine
+    from beredskab.directory.models import Organisation, Person
+    from beredskab.shifts.models import Shift, VolunteerAllocation
+
+    rnd = random.Random(2025)
+    engine = make_engine(db_url)
+    ids: list[str] = []
+    async with engine.begin() as conn:
+        people = (await conn.execute(select(Person.id, Person.org_id))).all()
+        members = [
+            o
+            for (o,) in await conn.execute(
+                select(Organisation.id).where(
+                    Organisation.ddh_member.is_(True), Organisation.contact_centre.is_(True)
+                )
+            )
+        ]
+        await conn.execute(
+            insert(Tariff),
+            [
+                {
+                    "valid_from": date(2024, 1, 1),
+                    "rate_ore_per_hour": 45_000,
+                    "created_by": "bench",
+                },
+                {
+                    "valid_from": date(2025, 7, 1),
+                    "rate_ore_per_hour": 46_350,
+                    "created_by": "bench",
+                },
+            ],
+        )
+        shift_id = 0
+        for i in range(ACTIVATIONS):
+            day = date(2025, 1, 1) + timedelta(days=i * 362 // ACTIVATIONS)
+            start = _local(day, rnd.choice([7.5, 10, 14, 19, 22]))
+            end = start + timedelta(hours=rnd.randint(20, 60))
+            activation_id = str(uuid.uuid4())
+            ids.append(activation_id)
+            await conn.execute(
+                insert(Activation).values(
+                    id=activation_id,
+                    ref=f"BENCH-{i:04d}",
+                    title=f"Syntetisk hændelse {i}",
+                    description="",
+                    authority_id=NON_MEMBERS[i % 3] if i % 5 == 0 else rnd.choice(members),
+                    contact_name="Bench",
+                    contact_phone="+4520123456",
+                    channels=["phone"],
+                    exercise=i % 7 == 0,
+                    out_of_hours_requested=True,
+                    status="stood_down",
+                    playbook_hash="bench",
+                    created_by="bench",
+                    created_at=start,
+                    endorsed_at=start,
+                    ended_at=end,
+                    endorse_reminders=0,
+                    log_seq=0,
+                    log_head_hash="0" * 64,
+                )
+            )
+            tenures = []
+            middle = start + (end - start) / 2
+            for role in ROLES:
+                for a, b in ((start, middle), (middle, end)):
+                    person, org = rnd.choice(people)
+                    tenures.append(
+                        {
+                            "activation_id": activation_id,
+                            "role": role,
+                            "person_id": person,
+                            "org_id": org,
+                            "started_at": a,
+                            "ended_at": b,
+                            "end_reason": "relieved",
+                        }
+                    )
+            await conn.execute(insert(RoleTenure), tenures)
+            # the municipalities that volunteer for this activation's shifts
+            pool = rnd.sample(members, VOLUNTEER_POOL)
+            shifts, allocations = [], []
+            span = (end - start).total_seconds() / 3600 - 4
+            for s in range(SHIFTS_PER_ACTIVATION):
+                shift_id += 1
+                begins = start + timedelta(minutes=15 * round(rnd.uniform(0, span) * 4))
+                shifts.append(
+                    {
+                        "id": shift_id,
+                        "activation_id": activation_id,
+                        "start": begins,
+                        "end": begins + timedelta(hours=rnd.choice([2, 4, 4, 6])),
+                        "agents_needed": 8,
+                        "state": "full",
+                        "in_hours_minutes": 0,
+                        "out_of_hours_minutes": 0,
+                        "pieces": [],
+                        "requested_by": "bench",
+                        "created_at": start,
+                        "approved_at": start if s % 3 == 0 else None,
+                        "callout_round": 1,
+                    }
+                )
+                for org in rnd.sample(pool, ALLOCATIONS_PER_SHIFT):
+                    late = rnd.random() < 0.1
+                    allocations.append(
+                        {
+                            "shift_id": shift_id,
+                            "org_id": org,
+                            "agents": rnd.randint(1, 3),
+                            "state": "active",
+                            "created_at": start,
+                            "agent_names": [],
+                            "actual_start": begins + timedelta(minutes=20) if late else None,
+                            "actual_end": None,
+                            "actual_agents": None,
+                        }
+                    )
+            await conn.execute(insert(Shift), shifts)
+            await conn.execute(insert(VolunteerAllocation), allocations)
+        if engine.dialect.name == "postgresql":
+            await conn.execute(text("SELECT setval('shift_id_seq', (SELECT max(id) FROM shift))"))
+    if engine.dialect.name == "postgresql":
+        async with engine.begin() as conn:
+            await conn.execute(text("ANALYZE"))
+    await engine.dispose()
+    return ids
+
+
+async def _baseline(db_url: str, last: date) -> tuple[float, int]:
+    """A plain SELECT of the period's time rows (tenures and allocations with their shift)."""
+    from sqlalchemy import select
+
+    from beredskab.activations.models import Activation
+    from beredskab.costs.models import RoleTenure
+    from beredskab.db import make_engine
+    from beredskab.shifts.models import Shift, VolunteerAllocation
+
+    until = _local(last + timedelta(days=1), 0)
+    engine = make_engine(db_url)
+    async with engine.connect() as conn:
+        t0 = time.perf_counter()
+        tenures = (
+            await conn.execute(
+                select(RoleTenure.started_at, RoleTenure.ended_at, RoleTenure.org_id)
+                .join(Activation, Activation.id == RoleTenure.activation_id)
+                .where(Activation.ended_at < until)
+            )
+        ).all()
+        allocations = (
+            await conn.execute(
+                select(
+                    Shift.start,
+                    Shift.end,
+                    VolunteerAllocation.org_id,
+                    VolunteerAllocation.agents,
+                    VolunteerAllocation.actual_start,
+                )
+                .join(Shift, Shift.id == VolunteerAllocation.shift_id)
+                .join(Activation, Activation.id == Shift.activation_id)
+                .where(Activation.ended_at < until)
+            )
+        ).all()
+        took = time.perf_counter() - t0
+    await engine.dispose()
+    return took, len(tenures) + len(allocations)
+
+
+async def _finalise_all(db_url: str, ids: list[str]) -> None:
+    from beredskab.costs import service
+    from beredskab.db import make_engine, make_sessionmaker
+    from beredskab.metadata import utcnow
+    from beredskab.playbook import load_playbook
+
+    rules = load_playbook(ROOT / "playbooks" / "ddh-beredskab.yaml").playbook.opening_rules(CPH)
+    engine = make_engine(db_url)
+    sessions = make_sessionmaker(engine)
+    for activation_id in ids:
+        async with sessions() as session:
+            await service.finalise(session, activation_id, rules, by="bench", now=utcnow())
+    await engine.dispose()
+
+
+def _peak_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _report(port: int, token: str, last: date, runs: int) -> tuple[float, int]:
+    url = f"http://127.0.0.1:{port}/costs/report"
+    params = {"from": "2025-01-01", "to": last.isoformat(), "format": "json"}
+    best, size = float("inf"), 0
+    with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=600) as client:
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            r = client.get(url, params=params)
+            took = time.perf_counter() - t0
+            r.raise_for_status()
+            best, size = min(best, took), len(r.content)
+    return best, size
+
+
+def _series(name: str, url: str, env: dict, token: str, label: str, runs: int, limit: float):
+    port = free_port()
+    with server(["-m", "beredskab", "serve", "--port", str(port), "--no-worker"], env, port) as p:
+        idle = _peak_mb(p.pid)
+        for last in QUARTERS:
+            base, rows = asyncio.run(_baseline(url, last))
+            took, size = _report(port, token, last, runs)
+            print(
+                f"  {name:<10} {label:<6} {rows:>7,} entries: report {took * 1000:7.0f} ms "
+                f"({size / 1e3:6.0f} kB)  baseline SELECT {base * 1000:6.0f} ms  "
+                f"x{took / base:5.1f}"
+            )
+        peak = _peak_mb(p.pid)
+    verdict = "meets" if took <= limit and peak <= 200 else "MISSES"
+    print(
+        f"  {name:<10} {label:<6} year: {took:.2f} s, server peak {peak:.0f} MB "
+        f"(idle {idle:.0f} MB)  {verdict} <= {limit:g} s and <= 200 MB"
+    )
+
+
+def main() -> None:
+    print(
+        f"finance report: {ACTIVATIONS} activations, "
+        f"{ACTIVATIONS * ENTRIES_PER_ACTIVATION:,} time entries over 2025"
+    )
+    for name, url in databases():
+        _cli(url, "migrate")
+        _cli(url, "directory", "import", "data/ddh_directory.yaml")
+        token = _cli(url, "token", "create", "finance").strip().splitlines()[-1]
+        t0 = time.perf_counter()
+        ids = asyncio.run(_seed(url))
+        print(f"  {name:<10} seeded in {time.perf_counter() - t0:.0f} s")
+        env = {**os.environ, "DATABASE_URL": url, "SMS_GATEWAY": "fake", "LOG_LEVEL": "WARNING"}
+        limit = 1.0 if name == "postgresql" else 2.0
+        _series(name, url, env, token, "draft", 1, limit)
+        t0 = time.perf_counter()
+        asyncio.run(_finalise_all(url, ids))
+        print(
+            f"  {name:<10} finance marked {len(ids)} statements final in "
+            f"{time.perf_counter() - t0:.0f} s"
+        )
+        _series(name, url, env, token, "final", 3, limit)
+
+
+if __name__ == "__main__":
+    main()
