@@ -34,12 +34,15 @@ def percentile(values: list[float], p: float) -> float:
 
 @contextmanager
 def server(args: list[str], env: dict[str, str], port: int):
+    # stderr to a file, not a pipe: nobody reads a pipe while the server runs, and a full pipe
+    # would stall the server mid-benchmark
+    errors = tempfile.NamedTemporaryFile(prefix="bench-server-", suffix=".log", delete=False)  # noqa: SIM115
     proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [sys.executable, *args],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=errors,
     )
     try:
         deadline = time.monotonic() + 30
@@ -51,7 +54,7 @@ def server(args: list[str], env: dict[str, str], port: int):
                 time.sleep(0.1)
         else:
             proc.kill()
-            raise RuntimeError(proc.stderr.read().decode()[-2000:] if proc.stderr else "no start")
+            raise RuntimeError(Path(errors.name).read_text(errors="replace")[-2000:] or "no start")
         yield proc
     finally:
         proc.terminate()
@@ -59,6 +62,12 @@ def server(args: list[str], env: dict[str, str], port: int):
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        errors.close()
+        size = Path(errors.name).stat().st_size
+        if size > 100_000:
+            print(f"  (the server wrote {size:,} bytes to stderr: {errors.name})")
+        else:
+            Path(errors.name).unlink()
 
 
 def databases() -> list[tuple[str, str]]:

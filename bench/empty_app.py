@@ -1,6 +1,6 @@
-"""Baseline for the activation benchmark: the cheapest possible FastAPI POST."""
+"""Baselines: the cheapest possible FastAPI POSTs, JSON (activations) and form (webhooks)."""
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 
 app = FastAPI()
 
@@ -8,3 +8,9 @@ app = FastAPI()
 @app.post("/echo")
 async def echo(body: dict) -> dict:
     return {"ok": True}
+
+
+@app.post("/echo-form")
+async def echo_form(request: Request) -> Response:
+    await request.form()
+    return Response("<Response/>", media_type="application/xml")

@@ -64,34 +64,37 @@ async def handle_inbound_sms(
     now: datetime,
 ) -> InboundResult:
     """Process one inbound SMS exactly once (per MessageSid); commits."""
+    try:
+        phone = normalise_phone(from_number)
+    except ValueError:
+        phone = from_number
+    own = phone in own_numbers or from_number in own_numbers
+    person = (
+        None if own else (await session.exec(select(Person).where(Person.phone == phone))).first()
+    )
     record = InboundSms(
         message_sid=message_sid,
         from_number=from_number[:32],
         to_number=to_number[:32],
         body=body[:2000],
         received_at=now,
+        person_id=person.id if person else None,
+        outcome="own_number_ignored" if own else "received",
     )
     session.add(record)
     try:
-        await session.flush()
+        await session.flush()  # the MessageSid is the key: a redelivery stops here
     except IntegrityError:
         await session.rollback()
         return InboundResult("duplicate", None)
-    try:
-        phone = normalise_phone(from_number)
-    except ValueError:
-        phone = from_number
-    if phone in own_numbers or from_number in own_numbers:
-        record.outcome = "own_number_ignored"
+    if own:
         await session.commit()
         log.warning("ignored an SMS from our own sender %s (loop guard)", from_number)
         return InboundResult(record.outcome, None)
-    person = (await session.exec(select(Person).where(Person.phone == phone))).first()
     if person is None:
         return await _finish(
             session, cfg, record, phone, "unknown_sender", "reply_unknown_sender", {}, now
         )
-    record.person_id = person.id
     outcome = await _route(session, cfg, person, parsed, now)
     return await _finish(
         session, cfg, record, phone, outcome.outcome, outcome.reply_key, outcome.values, now
@@ -150,12 +153,12 @@ async def _route(
     now: datetime,
 ) -> callouts.ReplyOutcome:
     kind = str(parsed.kind)
-    open_pages = await _open_pages(session, person)
     if kind == "help":
         return callouts.ReplyOutcome("help", "reply_help")
     if kind in ("confirm", "withdraw"):
         return await _allocation_reply(session, cfg, person, parsed, now)
     if kind not in ("accept", "decline"):
+        open_pages = await _open_pages(session, person)
         if len(open_pages) == 1:
             page = open_pages[0]
             key = "reply_volunteer_garbled" if page.purpose == PagePurpose.volunteer else None
@@ -173,7 +176,7 @@ async def _route(
             return callouts.ReplyOutcome(
                 "unknown_code", "reply_unknown_code", {"code": parsed.code}
             )
-    elif len(open_pages) == 1:
+    elif len(open_pages := await _open_pages(session, person)) == 1:
         page = open_pages[0]
     elif not open_pages:
         return callouts.ReplyOutcome("no_open_page", "reply_no_open_page")

@@ -70,10 +70,10 @@ def label(cfg: ActivationConfig, shift: Shift) -> str:
 
 
 async def get_shift(session: AsyncSession, activation: Activation, shift_id: int) -> Shift:
-    shift = await session.get(Shift, shift_id)
+    # populate_existing: the activation lock may have been taken after an earlier read
+    shift = await session.get(Shift, shift_id, populate_existing=True)
     if shift is None or shift.activation_id != activation.id:
         raise NotFound(f"no shift {shift_id} in {activation.ref}")
-    await session.refresh(shift)  # the activation lock was taken after any earlier read
     return shift
 
 
@@ -697,9 +697,9 @@ async def volunteer_reply(
     now: datetime,
 ) -> ReplyOutcome:
     """JA <kode> <antal> or NEJ <kode> from a municipality contact person."""
-    shift = await session.get(Shift, page.shift_id)
+    # populate_existing: read it afresh under the activation lock, in one statement
+    shift = await session.get(Shift, page.shift_id, populate_existing=True)
     assert shift is not None and page.org_id is not None
-    await session.refresh(shift)
     text = label(cfg, shift)
     values = {"ref": activation.ref, "shift": text, "code": page.code}
     if _shift_closed(activation, shift, now):
@@ -744,7 +744,8 @@ async def volunteer_reply(
         )
         return ReplyOutcome("volunteer_declined", "volunteer_declined", values)
     wanted = count or 1
-    granted = rules.grant(shift.agents_needed - await taken(session, shift), wanted)
+    remaining = shift.agents_needed - await taken(session, shift)
+    granted = rules.grant(remaining, wanted)
     if granted == 0:
         await _answer_pages(session, shift, page, PageState.cancelled, now)
         eventlog.append(
@@ -774,7 +775,7 @@ async def volunteer_reply(
     allocation.agent_names = []
     session.add(allocation)
     await session.flush()
-    left = shift.agents_needed - await taken(session, shift)
+    left = remaining - granted
     eventlog.append(
         session,
         activation,
@@ -889,9 +890,8 @@ async def confirm(
 ) -> ReplyOutcome:
     """The municipality confirms its agents (names or a count). Fewer than promised → the rest
     reopens and the call-out resumes."""
-    shift = await session.get(Shift, allocation.shift_id)
+    shift = await session.get(Shift, allocation.shift_id, populate_existing=True)
     assert shift is not None
-    await session.refresh(shift)
     text = label(cfg, shift)
     municipality = await _org_name(session, allocation.org_id)
     values = {"ref": activation.ref, "shift": text, "municipality": municipality}
@@ -946,9 +946,8 @@ async def withdraw(
 ) -> ReplyOutcome:
     """AFMELD: the places go back to the shift and the call-out resumes. The municipality stays
     responsible for them until another one has taken them over (DOMAIN.md)."""
-    shift = await session.get(Shift, allocation.shift_id)
+    shift = await session.get(Shift, allocation.shift_id, populate_existing=True)
     assert shift is not None
-    await session.refresh(shift)
     text = label(cfg, shift)
     municipality = await _org_name(session, allocation.org_id)
     values = {"ref": activation.ref, "shift": text, "municipality": municipality}

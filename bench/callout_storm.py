@@ -1,0 +1,352 @@
+"""Call-out storm (issue 5): one shift, 31 contact-centre municipalities × 2 contact persons paged
+(the primaries, then the secondaries), then 62 signed replies "JA <kode> 1" spread over one second.
+
+Targets, on PostgreSQL (SQLite is printed for information):
+- every reply processed, allocation exact (the shift's places, no more and no fewer);
+- webhook p99 <= 50 ms; the baseline is an empty FastAPI POST under the same storm, same run;
+- fan-out throughput within 5 % of SMS_RATE_PER_SECOND: the gateway is the limit, not us.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import yaml
+from twilio.request_validator import RequestValidator
+
+from bench.common import ROOT, databases, free_port, percentile, server
+from tests.twilio_mock import TwilioMock
+
+MUNICIPALITIES = 31
+PLACES = 20
+RATE = float(os.environ.get("BENCH_SMS_RATE", "10"))
+SPREAD = float(os.environ.get("BENCH_STORM_SECONDS", "1"))  # the replies arrive within this
+TARGET_P99_MS = 50.0
+TARGET_RATE_TOLERANCE = 0.05
+OUR_NUMBER = "+4570000000"
+CODE = re.compile(r"Svar JA (\d{4})")
+_sid = itertools.count(1)
+
+
+def _directory(path: Path) -> None:
+    """The demo directory, topped up to 31 contact-centre municipalities with two contacts."""
+    data = yaml.safe_load((ROOT / "data" / "ddh_directory.yaml").read_text(encoding="utf-8"))
+    have = [o["id"] for o in data["organisations"] if o.get("contact_centre")]
+    for n in range(MUNICIPALITIES - len(have)):
+        org = f"bench-{n}"
+        data["organisations"].append(
+            {
+                "id": org,
+                "name": f"Benchmark Kommune {n}",
+                "kind": "municipality",
+                "ddh_member": True,
+                "contact_centre": True,
+            }
+        )
+        ids = []
+        for rank in range(2):
+            pid = f"bench-{n}-{rank}"
+            data["people"].append(
+                {
+                    "id": pid,
+                    "name": f"Kontakt {n}-{rank}",
+                    "phone": f"+45509{n:02d}{rank:03d}",
+                    "org": org,
+                }
+            )
+            ids.append(pid)
+        data["municipality_contacts"][org] = ids
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
+def _cli(env: dict[str, str], *args: str) -> str:
+    return subprocess.run(
+        [sys.executable, "-m", "beredskab", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+
+
+@contextmanager
+def _worker(env: dict[str, str]):
+    proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "beredskab", "worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _warm_up(base: str) -> None:
+    """A server that has been up a while holds open database connections; so does this one
+    before the storm (the pool opens them on demand, some 20-50 ms each)."""
+    with httpx.Client(base_url=base, timeout=30) as client, ThreadPoolExecutor(16) as pool:
+        list(pool.map(lambda _: client.get("/readyz").raise_for_status(), range(64)))
+
+
+def _in_hours_span() -> tuple[datetime, datetime]:
+    from beredskab.calendar import default_rules, split
+
+    tz = ZoneInfo("Europe/Copenhagen")
+    day = datetime.now(tz).date() + timedelta(days=2)
+    while True:
+        start = datetime.combine(day, datetime.min.time(), tzinfo=tz).replace(hour=10)
+        end = start + timedelta(hours=4)
+        pieces = split(start, end, default_rules())
+        if len(pieces) == 1 and pieces[0].in_hours:
+            return start, end
+        day += timedelta(days=1)
+
+
+def _wait_for(mock: TwilioMock, count: int, what: str, timeout: float = 60) -> list[dict]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [m for m in list(mock.messages) if CODE.search(m["Body"])]
+        if len(found) >= count:
+            return found
+        time.sleep(0.01)
+    raise RuntimeError(f"only {len(found)} of {count} {what} after {timeout:.0f} s")
+
+
+def _rate(batch: list[dict]) -> float:
+    """SMS/s after the bucket's first burst (one second's worth leaves at once)."""
+    times = sorted(m["received_at"] for m in batch)
+    burst = int(RATE)
+    return (len(times) - burst) / (times[-1] - times[0])
+
+
+def _storm(url: str, bodies: list[dict], sign) -> list[float]:  # noqa: ANN001
+    """POST every body within one second (evenly spread, shuffled); latencies in ms."""
+    random.shuffle(bodies)
+    latencies: list[float] = []
+    lock = threading.Lock()
+    t0 = time.perf_counter() + 0.2
+    with httpx.Client(timeout=30) as client:
+
+        def one(i: int, params: dict) -> None:
+            time.sleep(max(0.0, t0 + SPREAD * i / len(bodies) - time.perf_counter()))
+            started = time.perf_counter()
+            r = client.post(url, data=params, headers=sign(params))
+            elapsed = (time.perf_counter() - started) * 1000
+            r.raise_for_status()
+            with lock:
+                latencies.append(elapsed)
+
+        with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
+            list(pool.map(one, range(len(bodies)), bodies))
+    return latencies
+
+
+def _baseline(n: int) -> list[float]:
+    port = free_port()
+    bodies = [{"From": f"+45{i:08d}", "Body": "JA 1234 1"} for i in range(n)]
+    with server(
+        ["-m", "uvicorn", "bench.empty_app:app", "--port", str(port), "--log-level", "warning"],
+        dict(os.environ),
+        port,
+    ):
+        return _storm(f"http://127.0.0.1:{port}/echo-form", bodies, lambda p: {})
+
+
+async def _fast_forward_secondaries(db_url: str) -> int:
+    from sqlalchemy import update
+
+    from beredskab.db import make_engine
+    from beredskab.deadlines import Deadline, DeadlineStatus
+
+    engine = make_engine(db_url)
+    try:
+        async with engine.begin() as conn:
+            result = await conn.execute(
+                update(Deadline)
+                .where(
+                    Deadline.kind == "volunteer_secondary",
+                    Deadline.status == DeadlineStatus.pending,
+                )
+                .values(due_at=datetime.now(UTC))
+            )
+            return result.rowcount
+    finally:
+        await engine.dispose()
+
+
+async def _outcome(db_url: str, shift_id: int) -> tuple[int, int, int, int]:
+    """(replies stored, replies that failed, agents allocated, municipalities allocated)."""
+    from sqlalchemy import func, select
+
+    from beredskab.activations.models import InboundSms
+    from beredskab.db import make_engine
+    from beredskab.shifts.models import AllocationState, VolunteerAllocation
+
+    engine = make_engine(db_url)
+    try:
+        async with engine.connect() as conn:
+            stored = (await conn.execute(select(func.count()).select_from(InboundSms))).scalar()
+            failed = (
+                await conn.execute(select(func.count()).where(InboundSms.outcome.like("error%")))
+            ).scalar()
+            agents, orgs = (
+                await conn.execute(
+                    select(
+                        func.coalesce(func.sum(VolunteerAllocation.agents), 0), func.count()
+                    ).where(
+                        VolunteerAllocation.shift_id == shift_id,
+                        VolunteerAllocation.state == AllocationState.active,
+                    )
+                )
+            ).one()
+            return stored, failed, int(agents), orgs
+    finally:
+        await engine.dispose()
+
+
+def run(db_url: str, mock: TwilioMock) -> dict:
+    mock.reset()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "SMS_GATEWAY": "twilio",
+        "TWILIO_ACCOUNT_SID": mock.account_sid,
+        "TWILIO_AUTH_TOKEN": mock.auth_token,
+        "TWILIO_FROM": OUR_NUMBER,
+        "TWILIO_API_BASE_URL": mock.base_url,
+        "SMS_RATE_PER_SECOND": f"{RATE:g}",
+        "PUBLIC_BASE_URL": base,
+        "LOG_LEVEL": "WARNING",
+    }
+    directory = Path(tempfile.mkdtemp()) / "directory.yaml"
+    _directory(directory)
+    _cli(env, "migrate")
+    _cli(env, "directory", "import", str(directory))
+    steering = _cli(env, "token", "create", "steering", "--person", "p012").splitlines()[-1]
+    authority = _cli(env, "token", "create", "authority", "--org", "odder").splitlines()[-1]
+    start, end = _in_hours_span()
+    # As in production (docker-compose.yml): the API without the worker, and a worker process
+    # that sends the SMS and runs the deadlines.
+    with (
+        server(["-m", "beredskab", "serve", "--port", str(port), "--no-worker"], env, port),
+        _worker(env),
+    ):
+        with httpx.Client(base_url=base, timeout=30) as client:
+            r = client.post(
+                "/activations",
+                json={
+                    "title": "Storm",
+                    "contact_name": "A",
+                    "contact_phone": "20123456",
+                    "authority_id": "odder",
+                },
+                headers={"Authorization": f"Bearer {steering}"},
+            )
+            r.raise_for_status()
+            activation = r.json()["id"]
+            time.sleep(1.5)  # the role pages leave; the bucket fills up again
+            r = client.post(
+                f"/activations/{activation}/shifts",
+                json={"start": start.isoformat(), "end": end.isoformat(), "agents_needed": PLACES},
+                headers={"Authorization": f"Bearer {authority}"},
+            )
+            r.raise_for_status()
+            shift_id = r.json()["id"]
+        primaries = _wait_for(mock, MUNICIPALITIES, "primary pages")
+        time.sleep(1.5)
+        moved = asyncio.run(_fast_forward_secondaries(db_url))
+        every = _wait_for(mock, 2 * MUNICIPALITIES, "pages to both contacts")
+        secondaries = every[MUNICIPALITIES:]
+        _warm_up(base)
+        validator = RequestValidator(mock.auth_token)
+        url = f"{base}/webhooks/twilio/sms"
+        bodies = [
+            {
+                "MessageSid": f"SM{next(_sid):032d}",
+                "AccountSid": mock.account_sid,
+                "From": m["To"],
+                "To": OUR_NUMBER,
+                "Body": f"JA {CODE.search(m['Body']).group(1)} 1",
+            }
+            for m in every
+        ]
+        latencies = _storm(
+            url, bodies, lambda p: {"X-Twilio-Signature": validator.compute_signature(url, p)}
+        )
+        stored, failed, agents, orgs = asyncio.run(_outcome(db_url, shift_id))
+    return {
+        "moved": moved,
+        "latencies": latencies,
+        "rate_primary": _rate(primaries),
+        "rate_secondary": _rate(secondaries),
+        "stored": stored,
+        "failed": failed,
+        "agents": agents,
+        "orgs": orgs,
+    }
+
+
+def main() -> None:
+    n = 2 * MUNICIPALITIES
+    print(
+        f"call-out storm: {MUNICIPALITIES} municipalities x 2 contacts paged at "
+        f"{RATE:g} SMS/s, then {n} signed replies within 1 s for {PLACES} places"
+    )
+    base = _baseline(n)
+    b50, b99 = percentile(base, 50), percentile(base, 99)
+    print(f"  baseline empty FastAPI POST, same storm: p50 {b50:.1f} ms  p99 {b99:.1f} ms")
+    with TwilioMock() as mock:
+        for name, url in databases():
+            out = run(url, mock)
+            lat = out["latencies"]
+            p50, p99 = percentile(lat, 50), percentile(lat, 99)
+            exact = out["agents"] == PLACES and out["orgs"] == PLACES
+            processed = out["stored"] == n and out["failed"] == 0
+            rates = (out["rate_primary"] / RATE, out["rate_secondary"] / RATE)
+            within = all(abs(1 - r) <= TARGET_RATE_TOLERANCE for r in rates)
+            target = "" if name == "postgresql" else " (target is for PostgreSQL)"
+            print(
+                f"  {name:<10} webhook p50 {p50:5.1f} ms ({p50 / b50:4.1f}x baseline)  "
+                f"p99 {p99:5.1f} ms ({p99 / b99:4.1f}x baseline)  "
+                f"{'meets' if p99 <= TARGET_P99_MS else 'MISSES'} p99 <= {TARGET_P99_MS:.0f} ms"
+                f"{target}"
+            )
+            print(
+                f"  {'':<10} replies processed {out['stored']}/{n} ({out['failed']} failed), "
+                f"allocated {out['agents']} agents from {out['orgs']} municipalities for "
+                f"{PLACES} places: {'exact' if exact and processed else 'WRONG'}"
+            )
+            print(
+                f"  {'':<10} fan-out {out['rate_primary']:.2f} and {out['rate_secondary']:.2f} "
+                f"SMS/s against {RATE:g}/s ({rates[0]:.3f}x, {rates[1]:.3f}x): "
+                f"{'within' if within else 'NOT within'} 5 %"
+            )
+
+
+if __name__ == "__main__":
+    main()
