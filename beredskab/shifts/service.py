@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from beredskab.activations.service import ActivationConfig
 
 VOLUNTEER_SECONDARY = "volunteer_secondary"
+SHIFT_OVER = "shift_over"
 STATE_WORDS = {
     ShiftState.awaiting_approval: "afventer godkendelse",
     ShiftState.recruiting: "godkendt",
@@ -168,6 +169,35 @@ def _schedule_checkpoints(session: AsyncSession, shift: Shift, now: datetime) ->
         deadlines.schedule(
             session, kind, due, activation_id=shift.activation_id, subject_id=shift.id
         )
+    deadlines.schedule(
+        session, SHIFT_OVER, shift.end, activation_id=shift.activation_id, subject_id=shift.id
+    )
+
+
+async def shift_over(
+    session: AsyncSession,
+    cfg: ActivationConfig,
+    activation: Activation,
+    shift: Shift,
+    now: datetime,
+) -> None:
+    """At the end: close the call-out's pages quietly (a later JA is told the shift is over) and
+    log how it was staffed."""
+    if shift.state not in (ShiftState.recruiting, ShiftState.full):
+        return
+    waiting = await _shift_pages(session, shift, PagePurpose.volunteer)
+    await _close_pages(session, cfg, activation, waiting, now, key=None)
+    held = await allocations(session, shift, (AllocationState.active,))
+    staffed = sum(a.agents for a in held)
+    eventlog.append(
+        session,
+        activation,
+        "shift_over",
+        f"Vagt {label(cfg, shift)} er slut: {staffed} af {shift.agents_needed} agenter fra "
+        f"{len(held)} kommuner; {len(waiting)} ubesvarede kald lukket.",
+        data={"shift_id": shift.id, "agents": staffed, "closed_pages": len(waiting)},
+        now=now,
+    )
 
 
 # --- request, approve, reject, cancel ------------------------------------------------------------
@@ -1098,7 +1128,12 @@ def deadline_handlers(cfg: ActivationConfig) -> dict[str, deadlines.Handler]:
 
         return handler
 
-    handlers = {VOLUNTEER_SECONDARY: on_secondary}
+    async def on_shift_over(session: AsyncSession, row: deadlines.Deadline, now: datetime) -> None:
+        activation = await lock_activation(session, row.activation_id or "")
+        shift = await get_shift(session, activation, row.subject_id or 0)
+        await shift_over(session, cfg, activation, shift, now)
+
+    handlers = {VOLUNTEER_SECONDARY: on_secondary, SHIFT_OVER: on_shift_over}
     for kind, _ in rules.CHECKPOINTS:
         handlers[kind] = on_checkpoint(kind)
     return handlers

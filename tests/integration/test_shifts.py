@@ -514,3 +514,22 @@ async def test_the_status_board_shows_shifts_and_volunteer_pages(world):
     assert datetime.fromisoformat(board["shifts"][0]["start"]) == start
     volunteer_pages = [p for p in board["open_pages"] if p["purpose"] == "volunteer"]
     assert {p["org_id"] for p in volunteer_pages} == {"m1", "m2"}
+
+
+async def test_when_the_shift_is_over_its_open_pages_close_quietly(world):
+    start = (datetime.now(UTC) + timedelta(minutes=30)).replace(microsecond=0)
+    shift = await post_shift(world, start, start + timedelta(hours=1), 3)
+    if shift["state"] == "awaiting_approval":
+        await world.drain()
+        await approve_by_sms(world, shift["id"])
+    await world.drain()
+    await say(world, "m0p", f"JA {code_in(world.inbox('m0p')[-1])} 1")
+    assert (await get_shift(world, shift["id"]))["open_pages"] > 0
+    sent = await world.later(95)
+    assert not [m for m in sent if m.to == world.people["m1p"].phone]  # closed without an SMS
+    assert (await get_shift(world, shift["id"]))["open_pages"] == 0
+    async with world.runtime.sessionmaker() as session:
+        texts = (
+            await session.exec(select(LogEntry.text).where(LogEntry.kind == "shift_over"))
+        ).all()
+    assert len(texts) == 1 and "1 af 3 agenter" in texts[0]
