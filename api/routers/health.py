@@ -1,11 +1,14 @@
-"""Liveness and readiness."""
+"""Liveness, readiness and metrics."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 
+from api.deps import SessionDep
 from api.errors import problem
+from beredskab import metrics
+from beredskab.metadata import utcnow
 from beredskab.migrations_support import current_revisions, head_revisions
 
 router = APIRouter(tags=["health"])
@@ -35,3 +38,14 @@ async def readyz(request: Request) -> JSONResponse:
             "run `beredskab migrate`",
         )
     return JSONResponse({"status": "ready", "revision": sorted(current)})
+
+
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics: aggregate counts only (no names, numbers or texts)",
+    response_class=PlainTextResponse,
+)
+async def prometheus_metrics(session: SessionDep) -> PlainTextResponse:
+    return PlainTextResponse(
+        await metrics.render(session, utcnow()), media_type="text/plain; version=0.0.4"
+    )

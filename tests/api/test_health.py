@@ -73,3 +73,24 @@ async def test_malformed_json_names_the_body(client, session):
     )
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "body"
+
+
+async def test_metrics_count_without_revealing_anyone(db):
+    from tests.scenario import open_world
+
+    async with await open_world(db) as world:
+        await world.activate("steering")
+        await world.drain()
+        await world.sms("+4511111111", "hvad?")  # an unknown sender: answered, counted nowhere
+        r = await world.client.get("/metrics")
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+        lines = dict(
+            line.rsplit(" ", 1) for line in r.text.splitlines() if not line.startswith("#")
+        )
+        assert lines['beredskab_activations{status="active"}'] == "1"
+        assert lines['beredskab_open_pages{purpose="role"}'] == "4"
+        assert lines['beredskab_outbox_messages{channel="sms",status="sent"}'] == "4"
+        assert lines['beredskab_outbox_messages{channel="sms",status="pending"}'] == "1"
+        assert float(lines["beredskab_oldest_pending_message_age_seconds"]) >= 0
+        assert lines["beredskab_inbound_sms_failed"] == "0"
+        assert "+45" not in r.text and "Navn" not in r.text

@@ -40,6 +40,7 @@ def _guarded_routes(app) -> list[tuple[str, str, frozenset]]:
 PUBLIC = {
     "/healthz",
     "/readyz",
+    "/metrics",  # aggregate counts only, for the Prometheus scraper
     "/webhooks/twilio/sms",
     "/webhooks/twilio/status",
     "/calendar/feeds/{org_id}.ics",
