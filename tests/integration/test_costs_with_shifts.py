@@ -66,15 +66,7 @@ async def test_an_approved_saturday_shift_is_the_authoritys_and_stand_down_unbil
     url = f"/activations/{world.activation['id']}/allocations/{aid}/actuals"
     r = await patch(world, url, {"actual_agents": 2}, "staff0")
     assert r.status_code == 200, r.text
-    assert (
-        by_org(
-            [
-                {"org_id": c["org_id"], "amount_ore": c["amount_ore"]}
-                for c in (await _costs(world))["by_creditor"]
-            ]
-        )["m1"]
-        == 2 * 4 * R
-    )
+    assert by_org((await _costs(world))["by_creditor"])["m1"] == 2 * 4 * R
     r = await world.client.post(
         f"/activations/{world.activation['id']}/stand-down",
         json={"reason": "Slut"},
