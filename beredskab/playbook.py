@@ -91,6 +91,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "staffing_shift_cancelled": {"ref", "shift", "by"},
         "staffing_shift_rejected": {"ref", "shift", "reason"},
         "staffing_no_volunteers": {"ref", "shift", "missing"},
+        "staffing_approval_overdue": {"ref", "shift", "minutes"},
     }.items()
 }
 

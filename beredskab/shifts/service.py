@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
 VOLUNTEER_SECONDARY = "volunteer_secondary"
 SHIFT_OVER = "shift_over"
+APPROVAL_REMINDER = "shift_approval_reminder"
 STATE_WORDS = {
     ShiftState.awaiting_approval: "afventer godkendelse",
     ShiftState.recruiting: "godkendt",
@@ -295,6 +296,79 @@ async def _page_steering(
         data={"shift_id": shift.id, "paged": [p.id for p in members]},
         now=now,
     )
+    deadlines.schedule(
+        session,
+        APPROVAL_REMINDER,
+        now + timedelta(minutes=cfg.playbook.endorsement.timeout_minutes),
+        activation_id=activation.id,
+        subject_id=shift.id,
+    )
+
+
+async def remind_approval(
+    session: AsyncSession,
+    cfg: ActivationConfig,
+    activation: Activation,
+    shift: Shift,
+    now: datetime,
+) -> None:
+    """Nobody has approved yet: the steering members asked are paged again (same codes) and the
+    staffing lead is told, up to the playbook's endorsement reminders."""
+    if shift.state != ShiftState.awaiting_approval or activation.status != ActivationStatus.active:
+        return
+    asked = await _shift_pages(session, shift, PagePurpose.shift_approve)
+    authority = await _org_name(session, activation.authority_id)
+    for page in asked:
+        person = await session.get(Person, page.person_id)
+        if person is not None:
+            sms_person(
+                session,
+                cfg.playbook,
+                activation,
+                person,
+                "shift_approve_request",
+                page_id=page.id,
+                ref=activation.ref,
+                shift=label(cfg, shift),
+                agents=shift.agents_needed,
+                code=page.code,
+                authority=authority,
+                title=activation.title,
+            )
+    minutes = round((now - shift.created_at).total_seconds() / 60)
+    await _tell_staffing_lead(
+        session,
+        cfg,
+        activation,
+        "staffing_approval_overdue",
+        shift=label(cfg, shift),
+        minutes=minutes,
+    )
+    reminders = (
+        await session.exec(
+            select(func.count()).where(
+                deadlines.Deadline.kind == APPROVAL_REMINDER,
+                deadlines.Deadline.subject_id == shift.id,
+            )
+        )
+    ).one()
+    eventlog.append(
+        session,
+        activation,
+        "shift_approval_overdue",
+        f"Vagt {label(cfg, shift)} er ikke godkendt efter {minutes} min; "
+        f"{len(asked)} styregruppemedlemmer kaldt igen.",
+        data={"shift_id": shift.id, "reminder": reminders},
+        now=now,
+    )
+    if reminders <= cfg.playbook.endorsement.max_reminders - 1:
+        deadlines.schedule(
+            session,
+            APPROVAL_REMINDER,
+            now + timedelta(minutes=cfg.playbook.endorsement.timeout_minutes),
+            activation_id=activation.id,
+            subject_id=shift.id,
+        )
 
 
 async def approve(
@@ -1133,7 +1207,18 @@ def deadline_handlers(cfg: ActivationConfig) -> dict[str, deadlines.Handler]:
         shift = await get_shift(session, activation, row.subject_id or 0)
         await shift_over(session, cfg, activation, shift, now)
 
-    handlers = {VOLUNTEER_SECONDARY: on_secondary, SHIFT_OVER: on_shift_over}
+    async def on_approval_reminder(
+        session: AsyncSession, row: deadlines.Deadline, now: datetime
+    ) -> None:
+        activation = await lock_activation(session, row.activation_id or "")
+        shift = await get_shift(session, activation, row.subject_id or 0)
+        await remind_approval(session, cfg, activation, shift, now)
+
+    handlers = {
+        VOLUNTEER_SECONDARY: on_secondary,
+        SHIFT_OVER: on_shift_over,
+        APPROVAL_REMINDER: on_approval_reminder,
+    }
     for kind, _ in rules.CHECKPOINTS:
         handlers[kind] = on_checkpoint(kind)
     return handlers

@@ -533,3 +533,19 @@ async def test_when_the_shift_is_over_its_open_pages_close_quietly(world):
             await session.exec(select(LogEntry.text).where(LogEntry.kind == "shift_over"))
         ).all()
     assert len(texts) == 1 and "1 af 3 agenter" in texts[0]
+
+
+async def test_an_unapproved_shift_reminds_the_steering_group_and_tells_the_staffing_lead(world):
+    start, end = saturday_span()
+    shift = await post_shift(world, start, end, 2)
+    await world.drain()
+    code = code_in(world.inbox("steer2")[-1])
+    sent = await world.later(11)
+    again = sorted(m.to for m in sent if "Godkend: svar OK" in m.body)
+    assert again == sorted(world.people[p].phone for p in ("steer0", "steer1", "steer2"))
+    assert code_in(world.inbox("steer2")[-1]) == code  # the same code still works
+    assert "ikke godkendt" in world.inbox("staff0")[-1]
+    await say(world, "steer2", f"OK {code}")
+    assert (await get_shift(world, shift["id"]))["state"] == "recruiting"
+    sent = await world.later(21)
+    assert not [m for m in sent if "Godkend" in m.body]  # approved: no more reminders
