@@ -21,7 +21,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
+    # async: FastAPI runs a plain `def` dependency in a worker thread, a hop on every request
     return request.app.state.runtime
 
 
@@ -29,27 +30,43 @@ SessionDep = Annotated[AsyncSession, Depends(get_session)]
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-async def current_principal(
-    session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    """Looks the token up in the request's own session (one connection per request)."""
-    unauthorised = {"WWW-Authenticate": "Bearer"}
+_UNAUTHORISED = {"WWW-Authenticate": "Bearer"}
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def _presented(credentials: HTTPAuthorizationCredentials | None) -> str:
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise HTTPException(401, "missing bearer token", headers=unauthorised)
-    principal = await authenticate(session, credentials.credentials)
+        raise HTTPException(401, "missing bearer token", headers=_UNAUTHORISED)
+    return credentials.credentials
+
+
+def _known(principal: Principal | None) -> Principal:
     if principal is None:
-        raise HTTPException(401, "invalid or revoked token", headers=unauthorised)
+        raise HTTPException(401, "invalid or revoked token", headers=_UNAUTHORISED)
     return principal
 
 
-def require_roles(*roles: TokenRole) -> Callable[..., Principal]:
-    """Dependency that admits only tokens with one of `roles` (403 otherwise)."""
-    allowed = frozenset(roles)
+async def current_principal(session: SessionDep, credentials: Credentials) -> Principal:
+    """Looks the token up in the request's own session (one connection per request)."""
+    return _known(await authenticate(session, _presented(credentials)))
 
-    async def _check(
-        principal: Annotated[Principal, Depends(current_principal)],
-    ) -> Principal:
+
+async def current_principal_shared(runtime: RuntimeDep, credentials: Credentials) -> Principal:
+    """Looks the token up in a query shared with concurrent requests, outside any session of
+    this request: for routes whose work is done in another transaction (the log writer)."""
+    return _known(await runtime.token_lookup.authenticate(_presented(credentials)))
+
+
+def require_roles(*roles: TokenRole, shared_lookup: bool = False) -> Callable[..., Principal]:
+    """Dependency that admits only tokens with one of `roles` (403 otherwise).
+
+    `shared_lookup`: find the caller with `current_principal_shared` instead of the request's
+    session; the route then opens no transaction of its own just to know who is calling."""
+    allowed = frozenset(roles)
+    caller = current_principal_shared if shared_lookup else current_principal
+
+    # a default, not Annotated: postponed annotations cannot see the local `caller`
+    async def _check(principal: Principal = Depends(caller)) -> Principal:
         if principal.role not in allowed:
             names = ", ".join(sorted(r.value for r in allowed))
             raise HTTPException(

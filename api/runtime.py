@@ -19,6 +19,7 @@ from beredskab.activations import callout as callouts
 from beredskab.activations.models import Page
 from beredskab.activations.repository import lock_activation
 from beredskab.activations.service import ActivationConfig, deadline_handlers
+from beredskab.auth.lookup import TokenLookup
 from beredskab.db import make_engine, make_sessionmaker
 from beredskab.eventlog.appender import LogAppender
 from beredskab.metadata import utcnow
@@ -51,6 +52,7 @@ class Runtime:
             **shift_deadline_handlers(self.activation_config),
         }
         self.log_appender = LogAppender(self.sessionmaker)
+        self.token_lookup = TokenLookup(self.sessionmaker)
         self.dispatcher = Dispatcher(
             self.sessionmaker,
             self.gateway,

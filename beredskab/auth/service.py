@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlmodel import select
@@ -68,27 +69,39 @@ async def create_token(
     return plaintext, row
 
 
-async def authenticate(session: AsyncSession, plaintext: str) -> Principal | None:
-    found = (
-        await session.exec(
-            select(ApiToken, Person.name)
-            .join(Person, Person.id == ApiToken.person_id, isouter=True)
-            .where(ApiToken.token_hash == hash_token(plaintext))
+async def principals_for(session: AsyncSession, digests: Collection[str]) -> dict[str, Principal]:
+    """The principals of the live (unrevoked) tokens among `digests`, in one query.
+
+    Plain columns, not `ApiToken` rows: nothing enters the session's identity map."""
+    rows = await session.exec(
+        select(
+            ApiToken.token_hash,
+            ApiToken.id,
+            ApiToken.role,
+            ApiToken.org_id,
+            ApiToken.person_id,
+            ApiToken.label,
+            Person.name,
         )
-    ).first()
-    if found is None:
-        return None
-    row, person_name = found
-    if row.revoked_at is not None or row.id is None:
-        return None
-    return Principal(
-        token_id=row.id,
-        role=TokenRole(row.role),
-        org_id=row.org_id,
-        person_id=row.person_id,
-        label=row.label,
-        person_name=person_name,
+        .join(Person, Person.id == ApiToken.person_id, isouter=True)
+        .where(ApiToken.token_hash.in_(digests), ApiToken.revoked_at.is_(None))
     )
+    return {
+        digest: Principal(
+            token_id=token_id,
+            role=TokenRole(role),
+            org_id=org_id,
+            person_id=person_id,
+            label=label,
+            person_name=person_name,
+        )
+        for digest, token_id, role, org_id, person_id, label, person_name in rows.all()
+    }
+
+
+async def authenticate(session: AsyncSession, plaintext: str) -> Principal | None:
+    digest = hash_token(plaintext)
+    return (await principals_for(session, (digest,))).get(digest)
 
 
 async def list_tokens(session: AsyncSession) -> list[ApiToken]:

@@ -4,23 +4,26 @@ Appends to a log are serialised by the activation row lock (the hash chain needs
 transaction per entry makes eight writers wait in line for each other's commits. Here the first
 append to an activation starts a writer task; entries that arrive while it writes are taken by
 its next round, all under one lock and one commit. Each caller still gets its own entry back,
-or its own error: every check comes before any change (`timeline.append_manual`).
+or its own error: every check comes before any change (`timeline.manual_entry`).
+
+A round is four statements whatever its size: lock and read the log's head, insert all entries
+in one statement, move the head, commit (`eventlog.service.lock_head` / `append_rows`).
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from beredskab.activations.repository import lock_activation
 from beredskab.errors import DomainError
-from beredskab.eventlog.models import LogEntry
-from beredskab.eventlog.schemas import LogEntryCreate
-from beredskab.eventlog.timeline import append_manual
+from beredskab.eventlog.schemas import LogEntryCreate, LogEntryRead
+from beredskab.eventlog.service import append_rows, lock_head
+from beredskab.eventlog.timeline import manual_entry, written
 
 MAX_BATCH = 200
 
@@ -30,7 +33,7 @@ class _Pending:
     data: LogEntryCreate
     author: str
     now: datetime
-    done: asyncio.Future[LogEntry]
+    done: asyncio.Future[LogEntryRead]
 
 
 class LogAppender:
@@ -41,8 +44,8 @@ class LogAppender:
 
     async def append(
         self, activation_id: str, data: LogEntryCreate, *, author: str, now: datetime
-    ) -> LogEntry:
-        done: asyncio.Future[LogEntry] = asyncio.get_running_loop().create_future()
+    ) -> LogEntryRead:
+        done: asyncio.Future[LogEntryRead] = asyncio.get_running_loop().create_future()
         self._queues.setdefault(activation_id, []).append(_Pending(data, author, now, done))
         if activation_id not in self._writers:  # no await between the check and the start
             self._writers[activation_id] = asyncio.create_task(self._write_all(activation_id))
@@ -50,29 +53,39 @@ class LogAppender:
 
     async def _write_all(self, activation_id: str) -> None:
         try:
-            # entries arriving while a batch is written wait in a fresh list for the next round
-            while queue := self._queues.pop(activation_id, None):
-                for start in range(0, len(queue), MAX_BATCH):
-                    await self._write(activation_id, queue[start : start + MAX_BATCH])
+            while self._queues.get(activation_id):
+                await self._write_round(activation_id)
         finally:
-            del self._writers[activation_id]  # no await since the last empty pop: nothing lost
+            del self._writers[activation_id]  # no await since the queue was seen empty
 
-    async def _write(self, activation_id: str, batch: list[_Pending]) -> None:
-        outcomes: list[tuple[_Pending, LogEntry | DomainError]] = []
+    async def _write_round(self, activation_id: str) -> None:
+        batch: list[_Pending] = []
+        outcomes: list[tuple[_Pending, dict[str, Any] | DomainError]] = []
         try:
             async with self.sessionmaker() as session:
-                activation = await lock_activation(session, activation_id)
+                conn = await session.connection()
+                # take the queue only now: entries that came while this round waited for a
+                # connection (and, on SQLite, for its write lock) join it instead of the next
+                queue = self._queues.pop(activation_id)
+                batch, rest = queue[:MAX_BATCH], queue[MAX_BATCH:]
+                if rest:
+                    self._queues[activation_id] = rest
+                head = await lock_head(conn, activation_id)
+                rows: list[dict[str, Any]] = []
                 for item in batch:
                     try:
-                        entry = await append_manual(
-                            session, activation, item.data, author=item.author, now=item.now
-                        )
-                        outcomes.append((item, entry))
+                        row = manual_entry(head, item.data, author=item.author, now=item.now)
                     except DomainError as exc:
                         outcomes.append((item, exc))
+                        continue
+                    rows.append(row)
+                    outcomes.append((item, row))
+                    head = replace(head, seq=row["seq"], hash=row["hash"])
+                await append_rows(conn, head, rows)
                 await session.commit()
         except Exception as exc:  # noqa: BLE001 - every caller of the batch hears of it
-            for item in batch:
+            # (all who wait, if it failed before taking them: a dead database fails them now)
+            for item in batch or self._queues.pop(activation_id, []):
                 if not item.done.done():
                     item.done.set_exception(exc)
             return
@@ -82,4 +95,4 @@ class LogAppender:
             if isinstance(outcome, DomainError):
                 item.done.set_exception(outcome)
             else:
-                item.done.set_result(outcome)
+                item.done.set_result(written(outcome))

@@ -2,18 +2,50 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab.activations.models import Activation
+from beredskab.errors import NotFound
 from beredskab.eventlog.chain import VerifyResult, entry_hash, verify
 from beredskab.eventlog.models import LogEntry
 from beredskab.metadata import utcnow
 
 SYSTEM = "system"
+
+
+def chained(
+    activation_id: str,
+    head_seq: int,
+    head_hash: str,
+    kind: str,
+    text: str,
+    *,
+    actor: str,
+    data: dict[str, Any] | None,
+    occurred_at: datetime,
+    corrects: int | None,
+    recorded_at: datetime,
+) -> dict[str, Any]:
+    """The row of the entry that follows the head (`head_seq`, `head_hash`) of a log."""
+    fields: dict[str, Any] = {
+        "activation_id": activation_id,
+        "seq": head_seq + 1,
+        "occurred_at": occurred_at,
+        "recorded_at": recorded_at,
+        "actor": actor,
+        "kind": kind,
+        "text": text,
+        "data": data,
+        "corrects": corrects,
+    }
+    return {**fields, "prev_hash": head_hash, "hash": entry_hash(head_hash, **fields)}
 
 
 def append(
@@ -31,24 +63,65 @@ def append(
     """Append one entry. `activation` must have been loaded with `lock_activation` in this
     transaction: the lock is what keeps two writers from taking the same seq."""
     recorded_at = now or utcnow()
-    fields: dict[str, Any] = {
-        "activation_id": activation.id,
-        "seq": activation.log_seq + 1,
-        "occurred_at": occurred_at or recorded_at,
-        "recorded_at": recorded_at,
-        "actor": actor,
-        "kind": kind,
-        "text": text,
-        "data": data,
-        "corrects": corrects,
-    }
-    digest = entry_hash(activation.log_head_hash, **fields)
-    entry = LogEntry(prev_hash=activation.log_head_hash, hash=digest, **fields)
-    activation.log_seq += 1
-    activation.log_head_hash = digest
+    entry = LogEntry(
+        **chained(
+            activation.id,
+            activation.log_seq,
+            activation.log_head_hash,
+            kind,
+            text,
+            actor=actor,
+            data=data,
+            occurred_at=occurred_at or recorded_at,
+            corrects=corrects,
+            recorded_at=recorded_at,
+        )
+    )
+    activation.log_seq = entry.seq
+    activation.log_head_hash = entry.hash
     session.add(entry)
     session.add(activation)
     return entry
+
+
+@dataclass(frozen=True)
+class LogHead:
+    """What appending needs of an activation: its name, whether it is archived, the chain's head."""
+
+    activation_id: str
+    ref: str
+    archived_at: datetime | None
+    archived_by: str | None
+    seq: int
+    hash: str
+
+
+async def lock_head(conn: AsyncConnection, activation_id: str) -> LogHead:
+    """Lock the activation row (as `lock_activation` does) and read only the log's head."""
+    a = Activation.__table__.c
+    row = (
+        await conn.execute(
+            select(a.ref, a.archived_at, a.archived_by, a.log_seq, a.log_head_hash)
+            .where(a.id == activation_id)
+            .with_for_update()
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"no activation {activation_id}")
+    return LogHead(activation_id, *row)
+
+
+async def append_rows(conn: AsyncConnection, head: LogHead, rows: list[dict[str, Any]]) -> None:
+    """Insert `rows` (made by `chained`, in order, after the locked head) and move the head:
+    one INSERT for all of them and one UPDATE, where the ORM path takes a statement each."""
+    if not rows:
+        return
+    await conn.execute(insert(LogEntry.__table__), rows)
+    await conn.execute(
+        update(Activation.__table__)
+        .where(Activation.__table__.c.id == head.activation_id)
+        .values(log_seq=rows[-1]["seq"], log_head_hash=rows[-1]["hash"])
+    )
 
 
 async def verify_activation_log(session: AsyncSession, activation: Activation) -> VerifyResult:

@@ -9,6 +9,7 @@ import base64
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, or_
 from sqlmodel import select
@@ -20,46 +21,43 @@ from beredskab.errors import Conflict, Forbidden, InvalidInput
 from beredskab.eventlog import service as eventlog
 from beredskab.eventlog.models import LogEntry
 from beredskab.eventlog.schemas import LogEntryCreate, LogEntryRead
+from beredskab.eventlog.service import LogHead
 
 CLOCK_SKEW = timedelta(minutes=2)  # a phone's clock a little ahead is not "the future"
 MAX_PAGE = 500
 
 
-async def append_manual(
-    session: AsyncSession,
-    activation: Activation,
-    data: LogEntryCreate,
-    *,
-    author: str,
-    now: datetime,
-) -> LogEntry:
-    """Check and append one entry to a locked activation. Every check comes before any change,
-    so a refused entry leaves the transaction as it was (the group writer relies on that)."""
-    if activation.archived_at is not None:
+def manual_entry(
+    head: LogHead, data: LogEntryCreate, *, author: str, now: datetime
+) -> dict[str, Any]:
+    """Check one manual entry against the head of a locked log and return its row, chained to
+    that head. Pure: a refused entry changes nothing (the group writer relies on that)."""
+    if head.archived_at is not None:
         raise Forbidden(
-            f"the log of {activation.ref} was archived {activation.archived_at:%Y-%m-%d %H:%M} "
-            f"UTC by {activation.archived_by}; it is read-only"
+            f"the log of {head.ref} was archived {head.archived_at:%Y-%m-%d %H:%M} "
+            f"UTC by {head.archived_by}; it is read-only"
         )
     occurred_at = data.occurred_at or now
     if occurred_at > now + CLOCK_SKEW:
         raise InvalidInput("occurred_at", "must not be in the future")
-    if data.corrects is not None and not 1 <= data.corrects <= activation.log_seq:
-        raise InvalidInput("corrects", f"no entry {data.corrects} in the log of {activation.ref}")
+    if data.corrects is not None and not 1 <= data.corrects <= head.seq:
+        raise InvalidInput("corrects", f"no entry {data.corrects} in the log of {head.ref}")
     extra: dict = {}
     if data.source is not None:
         extra["source"] = data.source.model_dump()
     if data.tags:
         extra["tags"] = data.tags
-    return eventlog.append(
-        session,
-        activation,
+    return eventlog.chained(
+        head.activation_id,
+        head.seq,
+        head.hash,
         data.kind,
         data.text,
         actor=author,
         data=extra or None,
         occurred_at=occurred_at,
         corrects=data.corrects,
-        now=now,
+        recorded_at=now,
     )
 
 
@@ -186,6 +184,23 @@ def to_read(entry: LogEntry, corrected_by: list[int]) -> LogEntryRead:
         corrected_by=corrected_by,
         superseded=bool(corrected_by),
         hash=entry.hash,
+    )
+
+
+def written(row: dict[str, Any]) -> LogEntryRead:
+    """A row just written by `manual_entry`, as read: nothing can correct it yet."""
+    return LogEntryRead(
+        seq=row["seq"],
+        occurred_at=row["occurred_at"],
+        recorded_at=row["recorded_at"],
+        actor=row["actor"],
+        kind=row["kind"],
+        text=row["text"],
+        data=row["data"],
+        corrects=row["corrects"],
+        corrected_by=[],
+        superseded=False,
+        hash=row["hash"],
     )
 
 

@@ -10,7 +10,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
+from beredskab.auth.lookup import TokenLookup
+from beredskab.eventlog.appender import LogAppender
+from beredskab.eventlog.schemas import LogEntryCreate
+from beredskab.metadata import utcnow
 from tests.factories import bearer
 from tests.scenario import open_world
 
@@ -156,6 +161,79 @@ async def test_eight_concurrent_writers_leave_one_unbroken_chain(world):
     await asyncio.gather(*(writer(n) for n in range(8)))
     result = await _verify(world)
     assert result == {"ok": True, "entries": start + 1600, "first_bad_seq": None}
+
+
+async def test_writers_sharing_a_round_each_get_their_own_answer(world):
+    """Concurrent appends share token lookups and a transaction; each still gets its own
+    author, its own refusal and its own status."""
+    start = (await _verify(world))["entries"]
+    calls = [_write(world, token=t, text=f"post {i}") for i, t in enumerate(["log0", "log1"] * 3)]
+    calls += [_write(world, token="log1", corrects=999), _write(world, token="authority")]
+    calls.append(
+        world.client.post(
+            _log_url(world), json={"kind": "note", "text": "x"}, headers=bearer("ddh_no")
+        )
+    )
+    responses = await asyncio.gather(*calls)
+    assert [r.status_code for r in responses] == [201] * 6 + [422, 403, 401]
+    for r, person in zip(responses[:6], ["log0", "log1"] * 3, strict=True):
+        assert r.json()["actor"].startswith(f"Navn {person}")
+    assert sorted(r.json()["seq"] for r in responses[:6]) == list(range(start + 1, start + 7))
+    assert await _verify(world) == {"ok": True, "entries": start + 6, "first_bad_seq": None}
+
+
+async def test_a_revoked_token_stops_writing_at_once_while_others_write(world):
+    admin = bearer(world.tokens["admin"])
+    token = world.tokens["log1"]
+    listed = (await world.client.get("/admin/tokens", headers=admin)).json()
+    token_id = next(t["id"] for t in listed if token.startswith(t["prefix"]))
+    assert (await _write(world, token="log1")).status_code == 201
+
+    busy = asyncio.Event()
+
+    async def others() -> None:
+        while not busy.is_set():
+            r = await _write(world, token="log0", text="travl")
+            assert r.status_code == 201, r.text
+
+    writers = [asyncio.create_task(others()) for _ in range(4)]
+    try:
+        r = await world.client.delete(f"/admin/tokens/{token_id}", headers=admin)
+        assert r.status_code == 200
+        after = await asyncio.gather(*(_write(world, token="log1") for _ in range(4)))
+        assert [r.status_code for r in after] == [401] * 4
+    finally:
+        busy.set()
+        await asyncio.gather(*writers)
+    assert (await _verify(world))["ok"]
+
+
+class _DeadDatabase:
+    """Stands in for a sessionmaker whose database is gone: every session fails to start."""
+
+    def __call__(self) -> _DeadDatabase:
+        return self
+
+    async def __aenter__(self) -> None:
+        raise OperationalError("BEGIN", {}, ConnectionRefusedError("database is gone"))
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+async def test_a_dead_database_fails_waiting_writers_and_lookups_at_once():
+    """Neither group writer keeps callers waiting (or spins) when it cannot reach the database."""
+    appender, lookup = LogAppender(_DeadDatabase()), TokenLookup(_DeadDatabase())
+    entry = LogEntryCreate(kind="note", text="Notat")
+    async with asyncio.timeout(30):  # a guard against hanging, not a measurement
+        results = await asyncio.gather(
+            *(appender.append("a1", entry, author="x", now=utcnow()) for _ in range(5)),
+            *(lookup.authenticate(f"ddh_{i}") for i in range(5)),
+            return_exceptions=True,
+        )
+        assert all(isinstance(r, OperationalError) for r in results), results
+        with pytest.raises(OperationalError):  # and the next caller is not stuck behind them
+            await appender.append("a1", entry, author="x", now=utcnow())
 
 
 async def test_timeline_filters_orders_and_pages_stably_while_appending(world):
