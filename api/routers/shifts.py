@@ -41,6 +41,17 @@ async def _one(session: SessionDep, runtime: RuntimeDep, shift: Shift) -> ShiftO
     return (await views.describe_many(session, runtime.activation_config, [shift]))[0]
 
 
+async def _locked(session: SessionDep, activation_id: str, shift_id: int):  # noqa: ANN202
+    activation = await lock_activation(session, activation_id)
+    return activation, await service.get_shift(session, activation, shift_id)
+
+
+async def _done(session: SessionDep, runtime: RuntimeDep, shift: Shift) -> ShiftOut:
+    await session.commit()
+    runtime.kick()
+    return await _one(session, runtime, shift)
+
+
 @router.post(
     "/activations/{activation_id}/shifts",
     status_code=201,
@@ -63,9 +74,7 @@ async def request_shift(
         by=principal.display_name,
         now=utcnow(),
     )
-    await session.commit()
-    runtime.kick()
-    return await _one(session, runtime, shift)
+    return await _done(session, runtime, shift)
 
 
 @router.get("/activations/{activation_id}/shifts", summary="The activation's shifts")
@@ -92,8 +101,7 @@ async def get_shift(
 async def approve_shift(
     activation_id: str, shift_id: int, principal: Steering, session: SessionDep, runtime: RuntimeDep
 ) -> ShiftOut:
-    activation = await lock_activation(session, activation_id)
-    shift = await service.get_shift(session, activation, shift_id)
+    activation, shift = await _locked(session, activation_id, shift_id)
     await service.approve(
         session,
         runtime.activation_config,
@@ -103,9 +111,7 @@ async def approve_shift(
         via="API",
         now=utcnow(),
     )
-    await session.commit()
-    runtime.kick()
-    return await _one(session, runtime, shift)
+    return await _done(session, runtime, shift)
 
 
 @router.post(
@@ -120,8 +126,7 @@ async def reject_shift(
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> ShiftOut:
-    activation = await lock_activation(session, activation_id)
-    shift = await service.get_shift(session, activation, shift_id)
+    activation, shift = await _locked(session, activation_id, shift_id)
     await service.reject(
         session,
         runtime.activation_config,
@@ -131,9 +136,7 @@ async def reject_shift(
         reason=body.reason,
         now=utcnow(),
     )
-    await session.commit()
-    runtime.kick()
-    return await _one(session, runtime, shift)
+    return await _done(session, runtime, shift)
 
 
 @router.post(
@@ -149,8 +152,7 @@ async def cancel_shift(
     runtime: RuntimeDep,
 ) -> ShiftOut:
     await activations.get_visible(session, principal, activation_id)
-    activation = await lock_activation(session, activation_id)
-    shift = await service.get_shift(session, activation, shift_id)
+    activation, shift = await _locked(session, activation_id, shift_id)
     await service.cancel(
         session,
         runtime.activation_config,
@@ -160,9 +162,7 @@ async def cancel_shift(
         reason=body.reason,
         now=utcnow(),
     )
-    await session.commit()
-    runtime.kick()
-    return await _one(session, runtime, shift)
+    return await _done(session, runtime, shift)
 
 
 async def _allocation(
@@ -205,9 +205,7 @@ async def confirm_allocation(
         now=utcnow(),
     )
     service.raise_if_refused(outcome)
-    await session.commit()
-    runtime.kick()
-    return await _one(session, runtime, shift)
+    return await _done(session, runtime, shift)
 
 
 @router.post(
@@ -230,9 +228,7 @@ async def withdraw_allocation(
         now=utcnow(),
     )
     service.raise_if_refused(outcome)
-    await session.commit()
-    runtime.kick()
-    return await _one(session, runtime, shift)
+    return await _done(session, runtime, shift)
 
 
 @router.get(

@@ -145,6 +145,14 @@ async def _open_pages(session: AsyncSession, person: Person) -> list[Page]:
     return list(rows.all())
 
 
+async def _page_by_code(session: AsyncSession, person: Person, code: str) -> Page | None:
+    """The person's latest page with this code, open or not (a late answer still gets its say)."""
+    rows = await session.exec(
+        select(Page).where(Page.person_id == person.id, Page.code == code).order_by(Page.id.desc())
+    )
+    return rows.first()
+
+
 async def _route(
     session: AsyncSession,
     cfg: ActivationConfig,
@@ -165,13 +173,7 @@ async def _route(
             return callouts.ReplyOutcome("garbled", key or "reply_garbled", {"code": page.code})
         return callouts.ReplyOutcome("garbled", "reply_help")
     if parsed.code:
-        page = (
-            await session.exec(
-                select(Page)
-                .where(Page.person_id == person.id, Page.code == parsed.code)
-                .order_by(Page.id.desc())
-            )
-        ).first()
+        page = await _page_by_code(session, person, parsed.code)
         if page is None:
             return callouts.ReplyOutcome(
                 "unknown_code", "reply_unknown_code", {"code": parsed.code}
@@ -220,13 +222,7 @@ async def _allocation_reply(
 ) -> callouts.ReplyOutcome:
     """BEKRÆFT <kode> [antal] or AFMELD <kode> from a volunteering municipality."""
     if parsed.code:
-        page = (
-            await session.exec(
-                select(Page)
-                .where(Page.person_id == person.id, Page.code == parsed.code)
-                .order_by(Page.id.desc())
-            )
-        ).first()
+        page = await _page_by_code(session, person, parsed.code)
         if page is None:
             return callouts.ReplyOutcome(
                 "unknown_code", "reply_unknown_code", {"code": parsed.code}

@@ -371,6 +371,17 @@ async def remind_approval(
         )
 
 
+def _require_awaiting(shift: Shift) -> None:
+    if shift.state == ShiftState.awaiting_approval:
+        return
+    if shift.out_of_hours_minutes == 0:
+        raise Conflict(
+            f"shift {shift.id} lies wholly within opening hours: it needs no approval, "
+            "so there is nothing to approve or reject"
+        )
+    raise Conflict(f"shift {shift.id} is {STATE_WORDS[shift.state]}, not awaiting approval")
+
+
 async def approve(
     session: AsyncSession,
     cfg: ActivationConfig,
@@ -382,12 +393,7 @@ async def approve(
     now: datetime,
     page: Page | None = None,
 ) -> Shift:
-    if shift.state != ShiftState.awaiting_approval:
-        if shift.out_of_hours_minutes == 0:
-            raise Conflict(
-                f"shift {shift.id} lies wholly within opening hours and needs no approval"
-            )
-        raise Conflict(f"shift {shift.id} is {STATE_WORDS[shift.state]}, not awaiting approval")
+    _require_awaiting(shift)
     if activation.status != ActivationStatus.active:
         raise Conflict(f"activation {activation.ref} is {activation.status}")
     shift.state = ShiftState.recruiting
@@ -434,12 +440,7 @@ async def reject(
     reason: str,
     now: datetime,
 ) -> Shift:
-    if shift.state != ShiftState.awaiting_approval:
-        if shift.out_of_hours_minutes == 0:
-            raise Conflict(
-                f"shift {shift.id} lies wholly within opening hours; there is nothing to reject"
-            )
-        raise Conflict(f"shift {shift.id} is {STATE_WORDS[shift.state]}, not awaiting approval")
+    _require_awaiting(shift)
     shift.state = ShiftState.rejected
     shift.ended_at = now
     shift.ended_by = by
