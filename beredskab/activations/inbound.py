@@ -63,7 +63,13 @@ async def handle_inbound_sms(
     own_numbers: set[str],
     now: datetime,
 ) -> InboundResult:
-    """Process one inbound SMS exactly once (per MessageSid); commits."""
+    """Process one inbound SMS exactly once (per MessageSid); commits.
+
+    The `inbound_sms` row, keyed by MessageSid, is written with the outcome in the same
+    transaction as everything the message did: a redelivered message does its work again, fails
+    on that key at commit, and all of it rolls back (one statement fewer on the common path than
+    inserting first and updating the outcome later).
+    """
     try:
         phone = normalise_phone(from_number)
     except ValueError:
@@ -81,14 +87,10 @@ async def handle_inbound_sms(
         person_id=person.id if person else None,
         outcome="own_number_ignored" if own else "received",
     )
-    session.add(record)
-    try:
-        await session.flush()  # the MessageSid is the key: a redelivery stops here
-    except IntegrityError:
-        await session.rollback()
-        return InboundResult("duplicate", None)
     if own:
-        await session.commit()
+        session.add(record)
+        if not await _commit_once(session, message_sid):
+            return InboundResult("duplicate", None)
         log.warning("ignored an SMS from our own sender %s (loop guard)", from_number)
         return InboundResult(record.outcome, None)
     if person is None:
@@ -127,8 +129,21 @@ async def _finish(
                 session, phone, reply, person_id=record.person_id, auto_reply=True
             )
             row.created_at = now
-    await session.commit()
+    if not await _commit_once(session, record.message_sid):
+        return InboundResult("duplicate", None)
     return InboundResult(outcome, reply)
+
+
+async def _commit_once(session: AsyncSession, message_sid: str) -> bool:
+    """Commit, unless this MessageSid was processed already (then roll back: False)."""
+    try:
+        await session.commit()
+        return True
+    except IntegrityError:
+        await session.rollback()
+        if await session.get(InboundSms, message_sid) is None:
+            raise  # another constraint: a real fault, reported as such
+        return False
 
 
 async def _open_pages(session: AsyncSession, person: Person) -> list[Page]:

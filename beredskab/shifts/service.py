@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func
+from sqlalchemy import func, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -756,26 +756,21 @@ async def page_secondary(
     )
 
 
-async def _org_pages(session: AsyncSession, shift: Shift, org_id: str) -> list[Page]:
-    rows = await session.exec(
-        select(Page).where(
-            Page.shift_id == shift.id,
-            Page.purpose == PagePurpose.volunteer,
-            Page.org_id == org_id,
-            Page.state == PageState.open,
-        )
-    )
-    return list(rows.all())
-
-
 async def _answer_pages(
     session: AsyncSession, shift: Shift, page: Page, state: PageState, now: datetime
 ) -> None:
     """The municipality answered: this page takes `state`, its other open pages close quietly."""
-    for other in await _org_pages(session, shift, page.org_id or ""):
-        other.state = PageState.cancelled
-        other.answered_at = now
-        session.add(other)
+    await session.exec(
+        update(Page)
+        .where(
+            Page.shift_id == shift.id,
+            Page.purpose == PagePurpose.volunteer,
+            Page.org_id == page.org_id,
+            Page.state == PageState.open,
+            Page.id != page.id,
+        )
+        .values(state=PageState.cancelled, answered_at=now)
+    )
     page.state = state
     page.answered_at = now
     session.add(page)
@@ -812,14 +807,8 @@ async def volunteer_reply(
         return ReplyOutcome("shift_closed", "reply_shift_closed", {**values, "status": word})
     municipality = await _org_name(session, page.org_id)
     values["municipality"] = municipality
-    existing = (
-        await session.exec(
-            select(VolunteerAllocation).where(
-                VolunteerAllocation.shift_id == shift.id,
-                VolunteerAllocation.org_id == page.org_id,
-            )
-        )
-    ).first()
+    held = await allocations(session, shift)  # one read for "theirs" and "how many are taken"
+    existing = next((a for a in held if a.org_id == page.org_id), None)
     if existing is not None and existing.state == AllocationState.active:
         return ReplyOutcome(
             "already_allocated", "volunteer_already", {**values, "agents": existing.agents}
@@ -849,7 +838,9 @@ async def volunteer_reply(
         )
         return ReplyOutcome("volunteer_declined", "volunteer_declined", values)
     wanted = count or 1
-    remaining = shift.agents_needed - await taken(session, shift)
+    remaining = shift.agents_needed - sum(
+        a.agents for a in held if a.state == AllocationState.active
+    )
     granted = rules.grant(remaining, wanted)
     if granted == 0:
         await _answer_pages(session, shift, page, PageState.cancelled, now)
@@ -863,12 +854,9 @@ async def volunteer_reply(
             now=now,
         )
         return ReplyOutcome("shift_full", "volunteer_full", values)
+    # an earlier NEJ row may stay: it only keeps the municipality out of a re-page, and one
+    # holding places is kept out anyway
     await _answer_pages(session, shift, page, PageState.acked, now)
-    await session.exec(
-        delete(VolunteerAnswer).where(
-            VolunteerAnswer.shift_id == shift.id, VolunteerAnswer.org_id == page.org_id
-        )
-    )
     allocation = existing or VolunteerAllocation(shift_id=shift.id, org_id=page.org_id, agents=0)
     allocation.agents = granted
     allocation.state = AllocationState.active

@@ -549,3 +549,22 @@ async def test_an_unapproved_shift_reminds_the_steering_group_and_tells_the_staf
     assert (await get_shift(world, shift["id"]))["state"] == "recruiting"
     sent = await world.later(21)
     assert not [m for m in sent if "Godkend" in m.body]  # approved: no more reminders
+
+
+async def test_a_redelivered_reply_racing_the_first_allocates_once(world):
+    start, end = in_hours_span()
+    shift = await post_shift(world, start, end, 5)
+    await world.drain()
+    phone, code = world.people["m0p"].phone, code_in(world.inbox("m0p")[-1])
+    first, second = await asyncio.gather(
+        world.sms(phone, f"JA {code} 2", sid="SMsame"),
+        world.sms(phone, f"JA {code} 2", sid="SMsame"),
+    )
+    assert first.status_code == second.status_code == 200
+    state = await get_shift(world, shift["id"])
+    assert state["agents_allocated"] == 2 and len(state["allocations"]) == 1
+    await world.drain()
+    assert sum("har 2 agenter" in b for b in world.inbox("m0p")) == 1
+    async with world.runtime.sessionmaker() as session:
+        kinds = (await session.exec(select(LogEntry.kind))).all()
+    assert kinds.count("volunteer_allocated") == 1
