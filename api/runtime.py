@@ -62,6 +62,10 @@ class Runtime:
             on_undeliverable=self.page_undeliverable,
             lease=settings.outbox_lease,
         )
+        # Admission control for inbound SMS: replies to one activation are serialised by its row
+        # lock anyway, and with dozens of them interleaved on one event loop the lock holder
+        # gets a sliver of the CPU (a convoy: a 10 ms reply took 300 ms in the call-out storm).
+        self.inbound_slots = asyncio.Semaphore(settings.inbound_concurrency)
         self._stop = asyncio.Event()
         self._dispatch_task: asyncio.Task | None = None
         self._scheduler: AsyncIOScheduler | None = None

@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     scheduler_tick_seconds: float = Field(default=1.0, gt=0, le=60)
     dev_mode: bool = False
     outbox_lease_seconds: float = Field(default=30.0, gt=0, le=3600)
+    inbound_concurrency: int = Field(default=2, ge=1, le=64)
     log_level: str = "INFO"
 
     @field_validator("database_url")

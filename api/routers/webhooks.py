@@ -61,7 +61,7 @@ async def inbound_sms(request: Request) -> Response:
     body = form.get("Body", "")
     own = {n for n in (settings.twilio_from, form.get("To", "")) if n}
     try:
-        async with runtime.sessionmaker() as session:
+        async with runtime.inbound_slots, runtime.sessionmaker() as session:
             result = await handle_inbound_sms(
                 session,
                 runtime.activation_config,

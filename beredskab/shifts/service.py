@@ -149,20 +149,39 @@ async def _close_pages(
     key: str | None,
     **values: object,
 ) -> int:
-    """Cancel open pages; tell each person once with message `key` (if given)."""
-    told: set[str] = set()
-    for page in pages:
-        if page.state != PageState.open:
-            continue
-        page.state = PageState.cancelled
-        page.answered_at = now
-        session.add(page)
-        if key is not None and page.person_id not in told:
-            told.add(page.person_id)
-            person = await session.get(Person, page.person_id)
-            if person is not None:
-                sms_person(session, cfg.playbook, activation, person, key, **values)
-    return len(told)
+    """Cancel open pages; tell each person once with message `key` (if given). A fixed number
+    of statements however many pages: this runs while the activation is locked."""
+    closing = [p for p in pages if p.state == PageState.open]
+    if not closing:
+        return 0
+    await session.exec(
+        update(Page)
+        .where(Page.id.in_([p.id for p in closing]))
+        .values(state=PageState.cancelled, answered_at=now)
+    )
+    if key is None:
+        return 0
+    people = await _people(session, {p.person_id for p in closing})
+    for person in people:
+        sms_person(session, cfg.playbook, activation, person, key, **values)
+    return len(people)
+
+
+async def _people(session: AsyncSession, ids: Iterable[str | None]) -> list[Person]:
+    wanted = sorted({i for i in ids if i})
+    if not wanted:
+        return []
+    return list((await session.exec(select(Person).where(Person.id.in_(wanted)))).all())
+
+
+async def org_names(session: AsyncSession, org_ids: Iterable[str]) -> dict[str, str]:
+    wanted = sorted(set(org_ids))
+    if not wanted:
+        return {}
+    rows = await session.exec(
+        select(Organisation.id, Organisation.name).where(Organisation.id.in_(wanted))
+    )
+    return dict(rows.all())
 
 
 def _schedule_checkpoints(session: AsyncSession, shift: Shift, now: datetime) -> None:
@@ -916,22 +935,24 @@ async def _shift_full(
         ref=activation.ref,
         shift=text,
     )
-    for released in await allocations(session, shift, (AllocationState.released,)):
-        released.state = AllocationState.withdrawn
-        session.add(released)
-        person = await session.get(Person, released.person_id) if released.person_id else None
-        if person is not None:
-            sms_person(
-                session,
-                cfg.playbook,
-                activation,
-                person,
-                "volunteer_taken_over",
-                ref=activation.ref,
-                shift=text,
-            )
-    held = await allocations(session, shift, (AllocationState.active,))
-    names = [f"{await _org_name(session, a.org_id)} {a.agents}" for a in held]
+    every = await allocations(session, shift)
+    released = [a for a in every if a.state == AllocationState.released]
+    for allocation in released:
+        allocation.state = AllocationState.withdrawn
+        session.add(allocation)
+    for person in await _people(session, (a.person_id for a in released)):
+        sms_person(
+            session,
+            cfg.playbook,
+            activation,
+            person,
+            "volunteer_taken_over",
+            ref=activation.ref,
+            shift=text,
+        )
+    held = [a for a in every if a.state == AllocationState.active]
+    known = await org_names(session, (a.org_id for a in held))
+    names = [f"{known.get(a.org_id, a.org_id)} {a.agents}" for a in held]
     await _tell_staffing_lead(
         session,
         cfg,

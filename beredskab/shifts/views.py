@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab.activations.models import Activation, Page, PagePurpose, PageState
 from beredskab.directory.models import Organisation
-from beredskab.shifts import ics, rules
+from beredskab.shifts import ics, rules, service
 from beredskab.shifts.models import (
     AllocationState,
     CalendarFeed,
@@ -25,15 +25,6 @@ from beredskab.shifts.schemas import AllocationOut, PieceOut, ShiftOut
 
 if TYPE_CHECKING:
     from beredskab.activations.service import ActivationConfig
-
-
-async def _names(session: AsyncSession, org_ids: set[str]) -> dict[str, str]:
-    if not org_ids:
-        return {}
-    rows = await session.exec(
-        select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids))
-    )
-    return dict(rows.all())
 
 
 async def describe_many(
@@ -58,7 +49,7 @@ async def describe_many(
             )
         ).all()
     )
-    names = await _names(session, {a.org_id for a in held})
+    names = await service.org_names(session, (a.org_id for a in held))
     out = []
     for shift in shifts:
         mine = [a for a in held if a.shift_id == shift.id]
