@@ -26,6 +26,7 @@ from beredskab.shifts.models import Shift
 
 CHUNK = 50  # draft activations recomputed per round of queries
 MICROS_PER_HOUR = 3_600_000_000
+OTHER = "-"  # a debtor an authority may not see
 
 
 @dataclass
@@ -337,6 +338,14 @@ async def build(
             if line.debtor_id == authority_id
             or line.creditor_id == authority_id
             or (line.debtor_id == ddh and line.authority_id == authority_id)
+        ]
+        # A municipality reimbursed for work on another authority's activation sees what it is
+        # owed, not who pays for that activation nor what the incident was called.
+        lines = [
+            line
+            if line.authority_id in (authority_id, None)
+            else replace(line, debtor_id=OTHER, title="", authority_id=None)
+            for line in lines
         ]
     invoices: dict[str, Party] = {}
     reimbursements: dict[str, Party] = {}

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from openpyxl import load_workbook
 
+from beredskab.auth.models import TokenRole
 from beredskab.costs.models import TrainingSession
 from beredskab.metadata import utcnow
 from tests.costworld import (
@@ -22,6 +23,7 @@ from tests.costworld import (
     stand_down,
     worked_example,
 )
+from tests.factories import make_token
 
 # the activations are stood down now: the period around today holds them
 _TODAY = utcnow().date()
@@ -142,3 +144,17 @@ async def test_bad_periods_are_refused_with_the_field_named(world):
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "to"
     r = await get(world, "/costs/report?from=2026-01-01&to=2026-01-31&format=pdf")
     assert r.status_code == 422
+
+
+async def test_a_reimbursed_municipality_does_not_see_who_pays_for_others(world):
+    async with world.db.sessionmaker() as s:
+        aarhus = await make_token(s, TokenRole.authority, org_id="aarhus")
+    world.tokens["aarhus"] = aarhus
+    body = (await _report(world, token="aarhus")).json()
+    assert body["invoices"] == []
+    (mine,) = body["reimbursements"]
+    assert mine["org_id"] == "aarhus" and mine["amount_ore"] == 8 * R + 4 * R + round(3 * 2.5 * R)
+    work = [line for line in mine["lines"] if line["activation_id"]]
+    assert {line["debtor_id"] for line in work} == {"-"}
+    assert all(line["title"] == "" for line in work)
+    assert "region-x" not in (await _report(world, "csv", token="aarhus")).text
