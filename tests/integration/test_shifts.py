@@ -568,3 +568,25 @@ async def test_a_redelivered_reply_racing_the_first_allocates_once(world):
     async with world.runtime.sessionmaker() as session:
         kinds = (await session.exec(select(LogEntry.kind))).all()
     assert kinds.count("volunteer_allocated") == 1
+
+
+async def test_stand_down_cuts_a_running_shift_short_and_tells_its_agents(world):
+    start = (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0)
+    shift = await post_shift(world, start, start + timedelta(hours=3), 1)
+    if shift["state"] == "awaiting_approval":
+        await world.drain()
+        await approve_by_sms(world, shift["id"])
+    await world.drain()
+    await say(world, "m0p", f"JA {code_in(world.inbox('m0p')[-1])} 1")
+    r = await world.client.post(
+        f"/activations/{world.activation['id']}/stand-down",
+        json={"reason": "Slut"},
+        headers=bearer(world.tokens["steering"]),
+    )
+    assert r.status_code == 200, r.text
+    await world.drain()
+    state = await get_shift(world, shift["id"])
+    assert state["state"] == "full" and state["ended_at"] is not None  # cut short, not cancelled
+    ended = datetime.fromisoformat(state["ended_at"])
+    assert start < ended < start + timedelta(hours=3)
+    assert "slutter nu" in world.inbox("m0p")[-1]
