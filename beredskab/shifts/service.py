@@ -513,8 +513,11 @@ async def _end_shift(
     by: str,
     reason: str,
     now: datetime,
+    tell_approvers: bool = True,
 ) -> None:
-    """Cancel a shift that has not started; cut short one that is running. Tells who must know."""
+    """Cancel a shift that has not started; cut short one that is running. Tells who must know
+    (steering members still asked to approve only when `tell_approvers`: at stand-down they get
+    the stand-down SMS instead)."""
     text = label(cfg, shift)
     running = shift.start <= now < shift.end and shift.state != ShiftState.awaiting_approval
     shift.ended_at = now
@@ -523,31 +526,38 @@ async def _end_shift(
     if not running:
         shift.state = ShiftState.cancelled
     session.add(shift)
-    open_pages = [
-        *await _shift_pages(session, shift, PagePurpose.volunteer),
-        *await _shift_pages(session, shift, PagePurpose.shift_approve),
-    ]
+    volunteers = await _shift_pages(session, shift, PagePurpose.volunteer)
     await _close_pages(
         session,
         cfg,
         activation,
-        open_pages,
+        volunteers,
         now,
         key="shift_cancelled",
         ref=activation.ref,
         shift=text,
     )
+    approvers = await _shift_pages(session, shift, PagePurpose.shift_approve)
+    await _close_pages(
+        session,
+        cfg,
+        activation,
+        approvers,
+        now,
+        key="page_closed" if tell_approvers else None,
+        ref=activation.ref,
+    )
     held = await allocations(session, shift, (AllocationState.active, AllocationState.released))
-    key = "shift_ended_early" if running else "shift_cancelled"
-    for allocation in held:
-        if not running:
+    # a running shift: its agents go home; one that had not started: every municipality that
+    # holds or still answers for places is released
+    told = held if not running else [a for a in held if a.state == AllocationState.active]
+    if not running:
+        for allocation in held:
             allocation.state = AllocationState.cancelled
             session.add(allocation)
-        person = await session.get(Person, allocation.person_id) if allocation.person_id else None
-        if person is not None and allocation.state != AllocationState.released:
-            sms_person(
-                session, cfg.playbook, activation, person, key, ref=activation.ref, shift=text
-            )
+    key = "shift_ended_early" if running else "shift_cancelled"
+    for person in await _people(session, (a.person_id for a in told)):
+        sms_person(session, cfg.playbook, activation, person, key, ref=activation.ref, shift=text)
     eventlog.append(
         session,
         activation,
@@ -574,7 +584,14 @@ async def on_activation_closed(
     )
     for shift in rows.all():
         await _end_shift(
-            session, cfg, activation, shift, by=by, reason="aktiveringen er afsluttet", now=now
+            session,
+            cfg,
+            activation,
+            shift,
+            by=by,
+            reason="aktiveringen er afsluttet",
+            now=now,
+            tell_approvers=False,
         )
 
 

@@ -590,3 +590,20 @@ async def test_stand_down_cuts_a_running_shift_short_and_tells_its_agents(world)
     ended = datetime.fromisoformat(state["ended_at"])
     assert start < ended < start + timedelta(hours=3)
     assert "slutter nu" in world.inbox("m0p")[-1]
+
+
+async def test_cancelling_a_shift_awaiting_approval_closes_the_steering_pages(world):
+    start, end = saturday_span()
+    shift = await post_shift(world, start, end, 2)
+    await world.drain()
+    r = await world.client.post(
+        f"/activations/{world.activation['id']}/shifts/{shift['id']}/cancel",
+        json={"reason": "Ikke nødvendig"},
+        headers=bearer(world.tokens["authority"]),
+    )
+    assert r.status_code == 200 and r.json()["state"] == "cancelled"
+    await world.drain()
+    assert "ikke længere åben" in world.inbox("steer1")[-1]
+    await say(world, "steer1", f"OK {code_in(world.inbox('steer1')[-2])}")
+    assert "aflyst" in world.inbox("steer1")[-1]
+    assert (await get_shift(world, shift["id"]))["state"] == "cancelled"
