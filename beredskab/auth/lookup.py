@@ -50,6 +50,11 @@ class TokenLookup:
                 digests = list(self._waiting)[:MAX_BATCH]
                 waiting = {digest: self._waiting.pop(digest) for digest in digests}
                 found = await principals_for(session, digests)
+                # answer now, not after the read transaction is ended and the connection returned
+                for digest, futures in waiting.items():
+                    for done in futures:
+                        if not done.done():
+                            done.set_result(found.get(digest))
         except Exception as exc:  # noqa: BLE001 - every caller of the query hears of it
             if not waiting:  # failed before taking them: a dead database fails them all now
                 waiting, self._waiting = self._waiting, {}
@@ -57,8 +62,3 @@ class TokenLookup:
                 for done in futures:
                     if not done.done():
                         done.set_exception(exc)
-            return
-        for digest, futures in waiting.items():
-            for done in futures:
-                if not done.done():
-                    done.set_result(found.get(digest))

@@ -60,7 +60,6 @@ class LogAppender:
 
     async def _write_round(self, activation_id: str) -> None:
         batch: list[_Pending] = []
-        outcomes: list[tuple[_Pending, dict[str, Any] | DomainError]] = []
         try:
             async with self.sessionmaker() as session:
                 conn = await session.connection()
@@ -71,6 +70,7 @@ class LogAppender:
                 if rest:
                     self._queues[activation_id] = rest
                 head = await lock_head(conn, activation_id)
+                outcomes: list[tuple[_Pending, dict[str, Any] | DomainError]] = []
                 rows: list[dict[str, Any]] = []
                 for item in batch:
                     try:
@@ -83,16 +83,19 @@ class LogAppender:
                     head = replace(head, seq=row["seq"], hash=row["hash"])
                 await append_rows(conn, head, rows)
                 await session.commit()
+                _settle(outcomes)  # committed: answer now, not after the connection is returned
         except Exception as exc:  # noqa: BLE001 - every caller of the batch hears of it
             # (all who wait, if it failed before taking them: a dead database fails them now)
             for item in batch or self._queues.pop(activation_id, []):
                 if not item.done.done():
                     item.done.set_exception(exc)
-            return
-        for item, outcome in outcomes:
-            if item.done.done():
-                continue
-            if isinstance(outcome, DomainError):
-                item.done.set_exception(outcome)
-            else:
-                item.done.set_result(written(outcome))
+
+
+def _settle(outcomes: list[tuple[_Pending, dict[str, Any] | DomainError]]) -> None:
+    for item, outcome in outcomes:
+        if item.done.done():
+            continue
+        if isinstance(outcome, DomainError):
+            item.done.set_exception(outcome)
+        else:
+            item.done.set_result(written(outcome))
