@@ -16,22 +16,26 @@ from fractions import Fraction
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
-from beredskab.calendar import OpeningRules, split
+from beredskab.calendar import OpeningRules, split_spans
 
 __all__ = [
     "Category",
     "CostLine",
     "Part",
+    "PartSums",
     "Policy",
     "RateTable",
     "Statement",
     "compute",
     "debtor_for",
     "format_dkk",
+    "part_amount",
     "price",
+    "span_parts",
 ]
 
 _MICROSECONDS_PER_HOUR = 3_600_000_000
+_MICROSECOND = timedelta(microseconds=1)
 
 
 class Category(StrEnum):
@@ -86,23 +90,30 @@ class CostLine:
             raise ValueError(f"{what}: work is priced by its rate, not an amount")
         if self.start is None or self.end is None:
             raise ValueError(f"{what}: work needs a start and an end")
-        begins, ends = (
-            _aware_utc(f"{what}: start", self.start),
-            _aware_utc(f"{what}: end", self.end),
-        )
-        if ends < begins:
-            raise ValueError(f"{what}: end is before start")
+        _check_span(what, self.start, self.end, self.rate_ore_per_hour, self.rate_changes)
         if self.agents < 1:
             raise ValueError(f"{what}: agents must be at least 1")
-        rates = [self.rate_ore_per_hour, *(rate for _, rate in self.rate_changes)]
-        if any(rate is None or rate < 0 for rate in rates):
-            raise ValueError(f"{what}: every rate must be a whole number of øre >= 0")
-        previous = begins
-        for valid_from, _ in self.rate_changes:
-            at = _aware_utc(f"{what}: rate change", valid_from)
-            if not previous < at < ends:
-                raise ValueError(f"{what}: rate changes must be in order and inside the span")
-            previous = at
+
+
+def _check_span(
+    what: str,
+    start: datetime,
+    end: datetime,
+    rate_ore_per_hour: int | None,
+    rate_changes: tuple[tuple[datetime, int], ...],
+) -> None:
+    begins, ends = _aware_utc(f"{what}: start", start), _aware_utc(f"{what}: end", end)
+    if ends < begins:
+        raise ValueError(f"{what}: end is before start")
+    rates = [rate_ore_per_hour, *(rate for _, rate in rate_changes)]
+    if any(rate is None or rate < 0 for rate in rates):
+        raise ValueError(f"{what}: every rate must be a whole number of øre >= 0")
+    previous = begins
+    for valid_from, _ in rate_changes:
+        at = _aware_utc(f"{what}: rate change", valid_from)
+        if not previous < at < ends:
+            raise ValueError(f"{what}: rate changes must be in order and inside the span")
+        previous = at
 
 
 @dataclass(frozen=True)
@@ -162,11 +173,15 @@ def _round_half_up(amount: Fraction) -> int:
     return math.floor(amount + Fraction(1, 2))
 
 
-def _rated_spans(line: CostLine, start: datetime, end: datetime) -> list[tuple[datetime, int]]:
+def _rated_spans(
+    rate_ore_per_hour: int,
+    rate_changes: tuple[tuple[datetime, int], ...],
+    start: datetime,
+    end: datetime,
+) -> list[tuple[datetime, int]]:
     """[(from, rate)] in force over [start, end) (UTC); the first entry starts at `start`."""
-    assert line.rate_ore_per_hour is not None
-    found = [(start, line.rate_ore_per_hour)]
-    for valid_from, rate in line.rate_changes:
+    found = [(start, rate_ore_per_hour)]
+    for valid_from, rate in rate_changes:
         at = valid_from.astimezone(UTC)
         if at <= start:
             found[0] = (start, rate)
@@ -175,57 +190,80 @@ def _rated_spans(line: CostLine, start: datetime, end: datetime) -> list[tuple[d
     return found
 
 
-# (begins, ends, in_hours, elapsed µs, hours, rate) of each priced piece of one span
+# (begins, ends, in_hours, elapsed µs, rate) of each priced piece of one span
+_Split = tuple[datetime, datetime, bool, int, int]
+# the same with the hours as a fraction, for a Part
 _Piece = tuple[datetime, datetime, bool, int, Fraction, int]
 _SpanKey = tuple[datetime, datetime, int | None, tuple[tuple[datetime, int], ...]]
+
+
+def _split_at_rates(
+    start: datetime,
+    end: datetime,
+    rate_ore_per_hour: int,
+    rate_changes: tuple[tuple[datetime, int], ...],
+    rules: OpeningRules,
+) -> list[_Split]:
+    """The span split by the calendar and at rate changes: the parts every line over it has."""
+    found = []
+    for piece_start, piece_end, in_hours in split_spans(start, end, rules):
+        if not rate_changes:
+            micros = (piece_end - piece_start) // _MICROSECOND
+            found.append((piece_start, piece_end, in_hours, micros, rate_ore_per_hour))
+            continue
+        rated = _rated_spans(rate_ore_per_hour, rate_changes, piece_start, piece_end)
+        bounds = [at for at, _ in rated[1:]] + [piece_end]
+        for (begins, rate), ends in zip(rated, bounds, strict=True):
+            micros = (ends - begins) // _MICROSECOND
+            found.append((begins, ends, in_hours, micros, rate))
+    return found
 
 
 def _pieces(
     line: CostLine, rules: OpeningRules, seen: dict[_SpanKey, list[_Piece]]
 ) -> list[_Piece]:
-    """The line's span split by the calendar and at rate changes; worked out once per distinct
-    span in a statement (the municipalities on one shift share it)."""
+    """The line's pieces, worked out once per distinct span in a statement (the municipalities
+    on one shift share it)."""
     assert line.start is not None and line.end is not None
+    assert line.rate_ore_per_hour is not None
     key = (line.start, line.end, line.rate_ore_per_hour, line.rate_changes)
     found = seen.get(key)
-    if found is not None:
-        return found
-    found = []
-    for piece in split(line.start, line.end, rules):
-        rated = _rated_spans(line, piece.start, piece.end)
-        bounds = [at for at, _ in rated[1:]] + [piece.end]
-        for (begins, rate), ends in zip(rated, bounds, strict=True):
-            micros = (ends - begins) // timedelta(microseconds=1)
-            hours = Fraction(micros, _MICROSECONDS_PER_HOUR)
-            found.append((begins, ends, piece.in_hours, micros, hours, rate))
-    seen[key] = found
+    if found is None:
+        found = seen[key] = [
+            (begins, ends, in_hours, micros, Fraction(micros, _MICROSECONDS_PER_HOUR), rate)
+            for begins, ends, in_hours, micros, rate in _split_at_rates(
+                line.start, line.end, line.rate_ore_per_hour, line.rate_changes, rules
+            )
+        ]
     return found
+
+
+def part_amount(agents: int, micros: int, rate_ore_per_hour: int) -> int:
+    """agents × elapsed µs × rate per hour in øre, rounded half-up once (the rule for one part),
+    in integers: floor(N/D + 1/2) = (2N + D) // 2D."""
+    exact = agents * micros * rate_ore_per_hour
+    return (2 * exact + _MICROSECONDS_PER_HOUR) // (2 * _MICROSECONDS_PER_HOUR)
 
 
 def _work_parts(
     line: CostLine, rules: OpeningRules, policy: Policy, seen: dict[_SpanKey, list[_Piece]]
 ) -> list[Part]:
-    parts = []
-    for begins, ends, in_hours, micros, hours, rate in _pieces(line, rules, seen):
-        # agents × hours × rate rounded half-up, in integers: floor(N/D + 1/2) = (2N + D) // 2D
-        exact = line.agents * micros * rate
-        amount = (2 * exact + _MICROSECONDS_PER_HOUR) // (2 * _MICROSECONDS_PER_HOUR)
-        parts.append(
-            Part(
-                line_id=line.id,
-                category=line.category,
-                start=begins,
-                end=ends,
-                in_hours=in_hours,
-                hours=hours,
-                rate_ore_per_hour=rate,
-                agents=line.agents,
-                amount_ore=amount,
-                debtor=debtor_for(line.category, in_hours, policy),
-                creditor=line.creditor,
-            )
+    return [
+        Part(
+            line_id=line.id,
+            category=line.category,
+            start=begins,
+            end=ends,
+            in_hours=in_hours,
+            hours=hours,
+            rate_ore_per_hour=rate,
+            agents=line.agents,
+            amount_ore=part_amount(line.agents, micros, rate),
+            debtor=debtor_for(line.category, in_hours, policy),
+            creditor=line.creditor,
         )
-    return parts
+        for begins, ends, in_hours, micros, hours, rate in _pieces(line, rules, seen)
+    ]
 
 
 def _expense_part(line: CostLine, policy: Policy) -> Part:
@@ -271,6 +309,81 @@ def compute(lines: Iterable[CostLine], rules: OpeningRules, policy: Policy) -> S
         by_line=MappingProxyType(by_line),
         total_ore=sum(part.amount_ore for part in parts),
     )
+
+
+# (in_hours, rate, elapsed µs) of each part of one span of work, in time order
+SpanParts = tuple[tuple[bool, int, int], ...]
+# how parts are summed for finance: category, in/out of hours, rate, debtor, creditor
+SumKey = tuple[str, bool | None, int | None, str, str]
+
+
+def span_parts(
+    start: datetime,
+    end: datetime,
+    rate_ore_per_hour: int,
+    rate_changes: tuple[tuple[datetime, int], ...],
+    rules: OpeningRules,
+) -> SpanParts:
+    """The parts of any work line over [start, end) at these rates, whoever did it and however
+    many agents: split by the calendar and at rate changes, as `compute` splits a CostLine."""
+    if rate_changes:
+        _check_span("span", start, end, rate_ore_per_hour, rate_changes)
+        return tuple(
+            [
+                (in_hours, rate, micros)
+                for _, _, in_hours, micros, rate in _split_at_rates(
+                    start, end, rate_ore_per_hour, rate_changes, rules
+                )
+            ]
+        )
+    # one rate: the calendar split is all (it refuses naive or reversed instants itself)
+    if rate_ore_per_hour is None or rate_ore_per_hour < 0:
+        raise ValueError("span: every rate must be a whole number of øre >= 0")
+    return tuple(
+        [
+            (in_hours, rate_ore_per_hour, (ends - begins) // _MICROSECOND)
+            for begins, ends, in_hours in split_spans(start, end, rules)
+        ]
+    )
+
+
+_IN_OUT = (True, False, None)
+_NAMES = {category: category.value for category in Category}
+
+
+class PartSums:
+    """One activation's parts summed per SumKey as [agents × elapsed µs, øre], keys in the order
+    they first appear: the sums of `compute(lines, rules, policy).parts` when the lines are added
+    in the same order, without a Part per line. A span is split once for every line over it
+    (`span_parts`); each part is still priced and rounded on its own (`part_amount`)."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.sums: dict[SumKey, list[int]] = {}
+        # who pays, by category and then in/out of hours (None: an expense)
+        self._debtors = {
+            category: {in_hours: debtor_for(category, in_hours, policy) for in_hours in _IN_OUT}
+            for category in Category
+        }
+
+    def add_work(self, category: Category, creditor: str, parts: SpanParts, agents: int) -> None:
+        """A work line: `agents` over a span whose parts are `parts`."""
+        if agents < 1:
+            raise ValueError(f"work for {creditor}: agents must be at least 1")
+        sums, debtors, name = self.sums, self._debtors[category], _NAMES[category]
+        for in_hours, rate, micros in parts:
+            key = (name, in_hours, rate, debtors[in_hours], creditor)
+            found = sums.get(key)
+            if found is None:
+                found = sums[key] = [0, 0]
+            found[0] += agents * micros
+            found[1] += part_amount(agents, micros, rate)
+
+    def add_expense(self, creditor: str, amount_ore: int) -> None:
+        if amount_ore < 0:
+            raise ValueError(f"expense for {creditor}: an expense needs amount_ore >= 0")
+        category = Category.expense
+        key = (category.value, None, None, self._debtors[category][None], creditor)
+        self.sums.setdefault(key, [0, 0])[1] += amount_ore
 
 
 def price(agents: int, hours: Fraction, rate_ore_per_hour: int) -> int:

@@ -6,6 +6,7 @@ comparison is made in UTC, so lengths are real elapsed time across DST changes.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -27,6 +28,7 @@ __all__ = [
     "is_open",
     "opening_intervals",
     "split",
+    "split_spans",
 ]
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
@@ -101,6 +103,8 @@ class OpeningRules:
     _utc_days: dict[date, tuple[tuple[datetime, datetime], ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    # the opening hours of whole years merged into one sorted list of UTC boundaries (see split)
+    _timeline: list[_Timeline] = field(default_factory=list, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if set(self.weekly) - set(range(7)):
@@ -213,40 +217,77 @@ class Piece:
         return self.end - self.start
 
 
+@dataclass(frozen=True)
+class _Timeline:
+    """The merged opening spans of local dates first..last as one sorted list of UTC instants,
+    [open, close, open, close, ...]: an instant is in hours when an odd number of them are at or
+    before it. Touching intervals (a day open to midnight and the next from 00:00) are merged,
+    so the boundaries strictly increase."""
+
+    covers_from: datetime  # UTC: spans starting at or after this ...
+    covers_until: datetime  # ... and ending at or before this are split correctly
+    bounds: list[datetime]
+
+
+def _build_timeline(first: date, last: date, rules: OpeningRules) -> _Timeline:
+    bounds: list[datetime] = []
+    day = first
+    while day <= last:
+        for a, b in _utc_intervals(day, rules):
+            if bounds and a <= bounds[-1]:  # touching or overlapping: one span
+                bounds[-1] = max(bounds[-1], b)
+            else:
+                bounds += [a, b]
+        day += timedelta(days=1)
+    # Each local day's intervals lie within that day: a span whose local dates are two days
+    # inside first..last meets no interval outside it.
+    margin = timedelta(days=2)
+    covers_from = datetime.combine(first, time(0), tzinfo=rules.tz).astimezone(UTC) + margin
+    covers_until = datetime.combine(last, time(0), tzinfo=rules.tz).astimezone(UTC) - margin
+    return _Timeline(covers_from, covers_until, bounds)
+
+
+def _timeline(begins: datetime, ends: datetime, rules: OpeningRules) -> _Timeline:
+    """The timeline covering [begins, ends], built a whole year at a time."""
+    found = rules._timeline[0] if rules._timeline else None
+    if found is None or begins < found.covers_from or ends > found.covers_until:
+        margin = timedelta(days=3)
+        first = (begins - margin).astimezone(rules.tz).date().replace(month=1, day=1)
+        last = (ends + margin).astimezone(rules.tz).date().replace(month=12, day=31)
+        if found is not None:  # keep what is covered: reports walk a year back and forth
+            first = min(first, found.covers_from.astimezone(rules.tz).date())
+            last = max(last, found.covers_until.astimezone(rules.tz).date())
+        found = _build_timeline(first - margin, last + margin, rules)
+        rules._timeline[:] = [found]
+    return found
+
+
 def split(start: datetime, end: datetime, rules: OpeningRules) -> list[Piece]:
     """[start, end) as maximal, alternating in-hours / out-of-hours pieces, in UTC."""
+    return [Piece(a, b, in_hours) for a, b, in_hours in split_spans(start, end, rules)]
+
+
+def split_spans(
+    start: datetime, end: datetime, rules: OpeningRules
+) -> list[tuple[datetime, datetime, bool]]:
+    """`split` as (start, end, in_hours) tuples: for callers that split many spans."""
     begins = _require_aware("start", start)
     ends = _require_aware("end", end)
     if ends < begins:
         raise ValueError(f"end {end.isoformat()} is before start {start.isoformat()}")
     if ends == begins:
         return []
-    # Each local day's intervals lie within that day, so the span's local dates (±1 for safety)
-    # hold every interval that can touch it: the work is per day, not per minute.
-    first = begins.astimezone(rules.tz).date() - timedelta(days=1)
-    last = ends.astimezone(rules.tz).date() + timedelta(days=1)
-    open_spans: list[tuple[datetime, datetime]] = []
-    day = first
-    while day <= last:
-        for a, b in _utc_intervals(day, rules):
-            a, b = max(a, begins), min(b, ends)
-            if a >= b:
-                continue
-            if open_spans and a <= open_spans[-1][1]:  # touching or overlapping: one piece
-                open_spans[-1] = (open_spans[-1][0], max(open_spans[-1][1], b))
-            else:
-                open_spans.append((a, b))
-        day += timedelta(days=1)
-
-    pieces: list[Piece] = []
+    bounds = _timeline(begins, ends, rules).bounds
+    # the boundaries strictly inside (begins, ends) cut it; the first piece is in hours when
+    # an odd number of boundaries lie at or before its start
+    first, last = bisect_right(bounds, begins), bisect_left(bounds, ends)
+    in_hours = first % 2 == 1
+    pieces = []
     cursor = begins
-    for a, b in open_spans:
-        if cursor < a:
-            pieces.append(Piece(cursor, a, in_hours=False))
-        pieces.append(Piece(a, b, in_hours=True))
-        cursor = b
-    if cursor < ends:
-        pieces.append(Piece(cursor, ends, in_hours=False))
+    for at in bounds[first:last]:
+        pieces.append((cursor, at, in_hours))
+        cursor, in_hours = at, not in_hours
+    pieces.append((cursor, ends, in_hours))
     return pieces
 
 

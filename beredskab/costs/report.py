@@ -3,7 +3,8 @@ creditor, DDH's common share, and the summed lines behind each.
 
 An activation belongs to the period in which it ended (local date of stand-down); a training
 session to its day. Final statements are read from their stored groups; draft ones are
-recomputed from the raw records, a chunk of activations at a time so memory stays flat.
+recomputed from the raw records and summed as they go (drafts.py), a chunk of activations at a
+time.
 """
 
 from __future__ import annotations
@@ -16,15 +17,16 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab.activations.models import Activation
-from beredskab.billing import Policy, compute, price
+from beredskab.billing import Policy, price
 from beredskab.calendar import OpeningRules
 from beredskab.costs import statement as statements
+from beredskab.costs.drafts import part_sums
 from beredskab.costs.models import CostAdjustment, CostFinal, CostFinalGroup, TrainingSession
 from beredskab.directory.models import Organisation
 from beredskab.errors import Conflict
 from beredskab.shifts.models import Shift
 
-CHUNK = 50  # draft activations recomputed per round of queries
+CHUNK = 500  # draft activations summed per round of queries (one scan of the allocations)
 MICROS_PER_HOUR = 3_600_000_000
 OTHER = "-"  # a debtor an authority may not see
 
@@ -172,27 +174,29 @@ async def _draft_lines(
                 )
             ).all()
         )
-        raws = await statements.load_raw_many(session, chunk, rates, rules, now)
+        policies = {}
         for a in chunk:
             authority = orgs.get(a.authority_id)
-            policy = Policy(
+            policies[a.id] = Policy(
                 exercise=a.exercise,
                 authority_id=a.authority_id,
                 authority_is_member=bool(authority and authority.ddh_member),
                 out_of_hours_approved=a.id in approved,
                 ddh_id=ddh,
             )
-            found = compute(raws[a.id].lines, rules, policy)
-            for key, (micros, amount) in statements.group_parts(found).items():
+        found = await part_sums(session, chunk, policies, rates, rules, now)
+        for a in chunk:
+            for key, (micros, amount) in found[a.id].sums.items():
+                category, in_hours, rate, debtor, creditor = key
                 out.append(
                     _line(
                         a,
                         "draft",
-                        category=key.category,
-                        in_hours=key.in_hours,
-                        rate_ore_per_hour=key.rate_ore_per_hour,
-                        debtor_id=key.debtor,
-                        creditor_id=key.creditor,
+                        category=category,
+                        in_hours=in_hours,
+                        rate_ore_per_hour=rate,
+                        debtor_id=debtor,
+                        creditor_id=creditor,
                         agent_micros=micros,
                         amount_ore=amount,
                     )

@@ -107,6 +107,12 @@ class Raw:
     descriptions: dict[str, str]
 
 
+def no_rate(start: datetime, rules: OpeningRules) -> Conflict:
+    """Work without a rate in force is refused, naming the day: the rate is data."""
+    day = start.astimezone(rules.tz).date()
+    return Conflict(f"no DDH hourly rate is in force on {day}: finance must enter one (/tariffs)")
+
+
 def _work(
     line_id: str,
     category: str,
@@ -119,10 +125,7 @@ def _work(
 ) -> CostLine:
     rate = rates.rate_at(start)
     if rate is None:
-        day = start.astimezone(rules.tz).date()
-        raise Conflict(
-            f"no DDH hourly rate is in force on {day}: finance must enter one (/tariffs)"
-        )
+        raise no_rate(start, rules)
     return CostLine(
         line_id,
         category,  # type: ignore[arg-type]  # billing.Category coerces it

@@ -13,12 +13,14 @@ from hypothesis import strategies as st
 from beredskab.billing import (
     Category,
     CostLine,
+    PartSums,
     Policy,
     RateTable,
     Statement,
     compute,
     format_dkk,
     price,
+    span_parts,
 )
 from beredskab.calendar import default_rules, split
 
@@ -345,6 +347,69 @@ def test_in_hours_agrees_with_the_calendar(lines: list[CostLine]) -> None:
         assert len(parts) == len(pieces) + sum(
             1 for at, _ in line.rate_changes if not any(p.start == at for p in pieces)
         )
+
+
+@st.composite
+def lines_sharing_spans(draw: st.DrawFn) -> list[CostLine]:
+    """Random lines, and then more over the same spans (the municipalities on one shift)."""
+    lines = draw(cost_lines())
+    spans = [line for line in lines if line.category is not EXPENSE]
+    for i in range(draw(st.integers(0, 8)) if spans else 0):
+        like = draw(st.sampled_from(spans))
+        lines.append(
+            work(
+                f"s{i}",
+                draw(st.sampled_from([SHIFT, STAFF, TRAINING])),
+                like.start,
+                like.end,
+                creditor=draw(st.sampled_from(CREDITORS)),
+                rate=like.rate_ore_per_hour,
+                agents=draw(st.integers(1, 5)),
+                changes=like.rate_changes,
+            )
+        )
+    return lines
+
+
+def _summed_parts(statement: Statement) -> list[tuple[tuple, list[int]]]:
+    sums: dict[tuple, list[int]] = {}
+    for p in statement.parts:
+        key = (p.category.value, p.in_hours, p.rate_ore_per_hour, p.debtor, p.creditor)
+        found = sums.setdefault(key, [0, 0])
+        if p.hours is not None:
+            found[0] += p.agents * p.hours * 3_600_000_000
+        found[1] += p.amount_ore
+    return list(sums.items())
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines_sharing_spans(), policies)
+def test_part_sums_are_the_sums_of_the_parts(lines: list[CostLine], policy: Policy) -> None:
+    """The finance report sums parts without building them: the same øre, hours and order."""
+    sums = PartSums(policy)
+    for line in lines:
+        if line.category is EXPENSE:
+            sums.add_expense(line.creditor, line.amount_ore)
+            continue
+        parts = span_parts(line.start, line.end, line.rate_ore_per_hour, line.rate_changes, RULES)
+        sums.add_work(line.category, line.creditor, parts, line.agents)
+    assert list(sums.sums.items()) == _summed_parts(compute(lines, RULES, policy))
+
+
+def test_part_sums_refuse_what_a_cost_line_refuses() -> None:
+    start, end = local(*MON, 10), local(*MON, 14)
+    with pytest.raises(ValueError, match="agents"):
+        PartSums(MEMBER_APPROVED).add_work(SHIFT, "aarhus", span_parts(start, end, R, (), RULES), 0)
+    with pytest.raises(ValueError, match="amount_ore >= 0"):
+        PartSums(MEMBER_APPROVED).add_expense("aarhus", -1)
+    with pytest.raises(ValueError, match="before start"):
+        span_parts(end, start, R, (), RULES)
+    with pytest.raises(ValueError, match="before start"):
+        span_parts(end, start, R, ((local(*MON, 12), R2),), RULES)
+    with pytest.raises(ValueError, match="whole number"):
+        span_parts(start, end, -1, (), RULES)
+    with pytest.raises(ValueError, match="naive"):
+        span_parts(start.replace(tzinfo=None), end, R, (), RULES)
 
 
 def test_statement_of_nothing_is_zero() -> None:

@@ -174,7 +174,8 @@ def test_every_minute_is_classified_as_the_reference_does(case) -> None:
 @given(spans(), st.integers(0, 72 * 60))
 def test_splitting_in_two_changes_nothing(case, cut_minutes) -> None:
     start, end, rules, _ = case
-    cut = min(start + timedelta(minutes=cut_minutes), end)
+    # in UTC: wall-clock arithmetic on the second 02:00 of an October night drops its fold
+    cut = min(start.astimezone(UTC) + timedelta(minutes=cut_minutes), end)
     joined: list[Piece] = []
     for piece in split(start, cut, rules) + split(cut, end, rules):
         if joined and joined[-1].in_hours == piece.in_hours:
@@ -359,6 +360,20 @@ def test_end_before_start_is_refused_and_an_empty_span_has_no_pieces() -> None:
     with pytest.raises(ValueError, match="before start"):
         split(local(2026, 11, 20, 21), local(2026, 11, 20, 15), RULES)
     assert split(local(2026, 11, 20, 15), local(2026, 11, 20, 15).astimezone(UTC), RULES) == []
+
+
+def test_a_split_does_not_depend_on_what_was_split_before() -> None:
+    """split keeps whole years of opening hours in the rules and grows them on demand."""
+    spans = [
+        (local(2026, 12, 31, 14), local(2027, 1, 2, 10)),  # New Year, from a 2026 timeline
+        (local(2040, 6, 4, 22), local(2040, 6, 5, 13)),  # far ahead: the timeline grows
+        (local(2019, 12, 24, 7), local(2020, 1, 3, 7)),  # and back
+        (local(2026, 11, 20, 15), local(2026, 11, 20, 17)),
+    ]
+    warm = default_rules(CHRISTMAS_2026)
+    for start, end in spans:
+        assert split(start, end, warm) == split(start, end, default_rules(CHRISTMAS_2026))
+    assert shape(split(*spans[0], warm)) == [(False, 44 * H)]  # closed, holiday, Saturday
 
 
 @pytest.mark.parametrize(
