@@ -44,6 +44,7 @@ class _Shift:
         self.parts: SpanParts | None = None
 
 
+_PARTITION = 5_000  # shift rows read at a time
 # (allocation id, agents, creditor, activation, shift)
 _Allocation = tuple[int, int, str, str, _Shift]
 
@@ -136,7 +137,7 @@ async def _add_allocations(
             )
         ).all()
     }
-    shifts = await session.exec(
+    shifts = await session.stream(
         select(
             Shift.id,
             Shift.activation_id,
@@ -148,7 +149,7 @@ async def _add_allocations(
         )
         .join(VolunteerAllocation, VolunteerAllocation.shift_id == Shift.id)
         .where(*billed)
-        .group_by(Shift.id)
+        .group_by(Shift.start, Shift.id)  # in the order wanted: one sort, not two
         .order_by(Shift.start, Shift.id)
     )
 
@@ -169,19 +170,22 @@ async def _add_allocations(
                 sums[activation_id].add_work(
                     SHIFT, creditor, spans.parts(begins, ends), billed_agents
                 )
+        # spans are shared within a run (same start), hardly across: keep memory flat
+        spans.seen.clear()
 
     run: list[_Allocation] = []
-    for shift_id, activation_id, start, end, ended_at, count, packed in shifts.all():
-        if run and run[0][4].start != start:
-            add(run)
-            run = []
-        shift = _Shift(start, end, ended_at)
-        allocations = packed.split(",")
-        if len(allocations) != count:  # an organisation id with a comma in it
-            allocations = await _unpacked(session, shift_id)
-        for allocation in allocations:
-            allocation_id, agents, creditor = allocation.split(":", 2)
-            run.append((int(allocation_id), int(agents), creditor, activation_id, shift))
+    async for rows in shifts.partitions(_PARTITION):
+        for shift_id, activation_id, start, end, ended_at, count, packed in rows:
+            if run and run[0][4].start != start:
+                add(run)
+                run = []
+            shift = _Shift(start, end, ended_at)
+            allocations = packed.split(",")
+            if len(allocations) != count:  # an organisation id with a comma in it
+                allocations = await _unpacked(session, shift_id)
+            for allocation in allocations:
+                allocation_id, agents, creditor = allocation.split(":", 2)
+                run.append((int(allocation_id), int(agents), creditor, activation_id, shift))
     add(run)
 
 
