@@ -201,7 +201,11 @@ async def _route(
         codes = " / ".join(p.code for p in open_pages[:4])
         return callouts.ReplyOutcome("ambiguous", "reply_need_code", {"codes": codes})
     activation = await lock_activation(session, page.activation_id)
-    await session.refresh(page)
+    if page.purpose == PagePurpose.role:
+        # only the role call-out decides by the page's own state (a cancelled page cannot fill
+        # the role), so only it re-reads the page now that the lock is held; the others decide
+        # by the activation, the shift and its allocations, all read under the lock
+        await session.refresh(page)
     via = "SMS"
     if page.purpose == PagePurpose.endorse:
         return await _endorsement_reply(

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, update
+from sqlalchemy import case, func, or_, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -795,21 +796,25 @@ async def page_secondary(
 async def _answer_pages(
     session: AsyncSession, shift: Shift, page: Page, state: PageState, now: datetime
 ) -> None:
-    """The municipality answered: this page takes `state`, its other open pages close quietly."""
+    """The municipality answered: this page takes `state`, its other open pages close quietly,
+    in one statement."""
     await session.exec(
         update(Page)
         .where(
             Page.shift_id == shift.id,
             Page.purpose == PagePurpose.volunteer,
             Page.org_id == page.org_id,
-            Page.state == PageState.open,
-            Page.id != page.id,
+            or_(Page.state == PageState.open, Page.id == page.id),
         )
-        .values(state=PageState.cancelled, answered_at=now)
+        .values(
+            state=case((Page.id == page.id, state.value), else_=PageState.cancelled.value),
+            answered_at=now,
+        )
+        .execution_options(synchronize_session=False)
     )
-    page.state = state
-    page.answered_at = now
-    session.add(page)
+    # the loaded page learns its new values without being marked for another UPDATE
+    set_committed_value(page, "state", state)
+    set_committed_value(page, "answered_at", now)
 
 
 def _shift_closed(activation: Activation, shift: Shift, now: datetime) -> bool:
