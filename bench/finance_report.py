@@ -300,7 +300,7 @@ def main() -> None:
         print(f"  {name:<10} seeded in {time.perf_counter() - t0:.0f} s")
         env = {**os.environ, "DATABASE_URL": url, "SMS_GATEWAY": "fake", "LOG_LEVEL": "WARNING"}
         limit = 1.0 if name == "postgresql" else 2.0
-        _series(name, url, env, token, "draft", 1, limit)
+        _series(name, url, env, token, "draft", 3, limit)
         t0 = time.perf_counter()
         asyncio.run(_finalise_all(url, ids))
         print(

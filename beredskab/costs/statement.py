@@ -183,7 +183,7 @@ async def load_raw_many(
     now: datetime,
 ) -> dict[str, Raw]:
     """The cost lines of several activations, three queries in all (plain columns, no ORM
-    objects: the finance report reads hundreds of thousands of time records this way)."""
+    objects). The finance report sums drafts without lines (drafts.py), in this order."""
     ids = [a.id for a in activations]
     raws = {a.id: Raw([], {}) for a in activations}
     open_until = {a.id: a.ended_at or now for a in activations}
