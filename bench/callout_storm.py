@@ -5,6 +5,10 @@ Targets, on PostgreSQL (SQLite is printed for information):
 - every reply processed, allocation exact (the shift's places, no more and no fewer);
 - webhook p99 <= 50 ms; the baseline is an empty FastAPI POST under the same storm, same run;
 - fan-out throughput within 5 % of SMS_RATE_PER_SECOND: the gateway is the limit, not us.
+
+Each database gets BENCH_STORM_ROUNDS storms (default 3) on a fresh database; the verdict is the
+median of their p99s, since one storm's p99 (the second-slowest of 62) swings with whatever else
+the machine does.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -34,6 +38,7 @@ from tests.twilio_mock import TwilioMock
 MUNICIPALITIES = 31
 PLACES = 20
 RATE = float(os.environ.get("BENCH_SMS_RATE", "10"))
+ROUNDS = int(os.environ.get("BENCH_STORM_ROUNDS", "3"))  # storms per database, each fresh
 SPREAD = float(os.environ.get("BENCH_STORM_SECONDS", "1"))  # the replies arrive within this
 TARGET_P99_MS = 50.0
 TARGET_RATE_TOLERANCE = 0.05
@@ -101,13 +106,6 @@ def _worker(env: dict[str, str]):
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
-
-
-def _warm_up(base: str) -> None:
-    """A server that has been up a while holds open database connections; so does this one
-    before the storm (the pool opens them on demand, some 20-50 ms each)."""
-    with httpx.Client(base_url=base, timeout=30) as client, ThreadPoolExecutor(16) as pool:
-        list(pool.map(lambda _: client.get("/readyz").raise_for_status(), range(64)))
 
 
 def _in_hours_span() -> tuple[datetime, datetime]:
@@ -246,7 +244,7 @@ async def _outcome(db_url: str, shift_id: int) -> tuple[int, int, int, int]:
         await engine.dispose()
 
 
-def run(db_url: str, mock: TwilioMock) -> dict:
+def run(db_url: str, mock: TwilioMock, *, separate_worker: bool) -> dict:
     mock.reset()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -269,11 +267,13 @@ def run(db_url: str, mock: TwilioMock) -> dict:
     steering = _cli(env, "token", "create", "steering", "--person", "p012").splitlines()[-1]
     authority = _cli(env, "token", "create", "authority", "--org", "odder").splitlines()[-1]
     start, _ = _in_hours_span()
-    # As in production (docker-compose.yml): the API without the worker, and a worker process
-    # that sends the SMS and runs the deadlines.
+    # As each database is deployed: on PostgreSQL (docker-compose.yml) the API without the
+    # worker plus a worker process; SQLite is one process doing both (`make run`), since two
+    # processes would only queue on the file's write lock.
+    serve = ["-m", "beredskab", "serve", "--port", str(port)]
     with (
-        server(["-m", "beredskab", "serve", "--port", str(port), "--no-worker"], env, port),
-        _worker(env),
+        server([*serve, "--no-worker"] if separate_worker else serve, env, port),
+        _worker(env) if separate_worker else nullcontext(),
     ):
         with httpx.Client(base_url=base, timeout=30) as client:
             r = client.post(
@@ -325,7 +325,6 @@ def run(db_url: str, mock: TwilioMock) -> dict:
             moved = asyncio.run(_fast_forward_secondaries(db_url))
             every = _wait_for(mock, 2 * MUNICIPALITIES, "pages to both contacts", since=mark)
             secondaries = every[MUNICIPALITIES:]
-        _warm_up(base)
         latencies = _storm(url, [_reply(m, mock.account_sid) for m in every], sign)
         stored, failed, agents, orgs = asyncio.run(_outcome(db_url, shift_id))
     return {
@@ -351,35 +350,43 @@ def main() -> None:
     b50, b99 = percentile(base, 50), percentile(base, 99)
     print(f"  baseline empty FastAPI POST, same storm: p50 {b50:.1f} ms  p99 {b99:.1f} ms")
     with TwilioMock() as mock:
-        for name, url in databases():
-            out = run(url, mock)
-            lat = out["latencies"]
-            p50, p99 = percentile(lat, 50), percentile(lat, 99)
-            exact = out["agents"] == PLACES and out["orgs"] == PLACES
-            processed = out["stored"] == n and out["failed"] == 0
-            rates = (out["rate_primary"] / RATE, out["rate_secondary"] / RATE)
-            within = all(abs(1 - r) <= TARGET_RATE_TOLERANCE for r in rates)
-            target = "" if name == "postgresql" else " (target is for PostgreSQL)"
-            print(
-                f"  {name:<10} webhook p50 {p50:5.1f} ms ({p50 / b50:4.1f}x baseline)  "
-                f"p99 {p99:5.1f} ms ({p99 / b99:4.1f}x baseline)  "
-                f"{'meets' if p99 <= TARGET_P99_MS else 'MISSES'} p99 <= {TARGET_P99_MS:.0f} ms"
-                f"{target}"
-            )
-            print(
-                f"  {'':<10} replies processed {out['stored']}/{n} ({out['failed']} failed), "
-                f"allocated {out['agents']} agents from {out['orgs']} municipalities for "
-                f"{PLACES} places: {'exact' if exact and processed else 'WRONG'}"
-            )
-            print(
-                f"  {'':<10} the first reply in a fresh process (before the warm-up): "
-                f"{out['cold_ms']:.0f} ms"
-            )
-            print(
-                f"  {'':<10} fan-out {out['rate_primary']:.2f} and {out['rate_secondary']:.2f} "
-                f"SMS/s against {RATE:g}/s ({rates[0]:.3f}x, {rates[1]:.3f}x): "
-                f"{'within' if within else 'NOT within'} 5 %"
-            )
+        results: dict[str, list[dict]] = {}
+        for _ in range(ROUNDS):
+            for name, url in databases():
+                out = run(url, mock, separate_worker=name == "postgresql")
+                results.setdefault(name, []).append(out)
+        for name, outs in results.items():
+            _report(name, outs, n, b50, b99)
+
+
+def _report(name: str, outs: list[dict], n: int, b50: float, b99: float) -> None:
+    p99s = [percentile(o["latencies"], 99) for o in outs]
+    p50s = [percentile(o["latencies"], 50) for o in outs]
+    median99 = sorted(p99s)[len(p99s) // 2]
+    target = "" if name == "postgresql" else " (the target is for PostgreSQL)"
+    print(
+        f"  {name:<10} webhook p99 per storm "
+        + ", ".join(f"{p:.0f}" for p in p99s)
+        + f" ms (p50 {', '.join(f'{p:.0f}' for p in p50s)} ms); median p99 {median99:.1f} ms "
+        f"= {median99 / b99:.1f}x baseline: "
+        f"{'meets' if median99 <= TARGET_P99_MS else 'MISSES'} p99 <= {TARGET_P99_MS:.0f} ms"
+        f"{target}"
+    )
+    exact = all(o["agents"] == PLACES and o["orgs"] == PLACES for o in outs)
+    processed = all(o["stored"] == n and o["failed"] == 0 for o in outs)
+    print(
+        f"  {'':<10} every storm: {n} replies processed ({'yes' if processed else 'NO'}), "
+        f"{PLACES} places allocated to {PLACES} municipalities ("
+        f"{'exact' if exact else 'WRONG: ' + str([(o['agents'], o['orgs']) for o in outs])})"
+    )
+    rates = [r / RATE for o in outs for r in (o["rate_primary"], o["rate_secondary"])]
+    within = all(abs(1 - r) <= TARGET_RATE_TOLERANCE for r in rates)
+    print(
+        f"  {'':<10} fan-out {min(rates):.3f}x-{max(rates):.3f}x of {RATE:g} SMS/s: "
+        f"{'within' if within else 'NOT within'} 5 %; first reply in a fresh process "
+        + ", ".join(f"{o['cold_ms']:.0f}" for o in outs)
+        + " ms (before the warm-up)"
+    )
 
 
 if __name__ == "__main__":
