@@ -293,21 +293,7 @@ async def _page_steering(
         page.shift_id = shift.id
         planned.append((person, page))
     await session.flush()
-    for person, page in planned:
-        sms_person(
-            session,
-            cfg.playbook,
-            activation,
-            person,
-            "shift_approve_request",
-            page_id=page.id,
-            ref=activation.ref,
-            shift=label(cfg, shift),
-            agents=shift.agents_needed,
-            code=page.code,
-            authority=authority,
-            title=activation.title,
-        )
+    _ask_to_approve(session, cfg, activation, shift, planned, authority)
     eventlog.append(
         session,
         activation,
@@ -325,6 +311,31 @@ async def _page_steering(
     )
 
 
+def _ask_to_approve(
+    session: AsyncSession,
+    cfg: ActivationConfig,
+    activation: Activation,
+    shift: Shift,
+    asked: list[tuple[Person, Page]],
+    authority: str,
+) -> None:
+    for person, page in asked:
+        sms_person(
+            session,
+            cfg.playbook,
+            activation,
+            person,
+            "shift_approve_request",
+            page_id=page.id,
+            ref=activation.ref,
+            shift=label(cfg, shift),
+            agents=shift.agents_needed,
+            code=page.code,
+            authority=authority,
+            title=activation.title,
+        )
+
+
 async def remind_approval(
     session: AsyncSession,
     cfg: ActivationConfig,
@@ -337,24 +348,15 @@ async def remind_approval(
     if shift.state != ShiftState.awaiting_approval or activation.status != ActivationStatus.active:
         return
     asked = await _shift_pages(session, shift, PagePurpose.shift_approve)
-    authority = await _org_name(session, activation.authority_id)
-    for page in asked:
-        person = await session.get(Person, page.person_id)
-        if person is not None:
-            sms_person(
-                session,
-                cfg.playbook,
-                activation,
-                person,
-                "shift_approve_request",
-                page_id=page.id,
-                ref=activation.ref,
-                shift=label(cfg, shift),
-                agents=shift.agents_needed,
-                code=page.code,
-                authority=authority,
-                title=activation.title,
-            )
+    people = {p.id: p for p in await _people(session, (page.person_id for page in asked))}
+    _ask_to_approve(
+        session,
+        cfg,
+        activation,
+        shift,
+        [(people[page.person_id], page) for page in asked if page.person_id in people],
+        await _org_name(session, activation.authority_id),
+    )
     minutes = round((now - shift.created_at).total_seconds() / 60)
     await _tell_staffing_lead(
         session,
