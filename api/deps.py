@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -28,6 +28,10 @@ async def get_runtime(request: Request) -> Runtime:
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+# An integer row id in a path. Bounded to the database's INTEGER, so an absurd id is a 422 naming
+# the parameter instead of a driver overflow (a 500) on the way to the query.
+MAX_ROW_ID = 2_147_483_647
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 _UNAUTHORISED = {"WWW-Authenticate": "Bearer"}

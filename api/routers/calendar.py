@@ -6,13 +6,14 @@ from datetime import date, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 
 from api.deps import require_roles
 from beredskab.auth.models import TokenRole
 from beredskab.auth.service import Principal
 from beredskab.calendar import day_kind, opening_intervals, split
 from beredskab.errors import InvalidInput
+from beredskab.instants import Instant
 
 router = APIRouter(prefix="/calendar", tags=["calendar"])
 MAX_SPAN = timedelta(days=62)
@@ -50,8 +51,8 @@ def _hhmm(t) -> str:  # noqa: ANN001 - datetime.time
 async def opening_hours(
     request: Request,
     _: Annotated[Principal, Depends(require_roles(*TokenRole))],  # every role may look
-    start: Annotated[AwareDatetime, Query(alias="from", description="with a UTC offset")],
-    end: Annotated[AwareDatetime, Query(alias="to", description="with a UTC offset")],
+    start: Annotated[Instant, Query(alias="from", description="with a UTC offset")],
+    end: Annotated[Instant, Query(alias="to", description="with a UTC offset")],
 ) -> OpeningHoursOut:
     if end <= start:
         raise InvalidInput("to", "must be after from")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from api.deps import RuntimeDep, SessionDep, require_roles
+from api.deps import RowId, RuntimeDep, SessionDep, require_roles
 from beredskab.activations import service as activations
 from beredskab.auth.models import TokenRole as R
 from beredskab.auth.service import Principal
@@ -86,7 +86,7 @@ async def add_expense(
 @router.patch("/expenses/{expense_id}", summary="Correct an expense (reason required; logged)")
 async def update_expense(
     activation_id: str,
-    expense_id: int,
+    expense_id: RowId,
     body: ExpenseUpdate,
     principal: Finance,
     session: SessionDep,
@@ -106,7 +106,7 @@ async def list_tenures(activation_id: str, _: Finance, session: SessionDep) -> l
 )
 async def correct_tenure(
     activation_id: str,
-    tenure_id: int,
+    tenure_id: RowId,
     body: TenureCorrection,
     principal: Finance,
     session: SessionDep,
@@ -122,7 +122,7 @@ async def correct_tenure(
 )
 async def report_actuals(
     activation_id: str,
-    allocation_id: int,
+    allocation_id: RowId,
     body: AllocationActuals,
     principal: Reporter,
     session: SessionDep,

@@ -8,7 +8,6 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response, StreamingResponse
-from pydantic import AwareDatetime
 
 from api.deps import RuntimeDep, SessionDep, require_roles
 from beredskab.activations import service as activations
@@ -18,6 +17,7 @@ from beredskab.directory.models import Organisation
 from beredskab.eventlog import export, timeline
 from beredskab.eventlog.schemas import LogEntryCreate, LogEntryRead, LogPage, VerifyOut
 from beredskab.eventlog.service import verify_activation_log
+from beredskab.instants import Instant
 from beredskab.metadata import utcnow
 
 router = APIRouter(prefix="/activations/{activation_id}", tags=["log"])
@@ -54,8 +54,8 @@ async def read_timeline(
     request: Request,
     kind: str | None = None,
     author: str | None = None,
-    occurred_from: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    occurred_to: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    occurred_from: Annotated[Instant | None, Query(alias="from")] = None,
+    occurred_to: Annotated[Instant | None, Query(alias="to")] = None,
     q: Annotated[str | None, Query(max_length=200, description="text contains")] = None,
     order: Literal["seq", "occurred_at"] = "seq",
     cursor: str | None = None,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
 
-from api.deps import SessionDep, require_roles
+from api.deps import RowId, SessionDep, require_roles
 from api.routers.costs import Rules
 from beredskab.auth.models import TokenRole as R
 from beredskab.auth.service import Principal
@@ -21,6 +21,7 @@ from beredskab.costs.schemas import (
     TrainingUpdate,
 )
 from beredskab.errors import InvalidInput
+from beredskab.instants import Day
 from beredskab.metadata import utcnow
 
 router = APIRouter(tags=["finance"])
@@ -52,8 +53,8 @@ async def list_training(
     _: FinanceOrAdmin,
     session: SessionDep,
     rules: Rules,
-    first: Annotated[date | None, Query(alias="from")] = None,
-    last: Annotated[date | None, Query(alias="to")] = None,
+    first: Annotated[Day | None, Query(alias="from")] = None,
+    last: Annotated[Day | None, Query(alias="to")] = None,
 ) -> list[TrainingOut]:
     return await training.list_sessions(session, rules, first, last)
 
@@ -67,7 +68,7 @@ async def add_training(
 
 @router.get("/training-sessions/{training_id}", summary="One training session and its history")
 async def get_training(
-    training_id: int, _: FinanceOrAdmin, session: SessionDep, rules: Rules
+    training_id: RowId, _: FinanceOrAdmin, session: SessionDep, rules: Rules
 ) -> TrainingOut:
     return await training.get_session(session, rules, training_id)
 
@@ -77,7 +78,7 @@ async def get_training(
     summary="Correct a training session (reason required; kept in its history)",
 )
 async def update_training(
-    training_id: int,
+    training_id: RowId,
     body: TrainingUpdate,
     principal: FinanceOrAdmin,
     session: SessionDep,
@@ -99,8 +100,8 @@ async def finance_report(
     principal: ReportReader,
     session: SessionDep,
     rules: Rules,
-    first: Annotated[date, Query(alias="from", description="first local date, YYYY-MM-DD")],
-    last: Annotated[date, Query(alias="to", description="last local date, included")],
+    first: Annotated[Day, Query(alias="from", description="first local date, YYYY-MM-DD")],
+    last: Annotated[Day, Query(alias="to", description="last local date, included")],
     format: Literal["json", "csv", "xlsx"] = "json",
 ) -> Response:
     if last < first:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from api.deps import RuntimeDep, SessionDep, require_roles
+from api.deps import RowId, RuntimeDep, SessionDep, require_roles
 from beredskab.activations import service as activations
 from beredskab.activations.repository import lock_activation
 from beredskab.auth.models import TokenRole as R
@@ -88,7 +88,7 @@ async def list_shifts(
 
 @router.get("/activations/{activation_id}/shifts/{shift_id}", summary="One shift")
 async def get_shift(
-    activation_id: str, shift_id: int, principal: Viewer, session: SessionDep, runtime: RuntimeDep
+    activation_id: str, shift_id: RowId, principal: Viewer, session: SessionDep, runtime: RuntimeDep
 ) -> ShiftOut:
     activation = await activations.get_visible(session, principal, activation_id)
     return await _one(session, runtime, await service.get_shift(session, activation, shift_id))
@@ -99,7 +99,11 @@ async def get_shift(
     summary="Approve a shift's out-of-hours part (steering group); volunteers are paged",
 )
 async def approve_shift(
-    activation_id: str, shift_id: int, principal: Steering, session: SessionDep, runtime: RuntimeDep
+    activation_id: str,
+    shift_id: RowId,
+    principal: Steering,
+    session: SessionDep,
+    runtime: RuntimeDep,
 ) -> ShiftOut:
     activation, shift = await _locked(session, activation_id, shift_id)
     await service.approve(
@@ -120,7 +124,7 @@ async def approve_shift(
 )
 async def reject_shift(
     activation_id: str,
-    shift_id: int,
+    shift_id: RowId,
     body: ShiftReason,
     principal: Steering,
     session: SessionDep,
@@ -145,7 +149,7 @@ async def reject_shift(
 )
 async def cancel_shift(
     activation_id: str,
-    shift_id: int,
+    shift_id: RowId,
     body: ShiftReason,
     principal: Requester,
     session: SessionDep,
@@ -184,7 +188,7 @@ async def _allocation(
     summary="Confirm a municipality's agents by name or count (staffing lead or the municipality)",
 )
 async def confirm_allocation(
-    allocation_id: int,
+    allocation_id: RowId,
     body: AllocationConfirm,
     principal: Volunteer,
     session: SessionDep,
@@ -213,7 +217,7 @@ async def confirm_allocation(
     summary="Withdraw a municipality's places (AFMELD); the call-out resumes",
 )
 async def withdraw_allocation(
-    allocation_id: int, principal: Volunteer, session: SessionDep, runtime: RuntimeDep
+    allocation_id: RowId, principal: Volunteer, session: SessionDep, runtime: RuntimeDep
 ) -> ShiftOut:
     allocation, shift = await _allocation(session, principal, allocation_id)
     activation = await lock_activation(session, shift.activation_id)
@@ -238,7 +242,7 @@ async def withdraw_allocation(
     responses={200: {"content": {"text/calendar": {}}}},
 )
 async def shift_ics(
-    shift_id: int, principal: Viewer, session: SessionDep, runtime: RuntimeDep
+    shift_id: RowId, principal: Viewer, session: SessionDep, runtime: RuntimeDep
 ) -> Response:
     shift = await session.get(Shift, shift_id)
     if shift is None:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from api.deps import SessionDep, require_roles
+from api.deps import RowId, SessionDep, require_roles
 from beredskab.activations import service as activations
 from beredskab.activations import tasks
 from beredskab.auth.models import TokenRole as R
@@ -33,7 +33,7 @@ async def list_tasks(
 @router.post("/{task_id}", summary="Mark a task done, not applicable, or open again (logged)")
 async def update_task(
     activation_id: str,
-    task_id: int,
+    task_id: RowId,
     body: tasks.TaskUpdate,
     principal: CrisisStaff,
     session: SessionDep,

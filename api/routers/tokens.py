@@ -7,7 +7,7 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from api.deps import AdminDep, SessionDep
+from api.deps import AdminDep, RowId, SessionDep
 from beredskab.auth import service
 from beredskab.auth.models import TokenRole
 
@@ -56,7 +56,7 @@ async def create_token(body: TokenCreate, _: AdminDep, session: SessionDep) -> T
 
 
 @router.delete("/{token_id}", summary="Revoke a token")
-async def revoke_token(token_id: int, _: AdminDep, session: SessionDep) -> TokenRead:
+async def revoke_token(token_id: RowId, _: AdminDep, session: SessionDep) -> TokenRead:
     row = await service.revoke_token(session, token_id)
     await session.commit()
     return TokenRead.model_validate(row, from_attributes=True)

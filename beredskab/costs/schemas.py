@@ -6,13 +6,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from beredskab.instants import Day, Instant
 
 Reason = Field(
     default=None,
     max_length=1000,
     description="why; required for every change after the fact (and after stand-down)",
 )
+
+
+MAX_ORE = 2_000_000_000  # 20 million kroner: the database's INTEGER holds it
 
 
 class PartOut(BaseModel):
@@ -83,20 +88,22 @@ class StatementOut(BaseModel):
 class ExpenseCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    amount_ore: int = Field(gt=0, examples=[125000])
+    amount_ore: int = Field(gt=0, le=MAX_ORE, examples=[125000])
     text: str = Field(min_length=1, max_length=500, examples=["Taxa til vagtskifte"])
     creditor_id: str = Field(description="the organisation that paid and is reimbursed")
-    spent_on: date | None = None
+    spent_on: Day | None = None
     reason: str | None = Reason
 
 
 class ExpenseUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    amount_ore: int | None = Field(default=None, ge=0, description="0 withdraws the expense")
+    amount_ore: int | None = Field(
+        default=None, ge=0, le=MAX_ORE, description="0 withdraws the expense"
+    )
     text: str | None = Field(default=None, min_length=1, max_length=500)
     creditor_id: str | None = None
-    spent_on: date | None = None
+    spent_on: Day | None = None
     reason: str = Field(min_length=1, max_length=1000)
 
 
@@ -114,7 +121,9 @@ class ExpenseOut(BaseModel):
 class AdjustmentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    amount_ore: int = Field(description="signed øre, not 0", examples=[-50000])
+    amount_ore: int = Field(
+        ge=-MAX_ORE, le=MAX_ORE, description="signed øre, not 0", examples=[-50000]
+    )
     debtor_id: str
     creditor_id: str
     reason: str = Field(min_length=1, max_length=1000)
@@ -125,8 +134,8 @@ class AllocationActuals(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    actual_start: AwareDatetime | None = None
-    actual_end: AwareDatetime | None = None
+    actual_start: Instant | None = None
+    actual_end: Instant | None = None
     actual_agents: int | None = Field(default=None, ge=0, le=1000)
     reason: str | None = Reason
 
@@ -144,8 +153,8 @@ class AllocationOut(BaseModel):
 class TenureCorrection(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    started_at: AwareDatetime | None = None
-    ended_at: AwareDatetime | None = None
+    started_at: Instant | None = None
+    ended_at: Instant | None = None
     reason: str = Field(min_length=1, max_length=1000)
 
 
@@ -162,7 +171,7 @@ class TenureOut(BaseModel):
 class TariffCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    valid_from: date = Field(description="takes effect at 00:00 Europe/Copenhagen that day")
+    valid_from: Day = Field(description="takes effect at 00:00 Europe/Copenhagen that day")
     rate_ore_per_hour: int = Field(gt=0, le=10_000_000, examples=[45000])
     reason: str | None = Field(
         default=None,
@@ -185,7 +194,7 @@ class TariffOut(BaseModel):
 class TrainingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    day: date
+    day: Day
     hours: Decimal = Field(gt=0, le=24, description="per person, in whole minutes", examples=[2.5])
     people: int = Field(ge=1, le=1000)
     org_id: str = Field(description="the people's employer, who is reimbursed")
@@ -202,7 +211,7 @@ class TrainingCreate(BaseModel):
 class TrainingUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    day: date | None = None
+    day: Day | None = None
     hours: Decimal | None = Field(default=None, gt=0, le=24)
     people: int | None = Field(default=None, ge=0, le=1000, description="0 withdraws it")
     org_id: str | None = None

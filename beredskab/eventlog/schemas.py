@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from beredskab.instants import Instant
 
 ManualKind = Literal["information", "decision", "action", "omission", "note"]
 
@@ -21,7 +23,7 @@ class LogEntryCreate(BaseModel):
 
     kind: ManualKind
     text: str = Field(min_length=1, max_length=4000)
-    occurred_at: AwareDatetime | None = Field(
+    occurred_at: Instant | None = Field(
         default=None, description="when it happened (may be earlier than now, never later)"
     )
     source: Source | None = None

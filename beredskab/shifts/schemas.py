@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from beredskab.instants import Instant
 
 
 class ShiftCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    start: AwareDatetime = Field(description="with a UTC offset")
-    end: AwareDatetime = Field(description="with a UTC offset; at most 24 hours after start")
+    start: Instant = Field(description="with a UTC offset")
+    end: Instant = Field(description="with a UTC offset; at most 24 hours after start")
     agents_needed: int = Field(description="1-50")
 
 

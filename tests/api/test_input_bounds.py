@@ -1,0 +1,100 @@
+"""Absurd ids, years and amounts are a 422 naming the field, never a driver overflow (a 500)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import bearer
+from tests.scenario import open_world
+
+HUGE = "99999999999999999999"
+
+
+@pytest.fixture
+async def world(db):
+    async with await open_world(db) as w:
+        w.act = await w.activate("steering")
+        yield w
+
+
+def _names(r, field: str) -> bool:
+    return (
+        r.status_code == 422
+        and field in r.text
+        and r.headers["content-type"].startswith("application/problem+json")
+    )
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "token", "field"),
+    [
+        ("get", "/shifts/{huge}.ics", "admin", "shift_id"),
+        ("get", "/activations/{act}/shifts/{huge}", "admin", "shift_id"),
+        ("post", "/allocations/{huge}/withdraw", "leader0", "allocation_id"),
+        ("delete", "/admin/tokens/{huge}", "admin", "token_id"),
+        ("get", "/training-sessions/{huge}", "finance", "training_id"),
+        ("get", "/activations/{act}/shifts/0", "admin", "shift_id"),
+    ],
+)
+async def test_an_out_of_range_id_is_a_clear_422(world, method, path, token, field):
+    url = path.format(huge=HUGE, act=world.act["id"])
+    r = await getattr(world.client, method)(url, headers=bearer(world.tokens[token]))
+    assert _names(r, field), (r.status_code, r.text)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "token", "field"),
+    [
+        (
+            "/activations/{act}/shifts",
+            {
+                "start": "0001-01-01T00:00:00+01:00",
+                "end": "2027-01-01T00:00:00Z",
+                "agents_needed": 1,
+            },
+            "leader0",
+            "start",
+        ),
+        (
+            "/activations/{act}/shifts",
+            {"start": "9999-12-31T20:00:00Z", "end": "9999-12-31T23:00:00Z", "agents_needed": 1},
+            "leader0",
+            "start",
+        ),
+        (
+            "/activations/{act}/log",
+            {"kind": "note", "text": "x", "occurred_at": "0001-01-01T00:30:00+01:00"},
+            "log0",
+            "occurred_at",
+        ),
+        (
+            "/tariffs",
+            {"valid_from": "0001-01-01", "rate_ore_per_hour": 1, "reason": "x"},
+            "finance",
+            "valid_from",
+        ),
+        (
+            "/activations/{act}/costs/adjustments",
+            {"amount_ore": 10**12, "debtor_id": "odder", "creditor_id": "ddh", "reason": "x"},
+            "finance",
+            "amount_ore",
+        ),
+    ],
+)
+async def test_an_out_of_range_year_or_amount_is_a_clear_422(world, path, body, token, field):
+    r = await world.client.post(
+        path.format(act=world.act["id"]), json=body, headers=bearer(world.tokens[token])
+    )
+    assert _names(r, field), (r.status_code, r.text)
+
+
+async def test_an_out_of_range_query_date_is_a_clear_422(world):
+    r = await world.client.get(
+        "/calendar/opening-hours?from=0001-01-01T00:00:00%2B01:00&to=2026-01-02T00:00:00Z",
+        headers=bearer(world.tokens["admin"]),
+    )
+    assert _names(r, "from"), r.text
+    r = await world.client.get(
+        "/costs/report?from=0001-01-01&to=2026-01-01", headers=bearer(world.tokens["finance"])
+    )
+    assert _names(r, "from"), r.text
