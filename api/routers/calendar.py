@@ -59,7 +59,7 @@ async def opening_hours(
     if end - start > MAX_SPAN:
         raise InvalidInput("to", "the span may be at most 62 days")
     runtime = request.app.state.runtime
-    rules = runtime.activation_config.playbook.opening_rules(request.app.state.settings.tz)
+    rules = runtime.activation_config.opening_rules
     pieces = split(start, end, rules)
     first, last = start.astimezone(rules.tz).date(), end.astimezone(rules.tz).date()
     days = []

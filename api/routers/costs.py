@@ -33,7 +33,7 @@ Reporter = Annotated[Principal, Depends(require_roles(R.finance, R.crisis_staff)
 
 
 def opening_rules(runtime: RuntimeDep) -> OpeningRules:
-    return runtime.activation_config.playbook.opening_rules(runtime.settings.tz)
+    return runtime.activation_config.opening_rules  # built once: it caches each year's hours
 
 
 Rules = Annotated[OpeningRules, Depends(opening_rules)]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from beredskab.instants import Day, Instant
 
@@ -95,8 +95,23 @@ class ExpenseCreate(BaseModel):
     reason: str | None = Reason
 
 
-class ExpenseUpdate(BaseModel):
+class _Patch(BaseModel):
+    """A partial update: an omitted field stays as it is; `null` is refused for the fields in
+    NOT_NULL (their columns cannot be empty), with the field named, instead of failing in SQL."""
+
     model_config = ConfigDict(extra="forbid")
+    NOT_NULL: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> _Patch:
+        for name in self.NOT_NULL:
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} may be left out, but not null")
+        return self
+
+
+class ExpenseUpdate(_Patch):
+    NOT_NULL = ("amount_ore", "text", "creditor_id")
 
     amount_ore: int | None = Field(
         default=None, ge=0, le=MAX_ORE, description="0 withdraws the expense"
@@ -150,8 +165,8 @@ class AllocationOut(BaseModel):
     actual_agents: int | None
 
 
-class TenureCorrection(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class TenureCorrection(_Patch):
+    NOT_NULL = ("started_at",)
 
     started_at: Instant | None = None
     ended_at: Instant | None = None
@@ -208,8 +223,8 @@ class TrainingCreate(BaseModel):
         return value
 
 
-class TrainingUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class TrainingUpdate(_Patch):
+    NOT_NULL = ("day", "hours", "people", "org_id", "text")
 
     day: Day | None = None
     hours: Decimal | None = Field(default=None, gt=0, le=24)

@@ -98,3 +98,19 @@ async def test_an_out_of_range_query_date_is_a_clear_422(world):
         "/costs/report?from=0001-01-01&to=2026-01-01", headers=bearer(world.tokens["finance"])
     )
     assert _names(r, "from"), r.text
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/activations/{act}/expenses/1", {"text": None, "reason": "x"}, "text"),
+        ("/activations/{act}/role-tenures/1", {"started_at": None, "reason": "x"}, "started_at"),
+        ("/training-sessions/1", {"hours": None, "reason": "x"}, "hours"),
+        ("/training-sessions/1", {"day": None, "reason": "x"}, "day"),
+    ],
+)
+async def test_null_for_a_required_column_in_a_patch_is_a_clear_422(world, path, body, field):
+    r = await world.client.patch(
+        path.format(act=world.act["id"]), json=body, headers=bearer(world.tokens["finance"])
+    )
+    assert r.status_code == 422 and f"{field} may be left out, but not null" in r.text, r.text
