@@ -23,7 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from beredskab.errors import DomainError
 from beredskab.eventlog.schemas import LogEntryCreate, LogEntryRead
 from beredskab.eventlog.service import append_rows, lock_head
-from beredskab.eventlog.timeline import manual_entry, written
+from beredskab.eventlog.timeline import manual_entry, to_read
 
 MAX_BATCH = 200
 
@@ -98,4 +98,4 @@ def _settle(outcomes: list[tuple[_Pending, dict[str, Any] | DomainError]]) -> No
         if isinstance(outcome, DomainError):
             item.done.set_exception(outcome)
         else:
-            item.done.set_result(written(outcome))
+            item.done.set_result(to_read(outcome, []))

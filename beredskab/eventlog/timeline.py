@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -171,36 +172,22 @@ async def _corrections(
     return out
 
 
-def to_read(entry: LogEntry, corrected_by: list[int]) -> LogEntryRead:
+_READ_FIELDS = (
+    *("seq", "occurred_at", "recorded_at", "actor", "kind", "text", "data", "corrects", "hash"),
+)
+
+
+def to_read(entry: LogEntry | Mapping[str, Any], corrected_by: list[int]) -> LogEntryRead:
+    """An entry as the API shows it: a stored row, or the values just written by
+    `manual_entry` (a mapping; nothing can correct it yet)."""
+    if isinstance(entry, Mapping):
+        values = {name: entry[name] for name in _READ_FIELDS}
+    else:
+        values = {name: getattr(entry, name) for name in _READ_FIELDS}
     return LogEntryRead(
-        seq=entry.seq,
-        occurred_at=entry.occurred_at,
-        recorded_at=entry.recorded_at,
-        actor=entry.actor,
-        kind=entry.kind,
-        text=entry.text,
-        data=entry.data,
-        corrects=entry.corrects,
+        **values,
         corrected_by=corrected_by,
         superseded=bool(corrected_by),
-        hash=entry.hash,
-    )
-
-
-def written(row: dict[str, Any]) -> LogEntryRead:
-    """A row just written by `manual_entry`, as read: nothing can correct it yet."""
-    return LogEntryRead(
-        seq=row["seq"],
-        occurred_at=row["occurred_at"],
-        recorded_at=row["recorded_at"],
-        actor=row["actor"],
-        kind=row["kind"],
-        text=row["text"],
-        data=row["data"],
-        corrects=row["corrects"],
-        corrected_by=[],
-        superseded=False,
-        hash=row["hash"],
     )
 
 
