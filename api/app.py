@@ -6,8 +6,9 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
+from api.deps import refuse_nul
 from api.errors import install_error_handlers
 from api.routers import (
     activations,
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, *, gateway: SmsGateway | None =
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        dependencies=[Depends(refuse_nul)],
     )
     app.state.settings = settings
     install_error_handlers(app)

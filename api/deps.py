@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
@@ -12,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.runtime import Runtime
 from beredskab.auth.models import TokenRole
 from beredskab.auth.service import Principal, authenticate
+from beredskab.errors import InvalidInput
 
 _bearer = HTTPBearer(auto_error=False, description="API token: `Authorization: Bearer ddh_…`")
 
@@ -24,6 +26,19 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 async def get_runtime(request: Request) -> Runtime:
     # async: FastAPI runs a plain `def` dependency in a worker thread, a hop on every request
     return request.app.state.runtime
+
+
+# A JSON string escape \u0000 not itself escaped (an odd run of backslashes before it).
+_JSON_NUL = re.compile(rb"(?:^|[^\\])(?:\\\\)*\\u0000")
+
+
+async def refuse_nul(request: Request) -> None:
+    """PostgreSQL cannot store the NUL character in text or JSON: a body carrying one would fail
+    in the INSERT (a 500, and for the log keeper's group writer, for everyone in the round).
+    Refused once here, for every JSON body, before any route sees it."""
+    is_json = request.headers.get("content-type", "").startswith("application/json")
+    if is_json and _JSON_NUL.search(await request.body()):  # the body is cached for the route
+        raise InvalidInput("body", "text may not contain the NUL character (\\u0000)")
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]

@@ -37,7 +37,8 @@ async def _verified_form(request: Request) -> dict[str, str] | None:
         return None
     if not RequestValidator(settings.twilio_auth_token).validate(url, form, signature):
         return None
-    return form
+    # signed as sent; stored without NUL characters, which PostgreSQL cannot hold in text
+    return {k: v.replace("\x00", "") for k, v in form.items()}
 
 
 def _forbidden(request: Request) -> Response:

@@ -172,9 +172,8 @@ async def _corrections(
     return out
 
 
-_READ_FIELDS = (
-    *("seq", "occurred_at", "recorded_at", "actor", "kind", "text", "data", "corrects", "hash"),
-)
+_READ_FIELDS = ("seq", "occurred_at", "recorded_at", "actor", "kind", "text", "data")
+_READ_FIELDS += ("corrects", "hash")
 
 
 def to_read(entry: LogEntry | Mapping[str, Any], corrected_by: list[int]) -> LogEntryRead:

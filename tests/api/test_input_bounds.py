@@ -114,3 +114,24 @@ async def test_null_for_a_required_column_in_a_patch_is_a_clear_422(world, path,
         path.format(act=world.act["id"]), json=body, headers=bearer(world.tokens["finance"])
     )
     assert r.status_code == 422 and f"{field} may be left out, but not null" in r.text, r.text
+
+
+async def test_a_nul_character_in_json_is_refused_and_a_literal_backslash_u_is_not(world):
+    url = f"/activations/{world.act['id']}/log"
+    headers = {**bearer(world.tokens["log0"]), "content-type": "application/json"}
+    r = await world.client.post(
+        url, content='{"kind": "note", "text": "a\\u0000b"}', headers=headers
+    )
+    assert r.status_code == 422 and "NUL" in r.text, r.text
+    r = await world.client.post(
+        url, content='{"kind": "note", "text": "sti C:\\\\u0000"}', headers=headers
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["text"] == "sti C:\\u0000"
+
+
+async def test_an_sms_with_a_nul_character_is_stored_and_answered(world):
+    r = await world.sms(world.people["log0"].phone, "OK\x00")
+    assert r.status_code == 200
+    await world.drain()
+    assert world.gateway.sent[-1].to == world.people["log0"].phone
