@@ -40,6 +40,7 @@ from beredskab.calendar import OpeningRules
 from beredskab.costs import tenure
 from beredskab.deadlines import Deadline, DeadlineStatus
 from beredskab.directory.models import Organisation, Person, Role
+from beredskab.directory.service import known_org
 from beredskab.errors import Conflict, Forbidden, InvalidInput, NotFound
 from beredskab.eventlog import service as eventlog
 from beredskab.outbox import cancel_pending
@@ -157,9 +158,7 @@ async def request_activation(
         existing = await _existing_for_key(session, principal, idempotency_key)
         if existing is not None:
             return existing, False
-        org = await session.get(Organisation, authority_id)
-        if org is None:
-            raise InvalidInput("authority_id", f"unknown organisation {authority_id!r}")
+        org = await known_org(session, "authority_id", authority_id)
         try:
             activation = await _create(session, cfg, principal, data, org, idempotency_key, now)
             await session.commit()

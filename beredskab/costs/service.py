@@ -37,7 +37,8 @@ from beredskab.costs.schemas import (
     TenureCorrection,
     TenureOut,
 )
-from beredskab.directory.models import Organisation, Role
+from beredskab.directory.models import Role
+from beredskab.directory.service import known_org
 from beredskab.errors import Conflict, Forbidden, InvalidInput, NotFound
 from beredskab.eventlog import service as eventlog
 from beredskab.shifts.models import Shift, VolunteerAllocation
@@ -59,13 +60,6 @@ def _after_the_fact(activation: Activation, reason: str | None, *, correction: b
     if (correction or activation.status not in OPEN_STATUSES) and not (reason or "").strip():
         raise InvalidInput("reason", "is required for a change after the fact")
     return (reason or "").strip()
-
-
-async def _known_org(session: AsyncSession, field: str, org_id: str) -> Organisation:
-    org = await session.get(Organisation, org_id)
-    if org is None:
-        raise InvalidInput(field, f"unknown organisation {org_id!r}")
-    return org
 
 
 def _with_reason(text: str, reason: str) -> str:
@@ -156,8 +150,8 @@ async def add_adjustment(
         raise InvalidInput(
             "debtor_id", f"must be the authority ({activation.authority_id}) or DDH ({ddh})"
         )
-    await _known_org(session, "debtor_id", body.debtor_id)
-    await _known_org(session, "creditor_id", body.creditor_id)
+    await known_org(session, "debtor_id", body.debtor_id)
+    await known_org(session, "creditor_id", body.creditor_id)
     session.add(
         CostAdjustment(
             activation_id=activation.id,
@@ -214,7 +208,7 @@ async def add_expense(
     activation = await lock_activation(session, activation_id)
     await _require_draft(session, activation)
     reason = _after_the_fact(activation, body.reason, correction=False)
-    await _known_org(session, "creditor_id", body.creditor_id)
+    await known_org(session, "creditor_id", body.creditor_id)
     expense = Expense(
         activation_id=activation.id,
         amount_ore=body.amount_ore,
@@ -260,7 +254,7 @@ async def update_expense(
     reason = _after_the_fact(activation, body.reason, correction=True)
     changes = body.model_dump(exclude_unset=True, exclude={"reason"}, mode="json")
     if "creditor_id" in changes:
-        await _known_org(session, "creditor_id", changes["creditor_id"])
+        await known_org(session, "creditor_id", changes["creditor_id"])
     before = expense_out(expense).model_dump(mode="json")
     for name, value in body.model_dump(exclude_unset=True, exclude={"reason"}).items():
         setattr(expense, name, value)
@@ -345,7 +339,8 @@ async def report_actuals(
         _with_reason(
             f"Faktisk tid for {allocation.org_id} på vagt {shift.id}: "
             f"{start:%Y-%m-%d %H:%M}–{end:%H:%M} UTC, "
-            f"{allocation.actual_agents or allocation.agents} agent(er).",
+            f"{allocation.agents if allocation.actual_agents is None else allocation.actual_agents}"
+            " agent(er).",
             reason,
         ),
         actor=by,

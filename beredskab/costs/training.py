@@ -17,8 +17,8 @@ from beredskab.calendar import OpeningRules
 from beredskab.costs.models import TrainingChange, TrainingSession
 from beredskab.costs.schemas import TrainingChangeOut, TrainingCreate, TrainingOut, TrainingUpdate
 from beredskab.costs.statement import rate_table
-from beredskab.directory.models import Organisation
-from beredskab.errors import InvalidInput, NotFound
+from beredskab.directory.service import known_org
+from beredskab.errors import NotFound
 
 
 def _state(t: TrainingSession) -> dict:
@@ -65,11 +65,6 @@ def _out(
     )
 
 
-async def _known_org(session: AsyncSession, org_id: str) -> None:
-    if await session.get(Organisation, org_id) is None:
-        raise InvalidInput("org_id", f"unknown organisation {org_id!r}")
-
-
 async def list_sessions(
     session: AsyncSession, rules: OpeningRules, first: date | None, last: date | None
 ) -> list[TrainingOut]:
@@ -97,7 +92,7 @@ async def get_session(session: AsyncSession, rules: OpeningRules, training_id: i
 async def add_session(
     session: AsyncSession, body: TrainingCreate, rules: OpeningRules, *, by: str, now: datetime
 ) -> TrainingOut:
-    await _known_org(session, body.org_id)
+    await known_org(session, "org_id", body.org_id)
     training = TrainingSession(
         day=body.day,
         minutes=int(body.hours * 60),
@@ -142,7 +137,7 @@ async def update_session(
     before = _state(training)
     changes = body.model_dump(exclude_unset=True, exclude={"reason"})
     if "org_id" in changes:
-        await _known_org(session, changes["org_id"])
+        await known_org(session, "org_id", changes["org_id"])
     if "hours" in changes:
         training.minutes = int(changes.pop("hours") * 60)
     for name, value in changes.items():

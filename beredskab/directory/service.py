@@ -358,6 +358,14 @@ async def set_steering_group(session: AsyncSession, person_ids: list[str]) -> li
     return person_ids
 
 
+async def known_org(session: AsyncSession, field: str, org_id: str) -> Organisation:
+    """The organisation a request names in `field`, or a 422 saying it is unknown."""
+    org = await session.get(Organisation, org_id)
+    if org is None:
+        raise InvalidInput(field, f"unknown organisation {org_id!r}")
+    return org
+
+
 async def _organisation(session: AsyncSession, org_id: str) -> Organisation:
     org = await session.get(Organisation, org_id)
     if org is None:
