@@ -819,12 +819,38 @@ async def _answer_pages(
     set_committed_value(page, "answered_at", now)
 
 
-def _shift_closed(activation: Activation, shift: Shift, now: datetime) -> bool:
-    return (
-        activation.status != ActivationStatus.active
-        or shift.state not in (ShiftState.recruiting, ShiftState.full)
-        or shift.end <= now
-    )
+def _closed_status(
+    activation: Activation,
+    shift: Shift,
+    now: datetime,
+    allocation: VolunteerAllocation | None = None,
+) -> str | None:
+    """Why a municipality's answer can change nothing, in Danish for the SMS; None if it can."""
+    if allocation is not None and allocation.state != AllocationState.active:
+        return "afmeldt"
+    if shift.end <= now or activation.status != ActivationStatus.active:
+        return "afsluttet"
+    if shift.state not in (ShiftState.recruiting, ShiftState.full):
+        return STATE_WORDS.get(shift.state, shift.state)
+    return None
+
+
+async def _allocation_context(
+    session: AsyncSession,
+    cfg: ActivationConfig,
+    activation: Activation,
+    allocation: VolunteerAllocation,
+    now: datetime,
+) -> tuple[Shift, dict, str | None]:
+    """The allocation's shift (read under the lock), the SMS values, and why it is closed."""
+    shift = await session.get(Shift, allocation.shift_id, populate_existing=True)
+    assert shift is not None
+    values = {
+        "ref": activation.ref,
+        "shift": label(cfg, shift),
+        "municipality": await _org_name(session, allocation.org_id),
+    }
+    return shift, values, _closed_status(activation, shift, now, allocation)
 
 
 async def volunteer_reply(
@@ -845,9 +871,8 @@ async def volunteer_reply(
     assert shift is not None and page.org_id is not None
     text = label(cfg, shift)
     values = {"ref": activation.ref, "shift": text, "code": page.code}
-    if _shift_closed(activation, shift, now):
-        word = "afsluttet" if shift.end <= now else STATE_WORDS.get(shift.state, shift.state)
-        return ReplyOutcome("shift_closed", "reply_shift_closed", {**values, "status": word})
+    if closed := _closed_status(activation, shift, now):
+        return ReplyOutcome("shift_closed", "reply_shift_closed", {**values, "status": closed})
     municipality = await _org_name(session, page.org_id)
     values["municipality"] = municipality
     held = await allocations(session, shift)  # one read for "theirs" and "how many are taken"
@@ -1028,16 +1053,12 @@ async def confirm(
 ) -> ReplyOutcome:
     """The municipality confirms its agents (names or a count). Fewer than promised → the rest
     reopens and the call-out resumes."""
-    shift = await session.get(Shift, allocation.shift_id, populate_existing=True)
-    assert shift is not None
-    text = label(cfg, shift)
-    municipality = await _org_name(session, allocation.org_id)
-    values = {"ref": activation.ref, "shift": text, "municipality": municipality}
-    if allocation.state != AllocationState.active or _shift_closed(activation, shift, now):
-        word = "afsluttet" if shift.end <= now else STATE_WORDS.get(shift.state, shift.state)
-        if allocation.state != AllocationState.active:
-            word = "afmeldt"
-        return ReplyOutcome("nothing_to_confirm", "reply_shift_closed", {**values, "status": word})
+    shift, values, closed = await _allocation_context(session, cfg, activation, allocation, now)
+    if closed:
+        return ReplyOutcome(
+            "nothing_to_confirm", "reply_shift_closed", {**values, "status": closed}
+        )
+    text, municipality = values["shift"], values["municipality"]
     confirmed = len(names) if names else (agents if agents is not None else allocation.agents)
     if confirmed < 1:
         raise InvalidInput("agents", "confirm at least 1 agent, or withdraw with AFMELD")
@@ -1084,14 +1105,12 @@ async def withdraw(
 ) -> ReplyOutcome:
     """AFMELD: the places go back to the shift and the call-out resumes. The municipality stays
     responsible for them until another one has taken them over (DOMAIN.md)."""
-    shift = await session.get(Shift, allocation.shift_id, populate_existing=True)
-    assert shift is not None
-    text = label(cfg, shift)
-    municipality = await _org_name(session, allocation.org_id)
-    values = {"ref": activation.ref, "shift": text, "municipality": municipality}
-    if allocation.state != AllocationState.active or _shift_closed(activation, shift, now):
-        word = "afmeldt" if allocation.state != AllocationState.active else "afsluttet"
-        return ReplyOutcome("nothing_to_withdraw", "reply_shift_closed", {**values, "status": word})
+    shift, values, closed = await _allocation_context(session, cfg, activation, allocation, now)
+    if closed:
+        return ReplyOutcome(
+            "nothing_to_withdraw", "reply_shift_closed", {**values, "status": closed}
+        )
+    text, municipality = values["shift"], values["municipality"]
     released = allocation.agents
     allocation.state = AllocationState.released
     allocation.withdrawn_at = now
