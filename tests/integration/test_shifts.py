@@ -68,6 +68,24 @@ async def post_shift(world, start, end, agents, *, token="leader0", expect=201):
     return r.json()
 
 
+async def cancel_shift(world, shift_id, reason, *, token="leader0"):
+    return await world.client.post(
+        f"/activations/{world.activation['id']}/shifts/{shift_id}/cancel",
+        json={"reason": reason},
+        headers=bearer(world.tokens[token]),
+    )
+
+
+async def stand_down(world):
+    r = await world.client.post(
+        f"/activations/{world.activation['id']}/stand-down",
+        json={"reason": "Slut"},
+        headers=bearer(world.tokens["steering"]),
+    )
+    assert r.status_code == 200, r.text
+    await world.drain()
+
+
 async def get_shift(world, shift_id):
     r = await world.client.get(
         f"/activations/{world.activation['id']}/shifts/{shift_id}",
@@ -281,11 +299,7 @@ async def test_cancel_and_replies_to_a_cancelled_shift(world):
     await world.drain()
     m0 = code_in(world.inbox("m0p")[-1])
     await say(world, "m0p", f"JA {m0} 1")
-    r = await world.client.post(
-        f"/activations/{world.activation['id']}/shifts/{shift['id']}/cancel",
-        json={"reason": "Hændelsen er under kontrol"},
-        headers=bearer(world.tokens["leader0"]),
-    )
+    r = await cancel_shift(world, shift["id"], "Hændelsen er under kontrol")
     assert r.status_code == 200 and r.json()["state"] == "cancelled"
     await world.drain()
     assert "aflyst" in world.inbox("m0p")[-1] and "aflyst" in world.inbox("m1p")[-1]
@@ -294,11 +308,7 @@ async def test_cancel_and_replies_to_a_cancelled_shift(world):
     await say(world, "m1p", f"JA {code_in(world.inbox('m1p')[0])} 2")
     assert "aflyst" in world.inbox("m1p")[-1]
     assert await get_shift(world, shift["id"]) == before  # nothing changed
-    r = await world.client.post(
-        f"/activations/{world.activation['id']}/shifts/{shift['id']}/cancel",
-        json={"reason": "igen"},
-        headers=bearer(world.tokens["leader0"]),
-    )
+    r = await cancel_shift(world, shift["id"], "igen")
     assert r.status_code == 409
 
 
@@ -362,13 +372,7 @@ async def test_stand_down_cancels_future_shifts_and_tells_the_municipalities(wor
     await world.drain()
     await say(world, "m0p", f"JA {code_in(world.inbox('m0p')[-1])} 1")
     await world.drain()
-    r = await world.client.post(
-        f"/activations/{world.activation['id']}/stand-down",
-        json={"reason": "Slut"},
-        headers=bearer(world.tokens["steering"]),
-    )
-    assert r.status_code == 200, r.text
-    await world.drain()
+    await stand_down(world)
     state = await get_shift(world, shift["id"])
     assert state["state"] == "cancelled" and state["open_pages"] == 0
     assert "aflyst" in world.inbox("m0p")[-1]
@@ -478,11 +482,7 @@ async def test_calendar_file_and_municipality_feed(world):
     wrong = await world.client.get(path[: path.index("key=") + 4] + "x" * 32)
     assert wrong.status_code == 403
     # the feed of m1 has nothing; cancelling turns m0's event into a cancellation
-    await world.client.post(
-        f"/activations/{world.activation['id']}/shifts/{shift['id']}/cancel",
-        json={"reason": "Ikke brug for den"},
-        headers=bearer(world.tokens["leader0"]),
-    )
+    await cancel_shift(world, shift["id"], "Ikke brug for den")
     events = list(Calendar.from_ical((await world.client.get(path)).content).walk("VEVENT"))
     assert str(events[0]["status"]) == "CANCELLED"
     # a new key replaces the old one
@@ -578,13 +578,7 @@ async def test_stand_down_cuts_a_running_shift_short_and_tells_its_agents(world)
         await approve_by_sms(world, shift["id"])
     await world.drain()
     await say(world, "m0p", f"JA {code_in(world.inbox('m0p')[-1])} 1")
-    r = await world.client.post(
-        f"/activations/{world.activation['id']}/stand-down",
-        json={"reason": "Slut"},
-        headers=bearer(world.tokens["steering"]),
-    )
-    assert r.status_code == 200, r.text
-    await world.drain()
+    await stand_down(world)
     state = await get_shift(world, shift["id"])
     assert state["state"] == "full" and state["ended_at"] is not None  # cut short, not cancelled
     ended = datetime.fromisoformat(state["ended_at"])
@@ -596,11 +590,7 @@ async def test_cancelling_a_shift_awaiting_approval_closes_the_steering_pages(wo
     start, end = saturday_span()
     shift = await post_shift(world, start, end, 2)
     await world.drain()
-    r = await world.client.post(
-        f"/activations/{world.activation['id']}/shifts/{shift['id']}/cancel",
-        json={"reason": "Ikke nødvendig"},
-        headers=bearer(world.tokens["authority"]),
-    )
+    r = await cancel_shift(world, shift["id"], "Ikke nødvendig", token="authority")
     assert r.status_code == 200 and r.json()["state"] == "cancelled"
     await world.drain()
     assert "ikke længere åben" in world.inbox("steer1")[-1]
