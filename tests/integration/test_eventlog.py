@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from beredskab.auth import lookup
 from beredskab.auth.lookup import TokenLookup
 from beredskab.eventlog.appender import LogAppender
 from beredskab.eventlog.schemas import LogEntryCreate
@@ -163,9 +164,17 @@ async def test_eight_concurrent_writers_leave_one_unbroken_chain(world):
     assert result == {"ok": True, "entries": start + 1600, "first_bad_seq": None}
 
 
-async def test_writers_sharing_a_round_each_get_their_own_answer(world):
+async def test_writers_sharing_a_round_each_get_their_own_answer(world, monkeypatch):
     """Concurrent appends share token lookups and a transaction; each still gets its own
     author, its own refusal and its own status."""
+    lookups: list[int] = []
+    real = lookup.principals_for
+
+    async def counted(session, digests):  # noqa: ANN001, ANN202
+        lookups.append(len(digests))
+        return await real(session, digests)
+
+    monkeypatch.setattr(lookup, "principals_for", counted)
     start = (await _verify(world))["entries"]
     calls = [_write(world, token=t, text=f"post {i}") for i, t in enumerate(["log0", "log1"] * 3)]
     calls += [_write(world, token="log1", corrects=999), _write(world, token="authority")]
@@ -176,6 +185,7 @@ async def test_writers_sharing_a_round_each_get_their_own_answer(world):
     )
     responses = await asyncio.gather(*calls)
     assert [r.status_code for r in responses] == [201] * 6 + [422, 403, 401]
+    assert len(lookups) < len(responses)  # the lookups shared queries
     for r, person in zip(responses[:6], ["log0", "log1"] * 3, strict=True):
         assert r.json()["actor"].startswith(f"Navn {person}")
     assert sorted(r.json()["seq"] for r in responses[:6]) == list(range(start + 1, start + 7))
