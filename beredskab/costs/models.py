@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from beredskab.metadata import utcnow
@@ -18,8 +18,19 @@ class Tariff(SQLModel, table=True):
     """The DDH hourly rate from a local date on (00:00 Europe/Copenhagen) until the next one.
 
     Rows are never edited: a new row for the same date supersedes the old one (with a reason).
+    At most one row per date is in force: two rates set for a date at the same moment would
+    otherwise leave every statement unpriceable.
     """
 
+    __table_args__ = (
+        Index(
+            "uq_tariff_in_force",
+            "valid_from",
+            unique=True,
+            sqlite_where=text("superseded_at IS NULL"),
+            postgresql_where=text("superseded_at IS NULL"),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     valid_from: date = Field(index=True)
     rate_ore_per_hour: int

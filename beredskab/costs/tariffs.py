@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -15,7 +16,7 @@ from beredskab.billing import format_dkk
 from beredskab.calendar import OpeningRules
 from beredskab.costs.models import Tariff
 from beredskab.costs.schemas import TariffCreate, TariffOut
-from beredskab.errors import InvalidInput
+from beredskab.errors import Conflict, InvalidInput
 
 
 def tariff_out(t: Tariff) -> TariffOut:
@@ -63,5 +64,11 @@ async def add_tariff(
         reason=reason or None,
     )
     session.add(tariff)
-    await session.commit()
+    try:
+        await session.commit()
+    except IntegrityError:  # another rate for that date was set at this very moment
+        await session.rollback()
+        raise Conflict(
+            f"a rate for {body.valid_from} was set at the same moment; reload and try again"
+        ) from None
     return tariff_out(tariff)

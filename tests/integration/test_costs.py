@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -270,3 +271,16 @@ async def test_an_adjustment_line_changes_the_totals_and_is_logged(world):
     assert verify["ok"] is True
     async with world.db.sessionmaker() as s:
         assert len((await s.exec(select(RoleTenure))).all()) == 1
+
+
+async def test_two_rates_set_for_one_date_at_once_leave_one_in_force(world):
+    day = (utcnow() + timedelta(days=40)).date().isoformat()
+    body = {"valid_from": day, "reason": "Ny timepris"}
+    results = await asyncio.gather(
+        post(world, "/tariffs", {**body, "rate_ore_per_hour": R}),
+        post(world, "/tariffs", {**body, "rate_ore_per_hour": R + 1}),
+    )
+    assert sorted(r.status_code for r in results) in ([201, 201], [201, 409])
+    listed = (await get(world, "/tariffs")).json()
+    in_force = [t for t in listed if t["valid_from"] == day and t["superseded_at"] is None]
+    assert len(in_force) == 1
