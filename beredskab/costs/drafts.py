@@ -1,21 +1,32 @@
 """Draft statements summed for the finance report, straight from the raw rows.
 
-The same records, order and arithmetic as `statement.load_raw_many` → `billing.compute` →
+The same records and arithmetic as `statement.load_raw_many` → `billing.compute` →
 `statement.group_parts`, without an object per time record (a year holds hundreds of thousands):
-each shift comes back as one row with its allocations packed in a string, and each distinct span
-is split and priced once for every municipality and agent count on it (`billing.PartSums`).
+each shift comes back as one row with its allocations packed in a string, its planned span is
+split and priced once for every municipality on it, and spans are split on one timeline of the
+calendar and the tariffs (`billing.PriceTimeline`). Each part is still rounded on its own.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import String, cast, func, or_
+from sqlalchemy.ext.asyncio import AsyncResult
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab.activations.models import Activation
-from beredskab.billing import Category, PartSums, Policy, RateTable, SpanParts, span_parts
+from beredskab.billing import (
+    Category,
+    PartSums,
+    Policy,
+    PricedParts,
+    PriceTimeline,
+    RateTable,
+    SpanParts,
+    priced,
+)
 from beredskab.calendar import OpeningRules
 from beredskab.costs.models import Expense, RoleTenure
 from beredskab.costs.statement import BILLED_ALLOCATION_STATES, billed_span, no_rate
@@ -30,40 +41,22 @@ _PACKED = (
     + ":"
     + VolunteerAllocation.org_id
 )
-
-
-class _Shift:
-    """A shift's span, and its parts once an allocation without actuals has needed them."""
-
-    __slots__ = ("start", "end", "ended_at", "planned", "parts")
-
-    def __init__(self, start: datetime, end: datetime, ended_at: datetime | None) -> None:
-        self.start, self.end, self.ended_at = start, end, ended_at
-        # what one agent without actuals bills: the rule of billed_span, asked once
-        self.planned = billed_span(start, end, ended_at, 1, "active", None, None, None)
-        self.parts: SpanParts | None = None
-
-
-_PARTITION = 5_000  # shift rows read at a time
-# (allocation id, agents, creditor, activation, shift)
-_Allocation = tuple[int, int, str, str, _Shift]
+# the timeline covers the activations' lives with room on both sides; work outside it is still
+# priced right, only more slowly (PriceTimeline falls back to span_parts)
+_MARGIN = timedelta(days=14)
+_PARTITION = 2_000  # shift rows read at a time
 
 
 class _Spans:
-    """Each distinct span's parts at the rates in force, worked out once."""
+    """The parts of a span at the rates in force; a span without one is refused, naming its day."""
 
-    def __init__(self, rates: RateTable, rules: OpeningRules) -> None:
-        self.rates, self.rules = rates, rules
-        self.seen: dict[tuple[datetime, datetime], SpanParts] = {}
+    def __init__(self, timeline: PriceTimeline, rules: OpeningRules) -> None:
+        self.timeline, self.rules = timeline, rules
 
     def parts(self, start: datetime, end: datetime) -> SpanParts:
-        found = self.seen.get((start, end))
+        found = self.timeline.parts(start, end)
         if found is None:
-            rate = self.rates.rate_at(start)
-            if rate is None:
-                raise no_rate(start, self.rules)
-            changes = self.rates.changes_inside(start, end)
-            found = self.seen[start, end] = span_parts(start, end, rate, changes, self.rules)
+            raise no_rate(start, self.rules)
         return found
 
 
@@ -76,11 +69,15 @@ async def part_sums(
     now: datetime,
 ) -> dict[str, PartSums]:
     """Each activation's draft statement summed per category, in/out of hours, rate, debtor and
-    creditor: crisis-staff tenures, then allocations by shift start, then expenses."""
+    creditor: crisis-staff tenures, volunteer allocations and expenses."""
+    if not activations:
+        return {}
     ids = [a.id for a in activations]
     sums = {a.id: PartSums(policies[a.id]) for a in activations}
-    spans = _Spans(rates, rules)
     open_until = {a.id: a.ended_at or now for a in activations}
+    first = min(a.created_at for a in activations) - _MARGIN
+    last = max(open_until.values()) + _MARGIN
+    spans = _Spans(PriceTimeline(rates, rules, first, last), rules)
     tenures = await session.exec(
         select(
             RoleTenure.activation_id,
@@ -107,36 +104,36 @@ async def part_sums(
     return sums
 
 
-async def _add_allocations(
-    session: AsyncSession, ids: list[str], sums: dict[str, PartSums], spans: _Spans
-) -> None:
-    """Billed allocations in the order of `load_raw_many` (shift start, allocation id)."""
-    billed = (
+def _billed(ids: list[str]) -> tuple:
+    return (
         Shift.activation_id.in_(ids),  # type: ignore[attr-defined]
         VolunteerAllocation.state.in_(BILLED_ALLOCATION_STATES),  # type: ignore[attr-defined]
     )
-    actuals = {
-        allocation_id: rest
-        for allocation_id, *rest in (
-            await session.exec(
-                select(
-                    VolunteerAllocation.id,
-                    VolunteerAllocation.actual_start,
-                    VolunteerAllocation.actual_end,
-                    VolunteerAllocation.actual_agents,
-                )
-                .join(Shift, Shift.id == VolunteerAllocation.shift_id)
-                .where(
-                    *billed,
-                    or_(
-                        VolunteerAllocation.actual_start.is_not(None),  # type: ignore[union-attr]
-                        VolunteerAllocation.actual_end.is_not(None),  # type: ignore[union-attr]
-                        VolunteerAllocation.actual_agents.is_not(None),  # type: ignore[union-attr]
-                    ),
-                )
-            )
-        ).all()
-    }
+
+
+async def _shift_rows(
+    session: AsyncSession, ids: list[str]
+) -> tuple[dict[str, tuple], AsyncResult]:
+    """These activations' allocations with actuals reported (by id), and one row per shift with
+    its billed allocations packed."""
+    actuals = await session.exec(
+        select(
+            VolunteerAllocation.id,
+            VolunteerAllocation.actual_start,
+            VolunteerAllocation.actual_end,
+            VolunteerAllocation.actual_agents,
+        )
+        .join(Shift, Shift.id == VolunteerAllocation.shift_id)
+        .where(
+            *_billed(ids),
+            or_(
+                VolunteerAllocation.actual_start.is_not(None),  # type: ignore[union-attr]
+                VolunteerAllocation.actual_end.is_not(None),  # type: ignore[union-attr]
+                VolunteerAllocation.actual_agents.is_not(None),  # type: ignore[union-attr]
+            ),
+        )
+    )
+    found = {str(allocation_id): tuple(rest) for allocation_id, *rest in actuals.all()}
     shifts = await session.stream(
         select(
             Shift.id,
@@ -148,45 +145,63 @@ async def _add_allocations(
             func.aggregate_strings(_PACKED, ","),
         )
         .join(VolunteerAllocation, VolunteerAllocation.shift_id == Shift.id)
-        .where(*billed)
-        .group_by(Shift.start, Shift.id)  # in the order wanted: one sort, not two
-        .order_by(Shift.start, Shift.id)
+        .where(*_billed(ids))
+        .group_by(Shift.id)
     )
+    return found, shifts
 
-    def add(run: list[_Allocation]) -> None:
-        run.sort()  # by allocation id: shifts that start together interleave
-        for allocation_id, agents, creditor, activation_id, shift in run:
-            found = actuals.get(allocation_id)
-            if found is None:  # the shift's planned span, worked out once per shift
-                if agents < 1 or shift.planned is None:
-                    continue
-                if shift.parts is None:
-                    shift.parts = spans.parts(*shift.planned[:2])
-                sums[activation_id].add_work(SHIFT, creditor, shift.parts, agents)
-                continue
-            span = billed_span(shift.start, shift.end, shift.ended_at, agents, "active", *found)
-            if span is not None:
-                begins, ends, billed_agents = span
-                sums[activation_id].add_work(
-                    SHIFT, creditor, spans.parts(begins, ends), billed_agents
-                )
-        # spans are shared within a run (same start), hardly across: keep memory flat
-        spans.seen.clear()
 
-    run: list[_Allocation] = []
+async def _add_allocations(
+    session: AsyncSession, ids: list[str], sums: dict[str, PartSums], spans: _Spans
+) -> None:
+    """Every billed allocation of these activations: agents × its shift's planned span, or what
+    the municipality reported (`billed_span`)."""
+    actuals, shifts = await _shift_rows(session, ids)
+    odd = []  # shifts whose packed row cannot be split, read again once the stream is done
+    # a partition at a time: a year's rows held at once would make each garbage collection pass
+    # walk them all
     async for rows in shifts.partitions(_PARTITION):
-        for shift_id, activation_id, start, end, ended_at, count, packed in rows:
-            if run and run[0][4].start != start:
-                add(run)
-                run = []
-            shift = _Shift(start, end, ended_at)
-            allocations = packed.split(",")
-            if len(allocations) != count:  # an organisation id with a comma in it
-                allocations = await _unpacked(session, shift_id)
-            for allocation in allocations:
-                allocation_id, agents, creditor = allocation.split(":", 2)
-                run.append((int(allocation_id), int(agents), creditor, activation_id, shift))
-    add(run)
+        for row in rows:
+            allocations = row[6].split(",")
+            if len(allocations) != row[5]:  # an organisation id with a comma in it
+                odd.append(row)
+                continue
+            _add_shift(row, allocations, actuals, sums, spans)
+    for row in odd:
+        _add_shift(row, await _unpacked(session, row[0]), actuals, sums, spans)
+
+
+def _add_shift(
+    row: tuple,
+    allocations: list[str],
+    actuals: dict[str, tuple],
+    sums: dict[str, PartSums],
+    spans: _Spans,
+) -> None:
+    _, activation_id, start, end, ended_at, _, _ = row
+    add = sums[activation_id].add_priced
+    # the planned span, as billed_span has it, split once for the whole shift and priced once
+    # for each number of agents on it
+    planned_end = end if ended_at is None or ended_at > end else ended_at
+    planned: SpanParts | None = None
+    by_agents: dict[str, PricedParts] = {}
+    for allocation in allocations:
+        allocation_id, agents, creditor = allocation.split(":", 2)
+        found = actuals.get(allocation_id) if actuals else None
+        if found is None:
+            parts = by_agents.get(agents)
+            if parts is None:
+                if int(agents) < 1 or planned_end <= start:
+                    continue
+                if planned is None:
+                    planned = spans.parts(start, planned_end)
+                parts = by_agents[agents] = priced(planned, int(agents))
+            add(SHIFT, creditor, parts)
+            continue
+        span = billed_span(start, end, ended_at, int(agents), "active", *found)
+        if span is not None:
+            begins, ends, billed_agents = span
+            add(SHIFT, creditor, priced(spans.parts(begins, ends), billed_agents))
 
 
 async def _unpacked(session: AsyncSession, shift_id: int) -> list[str]:

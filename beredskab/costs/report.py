@@ -267,11 +267,22 @@ async def training_lines(
     return out
 
 
-def _merged(lines: list[ReportLine]) -> list[ReportLine]:
+# the order of a party's lines within one activation
+_CATEGORY_ORDER = {
+    name: i
+    for i, name in enumerate(
+        ["crisis_staff", "contact_centre_shift", "expense", "adjustment", "training"]
+    )
+}
+_OPENING_ORDER = {True: 0, False: 1, None: 2}
+
+
+def _merged(lines: list[ReportLine], position: dict[str | None, int]) -> list[ReportLine]:
     """One party's lines summed per activation, category, in/out of hours and rate: an invoice
     line does not need to name each reimbursed municipality, nor a reimbursement each payer.
-    A side that differs within a sum is left empty."""
-    sums: dict[tuple, ReportLine] = {}
+    A side that differs within a sum is left empty. In the order of the activations (`position`),
+    then category, in hours before out of hours, and rate; training last, by day."""
+    sums: dict[tuple, list] = {}
     for line in lines:
         key = (
             line.activation_id,
@@ -283,15 +294,33 @@ def _merged(lines: list[ReportLine]) -> list[ReportLine]:
         )
         found = sums.get(key)
         if found is None:
-            sums[key] = replace(line)
+            sums[key] = [line, line.agent_micros, line.amount_ore, line.debtor_id, line.creditor_id]
             continue
-        found.agent_micros += line.agent_micros
-        found.amount_ore += line.amount_ore
-        if found.debtor_id != line.debtor_id:
-            found.debtor_id = ""
-        if found.creditor_id != line.creditor_id:
-            found.creditor_id = ""
-    return list(sums.values())
+        found[1] += line.agent_micros
+        found[2] += line.amount_ore
+        if found[3] != line.debtor_id:
+            found[3] = ""
+        if found[4] != line.creditor_id:
+            found[4] = ""
+    out = [
+        first
+        if (micros, amount, debtor, creditor)
+        == (first.agent_micros, first.amount_ore, first.debtor_id, first.creditor_id)
+        else replace(
+            first, agent_micros=micros, amount_ore=amount, debtor_id=debtor, creditor_id=creditor
+        )
+        for first, micros, amount, debtor, creditor in sums.values()
+    ]
+    last = len(position)
+    out.sort(  # stable: adjustments stay in the order they were made, training by day
+        key=lambda line: (
+            position.get(line.activation_id, last),
+            _CATEGORY_ORDER[line.category],
+            _OPENING_ORDER[line.in_hours],
+            line.rate_ore_per_hour or 0,
+        )
+    )
+    return out
 
 
 def _party(org_id: str, orgs: dict[str, Organisation]) -> Party:
@@ -360,12 +389,18 @@ async def build(
             if mine:
                 share.lines.append(line)
         elif authority_id is None or line.debtor_id == authority_id:
-            invoices.setdefault(line.debtor_id, _party(line.debtor_id, orgs)).lines.append(line)
-        if authority_id is None or line.creditor_id == authority_id:
-            party = reimbursements.setdefault(line.creditor_id, _party(line.creditor_id, orgs))
+            party = invoices.get(line.debtor_id)
+            if party is None:
+                party = invoices[line.debtor_id] = _party(line.debtor_id, orgs)
             party.lines.append(line)
+        if authority_id is None or line.creditor_id == authority_id:
+            party = reimbursements.get(line.creditor_id)
+            if party is None:
+                party = reimbursements[line.creditor_id] = _party(line.creditor_id, orgs)
+            party.lines.append(line)
+    position: dict[str | None, int] = {a.id: i for i, a in enumerate(activations)}
     for party in [*invoices.values(), *reimbursements.values(), share]:
-        party.lines = _merged(party.lines)
+        party.lines = _merged(party.lines, position)
     return Report(
         start=first,
         end=last,

@@ -15,6 +15,7 @@ from beredskab.billing import (
     CostLine,
     PartSums,
     Policy,
+    PriceTimeline,
     RateTable,
     Statement,
     compute,
@@ -371,7 +372,7 @@ def lines_sharing_spans(draw: st.DrawFn) -> list[CostLine]:
     return lines
 
 
-def _summed_parts(statement: Statement) -> list[tuple[tuple, list[int]]]:
+def _summed_parts(statement: Statement) -> dict[tuple, list[int]]:
     sums: dict[tuple, list[int]] = {}
     for p in statement.parts:
         key = (p.category.value, p.in_hours, p.rate_ore_per_hour, p.debtor, p.creditor)
@@ -379,13 +380,13 @@ def _summed_parts(statement: Statement) -> list[tuple[tuple, list[int]]]:
         if p.hours is not None:
             found[0] += p.agents * p.hours * 3_600_000_000
         found[1] += p.amount_ore
-    return list(sums.items())
+    return sums
 
 
 @settings(max_examples=300, deadline=None)
 @given(lines_sharing_spans(), policies)
 def test_part_sums_are_the_sums_of_the_parts(lines: list[CostLine], policy: Policy) -> None:
-    """The finance report sums parts without building them: the same øre, hours and order."""
+    """The finance report sums parts without building them: the same øre and hours."""
     sums = PartSums(policy)
     for line in lines:
         if line.category is EXPENSE:
@@ -393,7 +394,61 @@ def test_part_sums_are_the_sums_of_the_parts(lines: list[CostLine], policy: Poli
             continue
         parts = span_parts(line.start, line.end, line.rate_ore_per_hour, line.rate_changes, RULES)
         sums.add_work(line.category, line.creditor, parts, line.agents)
-    assert list(sums.sums.items()) == _summed_parts(compute(lines, RULES, policy))
+    assert sums.sums == _summed_parts(compute(lines, RULES, policy))
+
+
+# A timeline over a year around the spring DST change, Easter and 1 May 2026, with tariffs
+# inside it (one at the same rate as before, one on the day the centre closes early) and before.
+TIMELINE_FROM, TIMELINE_TO = local(2026, 1, 1), local(2027, 1, 1)
+TARIFF_DAYS = [date(2025, 6, 1), date(2026, 3, 29), date(2026, 4, 1), date(2026, 5, 1)]
+
+
+@st.composite
+def tariff_tables(draw: st.DrawFn) -> RateTable:
+    days = draw(st.lists(st.sampled_from(TARIFF_DAYS), min_size=0, max_size=4, unique=True))
+    rates = draw(st.lists(st.sampled_from([R, R2, 0]), min_size=len(days), max_size=len(days)))
+    return RateTable.from_dates(list(zip(days, rates, strict=True)), CPH)
+
+
+@st.composite
+def spans(draw: st.DrawFn) -> tuple[datetime, datetime]:
+    """Spans inside the timeline, across its edges and wholly outside it; on whole minutes, on
+    odd microseconds and starting exactly where a tariff or the opening hours change."""
+    exact = [local(2026, 3, 29), local(2026, 4, 1), local(2026, 5, 1, 12), local(2026, 3, 30, 8)]
+    base = draw(
+        st.one_of(
+            st.sampled_from(exact + [TIMELINE_FROM, TIMELINE_TO]),
+            st.datetimes(datetime(2025, 12, 20), datetime(2027, 1, 10), timezones=st.just(UTC)),
+        )
+    )
+    start = base + timedelta(microseconds=draw(st.sampled_from([0, 0, 1, 999_999])))
+    length = draw(st.one_of(st.integers(0, 30 * 60), st.sampled_from([0, 60, 24 * 60])))
+    return start, start + timedelta(minutes=length, microseconds=draw(st.integers(0, 3)))
+
+
+@settings(max_examples=400, deadline=None)
+@given(tariff_tables(), st.lists(spans(), min_size=1, max_size=6))
+def test_the_price_timeline_splits_every_span_as_span_parts_does(
+    rates: RateTable, found_spans: list[tuple[datetime, datetime]]
+) -> None:
+    """The report prices a year of spans on one timeline of the calendar and the tariffs: it
+    must cut each span where span_parts cuts it, at the same rates, to the microsecond."""
+    timeline = PriceTimeline(rates, RULES, TIMELINE_FROM, TIMELINE_TO)
+    for start, end in found_spans:
+        rate = rates.rate_at(start)
+        if rate is None:
+            assert timeline.parts(start, end) is None
+            continue
+        expected = span_parts(start, end, rate, rates.changes_inside(start, end), RULES)
+        assert timeline.parts(start, end) == expected
+
+
+def test_the_price_timeline_refuses_a_reversed_span() -> None:
+    rates = RateTable.from_dates([(date(2026, 1, 1), R)], CPH)
+    timeline = PriceTimeline(rates, RULES, TIMELINE_FROM, TIMELINE_TO)
+    with pytest.raises(ValueError, match="before start"):
+        timeline.parts(local(2026, 2, 2, 12), local(2026, 2, 2, 10))
+    assert timeline.parts(local(2026, 2, 2, 12), local(2026, 2, 2, 12)) == ()
 
 
 def test_part_sums_refuse_what_a_cost_line_refuses() -> None:
