@@ -45,18 +45,30 @@ _PACKED = (
 # priced right, only more slowly (PriceTimeline falls back to span_parts)
 _MARGIN = timedelta(days=14)
 _PARTITION = 2_000  # shift rows read at a time
+_SEEN = 10_000  # priced parts kept
 
 
 class _Spans:
-    """The parts of a span at the rates in force; a span without one is refused, naming its day."""
+    """The parts of a span at the rates in force; a span without one is refused, naming its day.
+    Parts priced for a number of agents are kept: most shifts are wholly in or out of hours, so
+    their parts depend only on their length and rate, and many shifts share them."""
 
     def __init__(self, timeline: PriceTimeline, rules: OpeningRules) -> None:
         self.timeline, self.rules = timeline, rules
+        self.seen: dict[tuple[SpanParts, int], PricedParts] = {}
 
     def parts(self, start: datetime, end: datetime) -> SpanParts:
         found = self.timeline.parts(start, end)
         if found is None:
             raise no_rate(start, self.rules)
+        return found
+
+    def priced(self, parts: SpanParts, agents: int) -> PricedParts:
+        found = self.seen.get((parts, agents))
+        if found is None:
+            if len(self.seen) >= _SEEN:  # keep memory flat whatever the spans
+                self.seen.clear()
+            found = self.seen[parts, agents] = priced(parts, agents)
         return found
 
 
@@ -180,28 +192,24 @@ def _add_shift(
 ) -> None:
     _, activation_id, start, end, ended_at, _, _ = row
     add = sums[activation_id].add_priced
-    # the planned span, as billed_span has it, split once for the whole shift and priced once
-    # for each number of agents on it
+    # the planned span, as billed_span has it, split once for the whole shift
     planned_end = end if ended_at is None or ended_at > end else ended_at
     planned: SpanParts | None = None
-    by_agents: dict[str, PricedParts] = {}
     for allocation in allocations:
-        allocation_id, agents, creditor = allocation.split(":", 2)
+        allocation_id, agents_text, creditor = allocation.split(":", 2)
+        agents = int(agents_text)
         found = actuals.get(allocation_id) if actuals else None
         if found is None:
-            parts = by_agents.get(agents)
-            if parts is None:
-                if int(agents) < 1 or planned_end <= start:
-                    continue
-                if planned is None:
-                    planned = spans.parts(start, planned_end)
-                parts = by_agents[agents] = priced(planned, int(agents))
-            add(SHIFT, creditor, parts)
+            if agents < 1 or planned_end <= start:
+                continue
+            if planned is None:
+                planned = spans.parts(start, planned_end)
+            add(SHIFT, creditor, spans.priced(planned, agents))
             continue
-        span = billed_span(start, end, ended_at, int(agents), "active", *found)
+        span = billed_span(start, end, ended_at, agents, "active", *found)
         if span is not None:
             begins, ends, billed_agents = span
-            add(SHIFT, creditor, priced(spans.parts(begins, ends), billed_agents))
+            add(SHIFT, creditor, spans.priced(spans.parts(begins, ends), billed_agents))
 
 
 async def _unpacked(session: AsyncSession, shift_id: int) -> list[str]:
