@@ -31,6 +31,8 @@ __all__ = [
     "compute",
     "debtor_for",
     "format_dkk",
+    "from_micros",
+    "to_micros",
     "part_amount",
     "price",
     "priced",
@@ -355,9 +357,14 @@ _IN_OUT = (True, False, None)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _micros(at: datetime) -> int:
-    """An aware instant as whole µs since the epoch."""
+def to_micros(at: datetime) -> int:
+    """An aware instant as whole µs since the epoch (as `db.epoch_micros` reads it)."""
     return (at - _EPOCH) // _MICROSECOND
+
+
+def from_micros(since_epoch: int) -> datetime:
+    """Whole µs since the epoch as an instant in UTC."""
+    return _EPOCH + timedelta(microseconds=since_epoch)
 
 
 class PriceTimeline:
@@ -376,24 +383,28 @@ class PriceTimeline:
         self._kinds: list[tuple[bool, int | None]] = []  # (in hours, rate) of each segment
         tariffs = [at for at in rates.starts if start < at < end]
         for begins, ends, in_hours in split_spans(start, end, rules):
-            self._edges.append(_micros(begins))
+            self._edges.append(to_micros(begins))
             self._kinds.append((in_hours, rates.rate_at(begins)))
             while tariffs and tariffs[0] <= begins:
                 tariffs.pop(0)
             while tariffs and tariffs[0] < ends:
                 at = tariffs.pop(0)
-                self._edges.append(_micros(at))
+                self._edges.append(to_micros(at))
                 self._kinds.append((in_hours, rates.rate_at(at)))
-        self._edges.append(_micros(end))
+        self._edges.append(to_micros(end))
 
     def parts(self, start: datetime, end: datetime) -> SpanParts | None:
         """What `span_parts` gives for [start, end) at the rates in force; None when no rate is
         in force at `start`."""
         if end < start:
             raise ValueError(f"end {end.isoformat()} is before start {start.isoformat()}")
-        begins, ends = _micros(start), _micros(end)
+        return self.parts_micros(to_micros(start), to_micros(end))
+
+    def parts_micros(self, begins: int, ends: int) -> SpanParts | None:
+        """`parts` of a span given in µs since the epoch (begins <= ends)."""
         edges = self._edges
         if not edges[0] <= begins < edges[-1] or ends > edges[-1]:
+            start, end = from_micros(begins), from_micros(ends)
             rate = self.rates.rate_at(start)
             if rate is None:
                 return None

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event
+from typing import Any
+
+from sqlalchemy import BigInteger, event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -53,3 +57,32 @@ def make_engine(url: str, **kwargs: object) -> AsyncEngine:
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+class epoch_micros(FunctionElement[int]):  # noqa: N801 - used like an SQL function
+    """A timestamp column as whole µs since the epoch, computed by the database: rows read by
+    the hundred thousand (the finance report) then carry a plain integer, not an instant for
+    the driver to build and our UTC type to convert (`billing.to_micros` is the same in Python).
+    """
+
+    type = BigInteger()
+    name = "epoch_micros"
+    inherit_cache = True
+
+
+@compiles(epoch_micros, "postgresql")
+def _epoch_micros_postgresql(element: epoch_micros, compiler: Any, **kw: Any) -> str:
+    # EXTRACT gives an exact numeric (PostgreSQL 14 and later)
+    return (
+        f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) * 1000000 AS BIGINT)"
+    )
+
+
+@compiles(epoch_micros, "sqlite")
+def _epoch_micros_sqlite(element: epoch_micros, compiler: Any, **kw: Any) -> str:
+    # stored as UTC text, 'YYYY-MM-DD HH:MM:SS.ffffff': whole seconds, then the microseconds
+    at = compiler.process(element.clauses, **kw)
+    return (
+        f"(CAST(strftime('%s', substr({at}, 1, 19)) AS INTEGER) * 1000000"
+        f" + CAST(substr({at}, 21, 6) AS INTEGER))"
+    )

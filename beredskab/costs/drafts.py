@@ -25,11 +25,14 @@ from beredskab.billing import (
     PriceTimeline,
     RateTable,
     SpanParts,
+    from_micros,
     priced,
+    to_micros,
 )
 from beredskab.calendar import OpeningRules
 from beredskab.costs.models import Expense, RoleTenure
 from beredskab.costs.statement import BILLED_ALLOCATION_STATES, billed_span, no_rate
+from beredskab.db import epoch_micros
 from beredskab.shifts.models import Shift, VolunteerAllocation
 
 STAFF, SHIFT = Category.crisis_staff, Category.contact_centre_shift
@@ -57,10 +60,11 @@ class _Spans:
         self.timeline, self.rules = timeline, rules
         self.seen: dict[tuple[SpanParts, int], PricedParts] = {}
 
-    def parts(self, start: datetime, end: datetime) -> SpanParts:
-        found = self.timeline.parts(start, end)
+    def parts(self, start: int, end: int) -> SpanParts:
+        """The parts of [start, end), in µs since the epoch."""
+        found = self.timeline.parts_micros(start, end)
         if found is None:
-            raise no_rate(start, self.rules)
+            raise no_rate(from_micros(start), self.rules)
         return found
 
     def priced(self, parts: SpanParts, agents: int) -> PricedParts:
@@ -103,7 +107,8 @@ async def part_sums(
     for activation_id, org_id, started_at, ended_at in tenures.all():
         end = ended_at or open_until[activation_id]
         if end > started_at:
-            sums[activation_id].add_work(STAFF, org_id, spans.parts(started_at, end), 1)
+            parts = spans.parts(to_micros(started_at), to_micros(end))
+            sums[activation_id].add_work(STAFF, org_id, parts, 1)
     await _add_allocations(session, ids, sums, spans)
     expenses = await session.exec(
         select(Expense.activation_id, Expense.creditor_id, Expense.amount_ore)
@@ -131,8 +136,8 @@ async def _shift_rows(
     actuals = await session.exec(
         select(
             VolunteerAllocation.id,
-            VolunteerAllocation.actual_start,
-            VolunteerAllocation.actual_end,
+            epoch_micros(VolunteerAllocation.actual_start),
+            epoch_micros(VolunteerAllocation.actual_end),
             VolunteerAllocation.actual_agents,
         )
         .join(Shift, Shift.id == VolunteerAllocation.shift_id)
@@ -146,13 +151,15 @@ async def _shift_rows(
         )
     )
     found = {str(allocation_id): tuple(rest) for allocation_id, *rest in actuals.all()}
-    shifts = await session.stream(
+    # Core, not the ORM: plain rows, without the ORM's loading step for each
+    connection = await session.connection()
+    shifts = await connection.stream(
         select(
             Shift.id,
             Shift.activation_id,
-            Shift.start,
-            Shift.end,
-            Shift.ended_at,
+            epoch_micros(Shift.start),
+            epoch_micros(Shift.end),
+            epoch_micros(Shift.ended_at),
             func.count(VolunteerAllocation.id),
             func.aggregate_strings(_PACKED, ","),
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from sqlalchemy import func
 from sqlmodel import select
@@ -29,6 +29,7 @@ DEFAULT_DDH_ID = "ddh"
 # Allocations whose places are worked and billed. A released one ("AFMELD") stays the
 # municipality's responsibility until another takes the places over (it is then withdrawn).
 BILLED_ALLOCATION_STATES = ("active", "released")
+T = TypeVar("T", datetime, int)  # an instant, or µs since the epoch
 
 
 async def ddh_id(session: AsyncSession) -> str:
@@ -140,25 +141,26 @@ def _work(
 
 
 def billed_span(
-    shift_start: datetime,
-    shift_end: datetime,
-    shift_ended_at: datetime | None,
+    shift_start: T,
+    shift_end: T,
+    shift_ended_at: T | None,
     agents: int,
     state: str,
-    actual_start: datetime | None,
-    actual_end: datetime | None,
+    actual_start: T | None,
+    actual_end: T | None,
     actual_agents: int | None,
-) -> tuple[datetime, datetime, int] | None:
+) -> tuple[T, T, int] | None:
     """(start, end, agents) billed for one volunteer allocation, or None if nothing is billed.
 
     Actuals win; else agents × the planned span, cut at the shift's end (cancelled, rejected or
-    cut short by stand-down). A shift that ended before it began bills nothing.
+    cut short by stand-down). A shift that ended before it began bills nothing. Instants are
+    datetimes, or µs since the epoch (the finance report).
     """
     if state not in BILLED_ALLOCATION_STATES:
         return None
     planned_end = shift_end if shift_ended_at is None else min(shift_end, shift_ended_at)
-    start = actual_start or shift_start
-    end = actual_end or planned_end
+    start = shift_start if actual_start is None else actual_start
+    end = planned_end if actual_end is None else actual_end
     billed = agents if actual_agents is None else actual_agents
     if billed < 1 or end <= start:
         return None
