@@ -10,8 +10,9 @@ calendar and the tariffs (`billing.PriceTimeline`). Each part is still rounded o
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import String, cast, func, or_
+from sqlalchemy import String, and_, case, cast, func
 from sqlalchemy.ext.asyncio import AsyncResult
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -36,13 +37,38 @@ from beredskab.db import epoch_micros
 from beredskab.shifts.models import Shift, VolunteerAllocation
 
 STAFF, SHIFT = Category.crisis_staff, Category.contact_centre_shift
-# one allocation in a shift's packed row: "id:agents:org" (the org last: it may hold a colon)
+
+
+def _text(value: Any) -> Any:
+    """A column as text for the packed rows; empty when NULL."""
+    return func.coalesce(cast(value, String), "")
+
+
+_VA = VolunteerAllocation
+# One allocation in a shift's packed row: "agents:org", or with times or agents reported by the
+# municipality "!start:end:actual agents:agents:org" (µs since the epoch; empty when not
+# reported). The org comes last: it may hold a colon.
 _PACKED = (
-    cast(VolunteerAllocation.id, String)
+    case(
+        (
+            and_(
+                _VA.actual_start.is_(None),  # type: ignore[union-attr]
+                _VA.actual_end.is_(None),  # type: ignore[union-attr]
+                _VA.actual_agents.is_(None),  # type: ignore[union-attr]
+            ),
+            "",
+        ),
+        else_="!"
+        + _text(epoch_micros(_VA.actual_start))
+        + ":"
+        + _text(epoch_micros(_VA.actual_end))
+        + ":"
+        + _text(_VA.actual_agents)
+        + ":",
+    )
+    + cast(_VA.agents, String)
     + ":"
-    + cast(VolunteerAllocation.agents, String)
-    + ":"
-    + VolunteerAllocation.org_id
+    + _VA.org_id
 )
 # the timeline covers the activations' lives with room on both sides; work outside it is still
 # priced right, only more slowly (PriceTimeline falls back to span_parts)
@@ -128,32 +154,11 @@ def _billed(ids: list[str]) -> tuple:
     )
 
 
-async def _shift_rows(
-    session: AsyncSession, ids: list[str]
-) -> tuple[dict[str, tuple], AsyncResult]:
-    """These activations' allocations with actuals reported (by id), and one row per shift with
-    its billed allocations packed."""
-    actuals = await session.exec(
-        select(
-            VolunteerAllocation.id,
-            epoch_micros(VolunteerAllocation.actual_start),
-            epoch_micros(VolunteerAllocation.actual_end),
-            VolunteerAllocation.actual_agents,
-        )
-        .join(Shift, Shift.id == VolunteerAllocation.shift_id)
-        .where(
-            *_billed(ids),
-            or_(
-                VolunteerAllocation.actual_start.is_not(None),  # type: ignore[union-attr]
-                VolunteerAllocation.actual_end.is_not(None),  # type: ignore[union-attr]
-                VolunteerAllocation.actual_agents.is_not(None),  # type: ignore[union-attr]
-            ),
-        )
-    )
-    found = {str(allocation_id): tuple(rest) for allocation_id, *rest in actuals.all()}
+async def _shift_rows(session: AsyncSession, ids: list[str]) -> AsyncResult:
+    """One row per shift of these activations, with its billed allocations packed."""
     # Core, not the ORM: plain rows, without the ORM's loading step for each
     connection = await session.connection()
-    shifts = await connection.stream(
+    return await connection.stream(
         select(
             Shift.id,
             Shift.activation_id,
@@ -167,7 +172,6 @@ async def _shift_rows(
         .where(*_billed(ids))
         .group_by(Shift.id)
     )
-    return found, shifts
 
 
 async def _add_allocations(
@@ -175,7 +179,7 @@ async def _add_allocations(
 ) -> None:
     """Every billed allocation of these activations: agents × its shift's planned span, or what
     the municipality reported (`billed_span`)."""
-    actuals, shifts = await _shift_rows(session, ids)
+    shifts = await _shift_rows(session, ids)
     odd = []  # shifts whose packed row cannot be split, read again once the stream is done
     # a partition at a time: a year's rows held at once would make each garbage collection pass
     # walk them all
@@ -185,38 +189,49 @@ async def _add_allocations(
             if len(allocations) != row[5]:  # an organisation id with a comma in it
                 odd.append(row)
                 continue
-            _add_shift(row, allocations, actuals, sums, spans)
+            _add_shift(row, allocations, sums, spans)
     for row in odd:
-        _add_shift(row, await _unpacked(session, row[0]), actuals, sums, spans)
+        _add_shift(row, await _unpacked(session, row[0]), sums, spans)
 
 
 def _add_shift(
-    row: tuple,
-    allocations: list[str],
-    actuals: dict[str, tuple],
-    sums: dict[str, PartSums],
-    spans: _Spans,
+    row: tuple, allocations: list[str], sums: dict[str, PartSums], spans: _Spans
 ) -> None:
     _, activation_id, start, end, ended_at, _, _ = row
     add = sums[activation_id].add_priced
-    # the planned span, as billed_span has it, split once for the whole shift
+    # what an allocation without actuals bills, by its agents: the shift's planned span (as
+    # billed_span has it) split once, priced once for each number of agents; () for nothing
     planned_end = end if ended_at is None or ended_at > end else ended_at
-    planned: SpanParts | None = None
+    split: SpanParts | None = None
+    planned: dict[str, PricedParts] = {}
     for allocation in allocations:
-        allocation_id, agents_text, creditor = allocation.split(":", 2)
-        agents = int(agents_text)
-        found = actuals.get(allocation_id) if actuals else None
-        if found is None:
-            if agents < 1 or planned_end <= start:
-                continue
-            if planned is None:
-                planned = spans.parts(start, planned_end)
-            add(SHIFT, creditor, spans.priced(planned, agents))
+        if allocation[0] != "!":
+            agents_text, creditor = allocation.split(":", 1)
+            parts = planned.get(agents_text)
+            if parts is None:
+                agents, parts = int(agents_text), ()
+                if agents >= 1 and planned_end > start:
+                    if split is None:
+                        split = spans.parts(start, planned_end)
+                    parts = spans.priced(split, agents)
+                planned[agents_text] = parts
+            if parts:
+                add(SHIFT, creditor, parts)
             continue
-        span = billed_span(start, end, ended_at, agents, "active", *found)
+        begins, ends, actual_agents, agents_text, creditor = allocation[1:].split(":", 4)
+        span = billed_span(
+            start,
+            end,
+            ended_at,
+            int(agents_text),
+            "active",
+            int(begins) if begins else None,
+            int(ends) if ends else None,
+            int(actual_agents) if actual_agents else None,
+        )
         if span is not None:
-            begins, ends, billed_agents = span
-            add(SHIFT, creditor, spans.priced(spans.parts(begins, ends), billed_agents))
+            begins_at, ends_at, billed_agents = span
+            add(SHIFT, creditor, spans.priced(spans.parts(begins_at, ends_at), billed_agents))
 
 
 async def _unpacked(session: AsyncSession, shift_id: int) -> list[str]:
