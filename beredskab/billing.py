@@ -6,17 +6,16 @@ Pure ("Billing, exactly" in DESIGN.md): each work line is split by the opening-h
 
 from __future__ import annotations
 
-import math
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from fractions import Fraction
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
-from beredskab.calendar import OpeningRules, split_spans
+from beredskab.calendar import OpeningRules, local_midnight, split_spans
 
 __all__ = [
     "Category",
@@ -34,7 +33,6 @@ __all__ = [
     "from_micros",
     "to_micros",
     "part_amount",
-    "price",
     "priced",
     "span_parts",
 ]
@@ -173,10 +171,6 @@ def debtor_for(category: Category, in_hours: bool | None, policy: Policy) -> str
     if policy.out_of_hours_approved and in_hours is False and category in _OUT_OF_HOURS_BILLED:
         return policy.authority_id
     return policy.ddh_id
-
-
-def _round_half_up(amount: Fraction) -> int:
-    return math.floor(amount + Fraction(1, 2))
 
 
 def _rated_spans(
@@ -495,11 +489,6 @@ class PartSums:
         return out
 
 
-def price(agents: int, hours: Fraction, rate_ore_per_hour: int) -> int:
-    """agents × hours × rate in øre, rounded half-up once (the rule for one part)."""
-    return _round_half_up(agents * hours * rate_ore_per_hour)
-
-
 def format_dkk(ore: int) -> str:
     """Øre as Danish kroner: 123456 → "1.234,56" (thousands with ".", decimals with ",")."""
     kroner, rest = divmod(abs(ore), 100)
@@ -519,7 +508,7 @@ class RateTable:
         days = [day for day, _ in ordered]
         if len(set(days)) != len(days):
             raise ValueError("two rates take effect on the same date")
-        starts = tuple(datetime.combine(d, time(0), tzinfo=tz).astimezone(UTC) for d in days)
+        starts = tuple(local_midnight(day, tz) for day in days)
         return cls(starts, tuple(rate for _, rate in ordered))
 
     def rate_at(self, at: datetime) -> int | None:

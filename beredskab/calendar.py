@@ -198,6 +198,11 @@ def _compute_utc_intervals(day: date, rules: OpeningRules) -> list[tuple[datetim
     return found
 
 
+def local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    """00:00 local time on `day` as a UTC instant (a tariff's start, a report period's edge)."""
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+
+
 def _require_aware(name: str, value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware, got naive {value.isoformat()}")
@@ -242,8 +247,8 @@ def _build_timeline(first: date, last: date, rules: OpeningRules) -> _Timeline:
     # Each local day's intervals lie within that day: a span whose local dates are two days
     # inside first..last meets no interval outside it.
     margin = timedelta(days=2)
-    covers_from = datetime.combine(first, time(0), tzinfo=rules.tz).astimezone(UTC) + margin
-    covers_until = datetime.combine(last, time(0), tzinfo=rules.tz).astimezone(UTC) - margin
+    covers_from = local_midnight(first, rules.tz) + margin
+    covers_until = local_midnight(last, rules.tz) - margin
     return _Timeline(covers_from, covers_until, bounds)
 
 

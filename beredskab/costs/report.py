@@ -10,18 +10,18 @@ time.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
-from fractions import Fraction
+from datetime import date, datetime, timedelta
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab.activations.models import Activation
-from beredskab.billing import Policy, price
-from beredskab.calendar import OpeningRules
+from beredskab.billing import Policy, RateTable
+from beredskab.calendar import OpeningRules, local_midnight
 from beredskab.costs import statement as statements
 from beredskab.costs.drafts import part_sums
 from beredskab.costs.models import CostAdjustment, CostFinal, CostFinalGroup, TrainingSession
+from beredskab.costs.training import MICROS_PER_MINUTE, priced_session
 from beredskab.directory.models import Organisation
 from beredskab.errors import Conflict
 from beredskab.shifts.models import Shift
@@ -84,10 +84,6 @@ class Report:
     @property
     def reimbursed_ore(self) -> int:
         return sum(p.amount_ore for p in self.reimbursements)
-
-
-def _local_midnight(day: date, rules: OpeningRules) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=rules.tz).astimezone(UTC)
 
 
 async def _activations(session: AsyncSession, start: datetime, end: datetime) -> list[Activation]:
@@ -155,10 +151,10 @@ async def _draft_lines(
     drafts: list[Activation],
     orgs: dict[str, Organisation],
     ddh: str,
+    rates: RateTable,
     rules: OpeningRules,
     now: datetime,
 ) -> list[ReportLine]:
-    rates = await statements.rate_table(session, rules)
     out: list[ReportLine] = []
     for i in range(0, len(drafts), CHUNK):
         chunk = drafts[i : i + CHUNK]
@@ -230,10 +226,14 @@ async def _adjustment_lines(
 
 
 async def training_lines(
-    session: AsyncSession, first: date, last: date, ddh: str, rules: OpeningRules
+    session: AsyncSession,
+    first: date,
+    last: date,
+    ddh: str,
+    rates: RateTable,
+    rules: OpeningRules,
 ) -> list[ReportLine]:
     """Training is reimbursed from DDH's common budget at the rate in force on its day."""
-    rates = await statements.rate_table(session, rules)
     rows = await session.exec(
         select(TrainingSession)
         .where(
@@ -245,8 +245,8 @@ async def training_lines(
     )
     out = []
     for t in rows.all():
-        rate = rates.rate_at(_local_midnight(t.day, rules))
-        if rate is None:
+        rate, amount = priced_session(t, rates, rules)
+        if rate is None or amount is None:
             raise Conflict(f"no DDH hourly rate is in force on {t.day}: finance must enter one")
         out.append(
             ReportLine(
@@ -259,8 +259,8 @@ async def training_lines(
                 rate_ore_per_hour=rate,
                 debtor_id=ddh,
                 creditor_id=t.org_id,
-                agent_micros=t.people * t.minutes * 60_000_000,
-                amount_ore=price(t.people, Fraction(t.minutes, 60), rate),
+                agent_micros=t.people * t.minutes * MICROS_PER_MINUTE,
+                amount_ore=amount,
                 text=f"{t.day}: {t.people} pers. × {t.minutes / 60:g} t",
             )
         )
@@ -341,8 +341,8 @@ async def build(
 ) -> Report:
     """The report for local dates first..last (inclusive); `authority_id` narrows it to what one
     authority may see: its invoice, its own reimbursement, the DDH share of its activations."""
-    start = _local_midnight(first, rules)
-    end = _local_midnight(last + timedelta(days=1), rules)
+    start = local_midnight(first, rules.tz)
+    end = local_midnight(last + timedelta(days=1), rules.tz)
     ddh = await statements.ddh_id(session)
     orgs = {o.id: o for o in (await session.exec(select(Organisation))).all()}
     activations = await _activations(session, start, end)
@@ -361,9 +361,10 @@ async def build(
     )
     lines = await _final_lines(session, by_id, start, end)
     drafts = [a for a in activations if a.id not in final]
-    lines += await _draft_lines(session, drafts, orgs, ddh, rules, now)
+    rates = await statements.rate_table(session, rules)
+    lines += await _draft_lines(session, drafts, orgs, ddh, rates, rules, now)
     lines += await _adjustment_lines(session, by_id, final)
-    lines += await training_lines(session, first, last, ddh, rules)
+    lines += await training_lines(session, first, last, ddh, rates, rules)
     if authority_id is not None:
         lines = [
             line

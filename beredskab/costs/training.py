@@ -7,13 +7,12 @@ There is no activation log to write to, so each session keeps its own history of
 from __future__ import annotations
 
 from datetime import date, datetime
-from fractions import Fraction
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from beredskab.billing import RateTable, format_dkk, price
-from beredskab.calendar import OpeningRules
+from beredskab.billing import RateTable, format_dkk, part_amount
+from beredskab.calendar import OpeningRules, local_midnight
 from beredskab.costs.models import TrainingChange, TrainingSession
 from beredskab.costs.schemas import TrainingChangeOut, TrainingCreate, TrainingOut, TrainingUpdate
 from beredskab.costs.statement import rate_table
@@ -31,14 +30,27 @@ def _state(t: TrainingSession) -> dict:
     }
 
 
+MICROS_PER_MINUTE = 60_000_000
+
+
+def priced_session(
+    t: TrainingSession, rates: RateTable, rules: OpeningRules
+) -> tuple[int, int] | tuple[None, None]:
+    """(rate, øre) for a training session: people × hours at the rate in force on its day,
+    rounded half-up once; (None, None) before any rate."""
+    rate = rates.rate_at(local_midnight(t.day, rules.tz))
+    if rate is None:
+        return None, None
+    return rate, part_amount(t.people, t.minutes * MICROS_PER_MINUTE, rate)
+
+
 def _out(
     t: TrainingSession,
     rates: RateTable,
     rules: OpeningRules,
     history: list[TrainingChange] | None = None,
 ) -> TrainingOut:
-    rate = rates.rate_at(datetime.combine(t.day, datetime.min.time(), tzinfo=rules.tz))
-    amount = None if rate is None else price(t.people, Fraction(t.minutes, 60), rate)
+    rate, amount = priced_session(t, rates, rules)
     return TrainingOut(
         id=t.id or 0,
         day=t.day,

@@ -20,7 +20,7 @@ from beredskab.billing import (
     Statement,
     compute,
     format_dkk,
-    price,
+    part_amount,
     span_parts,
 )
 from beredskab.calendar import default_rules, split
@@ -574,6 +574,9 @@ def test_kroner_are_written_the_danish_way(ore: int, text: str) -> None:
     assert format_dkk(ore) == text
 
 
-def test_price_rounds_half_up_once() -> None:
-    assert price(1, Fraction(1, 2), 45_677) == 22_839
-    assert price(3, Fraction(5, 2), R) == 342_585
+def test_a_part_is_rounded_half_up_once() -> None:
+    half_hour, hour = 1_800_000_000, 3_600_000_000
+    assert part_amount(1, half_hour, 45_677) == 22_839  # 22,838.5 goes up
+    assert part_amount(1, half_hour, 45_675) == 22_838  # 22,837.5 goes up too
+    assert part_amount(3, 5 * half_hour, R) == 342_585
+    assert part_amount(1, hour // 3, 1) == 0  # a third of an øre goes down
