@@ -8,6 +8,7 @@ change in the activation's log.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeVar
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -193,13 +194,33 @@ def expense_out(e: Expense) -> ExpenseOut:
     )
 
 
-async def list_expenses(session: AsyncSession, activation_id: str) -> list[ExpenseOut]:
+Record = TypeVar("Record", Expense, RoleTenure)
+
+
+async def _records(session: AsyncSession, activation_id: str, model: type[Record]) -> list[Record]:
+    """An activation's expenses or role tenures, in the order they were made."""
     if await session.get(Activation, activation_id) is None:
         raise NotFound(f"no activation {activation_id}")
     rows = await session.exec(
-        select(Expense).where(Expense.activation_id == activation_id).order_by(Expense.id)
+        select(model).where(model.activation_id == activation_id).order_by(model.id)  # type: ignore[arg-type]
     )
-    return [expense_out(e) for e in rows.all()]
+    return list(rows.all())
+
+
+async def _record_to_change(
+    session: AsyncSession, activation_id: str, model: type[Record], record_id: int, what: str
+) -> tuple[Activation, Record]:
+    """The activation, locked, and its record to correct; only while the statement is a draft."""
+    activation = await lock_activation(session, activation_id)
+    record = await session.get(model, record_id)
+    if record is None or record.activation_id != activation.id:
+        raise NotFound(f"no {what} {record_id} on {activation.ref}")
+    await _require_draft(session, activation)
+    return activation, record
+
+
+async def list_expenses(session: AsyncSession, activation_id: str) -> list[ExpenseOut]:
+    return [expense_out(e) for e in await _records(session, activation_id, Expense)]
 
 
 async def add_expense(
@@ -246,11 +267,9 @@ async def update_expense(
     by: str,
     now: datetime,
 ) -> ExpenseOut:
-    activation = await lock_activation(session, activation_id)
-    expense = await session.get(Expense, expense_id)
-    if expense is None or expense.activation_id != activation.id:
-        raise NotFound(f"no expense {expense_id} on {activation.ref}")
-    await _require_draft(session, activation)
+    activation, expense = await _record_to_change(
+        session, activation_id, Expense, expense_id, "expense"
+    )
     reason = _after_the_fact(activation, body.reason, correction=True)
     changes = body.model_dump(exclude_unset=True, exclude={"reason"}, mode="json")
     if "creditor_id" in changes:
@@ -378,12 +397,7 @@ def tenure_out(t: RoleTenure) -> TenureOut:
 
 
 async def list_tenures(session: AsyncSession, activation_id: str) -> list[TenureOut]:
-    if await session.get(Activation, activation_id) is None:
-        raise NotFound(f"no activation {activation_id}")
-    rows = await session.exec(
-        select(RoleTenure).where(RoleTenure.activation_id == activation_id).order_by(RoleTenure.id)
-    )
-    return [tenure_out(t) for t in rows.all()]
+    return [tenure_out(t) for t in await _records(session, activation_id, RoleTenure)]
 
 
 async def correct_tenure(
@@ -395,11 +409,9 @@ async def correct_tenure(
     by: str,
     now: datetime,
 ) -> TenureOut:
-    activation = await lock_activation(session, activation_id)
-    tenure = await session.get(RoleTenure, tenure_id)
-    if tenure is None or tenure.activation_id != activation.id:
-        raise NotFound(f"no role tenure {tenure_id} on {activation.ref}")
-    await _require_draft(session, activation)
+    activation, tenure = await _record_to_change(
+        session, activation_id, RoleTenure, tenure_id, "role tenure"
+    )
     reason = _after_the_fact(activation, body.reason, correction=True)
     before = tenure_out(tenure).model_dump(mode="json")
     changes = body.model_dump(exclude_unset=True, exclude={"reason"})

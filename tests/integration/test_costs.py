@@ -198,6 +198,47 @@ async def test_expenses_are_reimbursed_to_their_creditor_and_paid_by_the_rules(w
     assert r.status_code == 200 and r.json()["amount_ore"] == 100_000
 
 
+async def test_a_record_is_corrected_only_through_its_own_activation(world):
+    """An expense or a role tenure of one activation cannot be changed through another's path,
+    even by finance: 404, and the record is as it was."""
+    await set_tariff(world)
+    mine = await world.activate("steering", authority_id="region-x")
+    await leader_acknowledges(world)
+    other = await world.activate("steering", authority_id="region-x")
+    r = await post(
+        world,
+        f"/activations/{mine['id']}/expenses",
+        {"amount_ore": 10_000, "text": "Taxa", "creditor_id": "ddh"},
+    )
+    expense = r.json()
+    (tenure,) = await list_tenures(world, mine["id"])
+    wrong = [
+        await patch(
+            world,
+            f"/activations/{other['id']}/expenses/{expense['id']}",
+            {"amount_ore": 1, "reason": "Forkert"},
+        ),
+        await patch(
+            world,
+            f"/activations/{other['id']}/role-tenures/{tenure['id']}",
+            {"ended_at": utcnow().isoformat(), "reason": "Forkert"},
+        ),
+        await patch(
+            world,
+            f"/activations/{mine['id']}/expenses/{expense['id'] + 1000}",
+            {"amount_ore": 1, "reason": "Findes ikke"},
+        ),
+    ]
+    assert [r.status_code for r in wrong] == [404, 404, 404]
+    assert f"no expense {expense['id']} on {other['ref']}" in wrong[0].json()["detail"]
+    assert f"no role tenure {tenure['id']}" in wrong[1].json()["detail"]
+    listed = (await get(world, f"/activations/{mine['id']}/expenses")).json()
+    assert [e["amount_ore"] for e in listed] == [10_000]
+    assert (await list_tenures(world, mine["id"]))[0]["ended_at"] is None
+    missing = await get(world, "/activations/00000000-0000-0000-0000-000000000000/expenses")
+    assert missing.status_code == 404
+
+
 # --- final and adjustments -------------------------------------------------------------------
 
 
