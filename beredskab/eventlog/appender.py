@@ -4,7 +4,8 @@ Appends to a log are serialised by the activation row lock (the hash chain needs
 transaction per entry makes eight writers wait in line for each other's commits. Here the first
 append to an activation starts a writer task; entries that arrive while it writes are taken by
 its next round, all under one lock and one commit. Each caller still gets its own entry back,
-or its own error: every check comes before any change (`timeline.manual_entry`).
+or its own error: every check comes before any change (`timeline.manual_entry`), and an entry
+refused by them is answered at once, so a round that fails later fails only the entries in it.
 
 A round is four statements whatever its size: lock and read the log's head, insert all entries
 in one statement, move the head, commit (`eventlog.service.lock_head` / `append_rows`).
@@ -70,32 +71,24 @@ class LogAppender:
                 if rest:
                     self._queues[activation_id] = rest
                 head = await lock_head(conn, activation_id)
-                outcomes: list[tuple[_Pending, dict[str, Any] | DomainError]] = []
-                rows: list[dict[str, Any]] = []
+                accepted: list[tuple[_Pending, dict[str, Any]]] = []
                 for item in batch:
                     try:
                         row = manual_entry(head, item.data, author=item.author, now=item.now)
                     except DomainError as exc:
-                        outcomes.append((item, exc))
+                        # refused before any change: its own answer, whatever the round meets
+                        item.done.set_exception(exc)
                         continue
-                    rows.append(row)
-                    outcomes.append((item, row))
+                    accepted.append((item, row))
                     head = replace(head, seq=row["seq"], hash=row["hash"])
-                await append_rows(conn, head, rows)
+                await append_rows(conn, head, [row for _, row in accepted])
                 await session.commit()
-                _settle(outcomes)  # committed: answer now, not after the connection is returned
+                # committed: answer now, not after the connection is returned
+                for item, row in accepted:
+                    if not item.done.done():
+                        item.done.set_result(to_read(row, []))
         except Exception as exc:  # noqa: BLE001 - every caller of the batch hears of it
             # (all who wait, if it failed before taking them: a dead database fails them now)
             for item in batch or self._queues.pop(activation_id, []):
                 if not item.done.done():
                     item.done.set_exception(exc)
-
-
-def _settle(outcomes: list[tuple[_Pending, dict[str, Any] | DomainError]]) -> None:
-    for item, outcome in outcomes:
-        if item.done.done():
-            continue
-        if isinstance(outcome, DomainError):
-            item.done.set_exception(outcome)
-        else:
-            item.done.set_result(to_read(outcome, []))

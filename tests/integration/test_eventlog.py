@@ -10,10 +10,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from beredskab.auth import lookup
 from beredskab.auth.lookup import TokenLookup
+from beredskab.errors import InvalidInput
 from beredskab.eventlog.appender import LogAppender
 from beredskab.eventlog.schemas import LogEntryCreate
 from beredskab.metadata import utcnow
@@ -244,6 +245,54 @@ async def test_a_dead_database_fails_waiting_writers_and_lookups_at_once():
         assert all(isinstance(r, OperationalError) for r in results), results
         with pytest.raises(OperationalError):  # and the next caller is not stuck behind them
             await appender.append("a1", entry, author="x", now=utcnow())
+
+
+_REFUSE_BOOM = {
+    # the database itself refuses an entry whose text is "boom": a round that fails at insert
+    "sqlite": [
+        "CREATE TRIGGER refuse_boom BEFORE INSERT ON log_entry WHEN NEW.text = 'boom' "
+        "BEGIN SELECT RAISE(ABORT, 'boom refused'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "IF NEW.text = 'boom' THEN RAISE EXCEPTION 'boom refused'; END IF; RETURN NEW; END $$",
+        "CREATE TRIGGER refuse_boom BEFORE INSERT ON log_entry "
+        "FOR EACH ROW EXECUTE FUNCTION refuse_boom()",
+    ],
+}
+_ALLOW_BOOM = {
+    "sqlite": ["DROP TRIGGER refuse_boom"],
+    "postgresql": ["DROP TRIGGER refuse_boom ON log_entry", "DROP FUNCTION refuse_boom()"],
+}
+
+
+async def _run(db, statements: list[str]) -> None:
+    async with db.engine.begin() as conn:
+        for statement in statements:
+            await conn.execute(text(statement))
+
+
+async def test_an_entry_refused_in_a_failed_round_keeps_its_own_answer(world, db):
+    """A round whose insert fails gives its entries the database's error; an entry the checks
+    refused in that round still hears its own 422, and the log is unchanged."""
+    start = (await _verify(world))["entries"]
+    appender = LogAppender(db.sessionmaker)
+    boom = LogEntryCreate(kind="note", text="boom")
+    wrong = LogEntryCreate(kind="note", text="rettelse", corrects=999)
+    await _run(db, _REFUSE_BOOM[db.kind])
+    try:
+        results = await asyncio.gather(  # one round: both are queued before it starts
+            appender.append(world.act["id"], boom, author="x", now=utcnow()),
+            appender.append(world.act["id"], wrong, author="x", now=utcnow()),
+            return_exceptions=True,
+        )
+    finally:
+        await _run(db, _ALLOW_BOOM[db.kind])
+    assert isinstance(results[0], DBAPIError) and "boom refused" in str(results[0])
+    assert isinstance(results[1], InvalidInput), results[1]
+    assert [problem.field for problem in results[1].problems] == ["corrects"]
+    assert await _verify(world) == {"ok": True, "entries": start, "first_bad_seq": None}
+    assert (await _write(world, text="efter")).status_code == 201
 
 
 async def test_timeline_filters_orders_and_pages_stably_while_appending(world):
