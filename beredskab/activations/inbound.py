@@ -32,7 +32,6 @@ from beredskab.eventlog import service as eventlog
 from beredskab.outbox import OutboxMessage, auto_replies_since, enqueue_sms
 from beredskab.phones import normalise_phone
 from beredskab.shifts import service as shift_service
-from beredskab.shifts.models import Shift
 
 log = logging.getLogger(__name__)
 
@@ -247,20 +246,19 @@ async def _allocation_reply(
                 "unknown_code", "reply_unknown_code", {"code": parsed.code}
             )
         allocation = await shift_service.allocation_for_page(session, page)
+        activation_id = page.activation_id
     else:
         held = await shift_service.open_allocations_of(session, person, now)
         if len(held) > 1:
-            codes = " / ".join(code for _, code in held[:4])
+            codes = " / ".join(code for _, code, _ in held[:4])
             return callouts.ReplyOutcome("ambiguous", "reply_need_code", {"codes": codes})
-        allocation = held[0][0] if held else None
+        allocation, _, activation_id = held[0] if held else (None, "", "")
     if allocation is None:
         return callouts.ReplyOutcome("nothing_to_confirm", "reply_nothing_to_confirm")
     if parsed.kind == "confirm" and parsed.count == 0:
         return callouts.ReplyOutcome("garbled", "reply_help")
-    shift = await session.get(Shift, allocation.shift_id)
-    assert shift is not None
-    activation = await lock_activation(session, shift.activation_id)
-    await session.refresh(allocation)
+    activation = await lock_activation(session, activation_id)
+    await session.refresh(allocation)  # under the lock; its shift is read there too
     if parsed.kind == "confirm":
         return await shift_service.confirm(
             session,

@@ -1333,10 +1333,11 @@ async def approval_reply(
 
 async def open_allocations_of(
     session: AsyncSession, person: Person, now: datetime
-) -> list[tuple[VolunteerAllocation, str]]:
-    """Active places this person took on shifts still ahead, with the code of the page."""
+) -> list[tuple[VolunteerAllocation, str, str]]:
+    """Active places this person took on shifts still ahead, with the code of the page and the
+    activation."""
     rows = await session.exec(
-        select(VolunteerAllocation, Page.code)
+        select(VolunteerAllocation, Page.code, Page.activation_id)
         .join(Page, Page.id == VolunteerAllocation.page_id)
         .join(Shift, Shift.id == VolunteerAllocation.shift_id)
         .where(
@@ -1347,7 +1348,7 @@ async def open_allocations_of(
         )
         .order_by(Shift.start)
     )
-    return [(allocation, code) for allocation, code in rows.all()]
+    return [tuple(row) for row in rows.all()]  # type: ignore[misc]
 
 
 REFUSALS = {"nothing_to_confirm", "nothing_to_withdraw"}
