@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None, *, gateway: SmsGateway | None =
         app.state.runtime = runtime
         app.state.engine = runtime.engine
         app.state.sessionmaker = runtime.sessionmaker
+        app.state.read_sessionmaker = runtime.read_sessionmaker
         if settings.run_worker_in_process:
             runtime.start_background()
         try:

@@ -18,8 +18,15 @@ from beredskab.errors import InvalidInput
 _bearer = HTTPBearer(auto_error=False, description="API token: `Authorization: Bearer ddh_…`")
 
 
+_READS = frozenset({"GET", "HEAD"})
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.sessionmaker() as session:
+    """The request's session. A GET only reads: on SQLite it gets a reader's connection, whose
+    transaction never holds the write lock (`db.make_read_engine`)."""
+    state = request.app.state
+    sessions = state.read_sessionmaker if request.method in _READS else state.sessionmaker
+    async with sessions() as session:
         yield session
 
 

@@ -20,7 +20,7 @@ from beredskab.activations.models import Page
 from beredskab.activations.repository import lock_activation
 from beredskab.activations.service import ActivationConfig, deadline_handlers
 from beredskab.auth.lookup import TokenLookup
-from beredskab.db import make_engine, make_sessionmaker
+from beredskab.db import make_engine, make_read_engine, make_sessionmaker
 from beredskab.eventlog.appender import LogAppender
 from beredskab.metadata import utcnow
 from beredskab.playbook import load_playbook
@@ -45,6 +45,11 @@ class Runtime:
         )
         self.engine: AsyncEngine = make_engine(settings.database_url)
         self.sessionmaker: async_sessionmaker[AsyncSession] = make_sessionmaker(self.engine)
+        # for requests that only read: on SQLite, connections beside the writer's (db.py)
+        self.read_engine: AsyncEngine = make_read_engine(settings.database_url, self.engine)
+        self.read_sessionmaker: async_sessionmaker[AsyncSession] = make_sessionmaker(
+            self.read_engine
+        )
         self.gateway: SmsGateway = gateway or build_gateway(settings)
         self.http = httpx.AsyncClient(follow_redirects=False)
         self.handlers = {
@@ -125,6 +130,8 @@ class Runtime:
         await self.http.aclose()
         await self.gateway.aclose()
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
 
 
 async def run_worker(settings: Settings) -> None:

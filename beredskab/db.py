@@ -30,6 +30,13 @@ def _sqlite_begin_immediate(conn) -> None:  # noqa: ANN001 - SQLAlchemy Connecti
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _sqlite_begin_deferred(conn) -> None:  # noqa: ANN001 - SQLAlchemy Connection
+    conn.exec_driver_sql("BEGIN")
+
+
+SQLITE_READ_POOL = 4  # connections for requests that only read, beside the one writer
+
+
 def make_engine(url: str, **kwargs: object) -> AsyncEngine:
     if url.startswith("sqlite"):
         # SQLite has one writer, and our transactions take the write lock at BEGIN; with one
@@ -53,6 +60,29 @@ def make_engine(url: str, **kwargs: object) -> AsyncEngine:
     # reply in the call-out storm went from ~150 ms to ~13 ms.
     kwargs.setdefault("pool_use_lifo", True)
     return create_async_engine(url, **kwargs)
+
+
+def make_read_engine(url: str, engine: AsyncEngine) -> AsyncEngine:
+    """The engine for requests that only read (GET).
+
+    On SQLite, a pool of its own beside the one writer connection. Its transactions begin
+    DEFERRED: in WAL mode a reader works on a snapshot and neither takes nor waits for the write
+    lock, so a log keeper's PDF export (seconds) or finance's year report no longer holds up the
+    SMS replies and log entries of a crisis, nor they it. On PostgreSQL, `engine` itself: readers
+    never wait for writers there. An in-memory SQLite database is one connection's own: `engine`.
+    """
+    if not url.startswith("sqlite") or ":memory:" in url or "mode=memory" in url:
+        return engine
+    readers = create_async_engine(
+        url,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        pool_size=SQLITE_READ_POOL,
+        max_overflow=0,
+        pool_timeout=60,
+    )
+    event.listen(readers.sync_engine, "connect", _sqlite_pragmas)
+    event.listen(readers.sync_engine, "begin", _sqlite_begin_deferred)
+    return readers
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -130,8 +130,8 @@ async def stream(
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
     activation = await activations.get_visible(session, principal, activation_id)
-    # end this request's transaction now: on SQLite it holds the write lock, and a stream
-    # lives for hours; each poll below uses its own short session
+    # end this request's transaction now: a stream lives for hours and would keep its
+    # connection; each poll below uses its own short session, a reader's
     activation_id = activation.id
     await session.rollback()
     try:
@@ -143,7 +143,7 @@ async def stream(
         nonlocal after
         yield "retry: 2000\n\n"
         while not await request.is_disconnected():
-            async with runtime.sessionmaker() as s:
+            async with runtime.read_sessionmaker() as s:
                 page, _ = await timeline.timeline(
                     s,
                     activation_id,
