@@ -11,8 +11,6 @@ import io
 from collections.abc import Iterator
 from datetime import datetime
 
-import xlsxwriter
-
 from beredskab.billing import format_dkk
 from beredskab.costs.report import Party, Report, ReportLine
 
@@ -158,6 +156,8 @@ def to_csv(report: Report) -> bytes:
 
 def to_xlsx(report: Report) -> bytes:
     """Sheets Faktura, Refusion, DDH-andel (one row per party) and Linjer (the detail)."""
+    import xlsxwriter  # loaded on the first XLSX export, not at start-up
+
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(
         buffer, {"in_memory": True, "constant_memory": True, "strings_to_formulas": False}
