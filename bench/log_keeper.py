@@ -286,7 +286,7 @@ def main(argv: list[str] | None = None) -> None:
 def _pdf() -> None:
     from zoneinfo import ZoneInfo
 
-    from beredskab.eventlog.export import to_pdf
+    from beredskab.eventlog.pdf import to_pdf
     from beredskab.eventlog.schemas import LogEntryRead
 
     now = datetime.now(UTC)

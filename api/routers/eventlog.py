@@ -76,9 +76,11 @@ async def read_timeline(
             )
         if format == "json":
             return Response(export.to_json(entries), media_type="application/json")
+        from beredskab.eventlog import pdf as log_pdf  # fpdf2 loads on the first export
+
         org = await session.get(Organisation, activation.authority_id)
         pdf = await asyncio.to_thread(
-            export.to_pdf,
+            log_pdf.to_pdf,
             entries,
             ref=activation.ref,
             authority=org.name if org else activation.authority_id,

@@ -59,20 +59,3 @@ def to_csv(entries: Sequence[LogEntryRead], tz: ZoneInfo) -> bytes:
 
 def to_json(entries: Sequence[LogEntryRead]) -> bytes:
     return json.dumps([e.model_dump(mode="json") for e in entries], ensure_ascii=False).encode()
-
-
-def to_pdf(
-    entries: Sequence[LogEntryRead],
-    *,
-    ref: str,
-    authority: str,
-    title: str,
-    tz: ZoneInfo,
-    head_hash: str,
-) -> bytes:
-    """The log as a PDF (`pdf.to_pdf`), whose library is loaded on the first export."""
-    from beredskab.eventlog import pdf
-
-    return pdf.to_pdf(
-        entries, ref=ref, authority=authority, title=title, tz=tz, head_hash=head_hash
-    )

@@ -1,5 +1,5 @@
 """The log as a PDF for filing, with the chain head on each page. Loaded on the first export,
-not at start-up: fpdf2 and what it imports are ≈ 35 MB of a server's memory (export.to_pdf)."""
+not at start-up (the log route imports it then): fpdf2 and what it imports are ≈ 20 MB."""
 
 from __future__ import annotations
 
