@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from api.runtime import Runtime
 from beredskab.auth.models import TokenRole
 from beredskab.auth.service import Principal, authenticate
+from beredskab.calendar import OpeningRules
 from beredskab.errors import InvalidInput
 
 _bearer = HTTPBearer(auto_error=False, description="API token: `Authorization: Bearer ddh_…`")
@@ -50,6 +51,13 @@ async def refuse_nul(request: Request) -> None:
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def get_opening_rules(runtime: RuntimeDep) -> OpeningRules:
+    return runtime.activation_config.opening_rules  # built once: it caches each year's hours
+
+
+Rules = Annotated[OpeningRules, Depends(get_opening_rules)]
 # An integer row id in a path. Bounded to the database's INTEGER, so an absurd id is a 422 naming
 # the parameter instead of a driver overflow (a 500) on the way to the query.
 MAX_ROW_ID = 2_147_483_647

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
-from api.deps import require_roles
+from api.deps import Rules, require_roles
 from beredskab.auth.models import TokenRole
 from beredskab.auth.service import Principal
 from beredskab.calendar import day_kind, opening_intervals, split
@@ -49,7 +49,7 @@ def _hhmm(t) -> str:  # noqa: ANN001 - datetime.time
     summary="Split [from, to) into in-hours and out-of-hours pieces (any signed-in role)",
 )
 async def opening_hours(
-    request: Request,
+    rules: Rules,
     _: Annotated[Principal, Depends(require_roles(*TokenRole))],  # every role may look
     start: Annotated[Instant, Query(alias="from", description="with a UTC offset")],
     end: Annotated[Instant, Query(alias="to", description="with a UTC offset")],
@@ -58,8 +58,6 @@ async def opening_hours(
         raise InvalidInput("to", "must be after from")
     if end - start > MAX_SPAN:
         raise InvalidInput("to", "the span may be at most 62 days")
-    runtime = request.app.state.runtime
-    rules = runtime.activation_config.opening_rules
     pieces = split(start, end, rules)
     first, last = start.astimezone(rules.tz).date(), end.astimezone(rules.tz).date()
     days = []

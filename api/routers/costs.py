@@ -6,11 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from api.deps import RowId, RuntimeDep, SessionDep, require_roles
+from api.deps import RowId, Rules, SessionDep, require_roles
 from beredskab.activations import service as activations
 from beredskab.auth.models import TokenRole as R
 from beredskab.auth.service import Principal
-from beredskab.calendar import OpeningRules
 from beredskab.costs import service as costs
 from beredskab.costs.schemas import (
     AdjustmentCreate,
@@ -30,13 +29,6 @@ router = APIRouter(prefix="/activations/{activation_id}", tags=["costs"])
 Reader = Annotated[Principal, Depends(require_roles(R.finance, R.admin, R.authority))]
 Finance = Annotated[Principal, Depends(require_roles(R.finance))]
 Reporter = Annotated[Principal, Depends(require_roles(R.finance, R.crisis_staff))]
-
-
-def opening_rules(runtime: RuntimeDep) -> OpeningRules:
-    return runtime.activation_config.opening_rules  # built once: it caches each year's hours
-
-
-Rules = Annotated[OpeningRules, Depends(opening_rules)]
 
 
 @router.get("/costs", summary="Cost statement: lines, their split, debtor, creditor, totals")

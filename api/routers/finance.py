@@ -8,8 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
 
-from api.deps import RowId, SessionDep, require_roles
-from api.routers.costs import Rules
+from api.deps import RowId, Rules, SessionDep, require_roles
 from beredskab.auth.models import TokenRole as R
 from beredskab.auth.service import Principal
 from beredskab.costs import export, report, tariffs, training
