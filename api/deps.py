@@ -15,6 +15,7 @@ from beredskab.auth.models import TokenRole
 from beredskab.auth.service import Principal, authenticate
 from beredskab.calendar import OpeningRules
 from beredskab.errors import InvalidInput
+from beredskab.metadata import MAX_INTEGER
 
 _bearer = HTTPBearer(auto_error=False, description="API token: `Authorization: Bearer ddh_…`")
 
@@ -41,10 +42,18 @@ _JSON_NUL = re.compile(rb"(?:^|[^\\])(?:\\\\)*\\u0000")
 
 
 async def refuse_nul(request: Request) -> None:
-    """PostgreSQL cannot store the NUL character in text or JSON: a body carrying one would fail
-    in the INSERT (a 500, and for the log keeper's group writer, for everyone in the round).
-    Refused once here, for every JSON body, before any route sees it."""
-    is_json = request.headers.get("content-type", "").startswith("application/json")
+    """PostgreSQL cannot store the NUL character in text or JSON, nor compare with it: a body,
+    query or path carrying one would fail in the database (a 500, and for the log keeper's group
+    writer, for everyone in the round). Refused once here, before any route sees it. (Form
+    bodies, the Twilio webhooks, strip it instead: an SMS is answered whatever it holds.)"""
+    for name, value in [*request.path_params.items(), *request.query_params.multi_items()]:
+        if "\x00" in value:
+            raise InvalidInput(name, "may not contain the NUL character")
+    # JSON as FastAPI reads it: application/json and application/*+json, any case
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    is_json = kind == "application/json" or (
+        kind.startswith("application/") and kind.endswith("+json")
+    )
     if is_json and _JSON_NUL.search(await request.body()):  # the body is cached for the route
         raise InvalidInput("body", "text may not contain the NUL character (\\u0000)")
 
@@ -60,8 +69,7 @@ async def get_opening_rules(runtime: RuntimeDep) -> OpeningRules:
 Rules = Annotated[OpeningRules, Depends(get_opening_rules)]
 # An integer row id in a path. Bounded to the database's INTEGER, so an absurd id is a 422 naming
 # the parameter instead of a driver overflow (a 500) on the way to the query.
-MAX_ROW_ID = 2_147_483_647
-RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+RowId = Annotated[int, Path(ge=1, le=MAX_INTEGER)]
 
 
 _UNAUTHORISED = {"WWW-Authenticate": "Bearer"}

@@ -16,6 +16,8 @@ SQLModel.metadata.naming_convention = {
 }
 
 metadata = SQLModel.metadata
+# the largest value of an INTEGER column (ids, log seqs): a bigger one from outside is refused
+MAX_INTEGER = 2_147_483_647
 
 
 def utcnow() -> datetime:

@@ -18,7 +18,7 @@ from beredskab.eventlog import export, timeline
 from beredskab.eventlog.schemas import LogEntryCreate, LogEntryRead, LogPage, VerifyOut
 from beredskab.eventlog.service import verify_activation_log
 from beredskab.instants import Instant
-from beredskab.metadata import utcnow
+from beredskab.metadata import MAX_INTEGER, utcnow
 
 router = APIRouter(prefix="/activations/{activation_id}", tags=["log"])
 
@@ -59,7 +59,9 @@ async def read_timeline(
     q: Annotated[str | None, Query(max_length=200, description="text contains")] = None,
     order: Literal["seq", "occurred_at"] = "seq",
     cursor: str | None = None,
-    after: Annotated[int, Query(ge=0, description="only entries after this seq")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=MAX_INTEGER, description="only entries after this seq")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=timeline.MAX_PAGE)] = 100,
     format: Literal["page", "json", "csv", "pdf"] = "page",  # noqa: A002 - the documented name
 ) -> LogPage | Response:
@@ -139,6 +141,8 @@ async def stream(
     try:
         after = int(last_event_id) if last_event_id else 0
     except ValueError:
+        after = 0
+    if not 0 <= after <= MAX_INTEGER:  # a header from elsewhere: start from the beginning
         after = 0
 
     async def events():  # noqa: ANN202

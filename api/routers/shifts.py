@@ -203,7 +203,7 @@ async def confirm_allocation(
         activation,
         allocation,
         agents=body.agents,
-        names=[n.strip() for n in body.names if n.strip()],
+        names=body.names,
         by=principal.display_name,
         via="API",
         now=utcnow(),

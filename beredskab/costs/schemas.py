@@ -9,12 +9,9 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from beredskab.instants import Day, Instant
+from beredskab.texts import Reason
 
-Reason = Field(
-    default=None,
-    max_length=1000,
-    description="why; required for every change after the fact (and after stand-down)",
-)
+WHY = "why; required for every change after the fact (and after stand-down)"
 
 
 MAX_ORE = 2_000_000_000  # 20 million kroner: the database's INTEGER holds it
@@ -92,7 +89,7 @@ class ExpenseCreate(BaseModel):
     text: str = Field(min_length=1, max_length=500, examples=["Taxa til vagtskifte"])
     creditor_id: str = Field(description="the organisation that paid and is reimbursed")
     spent_on: Day | None = None
-    reason: str | None = Reason
+    reason: Reason | None = Field(default=None, description=WHY)
 
 
 class _Patch(BaseModel):
@@ -119,7 +116,7 @@ class ExpenseUpdate(_Patch):
     text: str | None = Field(default=None, min_length=1, max_length=500)
     creditor_id: str | None = None
     spent_on: Day | None = None
-    reason: str = Field(min_length=1, max_length=1000)
+    reason: Reason
 
 
 class ExpenseOut(BaseModel):
@@ -141,7 +138,7 @@ class AdjustmentCreate(BaseModel):
     )
     debtor_id: str
     creditor_id: str
-    reason: str = Field(min_length=1, max_length=1000)
+    reason: Reason
 
 
 class AllocationActuals(BaseModel):
@@ -152,7 +149,7 @@ class AllocationActuals(BaseModel):
     actual_start: Instant | None = None
     actual_end: Instant | None = None
     actual_agents: int | None = Field(default=None, ge=0, le=1000)
-    reason: str | None = Reason
+    reason: Reason | None = Field(default=None, description=WHY)
 
 
 class AllocationOut(BaseModel):
@@ -170,7 +167,7 @@ class TenureCorrection(_Patch):
 
     started_at: Instant | None = None
     ended_at: Instant | None = None
-    reason: str = Field(min_length=1, max_length=1000)
+    reason: Reason
 
 
 class TenureOut(BaseModel):
@@ -188,9 +185,8 @@ class TariffCreate(BaseModel):
 
     valid_from: Day = Field(description="takes effect at 00:00 Europe/Copenhagen that day")
     rate_ore_per_hour: int = Field(gt=0, le=10_000_000, examples=[45000])
-    reason: str | None = Field(
+    reason: Reason | None = Field(
         default=None,
-        max_length=1000,
         description="required when the date is today or earlier, or replaces a rate",
     )
 
@@ -231,7 +227,7 @@ class TrainingUpdate(_Patch):
     people: int | None = Field(default=None, ge=0, le=1000, description="0 withdraws it")
     org_id: str | None = None
     text: str | None = Field(default=None, max_length=500)
-    reason: str = Field(min_length=1, max_length=1000)
+    reason: Reason
 
     @field_validator("hours")
     @classmethod

@@ -58,9 +58,9 @@ async def _require_draft(session: AsyncSession, activation: Activation) -> None:
 
 def _after_the_fact(activation: Activation, reason: str | None, *, correction: bool) -> str:
     """A correction, or any change after stand-down, must say why."""
-    if (correction or activation.status not in OPEN_STATUSES) and not (reason or "").strip():
+    if (correction or activation.status not in OPEN_STATUSES) and not reason:
         raise InvalidInput("reason", "is required for a change after the fact")
-    return (reason or "").strip()
+    return reason or ""
 
 
 def _with_reason(text: str, reason: str) -> str:
@@ -159,7 +159,7 @@ async def add_adjustment(
             amount_ore=body.amount_ore,
             debtor_id=body.debtor_id,
             creditor_id=body.creditor_id,
-            reason=body.reason.strip(),
+            reason=body.reason,
             created_at=now,
             created_by=by,
         )
@@ -169,7 +169,7 @@ async def add_adjustment(
         activation,
         "cost_adjustment",
         f"Reguleringslinje {format_dkk(body.amount_ore)} kr.: {body.debtor_id} betaler, "
-        f"{body.creditor_id} modtager. Begrundelse: {body.reason.strip()}",
+        f"{body.creditor_id} modtager. Begrundelse: {body.reason}",
         actor=by,
         data=body.model_dump(),
         now=now,

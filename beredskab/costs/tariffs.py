@@ -48,7 +48,7 @@ async def add_tariff(
             )
         )
     ).all()
-    reason = (body.reason or "").strip()
+    reason = body.reason or ""
     retroactive = body.valid_from <= now.astimezone(rules.tz).date()
     if (replaced or retroactive) and not reason:
         why = "replaces the rate of that date" if replaced else "takes effect today or earlier"

@@ -168,7 +168,7 @@ async def update_session(
             seq=(last or 0) + 1,
             changed_at=now,
             changed_by=by,
-            reason=body.reason.strip(),
+            reason=body.reason,
             before=before,
             after=_state(training),
         )

@@ -10,6 +10,8 @@ from sqlmodel import Field, SQLModel
 
 from beredskab.metadata import utcnow
 
+TEXT_MAX = 4000  # characters of an entry's text (the column)
+
 
 class LogEntry(SQLModel, table=True):
     __tablename__ = "log_entry"
@@ -27,7 +29,7 @@ class LogEntry(SQLModel, table=True):
     recorded_at: datetime = Field(default_factory=utcnow)
     actor: str = Field(max_length=200)
     kind: str = Field(max_length=40)
-    text: str = Field(max_length=4000)
+    text: str = Field(max_length=TEXT_MAX)
     data: dict[str, Any] | None = Field(default=None, sa_type=JSON)
     corrects: int | None = None
     prev_hash: str = Field(max_length=64)

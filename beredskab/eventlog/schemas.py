@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from beredskab.eventlog.models import TEXT_MAX
 from beredskab.instants import Instant
 
 ManualKind = Literal["information", "decision", "action", "omission", "note"]
@@ -22,7 +23,7 @@ class LogEntryCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: ManualKind
-    text: str = Field(min_length=1, max_length=4000)
+    text: str = Field(min_length=1, max_length=TEXT_MAX)
     occurred_at: Instant | None = Field(
         default=None, description="when it happened (may be earlier than now, never later)"
     )

@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from beredskab.activations.models import Activation
 from beredskab.errors import NotFound
 from beredskab.eventlog.chain import VerifyResult, entry_hash, verify
-from beredskab.eventlog.models import LogEntry
+from beredskab.eventlog.models import TEXT_MAX, LogEntry
 from beredskab.metadata import utcnow
 
 SYSTEM = "system"
@@ -61,8 +61,12 @@ def append(
     now: datetime | None = None,
 ) -> LogEntry:
     """Append one entry. `activation` must have been loaded with `lock_activation` in this
-    transaction: the lock is what keeps two writers from taking the same seq."""
+    transaction: the lock is what keeps two writers from taking the same seq. A text longer
+    than the column is shortened, marked "…" (what it is made of is in `data`): the service
+    writing its own log must not fail on what a caller named."""
     recorded_at = now or utcnow()
+    if len(text) > TEXT_MAX:
+        text = text[: TEXT_MAX - 1] + "…"
     entry = LogEntry(
         **chained(
             activation.id,

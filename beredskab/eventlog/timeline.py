@@ -23,6 +23,8 @@ from beredskab.eventlog import service as eventlog
 from beredskab.eventlog.models import LogEntry
 from beredskab.eventlog.schemas import LogEntryCreate, LogEntryRead
 from beredskab.eventlog.service import LogHead
+from beredskab.instants import MAX_YEAR, MIN_YEAR
+from beredskab.metadata import MAX_INTEGER
 
 CLOCK_SKEW = timedelta(minutes=2)  # a phone's clock a little ahead is not "the future"
 MAX_PAGE = 500
@@ -108,9 +110,15 @@ def _decode_cursor(cursor: str, order: str) -> list:
         decoded = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         if decoded[0] != order:
             raise ValueError("cursor belongs to another ordering")
+        seq = int(decoded[-1])
+        if not 0 <= seq <= MAX_INTEGER:
+            raise ValueError("seq out of range")
         if order == "seq":
-            return [int(decoded[1])]
-        return [datetime.fromisoformat(decoded[1]), int(decoded[2])]
+            return [seq]
+        at = datetime.fromisoformat(decoded[1])
+        if at.utcoffset() is None or not MIN_YEAR <= at.year <= MAX_YEAR:
+            raise ValueError("time out of range")
+        return [at, seq]
     except (ValueError, IndexError, TypeError, json.JSONDecodeError) as exc:
         raise InvalidInput("cursor", f"is not a cursor from this timeline ({exc})") from None
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from beredskab.instants import Instant
+from beredskab.texts import AgentName, Reason
 
 
 class ShiftCreate(BaseModel):
@@ -18,13 +19,19 @@ class ShiftCreate(BaseModel):
 
 class ShiftReason(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=1000)
+    reason: Reason
 
 
 class AllocationConfirm(BaseModel):
     model_config = ConfigDict(extra="forbid")
     agents: int | None = Field(default=None, ge=1, le=50, description="or give the names")
-    names: list[str] = Field(default_factory=list, max_length=50)
+    names: list[AgentName] = Field(default_factory=list, max_length=50)
+
+    @model_validator(mode="after")
+    def _agents_are_the_names(self) -> AllocationConfirm:
+        if self.agents is not None and self.names and self.agents != len(self.names):
+            raise ValueError(f"agents is {self.agents} but {len(self.names)} names are given")
+        return self
 
 
 class PieceOut(BaseModel):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import json
+
 import pytest
 
 from tests.factories import bearer
@@ -18,10 +21,11 @@ async def world(db):
 
 
 def _names(r, field: str) -> bool:
+    """A 422 problem+json whose errors name `field` (an item of a list by the list's name)."""
     return (
         r.status_code == 422
-        and field in r.text
         and r.headers["content-type"].startswith("application/problem+json")
+        and field in [e["field"].split("[")[0] for e in r.json()["errors"]]
     )
 
 
@@ -135,3 +139,66 @@ async def test_an_sms_with_a_nul_character_is_stored_and_answered(world):
     assert r.status_code == 200
     await world.drain()
     assert world.gateway.sent[-1].to == world.people["log0"].phone
+
+
+def _cursor(*key: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(key)).encode()).decode()
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        (f"after={HUGE}", "after"),
+        (f"cursor={_cursor('seq', int(HUGE))}", "cursor"),
+        (f"order=occurred_at&cursor={_cursor('occurred_at', '2026-01-01T00:00:00', 1)}", "cursor"),
+        (
+            f"order=occurred_at&cursor={_cursor('occurred_at', '0001-01-01T00:00:00+00:00', 1)}",
+            "cursor",
+        ),
+        ("q=a%00b", "q"),
+        ("author=%00", "author"),
+    ],
+)
+async def test_an_absurd_timeline_query_is_a_clear_422(world, query, field):
+    r = await world.client.get(
+        f"/activations/{world.act['id']}/log?{query}", headers=bearer(world.tokens["log0"])
+    )
+    assert _names(r, field), (r.status_code, r.text)
+
+
+async def test_a_nul_character_in_a_path_is_a_clear_422(world):
+    r = await world.client.get("/activations/a%00b/log", headers=bearer(world.tokens["log0"]))
+    assert _names(r, "activation_id"), (r.status_code, r.text)
+
+
+async def test_a_nul_character_in_any_json_content_type_is_refused(world):
+    url = f"/activations/{world.act['id']}/log"
+    for kind in ("Application/JSON", "application/merge-patch+json; charset=utf-8"):
+        headers = {**bearer(world.tokens["log0"]), "content-type": kind}
+        r = await world.client.post(
+            url, content='{"kind": "note", "text": "a\\u0000b"}', headers=headers
+        )
+        assert _names(r, "body"), (kind, r.status_code, r.text)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "token"),
+    [
+        (
+            "/activations/{act}/costs/adjustments",
+            {"amount_ore": 100, "debtor_id": "odder", "creditor_id": "ddh", "reason": "   "},
+            "finance",
+        ),
+        (
+            "/tariffs",
+            {"valid_from": "2026-01-01", "rate_ore_per_hour": 1, "reason": " "},
+            "finance",
+        ),
+        ("/activations/{act}/shifts/1/reject", {"reason": "\t "}, "steering"),
+    ],
+)
+async def test_a_blank_reason_is_a_clear_422(world, path, body, token):
+    r = await world.client.post(
+        path.format(act=world.act["id"]), json=body, headers=bearer(world.tokens[token])
+    )
+    assert _names(r, "reason"), (r.status_code, r.text)

@@ -446,3 +446,25 @@ async def test_timeline_time_filters_need_an_offset(world):
         _log_url(world), params={"from": "2026-01-01T00:00:00+01:00"}, headers=h
     )
     assert ok.status_code == 200 and ok.json()["entries"]
+
+
+async def test_a_system_entry_longer_than_the_column_is_shortened_not_failed(world, db):
+    """What the service logs on its own may hold what callers named (50 agents' names...):
+    beyond the column it is cut and marked, and the chain stays whole."""
+    from beredskab.activations.repository import lock_activation
+    from beredskab.eventlog import service as eventlog_service
+    from beredskab.eventlog.models import TEXT_MAX
+
+    async with db.sessionmaker() as session:
+        activation = await lock_activation(session, world.act["id"])
+        entry = eventlog_service.append(session, activation, "note", "æ" * (TEXT_MAX + 500))
+        await session.commit()
+        seq = entry.seq
+    page = (
+        await world.client.get(
+            _log_url(world), params={"after": seq - 1}, headers=bearer(world.tokens["log0"])
+        )
+    ).json()
+    (stored,) = page["entries"]
+    assert len(stored["text"]) == TEXT_MAX and stored["text"].endswith("æ…")
+    assert (await _verify(world))["ok"]

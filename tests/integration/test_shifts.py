@@ -279,9 +279,21 @@ async def test_confirm_by_api_with_names_and_fewer_agents_reopens_places(world):
         f"/allocations/{allocation}/confirm", json={"names": ["Ane"]}, headers=bearer(m1_token)
     )
     assert r.status_code == 404
+    # blank or over-long names, and a count that is not the names', are refused and change nothing
+    for bad, field in [
+        ({"names": ["  "]}, "names"),
+        ({"names": ["x" * 61]}, "names"),
+        ({"names": ["Ane Holm", "Bo Lund"], "agents": 3}, "body"),
+    ]:
+        r = await world.client.post(
+            f"/allocations/{allocation}/confirm", json=bad, headers=bearer(m0_token)
+        )
+        assert r.status_code == 422, r.text
+        assert [e["field"].split("[")[0] for e in r.json()["errors"]] == [field], r.text
+    assert (await get_shift(world, shift["id"]))["agents_confirmed"] == 0
     r = await world.client.post(
         f"/allocations/{allocation}/confirm",
-        json={"names": ["Ane Holm", "Bo Lund"]},
+        json={"names": [" Ane Holm ", "Bo Lund"], "agents": 2},
         headers=bearer(m0_token),
     )
     assert r.status_code == 200, r.text

@@ -1,0 +1,16 @@
+"""Bounded text types for input: stripped, not blank, and short enough for their column.
+
+A reason of only spaces, or a name longer than what it is written into, is refused at the edge
+as a 422 naming the field, not stored as "" or failed on by the database.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import StringConstraints
+
+# why a record is changed after the fact, a shift rejected or cancelled...
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+# an agent named when a municipality confirms a shift: 50 of them fit one log entry
+AgentName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
