@@ -199,39 +199,37 @@ def _add_shift(
 ) -> None:
     _, activation_id, start, end, ended_at, _, _ = row
     add = sums[activation_id].add_priced
-    # what an allocation without actuals bills, by its agents: the shift's planned span (as
-    # billed_span has it) split once, priced once for each number of agents; () for nothing
-    planned_end = end if ended_at is None or ended_at > end else ended_at
+    # what an allocation without actuals bills, by its agents: the shift's planned span split
+    # once, priced once for each number of agents on it; () for nothing
     split: SpanParts | None = None
     planned: dict[str, PricedParts] = {}
     for allocation in allocations:
         if allocation[0] != "!":
-            agents_text, creditor = allocation.split(":", 1)
-            parts = planned.get(agents_text)
+            agents, creditor = allocation.split(":", 1)
+            parts = planned.get(agents)
             if parts is None:
-                agents, parts = int(agents_text), ()
-                if agents >= 1 and planned_end > start:
+                parts = ()
+                span = billed_span(start, end, ended_at, int(agents), None, None, None)
+                if span is not None:
                     if split is None:
-                        split = spans.parts(start, planned_end)
-                    parts = spans.priced(split, agents)
-                planned[agents_text] = parts
+                        split = spans.parts(span[0], span[1])
+                    parts = spans.priced(split, span[2])
+                planned[agents] = parts
             if parts:
                 add(SHIFT, creditor, parts)
             continue
-        begins, ends, actual_agents, agents_text, creditor = allocation[1:].split(":", 4)
+        begins, ends, actual_agents, agents, creditor = allocation[1:].split(":", 4)
         span = billed_span(
             start,
             end,
             ended_at,
-            int(agents_text),
-            "active",
+            int(agents),
             int(begins) if begins else None,
             int(ends) if ends else None,
             int(actual_agents) if actual_agents else None,
         )
         if span is not None:
-            begins_at, ends_at, billed_agents = span
-            add(SHIFT, creditor, spans.priced(spans.parts(begins_at, ends_at), billed_agents))
+            add(SHIFT, creditor, spans.priced(spans.parts(span[0], span[1]), span[2]))
 
 
 async def _unpacked(session: AsyncSession, shift_id: int) -> list[str]:

@@ -7,7 +7,6 @@ adjustment lines are added on top of either.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple, TypeVar
@@ -22,6 +21,7 @@ from beredskab.calendar import OpeningRules
 from beredskab.costs.models import CostAdjustment, CostFinal, Expense, RoleTenure, Tariff
 from beredskab.costs.schemas import AdjustmentOut, LineOut, OrgTotal, PartOut, StatementOut
 from beredskab.directory.models import Organisation, OrgKind, Person
+from beredskab.directory.service import org_names
 from beredskab.errors import Conflict
 from beredskab.shifts.models import Shift, VolunteerAllocation
 
@@ -145,19 +145,17 @@ def billed_span(
     shift_end: T,
     shift_ended_at: T | None,
     agents: int,
-    state: str,
     actual_start: T | None,
     actual_end: T | None,
     actual_agents: int | None,
 ) -> tuple[T, T, int] | None:
-    """(start, end, agents) billed for one volunteer allocation, or None if nothing is billed.
+    """(start, end, agents) billed for one volunteer allocation in a billed state
+    (BILLED_ALLOCATION_STATES), or None if nothing is billed.
 
     Actuals win; else agents × the planned span, cut at the shift's end (cancelled, rejected or
     cut short by stand-down). A shift that ended before it began bills nothing. Instants are
     datetimes, or µs since the epoch (the finance report).
     """
-    if state not in BILLED_ALLOCATION_STATES:
-        return None
     planned_end = shift_end if shift_ended_at is None else min(shift_end, shift_ended_at)
     start = shift_start if actual_start is None else actual_start
     end = planned_end if actual_end is None else actual_end
@@ -220,7 +218,6 @@ async def load_raw_many(
             VolunteerAllocation.id,
             VolunteerAllocation.org_id,
             VolunteerAllocation.agents,
-            VolunteerAllocation.state,
             VolunteerAllocation.actual_start,
             VolunteerAllocation.actual_end,
             VolunteerAllocation.actual_agents,
@@ -297,16 +294,6 @@ def lines_out(raw: Raw, statement: Statement) -> list[LineOut]:
         )
         for line in raw.lines
     ]
-
-
-async def org_names(session: AsyncSession, ids: Iterable[str]) -> dict[str, str]:
-    wanted = set(ids)
-    if not wanted:
-        return {}
-    rows = await session.exec(
-        select(Organisation.id, Organisation.name).where(Organisation.id.in_(wanted))  # type: ignore[attr-defined]
-    )
-    return dict(rows.all())
 
 
 async def _totals(

@@ -18,6 +18,7 @@ Decisions where the brief was silent:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlmodel import delete, select
@@ -356,6 +357,17 @@ async def set_steering_group(session: AsyncSession, person_ids: list[str]) -> li
     session.add_all(SteeringMember(person_id=p, position=n) for n, p in enumerate(person_ids))
     await session.flush()
     return person_ids
+
+
+async def org_names(session: AsyncSession, org_ids: Iterable[str]) -> dict[str, str]:
+    """Organisation names by id, in one query (unknown ids are left out)."""
+    wanted = sorted(set(org_ids))
+    if not wanted:
+        return {}
+    rows = await session.exec(
+        select(Organisation.id, Organisation.name).where(Organisation.id.in_(wanted))  # type: ignore[attr-defined]
+    )
+    return dict(rows.all())
 
 
 async def known_org(session: AsyncSession, field: str, org_id: str) -> Organisation:

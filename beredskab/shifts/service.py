@@ -31,6 +31,7 @@ from beredskab.activations.models import (
 )
 from beredskab.activations.notify import roster_primary, sms_person, state_changed, steering_people
 from beredskab.directory.models import MunicipalityContact, Organisation, OrgKind, Person, Role
+from beredskab.directory.service import org_names
 from beredskab.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from beredskab.eventlog import service as eventlog
 from beredskab.shifts import rules
@@ -173,16 +174,6 @@ async def _people(session: AsyncSession, ids: Iterable[str | None]) -> list[Pers
     if not wanted:
         return []
     return list((await session.exec(select(Person).where(Person.id.in_(wanted)))).all())
-
-
-async def org_names(session: AsyncSession, org_ids: Iterable[str]) -> dict[str, str]:
-    wanted = sorted(set(org_ids))
-    if not wanted:
-        return {}
-    rows = await session.exec(
-        select(Organisation.id, Organisation.name).where(Organisation.id.in_(wanted))
-    )
-    return dict(rows.all())
 
 
 def _schedule_checkpoints(session: AsyncSession, shift: Shift, now: datetime) -> None:
@@ -659,14 +650,10 @@ async def _start_callout(
     skip = await _answered_orgs(session, shift) | (exclude or set())
     remaining = shift.agents_needed - await taken(session, shift)
     planned: list[tuple[Person, Page]] = []
-    no_contact: list[str] = []
     for org_id, by_rank in sorted((await _contacts(session)).items()):
         if org_id in skip:
             continue
-        rank = min(by_rank) if by_rank else None
-        if rank is None:
-            no_contact.append(org_id)
-            continue
+        rank = min(by_rank)  # _contacts lists only municipalities that have a contact
         person = by_rank[rank]
         page = await create_page(
             session,

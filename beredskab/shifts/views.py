@@ -11,9 +11,10 @@ from sqlalchemy import func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from beredskab.activations.models import Activation, Page, PagePurpose, PageState
+from beredskab.activations.models import Activation, Page, PageState
 from beredskab.directory.models import Organisation
-from beredskab.shifts import ics, rules, service
+from beredskab.directory.service import org_names
+from beredskab.shifts import ics, service
 from beredskab.shifts.models import (
     AllocationState,
     CalendarFeed,
@@ -49,7 +50,7 @@ async def describe_many(
             )
         ).all()
     )
-    names = await service.org_names(session, (a.org_id for a in held))
+    names = await org_names(session, (a.org_id for a in held))
     out = []
     for shift in shifts:
         mine = [a for a in held if a.shift_id == shift.id]
@@ -58,7 +59,7 @@ async def describe_many(
             ShiftOut(
                 id=shift.id,
                 activation_id=shift.activation_id,
-                label=rules.shift_label(shift.start, shift.end, cfg.timezone),
+                label=service.label(cfg, shift),
                 start=shift.start,
                 end=shift.end,
                 agents_needed=shift.agents_needed,
@@ -101,18 +102,6 @@ async def shifts_of(session: AsyncSession, activation_id: str) -> list[Shift]:
     return list(rows.all())
 
 
-async def open_volunteer_pages(session: AsyncSession, activation_id: str) -> int:
-    return (
-        await session.exec(
-            select(func.count()).where(
-                Page.activation_id == activation_id,
-                Page.purpose == PagePurpose.volunteer,
-                Page.state == PageState.open,
-            )
-        )
-    ).one()
-
-
 # --- calendar files ------------------------------------------------------------------------------
 
 
@@ -123,7 +112,7 @@ def _event(
     allocation: VolunteerAllocation | None,
     now: datetime,
 ) -> ics.ShiftEvent:
-    when = rules.shift_label(shift.start, shift.end, cfg.timezone)
+    when = service.label(cfg, shift)
     agents = f", {allocation.agents} agenter" if allocation else f", {shift.agents_needed} agenter"
     cancelled = shift.state in (ShiftState.cancelled, ShiftState.rejected) or (
         allocation is not None and allocation.state != AllocationState.active
