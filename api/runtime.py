@@ -57,7 +57,8 @@ class Runtime:
             **shift_deadline_handlers(self.activation_config),
         }
         self.log_appender = LogAppender(self.sessionmaker)
-        self.token_lookup = TokenLookup(self.sessionmaker)
+        # token lookups only read: on SQLite they need not wait for the writer's connection
+        self.token_lookup = TokenLookup(self.read_sessionmaker)
         self.dispatcher = Dispatcher(
             self.sessionmaker,
             self.gateway,

@@ -68,6 +68,9 @@ async def read_timeline(
     activation = await activations.get_visible(session, principal, activation_id)
     if format != "page":
         entries = await timeline.all_entries(session, activation.id)
+        org = await session.get(Organisation, activation.authority_id)
+        authority = org.name if org else activation.authority_id
+        await session.close()  # all is read: free the connection while the file is made
         settings = request.app.state.settings
         name = f"logbog-{activation.ref}"
         if format == "csv":
@@ -80,12 +83,11 @@ async def read_timeline(
             return Response(export.to_json(entries), media_type="application/json")
         from beredskab.eventlog import pdf as log_pdf  # fpdf2 loads on the first export
 
-        org = await session.get(Organisation, activation.authority_id)
         pdf = await asyncio.to_thread(
             log_pdf.to_pdf,
             entries,
             ref=activation.ref,
-            authority=org.name if org else activation.authority_id,
+            authority=authority,
             title=activation.title,
             tz=settings.tz,
             head_hash=activation.log_head_hash,

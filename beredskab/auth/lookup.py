@@ -43,8 +43,8 @@ class TokenLookup:
         try:
             async with self.sessionmaker() as session:
                 await session.connection()
-                # take the waiting lookups only now, once a connection (on SQLite, the write
-                # lock) is held: those that came meanwhile join this query. Each one still
+                # take the waiting lookups only now, once a connection is held: those that
+                # came meanwhile join this query. Each one still
                 # came before the query is sent, so it reads the tokens as they are after it
                 # came, and lookups arriving from here on wait for the next query
                 digests = list(self._waiting)[:MAX_BATCH]

@@ -39,8 +39,11 @@ async def test_writes_go_on_while_a_long_read_is_open(db):
                     )
                 )
             assert [r.status_code for r in writes] == [201, 201, 201]
-            # and GET requests still get a reader's connection meanwhile
+        # and the other way round: a GET is served while a writer's transaction is open
+        async with runtime.sessionmaker() as writer:
+            await writer.connection()  # on SQLite: the one writer connection, its write lock
             async with asyncio.timeout(GUARD):
                 page = await world.client.get(log, headers=headers)
-            assert page.status_code == 200
+                pdf = await world.client.get(log, params={"format": "pdf"}, headers=headers)
+            assert page.status_code == 200 and pdf.status_code == 200
             assert len(page.json()["entries"]) == before + 3
