@@ -173,3 +173,12 @@ async def test_the_draft_report_says_what_each_statement_says_and_what_final_wil
         final = await _report(world)
         assert _without_status(draft) == _without_status(final)
         assert final["totals"]["reimbursed_ore"] > 0
+        # every øre reimbursed is invoiced to an authority or paid from DDH's share: the
+        # report's invoices, share and reimbursements are built from the lines separately
+        for body in (draft, final):
+            totals = body["totals"]
+            assert totals["invoiced_ore"] + totals["ddh_share_ore"] == totals["reimbursed_ore"]
+            parties = [*body["invoices"], body["ddh_share"], *body["reimbursements"]]
+            assert all(
+                p["amount_ore"] == sum(line["amount_ore"] for line in p["lines"]) for p in parties
+            )

@@ -6,9 +6,10 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from beredskab.costs.models import RoleTenure
+from beredskab.costs.models import RoleTenure, Tariff
 from beredskab.metadata import utcnow
 from beredskab.shifts.models import ShiftState
 from tests.costworld import (
@@ -325,3 +326,22 @@ async def test_two_rates_set_for_one_date_at_once_leave_one_in_force(world):
     listed = (await get(world, "/tariffs")).json()
     in_force = [t for t in listed if t["valid_from"] == day and t["superseded_at"] is None]
     assert len(in_force) == 1
+
+
+async def test_the_database_keeps_one_rate_in_force_per_date(world):
+    """Migration 0008's partial unique index, not the order of requests: a second rate in force
+    for a date cannot be stored, and one superseded beside it can."""
+    day = (utcnow() + timedelta(days=40)).date()
+    async with world.db.sessionmaker() as s:
+        s.add(Tariff(valid_from=day, rate_ore_per_hour=R, created_by="test"))
+        await s.commit()
+        s.add(Tariff(valid_from=day, rate_ore_per_hour=R + 1, created_by="test"))
+        with pytest.raises(IntegrityError):
+            await s.commit()
+        await s.rollback()
+        s.add(
+            Tariff(
+                valid_from=day, rate_ore_per_hour=R + 2, created_by="test", superseded_at=utcnow()
+            )
+        )
+        await s.commit()
