@@ -592,9 +592,12 @@ async def on_activation_closed(
 # --- the volunteer call-out ----------------------------------------------------------------------
 
 
-async def _contacts(session: AsyncSession) -> dict[str, dict[int, Person]]:
-    """Active contact persons of every contact-centre municipality: org id → rank → person."""
-    rows = await session.exec(
+async def _contacts(
+    session: AsyncSession, org_id: str | None = None
+) -> dict[str, dict[int, Person]]:
+    """Active contact persons of every contact-centre municipality (or of `org_id` only):
+    org id → rank → person."""
+    query = (
         select(MunicipalityContact, Person)
         .join(Person, Person.id == MunicipalityContact.person_id)
         .join(Organisation, Organisation.id == MunicipalityContact.org_id)
@@ -605,6 +608,9 @@ async def _contacts(session: AsyncSession) -> dict[str, dict[int, Person]]:
         )
         .order_by(MunicipalityContact.org_id, MunicipalityContact.rank)
     )
+    if org_id is not None:
+        query = query.where(MunicipalityContact.org_id == org_id)
+    rows = await session.exec(query)
     found: dict[str, dict[int, Person]] = {}
     for contact, person in rows.all():
         found.setdefault(contact.org_id, {})[contact.rank] = person
@@ -737,7 +743,8 @@ async def page_secondary(
     shift = await session.get(Shift, primary.shift_id)
     if shift is None or shift.state != ShiftState.recruiting or shift.end <= now:
         return
-    secondary = (await _contacts(session)).get(primary.org_id or "", {}).get(1)
+    org_id = primary.org_id or ""
+    secondary = (await _contacts(session, org_id)).get(org_id, {}).get(1)
     if secondary is None or secondary.id == primary.person_id:
         eventlog.append(
             session,
