@@ -7,13 +7,11 @@ Target (issue 3): p99 <= 100 ms, on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 
 import httpx
 
-from bench.common import ROOT, databases, free_port, percentile, server
+from bench.common import cli, databases, free_port, percentile, server, token
 from tests.twilio_mock import TwilioMock
 
 N = int(os.environ.get("BENCH_ACTIVATIONS", "200"))
@@ -21,25 +19,9 @@ TARGET_P99_MS = 100.0
 
 
 def _prepare(db_url: str) -> str:
-    env = {**os.environ, "DATABASE_URL": db_url}
-    run = [sys.executable, "-m", "beredskab"]
-    subprocess.run([*run, "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
-    subprocess.run(
-        [*run, "directory", "import", "data/ddh_directory.yaml"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    out = subprocess.run(
-        [*run, "token", "create", "steering", "--person", "p012"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return out.strip().splitlines()[-1]
+    cli(db_url, "migrate")
+    cli(db_url, "directory", "import", "data/ddh_directory.yaml")
+    return token(db_url, "steering", "--person", "p012")
 
 
 def _baseline(n: int) -> list[float]:

@@ -32,7 +32,7 @@ import httpx
 import yaml
 from twilio.request_validator import RequestValidator
 
-from bench.common import ROOT, databases, free_port, percentile, server
+from bench.common import ROOT, cli, databases, free_port, percentile, server, token
 from tests.twilio_mock import TwilioMock
 
 MUNICIPALITIES = 31
@@ -76,17 +76,6 @@ def _directory(path: Path) -> None:
             ids.append(pid)
         data["municipality_contacts"][org] = ids
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-
-
-def _cli(env: dict[str, str], *args: str) -> str:
-    return subprocess.run(
-        [sys.executable, "-m", "beredskab", *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
 
 
 @contextmanager
@@ -262,10 +251,10 @@ def run(db_url: str, mock: TwilioMock, *, separate_worker: bool) -> dict:
     }
     directory = Path(tempfile.mkdtemp()) / "directory.yaml"
     _directory(directory)
-    _cli(env, "migrate")
-    _cli(env, "directory", "import", str(directory))
-    steering = _cli(env, "token", "create", "steering", "--person", "p012").splitlines()[-1]
-    authority = _cli(env, "token", "create", "authority", "--org", "odder").splitlines()[-1]
+    cli(db_url, "migrate")
+    cli(db_url, "directory", "import", str(directory))
+    steering = token(db_url, "steering", "--person", "p012")
+    authority = token(db_url, "authority", "--org", "odder")
     start, _ = _in_hours_span()
     # As each database is deployed: on PostgreSQL (docker-compose.yml) the API without the
     # worker plus a worker process; SQLite is one process doing both (`make run`), since two

@@ -20,6 +20,23 @@ PG_URL = os.environ.get(
 )
 
 
+def cli(db_url: str, *args: str) -> str:
+    """`python -m beredskab <args>` against `db_url`; its output."""
+    return subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "beredskab", *args],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": db_url},
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+
+
+def token(db_url: str, *args: str) -> str:
+    """A new API token (`token create <args>`): the last line the CLI prints."""
+    return cli(db_url, "token", "create", *args).splitlines()[-1]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

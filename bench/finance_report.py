@@ -17,8 +17,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import subprocess
-import sys
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -26,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from bench.common import ROOT, databases, free_port, server
+from bench.common import ROOT, cli, databases, free_port, server, token
 
 CPH = ZoneInfo("Europe/Copenhagen")
 ACTIVATIONS = int(os.environ.get("BENCH_REPORT_ACTIVATIONS", "500"))
@@ -35,18 +33,6 @@ SHIFTS_PER_ACTIVATION, ALLOCATIONS_PER_SHIFT, VOLUNTEER_POOL = 98, 4, 8
 ENTRIES_PER_ACTIVATION = 2 * len(ROLES) + SHIFTS_PER_ACTIVATION * ALLOCATIONS_PER_SHIFT  # 400
 NON_MEMBERS = ("kobenhavn", "region-sjaelland", "beredskabsstyrelsen")
 QUARTERS = (date(2025, 3, 31), date(2025, 6, 30), date(2025, 9, 30), date(2025, 12, 31))
-
-
-def _cli(db_url: str, *args: str) -> str:
-    env = {**os.environ, "DATABASE_URL": db_url}
-    return subprocess.run(
-        [sys.executable, "-m", "beredskab", *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
 
 
 def _local(day: date, hour: float) -> datetime:
@@ -252,11 +238,11 @@ def _peak_mb(pid: int) -> float:
     return float("nan")
 
 
-def _report(port: int, token: str, last: date, runs: int) -> tuple[float, int]:
+def _report(port: int, bearer: str, last: date, runs: int) -> tuple[float, int]:
     url = f"http://127.0.0.1:{port}/costs/report"
     params = {"from": "2025-01-01", "to": last.isoformat(), "format": "json"}
     best, size = float("inf"), 0
-    with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=600) as client:
+    with httpx.Client(headers={"Authorization": f"Bearer {bearer}"}, timeout=600) as client:
         for _ in range(runs):
             t0 = time.perf_counter()
             r = client.get(url, params=params)
@@ -266,13 +252,13 @@ def _report(port: int, token: str, last: date, runs: int) -> tuple[float, int]:
     return best, size
 
 
-def _series(name: str, url: str, env: dict, token: str, label: str, runs: int, limit: float):
+def _series(name: str, url: str, env: dict, bearer: str, label: str, runs: int, limit: float):
     port = free_port()
     with server(["-m", "beredskab", "serve", "--port", str(port), "--no-worker"], env, port) as p:
         idle = _peak_mb(p.pid)
         for last in QUARTERS:
             base, rows = asyncio.run(_baseline(url, last))
-            took, size = _report(port, token, last, runs)
+            took, size = _report(port, bearer, last, runs)
             print(
                 f"  {name:<10} {label:<6} {rows:>7,} entries: report {took * 1000:7.0f} ms "
                 f"({size / 1e3:6.0f} kB)  baseline SELECT {base * 1000:6.0f} ms  "
@@ -292,22 +278,22 @@ def main() -> None:
         f"{ACTIVATIONS * ENTRIES_PER_ACTIVATION:,} time entries over 2025"
     )
     for name, url in databases():
-        _cli(url, "migrate")
-        _cli(url, "directory", "import", "data/ddh_directory.yaml")
-        token = _cli(url, "token", "create", "finance").strip().splitlines()[-1]
+        cli(url, "migrate")
+        cli(url, "directory", "import", "data/ddh_directory.yaml")
+        finance = token(url, "finance")
         t0 = time.perf_counter()
         ids = asyncio.run(_seed(url))
         print(f"  {name:<10} seeded in {time.perf_counter() - t0:.0f} s")
         env = {**os.environ, "DATABASE_URL": url, "SMS_GATEWAY": "fake", "LOG_LEVEL": "WARNING"}
         limit = 1.0 if name == "postgresql" else 2.0
-        _series(name, url, env, token, "draft", 3, limit)
+        _series(name, url, env, finance, "draft", 3, limit)
         t0 = time.perf_counter()
         asyncio.run(_finalise_all(url, ids))
         print(
             f"  {name:<10} finance marked {len(ids)} statements final in "
             f"{time.perf_counter() - t0:.0f} s"
         )
-        _series(name, url, env, token, "final", 3, limit)
+        _series(name, url, env, finance, "final", 3, limit)
 
 
 if __name__ == "__main__":

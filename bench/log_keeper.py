@@ -19,31 +19,17 @@ import argparse
 import asyncio
 import os
 import statistics
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from bench.common import ROOT, databases, free_port, percentile, server
+from bench.common import cli, databases, free_port, percentile, server, token
 
 WRITERS, PER_WRITER = 8, int(os.environ.get("BENCH_LOG_PER_WRITER", "100"))
 WARM_UP_PER_WRITER = 20
 TARGET_RATIO = 0.5
 BIG_LOG = int(os.environ.get("BENCH_LOG_ENTRIES", "100000"))
-
-
-def _cli(db_url: str, *args: str) -> str:
-    env = {**os.environ, "DATABASE_URL": db_url}
-    return subprocess.run(
-        [sys.executable, "-m", "beredskab", *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
 
 
 async def _throughput(url: str, headers: dict, body: dict, per_writer: int = PER_WRITER) -> float:
@@ -228,10 +214,6 @@ def _report_append(name: str, results: list[tuple[float, float]]) -> None:
     )
 
 
-def _token(url: str, role: str, person: str) -> str:
-    return _cli(url, "token", "create", role, "--person", person).strip().splitlines()[-1]
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m bench.log_keeper",
@@ -254,10 +236,10 @@ def main(argv: list[str] | None = None) -> None:
     for name, url in databases() if parts & {"append", "timeline"} else []:
         if args.db and name != args.db:
             continue
-        _cli(url, "migrate")
-        _cli(url, "directory", "import", "data/ddh_directory.yaml")
-        staff = _token(url, "crisis_staff", "p003")
-        steering = _token(url, "steering", "p012")
+        cli(url, "migrate")
+        cli(url, "directory", "import", "data/ddh_directory.yaml")
+        staff = token(url, "crisis_staff", "--person", "p003")
+        steering = token(url, "steering", "--person", "p012")
         env = {**os.environ, "DATABASE_URL": url, "SMS_GATEWAY": "fake", "LOG_LEVEL": "WARNING"}
         base_port, port = free_port(), free_port()
         baseline = ["-m", "uvicorn", "bench.insert_app:app", "--port", str(base_port)]
