@@ -99,10 +99,6 @@ class OpeningRules:
     public_holidays_closed: bool = True
     overrides: Mapping[date, DayOverride] = field(default_factory=dict)
     tz: ZoneInfo = COPENHAGEN
-    # each day's opening intervals in UTC, worked out once (a pure function of the rules)
-    _utc_days: dict[date, tuple[tuple[datetime, datetime], ...]] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
     # the opening hours of whole years merged into one sorted list of UTC boundaries (see split)
     _timeline: list[_Timeline] = field(default_factory=list, init=False, repr=False, compare=False)
 
@@ -174,19 +170,12 @@ def opening_intervals(day: date, rules: OpeningRules) -> tuple[Interval, ...]:
     )
 
 
-def _utc_intervals(day: date, rules: OpeningRules) -> tuple[tuple[datetime, datetime], ...]:
+def _utc_intervals(day: date, rules: OpeningRules) -> list[tuple[datetime, datetime]]:
     """`day`'s opening intervals as UTC instants.
 
     fold=0 picks the first occurrence of a repeated wall time (October) and reads a skipped one
     (March) with the offset in force before the change, i.e. an hour later on the new clock.
     """
-    cached = rules._utc_days.get(day)
-    if cached is None:
-        cached = rules._utc_days[day] = tuple(_compute_utc_intervals(day, rules))
-    return cached
-
-
-def _compute_utc_intervals(day: date, rules: OpeningRules) -> list[tuple[datetime, datetime]]:
     found = []
     for start, end in opening_intervals(day, rules):
         begins = datetime.combine(day, start, tzinfo=rules.tz).replace(fold=0)
@@ -252,6 +241,9 @@ def _build_timeline(first: date, last: date, rules: OpeningRules) -> _Timeline:
     return _Timeline(covers_from, covers_until, bounds)
 
 
+_TIMELINE_YEARS = 4  # at most this many years of boundaries are kept (≈ 2,000 instants)
+
+
 def _timeline(begins: datetime, ends: datetime, rules: OpeningRules) -> _Timeline:
     """The timeline covering [begins, ends], built a whole year at a time."""
     found = rules._timeline[0] if rules._timeline else None
@@ -259,9 +251,11 @@ def _timeline(begins: datetime, ends: datetime, rules: OpeningRules) -> _Timelin
         margin = timedelta(days=3)
         first = (begins - margin).astimezone(rules.tz).date().replace(month=1, day=1)
         last = (ends + margin).astimezone(rules.tz).date().replace(month=12, day=31)
-        if found is not None:  # keep what is covered: reports walk a year back and forth
-            first = min(first, found.covers_from.astimezone(rules.tz).date())
-            last = max(last, found.covers_until.astimezone(rules.tz).date())
+        if found is not None:  # keep what is covered: reports walk a year back and forth ...
+            wider_first = min(first, found.covers_from.astimezone(rules.tz).date())
+            wider_last = max(last, found.covers_until.astimezone(rules.tz).date())
+            if wider_last.year - wider_first.year < _TIMELINE_YEARS:  # ... but not 2000 to 2199
+                first, last = wider_first, wider_last
         found = _build_timeline(first - margin, last + margin, rules)
         rules._timeline[:] = [found]
     return found

@@ -64,7 +64,8 @@ async def describe_many(
                 end=shift.end,
                 agents_needed=shift.agents_needed,
                 agents_allocated=sum(a.agents for a in active),
-                agents_confirmed=sum(a.confirmed_agents or 0 for a in active if a.confirmed_at),
+                # as the status board counts them (board._shifts): places confirmed
+                agents_confirmed=sum(a.agents for a in active if a.confirmed_at),
                 state=shift.state,
                 needs_approval=shift.out_of_hours_minutes > 0,
                 in_hours_minutes=shift.in_hours_minutes,
