@@ -1,6 +1,6 @@
 """Draft statements summed for the finance report, straight from the raw rows.
 
-The same records and arithmetic as `statement.load_raw_many` → `billing.compute` →
+The same records and arithmetic as `statement.load_raw` → `billing.compute` →
 `statement.group_parts`, without an object per time record (a year holds hundreds of thousands):
 each shift comes back as one row with its allocations packed in a string, its planned span is
 split and priced once for every municipality on it, and spans are split on one timeline of the

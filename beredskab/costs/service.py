@@ -105,7 +105,7 @@ async def finalise(
         raise Conflict(f"activation {activation.ref} is {activation.status}: stand it down first")
     if await session.get(CostFinal, activation.id) is not None:
         raise Conflict(f"the cost statement of {activation.ref} is already final")
-    out, _, statement = await statements.recompute(session, activation, rules, now)
+    out, statement = await statements.recompute(session, activation, rules, now)
     out = out.model_copy(update={"status": "final", "finalised_at": now, "finalised_by": by})
     session.add(
         CostFinal(

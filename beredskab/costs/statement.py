@@ -7,6 +7,7 @@ adjustment lines are added on top of either.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple, TypeVar
@@ -172,24 +173,13 @@ async def load_raw(
     rules: OpeningRules,
     now: datetime,
 ) -> Raw:
-    return (await load_raw_many(session, [activation], rates, rules, now))[activation.id]
-
-
-async def load_raw_many(
-    session: AsyncSession,
-    activations: list[Activation],
-    rates: RateTable,
-    rules: OpeningRules,
-    now: datetime,
-) -> dict[str, Raw]:
-    """The cost lines of several activations, three queries in all (plain columns, no ORM
-    objects). The finance report sums drafts without lines (drafts.py), in this order."""
-    ids = [a.id for a in activations]
-    raws = {a.id: Raw([], {}) for a in activations}
-    open_until = {a.id: a.ended_at or now for a in activations}
+    """The activation's cost lines, three queries in all (plain columns, no ORM objects):
+    crisis-staff tenures, billed allocations by shift start, then expenses. The finance report
+    sums drafts without lines (drafts.py)."""
+    raw = Raw([], {})
+    open_until = activation.ended_at or now
     tenures = await session.exec(
         select(
-            RoleTenure.activation_id,
             RoleTenure.id,
             RoleTenure.role,
             RoleTenure.org_id,
@@ -198,25 +188,24 @@ async def load_raw_many(
             Person.name,
         )
         .join(Person, Person.id == RoleTenure.person_id)
-        .where(RoleTenure.activation_id.in_(ids))  # type: ignore[attr-defined]
+        .where(RoleTenure.activation_id == activation.id)
         .order_by(RoleTenure.id)
     )
-    for activation_id, tid, role, org_id, started_at, ended_at, name in tenures.all():
-        end = ended_at or open_until[activation_id]
+    for tid, role, org_id, started_at, ended_at, name in tenures.all():
+        end = ended_at or open_until
         if end <= started_at:
             continue
-        raw, line_id = raws[activation_id], f"staff-{tid}"
+        line_id = f"staff-{tid}"
         raw.lines.append(_work(line_id, "crisis_staff", org_id, started_at, end, 1, rates, rules))
         raw.descriptions[line_id] = f"{role}: {name}"
     allocations = await session.exec(
         select(
-            Shift.activation_id,
             Shift.id,
+            VolunteerAllocation.id,
+            VolunteerAllocation.org_id,
             Shift.start,
             Shift.end,
             Shift.ended_at,
-            VolunteerAllocation.id,
-            VolunteerAllocation.org_id,
             VolunteerAllocation.agents,
             VolunteerAllocation.actual_start,
             VolunteerAllocation.actual_end,
@@ -224,36 +213,33 @@ async def load_raw_many(
         )
         .join(Shift, Shift.id == VolunteerAllocation.shift_id)
         .where(
-            Shift.activation_id.in_(ids),  # type: ignore[attr-defined]
+            Shift.activation_id == activation.id,
             VolunteerAllocation.state.in_(BILLED_ALLOCATION_STATES),  # type: ignore[attr-defined]
         )
         .order_by(Shift.start, VolunteerAllocation.id)
     )
-    for row in allocations.all():
-        activation_id, shift_id, s_start, s_end, s_ended, aid, org_id = row[:7]
-        span = billed_span(s_start, s_end, s_ended, *row[7:])
+    for shift_id, aid, org_id, *times in allocations.all():
+        span = billed_span(*times)
         if span is None:
             continue
         start, end, agents = span
-        raw, line_id = raws[activation_id], f"shift-{aid}"
+        line_id = f"shift-{aid}"
         raw.lines.append(
             _work(line_id, "contact_centre_shift", org_id, start, end, agents, rates, rules)
         )
         raw.descriptions[line_id] = f"vagt {shift_id}: {agents} agent(er)"
     expenses = await session.exec(
-        select(Expense)
-        .where(Expense.activation_id.in_(ids))  # type: ignore[attr-defined]
-        .order_by(Expense.id)
+        select(Expense).where(Expense.activation_id == activation.id).order_by(Expense.id)
     )
     for expense in expenses.all():
         if expense.amount_ore == 0:
             continue  # withdrawn
-        raw, line_id = raws[expense.activation_id], f"expense-{expense.id}"
+        line_id = f"expense-{expense.id}"
         raw.lines.append(
             CostLine(line_id, "expense", expense.creditor_id, amount_ore=expense.amount_ore)  # type: ignore[arg-type]
         )
         raw.descriptions[line_id] = expense.text
-    return raws
+    return raw
 
 
 def _hours(part_start: datetime | None, part_end: datetime | None) -> float | None:
@@ -338,15 +324,20 @@ async def adjustments_of(session: AsyncSession, activation_id: str) -> list[Adju
 
 
 async def recompute(
-    session: AsyncSession, activation: Activation, rules: OpeningRules, now: datetime
-) -> tuple[StatementOut, Raw, Statement]:
-    """The draft statement from the raw records (no adjustments)."""
+    session: AsyncSession,
+    activation: Activation,
+    rules: OpeningRules,
+    now: datetime,
+    adjustments: Sequence[AdjustmentOut] = (),
+) -> tuple[StatementOut, Statement]:
+    """The draft statement from the raw records, with `adjustments` in its totals."""
     policy = await policy_for(session, activation, await ddh_id(session))
     raw = await load_raw(session, activation, await rate_table(session, rules), rules, now)
     statement = compute(raw.lines, rules, policy)
-    lines = lines_out(raw, statement)
     debtors, creditors, total = await _totals(
-        session, [(p.debtor, p.creditor, p.amount_ore) for p in statement.parts]
+        session,
+        [(p.debtor, p.creditor, p.amount_ore) for p in statement.parts]
+        + [(a.debtor_id, a.creditor_id, a.amount_ore) for a in adjustments],
     )
     out = StatementOut(
         activation_id=activation.id,
@@ -359,13 +350,14 @@ async def recompute(
         authority_member=policy.authority_is_member,
         exercise=policy.exercise,
         out_of_hours_approved=policy.out_of_hours_approved,
-        lines=lines,
+        lines=lines_out(raw, statement),
+        adjustments=list(adjustments),
         by_debtor=debtors,
         by_creditor=creditors,
         total_ore=total,
         total_dkk=format_dkk(total),
     )
-    return out, raw, statement
+    return out, statement
 
 
 async def current(
@@ -373,11 +365,11 @@ async def current(
 ) -> StatementOut:
     """What GET shows: the draft recomputed now, or the final snapshot; plus adjustments."""
     final = await session.get(CostFinal, activation.id)
-    if final is None:
-        base, _, _ = await recompute(session, activation, rules, now)
-    else:
-        base = StatementOut.model_validate(final.snapshot)
     adjustments = await adjustments_of(session, activation.id)
+    if final is None:
+        out, _ = await recompute(session, activation, rules, now, adjustments)
+        return out
+    base = StatementOut.model_validate(final.snapshot)
     if not adjustments:
         return base
     flows = [(p.debtor_id, p.creditor_id, p.amount_ore) for line in base.lines for p in line.parts]
