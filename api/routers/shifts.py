@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlmodel import select
 
 from api.deps import RowId, RuntimeDep, SessionDep, require_roles
 from beredskab.activations import service as activations
+from beredskab.activations.models import Activation
 from beredskab.activations.repository import lock_activation
 from beredskab.auth.models import TokenRole as R
 from beredskab.auth.service import Principal
@@ -169,18 +171,30 @@ async def cancel_shift(
     return await _done(session, runtime, shift)
 
 
-async def _allocation(
+async def _locked_allocation(
     session: SessionDep, principal: Principal, allocation_id: int
-) -> tuple[VolunteerAllocation, Shift]:
-    allocation = await session.get(VolunteerAllocation, allocation_id)
+) -> tuple[Activation, VolunteerAllocation]:
+    """The allocation, read under its activation's lock (one look first, to find which)."""
+    found = (
+        await session.exec(
+            select(VolunteerAllocation.org_id, Shift.activation_id)
+            .join(Shift, Shift.id == VolunteerAllocation.shift_id)
+            .where(VolunteerAllocation.id == allocation_id)
+        )
+    ).first()
     # an authority token acts for its own municipality's places only; others see "absent"
-    if allocation is None or (
-        principal.role is R.authority and principal.org_id != allocation.org_id
-    ):
+    if found is None or (principal.role is R.authority and principal.org_id != found[0]):
         raise NotFound(f"no allocation {allocation_id}")
-    shift = await session.get(Shift, allocation.shift_id)
+    activation = await lock_activation(session, found[1])
+    allocation = await session.get(VolunteerAllocation, allocation_id, populate_existing=True)
+    assert allocation is not None
+    return activation, allocation
+
+
+async def _shift_of(session: SessionDep, allocation: VolunteerAllocation) -> Shift:
+    shift = await session.get(Shift, allocation.shift_id)  # read under the lock by the service
     assert shift is not None
-    return allocation, shift
+    return shift
 
 
 @router.post(
@@ -194,9 +208,7 @@ async def confirm_allocation(
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> ShiftOut:
-    allocation, shift = await _allocation(session, principal, allocation_id)
-    activation = await lock_activation(session, shift.activation_id)
-    await session.refresh(allocation)
+    activation, allocation = await _locked_allocation(session, principal, allocation_id)
     outcome = await service.confirm(
         session,
         runtime.activation_config,
@@ -209,7 +221,7 @@ async def confirm_allocation(
         now=utcnow(),
     )
     service.raise_if_refused(outcome)
-    return await _done(session, runtime, shift)
+    return await _done(session, runtime, await _shift_of(session, allocation))
 
 
 @router.post(
@@ -219,9 +231,7 @@ async def confirm_allocation(
 async def withdraw_allocation(
     allocation_id: RowId, principal: Volunteer, session: SessionDep, runtime: RuntimeDep
 ) -> ShiftOut:
-    allocation, shift = await _allocation(session, principal, allocation_id)
-    activation = await lock_activation(session, shift.activation_id)
-    await session.refresh(allocation)
+    activation, allocation = await _locked_allocation(session, principal, allocation_id)
     outcome = await service.withdraw(
         session,
         runtime.activation_config,
@@ -232,7 +242,7 @@ async def withdraw_allocation(
         now=utcnow(),
     )
     service.raise_if_refused(outcome)
-    return await _done(session, runtime, shift)
+    return await _done(session, runtime, await _shift_of(session, allocation))
 
 
 @router.get(

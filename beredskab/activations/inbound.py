@@ -159,6 +159,15 @@ async def _open_pages(session: AsyncSession, person: Person) -> list[Page]:
     return list(rows.all())
 
 
+def _unknown_code(code: str) -> callouts.ReplyOutcome:
+    return callouts.ReplyOutcome("unknown_code", "reply_unknown_code", {"code": code})
+
+
+def _need_code(codes: list[str]) -> callouts.ReplyOutcome:
+    """More than one thing the reply could be about: ask for the code (the first four)."""
+    return callouts.ReplyOutcome("ambiguous", "reply_need_code", {"codes": " / ".join(codes[:4])})
+
+
 async def _page_by_code(session: AsyncSession, person: Person, code: str) -> Page | None:
     """The person's latest page with this code, open or not (a late answer still gets its say)."""
     rows = await session.exec(
@@ -189,16 +198,13 @@ async def _route(
     if parsed.code:
         page = await _page_by_code(session, person, parsed.code)
         if page is None:
-            return callouts.ReplyOutcome(
-                "unknown_code", "reply_unknown_code", {"code": parsed.code}
-            )
+            return _unknown_code(parsed.code)
     elif len(open_pages := await _open_pages(session, person)) == 1:
         page = open_pages[0]
     elif not open_pages:
         return callouts.ReplyOutcome("no_open_page", "reply_no_open_page")
     else:
-        codes = " / ".join(p.code for p in open_pages[:4])
-        return callouts.ReplyOutcome("ambiguous", "reply_need_code", {"codes": codes})
+        return _need_code([p.code for p in open_pages])
     activation = await lock_activation(session, page.activation_id)
     if page.purpose == PagePurpose.role:
         # only the role call-out decides by the page's own state (a cancelled page cannot fill
@@ -242,16 +248,13 @@ async def _allocation_reply(
     if parsed.code:
         page = await _page_by_code(session, person, parsed.code)
         if page is None:
-            return callouts.ReplyOutcome(
-                "unknown_code", "reply_unknown_code", {"code": parsed.code}
-            )
+            return _unknown_code(parsed.code)
         allocation = await shift_service.allocation_for_page(session, page)
         activation_id = page.activation_id
     else:
         held = await shift_service.open_allocations_of(session, person, now)
         if len(held) > 1:
-            codes = " / ".join(code for _, code, _ in held[:4])
-            return callouts.ReplyOutcome("ambiguous", "reply_need_code", {"codes": codes})
+            return _need_code([code for _, code, _ in held])
         allocation, _, activation_id = held[0] if held else (None, "", "")
     if allocation is None:
         return callouts.ReplyOutcome("nothing_to_confirm", "reply_nothing_to_confirm")
