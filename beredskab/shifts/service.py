@@ -1166,18 +1166,22 @@ async def checkpoint(
     ):
         return
     text = label(cfg, shift)
-    unconfirmed = [
-        a
-        for a in await allocations(session, shift, (AllocationState.active,))
-        if a.confirmed_at is None
-    ]
+    active = await allocations(session, shift, (AllocationState.active,))
+    unconfirmed = [a for a in active if a.confirmed_at is None]
+    # who to remind and how, in three reads for all of them
+    names = await org_names(session, (a.org_id for a in unconfirmed))
+    people = {p.id: p for p in await _people(session, (a.person_id for a in unconfirmed))}
+    page_ids = [a.page_id for a in unconfirmed if a.page_id]
+    codes = dict(
+        (await session.exec(select(Page.id, Page.code).where(Page.id.in_(page_ids)))).all()  # type: ignore[union-attr]
+        if page_ids
+        else []
+    )
     if kind in (rules.REMIND_24H, rules.CHECK_2H):
         for allocation in unconfirmed:
-            person = (
-                await session.get(Person, allocation.person_id) if allocation.person_id else None
-            )
-            page = await session.get(Page, allocation.page_id) if allocation.page_id else None
-            if person is None or page is None:
+            person = people.get(allocation.person_id or "")
+            code = codes.get(allocation.page_id)
+            if person is None or code is None:
                 continue
             sms_person(
                 session,
@@ -1188,10 +1192,10 @@ async def checkpoint(
                 ref=activation.ref,
                 shift=text,
                 agents=allocation.agents,
-                municipality=await _org_name(session, allocation.org_id),
-                code=page.code,
+                municipality=names.get(allocation.org_id, allocation.org_id),
+                code=code,
             )
-    missing = shift.agents_needed - await taken(session, shift)
+    missing = shift.agents_needed - sum(a.agents for a in active)
     if kind == rules.CHECK_2H and missing > 0:
         shift.short_alerted_at = now
         session.add(shift)
@@ -1206,14 +1210,13 @@ async def checkpoint(
         )
     hours_before = int(dict(rules.CHECKPOINTS)[kind].total_seconds()) // 3600
     if kind == rules.CHECK_1H and unconfirmed:
-        names = [await _org_name(session, a.org_id) for a in unconfirmed]
         await _tell_staffing_lead(
             session,
             cfg,
             activation,
             "staffing_unconfirmed",
             shift=text,
-            municipalities=", ".join(names),
+            municipalities=", ".join(names.get(a.org_id, a.org_id) for a in unconfirmed),
         )
     eventlog.append(
         session,
