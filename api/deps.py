@@ -6,7 +6,7 @@ import re
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path, Request
+from fastapi import Depends, HTTPException, Path, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -70,6 +70,15 @@ Rules = Annotated[OpeningRules, Depends(get_opening_rules)]
 # An integer row id in a path. Bounded to the database's INTEGER, so an absurd id is a 422 naming
 # the parameter instead of a driver overflow (a 500) on the way to the query.
 RowId = Annotated[int, Path(ge=1, le=MAX_INTEGER)]
+
+
+def attachment(body: bytes, media_type: str, filename: str) -> Response:
+    """A file to download (an export), named for the user's disk."""
+    return Response(
+        body,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 _UNAUTHORISED = {"WWW-Authenticate": "Bearer"}

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
-from api.deps import RuntimeDep, SessionDep, require_roles
+from api.deps import RuntimeDep, SessionDep, attachment, require_roles
 from beredskab.activations import service as activations
 from beredskab.auth.models import TokenRole as R
 from beredskab.auth.service import Principal
@@ -74,10 +74,8 @@ async def read_timeline(
         settings = request.app.state.settings
         name = f"logbog-{activation.ref}"
         if format == "csv":
-            return Response(
-                export.to_csv(entries, settings.tz),
-                media_type="text/csv; charset=utf-8",
-                headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+            return attachment(
+                export.to_csv(entries, settings.tz), "text/csv; charset=utf-8", f"{name}.csv"
             )
         if format == "json":
             return Response(export.to_json(entries), media_type="application/json")
@@ -92,11 +90,7 @@ async def read_timeline(
             tz=settings.tz,
             head_hash=activation.log_head_hash,
         )
-        return Response(
-            pdf,
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
-        )
+        return attachment(pdf, "application/pdf", f"{name}.pdf")
     entries, next_cursor = await timeline.timeline(
         session,
         activation.id,

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
 
-from api.deps import RowId, Rules, SessionDep, require_roles
+from api.deps import RowId, Rules, SessionDep, attachment, require_roles
 from beredskab.auth.models import TokenRole as R
 from beredskab.auth.service import Principal
 from beredskab.costs import export, report, tariffs, training
@@ -112,15 +112,7 @@ async def finance_report(
     built = await report.build(session, rules, first, last, now=now, authority_id=scope)
     name = f"ddh-omkostninger-{first}-{last}"
     if format == "csv":
-        return Response(
-            export.to_csv(built),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-        )
+        return attachment(export.to_csv(built), "text/csv; charset=utf-8", f"{name}.csv")
     if format == "xlsx":
-        return Response(
-            export.to_xlsx(built),
-            media_type=XLSX,
-            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-        )
+        return attachment(export.to_xlsx(built), XLSX, f"{name}.xlsx")
     return JSONResponse(export.to_json(built, now))

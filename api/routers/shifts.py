@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlmodel import select
 
-from api.deps import RowId, RuntimeDep, SessionDep, require_roles
+from api.deps import RowId, RuntimeDep, SessionDep, attachment, require_roles
 from beredskab.activations import service as activations
 from beredskab.activations.models import Activation
 from beredskab.activations.repository import lock_activation
@@ -259,11 +259,7 @@ async def shift_ics(
         raise NotFound(f"no shift {shift_id}")
     activation = await activations.get_visible(session, principal, shift.activation_id)
     body = views.shift_ics(runtime.activation_config, shift, activation, utcnow())
-    return Response(
-        body,
-        media_type=ICS,
-        headers={"Content-Disposition": f'attachment; filename="ddh-vagt-{shift_id}.ics"'},
-    )
+    return attachment(body, ICS, f"ddh-vagt-{shift_id}.ics")
 
 
 @router.post(

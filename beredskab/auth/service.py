@@ -11,7 +11,8 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab.auth.models import ApiToken, TokenRole
-from beredskab.directory.models import Organisation, Person
+from beredskab.directory.models import Person
+from beredskab.directory.service import known_org
 from beredskab.errors import InvalidInput, NotFound
 from beredskab.metadata import utcnow
 
@@ -51,8 +52,8 @@ async def create_token(
     """Returns the plaintext token (shown once) and the stored row."""
     if role is TokenRole.authority and not org_id:
         raise InvalidInput("org_id", "an authority token must be bound to one organisation")
-    if org_id and await session.get(Organisation, org_id) is None:
-        raise InvalidInput("org_id", f"unknown organisation {org_id!r}")
+    if org_id:
+        await known_org(session, "org_id", org_id)
     if person_id and await session.get(Person, person_id) is None:
         raise InvalidInput("person_id", f"unknown person {person_id!r}")
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)

@@ -23,7 +23,6 @@ from beredskab.costs.drafts import part_sums
 from beredskab.costs.models import CostAdjustment, CostFinal, CostFinalGroup, TrainingSession
 from beredskab.costs.training import MICROS_PER_MINUTE, priced_session
 from beredskab.directory.models import Organisation
-from beredskab.errors import Conflict
 from beredskab.shifts.models import Shift
 
 CHUNK = 500  # draft activations summed per round of queries (one scan of the allocations)
@@ -247,7 +246,7 @@ async def training_lines(
     for t in rows.all():
         rate, amount = priced_session(t, rates, rules)
         if rate is None or amount is None:
-            raise Conflict(f"no DDH hourly rate is in force on {t.day}: finance must enter one")
+            raise statements.no_rate(local_midnight(t.day, rules.tz), rules)
         out.append(
             ReportLine(
                 activation_id=None,

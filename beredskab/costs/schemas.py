@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from beredskab.instants import Day, Instant
 from beredskab.texts import Reason
@@ -14,6 +14,14 @@ from beredskab.texts import Reason
 WHY = "why; required for every change after the fact (and after stand-down)"
 
 
+def _whole_minutes(value: Decimal) -> Decimal:
+    if (value * 60) % 1:
+        raise ValueError("must be a whole number of minutes (e.g. 2.5 or 1.25)")
+    return value
+
+
+# hours of training per person: more than nothing, at most a day, in whole minutes
+Hours = Annotated[Decimal, Field(gt=0, le=24), AfterValidator(_whole_minutes)]
 MAX_ORE = 2_000_000_000  # 20 million kroner: the database's INTEGER holds it
 
 
@@ -206,35 +214,21 @@ class TrainingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     day: Day
-    hours: Decimal = Field(gt=0, le=24, description="per person, in whole minutes", examples=[2.5])
+    hours: Hours = Field(description="per person, in whole minutes", examples=[2.5])
     people: int = Field(ge=1, le=1000)
     org_id: str = Field(description="the people's employer, who is reimbursed")
     text: str = Field(default="", max_length=500, examples=["Introduktion til krisestaben"])
-
-    @field_validator("hours")
-    @classmethod
-    def _whole_minutes(cls, value: Decimal) -> Decimal:
-        if (value * 60) % 1:
-            raise ValueError("must be a whole number of minutes (e.g. 2.5 or 1.25)")
-        return value
 
 
 class TrainingUpdate(_Patch):
     NOT_NULL = ("day", "hours", "people", "org_id", "text")
 
     day: Day | None = None
-    hours: Decimal | None = Field(default=None, gt=0, le=24)
+    hours: Hours | None = None
     people: int | None = Field(default=None, ge=0, le=1000, description="0 withdraws it")
     org_id: str | None = None
     text: str | None = Field(default=None, max_length=500)
     reason: Reason
-
-    @field_validator("hours")
-    @classmethod
-    def _whole_minutes(cls, value: Decimal | None) -> Decimal | None:
-        if value is not None and (value * 60) % 1:
-            raise ValueError("must be a whole number of minutes (e.g. 2.5 or 1.25)")
-        return value
 
 
 class TrainingChangeOut(BaseModel):
