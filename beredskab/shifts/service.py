@@ -293,11 +293,18 @@ async def _page_steering(
         data={"shift_id": shift.id, "paged": [p.id for p in members]},
         now=now,
     )
+    _schedule_approval_reminder(session, cfg, shift, now)
+
+
+def _schedule_approval_reminder(
+    session: AsyncSession, cfg: ActivationConfig, shift: Shift, now: datetime
+) -> None:
+    """Unapproved after the playbook's endorsement timeout: ask again (remind_approval)."""
     deadlines.schedule(
         session,
         APPROVAL_REMINDER,
         now + timedelta(minutes=cfg.playbook.endorsement.timeout_minutes),
-        activation_id=activation.id,
+        activation_id=shift.activation_id,
         subject_id=shift.id,
     )
 
@@ -375,13 +382,7 @@ async def remind_approval(
         now=now,
     )
     if reminders <= cfg.playbook.endorsement.max_reminders - 1:
-        deadlines.schedule(
-            session,
-            APPROVAL_REMINDER,
-            now + timedelta(minutes=cfg.playbook.endorsement.timeout_minutes),
-            activation_id=activation.id,
-            subject_id=shift.id,
-        )
+        _schedule_approval_reminder(session, cfg, shift, now)
 
 
 def _require_awaiting(shift: Shift) -> None:
