@@ -141,32 +141,35 @@ async def _shift_pages(
     return list((await session.exec(query.order_by(Page.id))).all())
 
 
-async def _close_pages(
+async def _close_shift_pages(
     session: AsyncSession,
     cfg: ActivationConfig,
     activation: Activation,
-    pages: list[Page],
+    shift: Shift,
+    purpose: PagePurpose,
     now: datetime,
+    /,  # the message's values may be called shift, now...
     *,
     key: str | None,
     **values: object,
-) -> int:
-    """Cancel open pages; tell each person once with message `key` (if given). A fixed number
-    of statements however many pages: this runs while the activation is locked."""
-    closing = [p for p in pages if p.state == PageState.open]
+) -> tuple[int, int]:
+    """Cancel the shift's open pages of `purpose`; tell each person once with message `key`
+    (if given). (pages closed, people told), in a fixed number of statements however many
+    pages: this runs while the activation is locked."""
+    closing = await _shift_pages(session, shift, purpose)
     if not closing:
-        return 0
+        return 0, 0
     await session.exec(
         update(Page)
         .where(Page.id.in_([p.id for p in closing]))
         .values(state=PageState.cancelled, answered_at=now)
     )
     if key is None:
-        return 0
+        return len(closing), 0
     people = await _people(session, {p.person_id for p in closing})
     for person in people:
         sms_person(session, cfg.playbook, activation, person, key, **values)
-    return len(people)
+    return len(closing), len(people)
 
 
 async def _people(session: AsyncSession, ids: Iterable[str | None]) -> list[Person]:
@@ -197,8 +200,9 @@ async def shift_over(
     log how it was staffed."""
     if shift.state not in (ShiftState.recruiting, ShiftState.full):
         return
-    waiting = await _shift_pages(session, shift, PagePurpose.volunteer)
-    await _close_pages(session, cfg, activation, waiting, now, key=None)
+    closed, _ = await _close_shift_pages(
+        session, cfg, activation, shift, PagePurpose.volunteer, now, key=None
+    )
     held = await allocations(session, shift, (AllocationState.active,))
     staffed = sum(a.agents for a in held)
     eventlog.append(
@@ -206,8 +210,8 @@ async def shift_over(
         activation,
         "shift_over",
         f"Vagt {label(cfg, shift)} er slut: {staffed} af {shift.agents_needed} agenter fra "
-        f"{len(held)} kommuner; {len(waiting)} ubesvarede kald lukket.",
-        data={"shift_id": shift.id, "agents": staffed, "closed_pages": len(waiting)},
+        f"{len(held)} kommuner; {closed} ubesvarede kald lukket.",
+        data={"shift_id": shift.id, "agents": staffed, "closed_pages": closed},
         now=now,
     )
 
@@ -418,12 +422,12 @@ async def approve(
         page.state = PageState.acked
         page.answered_at = now
         session.add(page)
-    others = await _shift_pages(session, shift, PagePurpose.shift_approve)
-    await _close_pages(
+    await _close_shift_pages(
         session,
         cfg,
         activation,
-        others,
+        shift,
+        PagePurpose.shift_approve,
         now,
         key="shift_approved_notice",
         ref=activation.ref,
@@ -460,8 +464,16 @@ async def reject(
     shift.ended_by = by
     shift.decided_reason = reason
     session.add(shift)
-    pages = await _shift_pages(session, shift, PagePurpose.shift_approve)
-    await _close_pages(session, cfg, activation, pages, now, key="page_closed", ref=activation.ref)
+    await _close_shift_pages(
+        session,
+        cfg,
+        activation,
+        shift,
+        PagePurpose.shift_approve,
+        now,
+        key="page_closed",
+        ref=activation.ref,
+    )
     await _tell_staffing_lead(
         session, cfg, activation, "staffing_shift_rejected", shift=label(cfg, shift), reason=reason
     )
@@ -521,23 +533,23 @@ async def _end_shift(
     if not running:
         shift.state = ShiftState.cancelled
     session.add(shift)
-    volunteers = await _shift_pages(session, shift, PagePurpose.volunteer)
-    await _close_pages(
+    await _close_shift_pages(
         session,
         cfg,
         activation,
-        volunteers,
+        shift,
+        PagePurpose.volunteer,
         now,
         key="shift_cancelled",
         ref=activation.ref,
         shift=text,
     )
-    approvers = await _shift_pages(session, shift, PagePurpose.shift_approve)
-    await _close_pages(
+    await _close_shift_pages(
         session,
         cfg,
         activation,
-        approvers,
+        shift,
+        PagePurpose.shift_approve,
         now,
         key="page_closed" if tell_approvers else None,
         ref=activation.ref,
@@ -968,12 +980,12 @@ async def _shift_full(
     shift.state = ShiftState.full
     session.add(shift)
     text = label(cfg, shift)
-    waiting = await _shift_pages(session, shift, PagePurpose.volunteer)
-    told = await _close_pages(
+    _, told = await _close_shift_pages(
         session,
         cfg,
         activation,
-        waiting,
+        shift,
+        PagePurpose.volunteer,
         now,
         key="volunteer_covered",
         ref=activation.ref,
