@@ -25,7 +25,7 @@ from api.routers import (
     tokens,
     webhooks,
 )
-from api.runtime import Runtime
+from beredskab.runtime import Runtime
 from beredskab.settings import Settings, get_settings
 from notifications.gateway import SmsGateway
 

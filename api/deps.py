@@ -10,12 +10,12 @@ from fastapi import Depends, HTTPException, Path, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.runtime import Runtime
 from beredskab.auth.models import TokenRole
 from beredskab.auth.service import Principal, authenticate
 from beredskab.calendar import OpeningRules
 from beredskab.errors import InvalidInput
 from beredskab.metadata import MAX_INTEGER
+from beredskab.runtime import Runtime
 
 _bearer = HTTPBearer(auto_error=False, description="API token: `Authorization: Bearer ddh_…`")
 

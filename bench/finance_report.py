@@ -46,7 +46,8 @@ async def _seed(db_url: str) -> list[str]:
     from sqlalchemy import insert, select, text
 
     from beredskab.activations.models import Activation
-    from beredskab.costs.models import RoleTenure, Tariff
+    from beredskab.costs.models import Tariff
+    from beredskab.crisis_staff.models import RoleTenure
     from beredskab.db import make_engine
     from beredskab.directory.models import Organisation, Person
     from beredskab.shifts.models import Shift, VolunteerAllocation
@@ -181,7 +182,7 @@ async def _baseline(db_url: str, last: date) -> tuple[float, int]:
     from sqlalchemy import select
 
     from beredskab.activations.models import Activation
-    from beredskab.costs.models import RoleTenure
+    from beredskab.crisis_staff.models import RoleTenure
     from beredskab.db import make_engine
     from beredskab.shifts.models import Shift, VolunteerAllocation
 

@@ -185,7 +185,7 @@ def worker() -> None:
     """Run the scheduler and the SMS/callback dispatcher without the API (for extra replicas)."""
     import logging
 
-    from api.runtime import run_worker
+    from beredskab.runtime import run_worker
 
     settings = settings_or_exit()
     playbook_or_exit(settings)

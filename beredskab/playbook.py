@@ -31,7 +31,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from beredskab.calendar import DayOverride, OpeningRules, default_rules
-from beredskab.directory.models import Role
+from beredskab.roles import Role
 
 # Each required SMS text and the placeholders it may use.
 MESSAGES: dict[str, frozenset[str]] = {

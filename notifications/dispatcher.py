@@ -18,8 +18,6 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from beredskab.activations.callbacks import SIGNATURE_HEADER, CallbackSecret, signature
-from beredskab.activations.models import Activation
 from beredskab.metadata import utcnow
 from beredskab.outbox import Channel, OutboxMessage, OutboxStatus, claim
 from notifications.gateway import SmsGateway, SmsSendError
@@ -30,6 +28,8 @@ log = logging.getLogger(__name__)
 
 # (page_id, activation_id, reason) -> moves the call-out on; runs its own transaction
 UndeliverableHook = Callable[[int, str, str], Awaitable[None]]
+# (session, activation_id, body) -> the headers that sign a status callback for its authority
+CallbackSigner = Callable[[AsyncSession, str | None, bytes], Awaitable[dict[str, str]]]
 
 MAX_SMS_ATTEMPTS = 8
 MAX_CALLBACK_ATTEMPTS = 10
@@ -50,6 +50,7 @@ class Dispatcher:
         rate_per_second: float,
         http: httpx.AsyncClient,
         on_undeliverable: UndeliverableHook | None = None,
+        sign_callback: CallbackSigner | None = None,
         lease: timedelta = timedelta(seconds=30),
         batch: int = 20,
         concurrency: int = 4,
@@ -60,6 +61,7 @@ class Dispatcher:
         self.bucket = TokenBucket(rate_per_second)
         self.http = http
         self.on_undeliverable = on_undeliverable
+        self.sign_callback = sign_callback
         self.lease = lease
         self.batch = batch
         self.concurrency = concurrency
@@ -181,15 +183,13 @@ class Dispatcher:
 
     async def _post_callback(self, row: OutboxMessage, now: datetime) -> None:
         body = row.body.encode()
-        async with self.sessionmaker() as session:
-            activation = await session.get(Activation, row.activation_id)
-            stored = (
-                await session.get(CallbackSecret, activation.authority_id) if activation else None
-            )
-        secret = stored.secret if stored else ""
+        signed: dict[str, str] = {}
+        if self.sign_callback is not None:
+            async with self.sessionmaker() as session:
+                signed = await self.sign_callback(session, row.activation_id, body)
         headers = {
             "Content-Type": "application/json",
-            SIGNATURE_HEADER: signature(secret, body),
+            **signed,
             "X-DDH-Delivery": str(row.id),
         }
         try:

@@ -13,15 +13,9 @@ from twilio.request_validator import RequestValidator
 
 from api.app import create_app
 from beredskab.auth.models import TokenRole
-from beredskab.directory.models import (
-    Organisation,
-    OrgKind,
-    Person,
-    Role,
-    RosterEntry,
-    SteeringMember,
-)
+from beredskab.directory.models import Organisation, OrgKind, Person, RosterEntry, SteeringMember
 from beredskab.metadata import utcnow
+from beredskab.roles import Role
 from notifications.fake_gateway import FakeGateway
 from tests.factories import bearer, make_token
 

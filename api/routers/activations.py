@@ -7,9 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Response
 
 from api.deps import RuntimeDep, SessionDep, require_roles
-from api.runtime import Runtime
-from beredskab.activations import board
-from beredskab.activations import service as svc
+from beredskab.activations import repository as visibility
 from beredskab.activations.models import ActivationStatus
 from beredskab.activations.schemas import (
     ActivationBoard,
@@ -21,8 +19,11 @@ from beredskab.activations.schemas import (
 )
 from beredskab.auth.models import TokenRole as R
 from beredskab.auth.service import Principal
-from beredskab.directory.models import Role
+from beredskab.flows import board, closing
+from beredskab.lifecycle import service as svc
 from beredskab.metadata import utcnow
+from beredskab.roles import Role
+from beredskab.runtime import Runtime
 
 router = APIRouter(prefix="/activations", tags=["activations"])
 
@@ -59,7 +60,6 @@ async def create_activation(
         idempotency_key=idempotency_key,
         now=utcnow(),
     )
-    runtime.kick()
     if not created:
         response.status_code = 200
     response.headers["Location"] = f"/activations/{activation.id}"
@@ -77,7 +77,7 @@ async def list_activations(
 async def get_activation(
     activation_id: str, principal: Viewer, session: SessionDep, runtime: RuntimeDep
 ) -> ActivationBoard:
-    activation = await svc.get_visible(session, principal, activation_id)
+    activation = await visibility.get_visible(session, principal, activation_id)
     return await board.build(session, runtime.activation_config.playbook, activation)
 
 
@@ -94,7 +94,6 @@ async def endorse(
         via="API",
         now=utcnow(),
     )
-    runtime.kick()
     return board.summary(activation)
 
 
@@ -115,7 +114,7 @@ async def cancel(
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> ActivationSummary:
-    await svc.get_visible(session, principal, activation_id)  # an authority: its own only
+    await visibility.get_visible(session, principal, activation_id)  # an authority: its own only
     return await _end_early(
         activation_id, ActivationStatus.cancelled, body, principal, session, runtime
     )
@@ -129,7 +128,7 @@ async def _end_early(
     session: SessionDep,
     runtime: Runtime,
 ) -> ActivationSummary:
-    activation = await svc.end_before_endorsement(
+    activation = await closing.end_before_endorsement(
         session,
         runtime.activation_config,
         activation_id,
@@ -138,7 +137,6 @@ async def _end_early(
         reason=body.reason,
         now=utcnow(),
     )
-    runtime.kick()
     return board.summary(activation)
 
 
@@ -181,7 +179,6 @@ async def _answer(
         accept=accept,
         now=utcnow(),
     )
-    runtime.kick()
     return {"outcome": outcome.outcome}
 
 
@@ -197,7 +194,7 @@ async def handover(
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> RoleStatus:
-    await svc.get_visible(session, principal, activation_id)
+    await visibility.get_visible(session, principal, activation_id)
     callout = await svc.handover(
         session,
         runtime.activation_config,
@@ -208,7 +205,6 @@ async def handover(
         reason=body.reason,
         now=utcnow(),
     )
-    runtime.kick()
     return await board.role_status(session, runtime.activation_config.playbook, callout)
 
 
@@ -219,7 +215,7 @@ async def handover(
 async def stand_down(
     activation_id: str, body: Reason, principal: StandDown, session: SessionDep, runtime: RuntimeDep
 ) -> ActivationSummary:
-    activation = await svc.stand_down(
+    activation = await closing.stand_down(
         session,
         runtime.activation_config,
         activation_id,
@@ -227,5 +223,4 @@ async def stand_down(
         reason=body.reason,
         now=utcnow(),
     )
-    runtime.kick()
     return board.summary(activation)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from api.deps import RowId, Rules, SessionDep, require_roles
-from beredskab.activations import service as activations
+from beredskab.activations import repository as activations
 from beredskab.auth.models import TokenRole as R
 from beredskab.auth.service import Principal
 from beredskab.costs import service as costs

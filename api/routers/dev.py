@@ -9,11 +9,10 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from api.deps import SessionDep, require_roles
-from beredskab.activations.inbound import handle_inbound_sms
 from beredskab.auth.models import TokenRole
 from beredskab.auth.service import Principal
+from beredskab.flows.inbound import handle_inbound_sms
 from beredskab.metadata import utcnow
-from notifications.replies import parse_reply
 
 router = APIRouter(prefix="/dev", tags=["development"])
 
@@ -39,9 +38,7 @@ async def inject_sms(
         from_number=body.from_number,
         to_number="",
         body=body.body,
-        parsed=parse_reply(body.body),
         own_numbers=set(),
         now=utcnow(),
     )
-    runtime.kick()
     return {"outcome": result.outcome, "reply": result.reply}

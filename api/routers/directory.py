@@ -14,8 +14,8 @@ from api.deps import SessionDep, require_roles
 from beredskab.auth.models import TokenRole as R
 from beredskab.auth.service import Principal
 from beredskab.directory import service
-from beredskab.directory.models import Role
 from beredskab.directory.schemas import OrganisationRead, PersonCreate, PersonRead, PersonUpdate
+from beredskab.roles import Role
 
 router = APIRouter(prefix="/directory", tags=["directory"])
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from api.deps import RuntimeDep, SessionDep, attachment, require_roles
-from beredskab.activations import service as activations
+from beredskab.activations import repository as activations
 from beredskab.auth.models import TokenRole as R
 from beredskab.auth.service import Principal
 from beredskab.directory.models import Organisation

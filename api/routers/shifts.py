@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlmodel import select
 
 from api.deps import RowId, RuntimeDep, SessionDep, attachment, require_roles
-from beredskab.activations import service as activations
+from beredskab.activations import repository as activations
 from beredskab.activations.models import Activation
 from beredskab.activations.repository import lock_activation
 from beredskab.auth.models import TokenRole as R
@@ -50,7 +50,6 @@ async def _locked(session: SessionDep, activation_id: str, shift_id: int):  # no
 
 async def _done(session: SessionDep, runtime: RuntimeDep, shift: Shift) -> ShiftOut:
     await session.commit()
-    runtime.kick()
     return await _one(session, runtime, shift)
 
 

@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from api.deps import RowId, SessionDep, require_roles
-from beredskab.activations import service as activations
-from beredskab.activations import tasks
+from beredskab.activations import repository as activations
 from beredskab.auth.models import TokenRole as R
 from beredskab.auth.service import Principal
+from beredskab.crisis_staff import action_cards as tasks
 from beredskab.metadata import utcnow
 
 router = APIRouter(prefix="/activations/{activation_id}/tasks", tags=["action cards"])

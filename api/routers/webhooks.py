@@ -9,13 +9,9 @@ from fastapi import APIRouter, Request, Response
 from twilio.request_validator import RequestValidator
 
 from api.errors import problem
-from beredskab.activations.inbound import (
-    handle_inbound_sms,
-    record_delivery_status,
-    record_unprocessed,
-)
+from beredskab.flows.delivery import record_delivery_status
+from beredskab.flows.inbound import handle_inbound_sms, record_unprocessed
 from beredskab.metadata import utcnow
-from notifications.replies import parse_reply
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +66,6 @@ async def inbound_sms(request: Request) -> Response:
                 from_number=form.get("From", ""),
                 to_number=form.get("To", ""),
                 body=body,
-                parsed=parse_reply(body),
                 own_numbers=own,
                 now=utcnow(),
             )
@@ -92,7 +87,6 @@ async def inbound_sms(request: Request) -> Response:
             f'<?xml version="1.0" encoding="UTF-8"?><Response><Message>{text}</Message></Response>',
             media_type="application/xml",
         )
-    runtime.kick()
     log.info("inbound SMS %s: %s", sid, result.outcome)
     return Response(EMPTY_TWIML, media_type="application/xml")
 
@@ -117,5 +111,4 @@ async def delivery_status(request: Request) -> Response:
             error_code=form.get("ErrorCode") or None,
             now=utcnow(),
         )
-    runtime.kick()
     return Response(status_code=204)

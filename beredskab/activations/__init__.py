@@ -1,1 +1,2 @@
-"""Activations: the lifecycle, role call-outs, pages and the replies that answer them."""
+"""The activation record every writer locks, its pages and reply codes, the playbook in force, and
+telling people by SMS: the floor the aggregates above share."""

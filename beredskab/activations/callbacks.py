@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from beredskab.activations.models import Activation
 from beredskab.metadata import utcnow
 
 SIGNATURE_HEADER = "X-DDH-Signature"
@@ -35,3 +36,13 @@ async def secret_for(session: AsyncSession, org_id: str, *, rotate: bool = False
         session.add(row)
         await session.flush()
     return row.secret
+
+
+async def sign_for_activation(
+    session: AsyncSession, activation_id: str | None, body: bytes
+) -> dict[str, str]:
+    """The signature header of a status callback: HMAC with the activation's authority's secret
+    (an authority that never asked for one gets a signature with the empty secret)."""
+    activation = await session.get(Activation, activation_id) if activation_id else None
+    stored = await session.get(CallbackSecret, activation.authority_id) if activation else None
+    return {SIGNATURE_HEADER: signature(stored.secret if stored else "", body)}

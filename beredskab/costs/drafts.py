@@ -31,8 +31,9 @@ from beredskab.billing import (
     to_micros,
 )
 from beredskab.calendar import OpeningRules
-from beredskab.costs.models import Expense, RoleTenure
+from beredskab.costs.models import Expense
 from beredskab.costs.statement import BILLED_ALLOCATION_STATES, billed_span, no_rate
+from beredskab.crisis_staff.models import RoleTenure
 from beredskab.db import epoch_micros
 from beredskab.shifts.models import Shift, VolunteerAllocation
 

@@ -20,13 +20,7 @@ from beredskab.auth.service import Principal
 from beredskab.billing import Statement, format_dkk
 from beredskab.calendar import OpeningRules
 from beredskab.costs import statement as statements
-from beredskab.costs.models import (
-    CostAdjustment,
-    CostFinal,
-    CostFinalGroup,
-    Expense,
-    RoleTenure,
-)
+from beredskab.costs.models import CostAdjustment, CostFinal, CostFinalGroup, Expense
 from beredskab.costs.schemas import (
     AdjustmentCreate,
     AllocationActuals,
@@ -38,10 +32,11 @@ from beredskab.costs.schemas import (
     TenureCorrection,
     TenureOut,
 )
-from beredskab.directory.models import Role
+from beredskab.crisis_staff.models import RoleTenure
 from beredskab.directory.service import known_org
 from beredskab.errors import Conflict, Forbidden, InvalidInput, NotFound
 from beredskab.eventlog import service as eventlog
+from beredskab.roles import Role
 from beredskab.shifts.models import Shift, VolunteerAllocation
 
 # crisis-staff roles that may report what really happened on a shift (besides finance)

@@ -19,8 +19,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from beredskab.activations.models import OPEN_STATUSES, Activation
 from beredskab.billing import CostLine, Policy, RateTable, Statement, compute, format_dkk
 from beredskab.calendar import OpeningRules
-from beredskab.costs.models import CostAdjustment, CostFinal, Expense, RoleTenure, Tariff
+from beredskab.costs.models import CostAdjustment, CostFinal, Expense, Tariff
 from beredskab.costs.schemas import AdjustmentOut, LineOut, OrgTotal, PartOut, StatementOut
+from beredskab.crisis_staff.models import RoleTenure
 from beredskab.directory.models import Organisation, OrgKind, Person
 from beredskab.directory.service import org_names
 from beredskab.errors import Conflict

@@ -9,6 +9,7 @@ from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from beredskab.metadata import utcnow
+from beredskab.roles import Role
 
 
 class OrgKind(StrEnum):
@@ -16,25 +17,6 @@ class OrgKind(StrEnum):
     region = "region"
     national = "national"
     cooperation = "cooperation"
-
-
-class Role(StrEnum):
-    """The four crisis-staff roles."""
-
-    crisis_leader = "crisis_leader"
-    log_keeper = "log_keeper"
-    process_lead = "process_lead"
-    staffing_lead = "staffing_lead"
-
-
-# Deputies needed besides the primary (DOMAIN.md: required for three roles; one for the leader
-# is our choice so that a single absence never leaves the staff without a leader).
-REQUIRED_DEPUTIES: dict[Role, int] = {
-    Role.crisis_leader: 1,
-    Role.log_keeper: 2,
-    Role.process_lead: 2,
-    Role.staffing_lead: 2,
-}
 
 
 class Organisation(SQLModel, table=True):

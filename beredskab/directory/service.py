@@ -25,20 +25,19 @@ from sqlmodel import delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab.directory.models import (
-    REQUIRED_DEPUTIES,
     AuthorityContact,
     DirectoryImport,
     MunicipalityContact,
     Organisation,
     OrgKind,
     Person,
-    Role,
     RosterEntry,
     SteeringMember,
 )
 from beredskab.directory.schemas import Gap, ImportReport, PersonCreate, PersonUpdate, Readiness
 from beredskab.directory.yamlformat import Directory, validate_directory
 from beredskab.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from beredskab.roles import REQUIRED_DEPUTIES, Role
 
 # --- import and export ---------------------------------------------------------------------------
 

@@ -13,9 +13,10 @@ from typing import Any
 
 import yaml
 
-from beredskab.directory.models import OrgKind, Role
+from beredskab.directory.models import OrgKind
 from beredskab.errors import FieldProblem, InvalidInput
 from beredskab.phones import normalise_phone
+from beredskab.roles import Role
 
 ORG_KEYS = {"id", "name", "kind", "ddh_member", "contact_centre", "network", "cvr", "ean"}
 PERSON_KEYS = {"id", "name", "phone", "org", "title", "email", "active"}

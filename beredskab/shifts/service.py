@@ -19,7 +19,6 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab import deadlines
-from beredskab.activations.callout import ReplyOutcome, create_page
 from beredskab.activations.models import (
     Activation,
     ActivationStatus,
@@ -30,10 +29,12 @@ from beredskab.activations.models import (
     RoleCallout,
 )
 from beredskab.activations.notify import roster_primary, sms_person, state_changed, steering_people
-from beredskab.directory.models import MunicipalityContact, Organisation, OrgKind, Person, Role
+from beredskab.activations.pages import ReplyOutcome, create_page
+from beredskab.directory.models import MunicipalityContact, Organisation, OrgKind, Person
 from beredskab.directory.service import org_names
 from beredskab.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from beredskab.eventlog import service as eventlog
+from beredskab.roles import Role
 from beredskab.shifts import rules
 from beredskab.shifts.models import (
     OPEN_SHIFT_STATES,
@@ -45,7 +46,7 @@ from beredskab.shifts.models import (
 )
 
 if TYPE_CHECKING:
-    from beredskab.activations.service import ActivationConfig
+    from beredskab.activations.config import ActivationConfig
 
 VOLUNTEER_SECONDARY = "volunteer_secondary"
 SHIFT_OVER = "shift_over"

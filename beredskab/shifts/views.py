@@ -25,7 +25,7 @@ from beredskab.shifts.models import (
 from beredskab.shifts.schemas import AllocationOut, PieceOut, ShiftOut
 
 if TYPE_CHECKING:
-    from beredskab.activations.service import ActivationConfig
+    from beredskab.activations.config import ActivationConfig
 
 
 async def describe_many(

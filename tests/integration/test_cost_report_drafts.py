@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from beredskab.activations.models import Activation
-from beredskab.costs.models import Expense, RoleTenure
+from beredskab.costs.models import Expense
+from beredskab.crisis_staff.models import RoleTenure
 from beredskab.directory.models import Organisation, OrgKind
 from beredskab.shifts.models import Shift, ShiftState, VolunteerAllocation
 from tests.costworld import by_org, cost_world, get, local, post, set_tariff

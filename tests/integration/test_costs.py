@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from beredskab.costs.models import RoleTenure, Tariff
+from beredskab.costs.models import Tariff
+from beredskab.crisis_staff.models import RoleTenure
 from beredskab.metadata import utcnow
 from beredskab.shifts.models import ShiftState
 from tests.costworld import (

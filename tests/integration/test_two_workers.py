@@ -7,10 +7,10 @@ from collections import Counter
 
 from sqlmodel import select
 
-from api.runtime import Runtime
 from beredskab.activations.models import Page
 from beredskab.metadata import utcnow
 from beredskab.outbox import OutboxMessage
+from beredskab.runtime import Runtime
 from notifications.fake_gateway import FakeGateway
 from tests.conftest import make_settings
 from tests.scenario import open_world

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from beredskab.directory.models import Role
 from beredskab.playbook import MESSAGES, PlaybookError, load_playbook, placeholders
+from beredskab.roles import Role
 from notifications.segments import encoding_of, segment_count
 
 PLAYBOOKS = sorted((Path(__file__).resolve().parents[2] / "playbooks").glob("*.yaml"))

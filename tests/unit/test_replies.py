@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from notifications.replies import KEYWORDS, ParsedReply, ReplyKind, parse_reply
+from beredskab.replies import KEYWORDS, ParsedReply, ReplyKind, parse_reply
 
 A, D = ReplyKind.accept, ReplyKind.decline
 C, W, H = ReplyKind.confirm, ReplyKind.withdraw, ReplyKind.help

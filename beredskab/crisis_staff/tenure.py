@@ -12,7 +12,7 @@ from sqlalchemy import update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from beredskab.costs.models import RoleTenure
+from beredskab.crisis_staff.models import RoleTenure
 from beredskab.directory.models import Person
 
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from beredskab.activations import callout as callouts
+from beredskab.activations.config import ActivationConfig
 from beredskab.activations.models import (
     OPEN_STATUSES,
     Activation,
@@ -25,23 +24,20 @@ from beredskab.activations.models import (
     PagePurpose,
     PageState,
 )
+from beredskab.activations.pages import ReplyOutcome
 from beredskab.activations.repository import lock_activation
-from beredskab.activations.service import ActivationConfig, _endorse
+from beredskab.crisis_staff import callout as callouts
 from beredskab.directory.models import Person
 from beredskab.eventlog import service as eventlog
+from beredskab.lifecycle.service import _endorse
 from beredskab.outbox import OutboxMessage, auto_replies_since, enqueue_sms
 from beredskab.phones import normalise_phone
+from beredskab.replies import ParsedReply, ReplyKind, parse_reply
 from beredskab.shifts import service as shift_service
 
 log = logging.getLogger(__name__)
 
 AUTO_REPLIES_PER_HOUR = 6
-
-
-class ParsedReplyLike(Protocol):
-    kind: str
-    code: str | None
-    count: int | None
 
 
 @dataclass(frozen=True)
@@ -58,11 +54,10 @@ async def handle_inbound_sms(
     from_number: str,
     to_number: str,
     body: str,
-    parsed: ParsedReplyLike,
     own_numbers: set[str],
     now: datetime,
 ) -> InboundResult:
-    """Process one inbound SMS exactly once (per MessageSid); commits.
+    """Parse and process one inbound SMS exactly once (per MessageSid); commits.
 
     The `inbound_sms` row, keyed by MessageSid, is written with the outcome in the same
     transaction as everything the message did: a redelivered message does its work again, fails
@@ -96,7 +91,7 @@ async def handle_inbound_sms(
         return await _finish(
             session, cfg, record, phone, "unknown_sender", "reply_unknown_sender", {}, now
         )
-    outcome = await _route(session, cfg, person, parsed, now)
+    outcome = await _route(session, cfg, person, parse_reply(body), now)
     return await _finish(
         session, cfg, record, phone, outcome.outcome, outcome.reply_key, outcome.values, now
     )
@@ -159,13 +154,13 @@ async def _open_pages(session: AsyncSession, person: Person) -> list[Page]:
     return list(rows.all())
 
 
-def _unknown_code(code: str) -> callouts.ReplyOutcome:
-    return callouts.ReplyOutcome("unknown_code", "reply_unknown_code", {"code": code})
+def _unknown_code(code: str) -> ReplyOutcome:
+    return ReplyOutcome("unknown_code", "reply_unknown_code", {"code": code})
 
 
-def _need_code(codes: list[str]) -> callouts.ReplyOutcome:
+def _need_code(codes: list[str]) -> ReplyOutcome:
     """More than one thing the reply could be about: ask for the code (the first four)."""
-    return callouts.ReplyOutcome("ambiguous", "reply_need_code", {"codes": " / ".join(codes[:4])})
+    return ReplyOutcome("ambiguous", "reply_need_code", {"codes": " / ".join(codes[:4])})
 
 
 async def _page_by_code(session: AsyncSession, person: Person, code: str) -> Page | None:
@@ -180,21 +175,21 @@ async def _route(
     session: AsyncSession,
     cfg: ActivationConfig,
     person: Person,
-    parsed: ParsedReplyLike,
+    parsed: ParsedReply,
     now: datetime,
-) -> callouts.ReplyOutcome:
-    kind = str(parsed.kind)
-    if kind == "help":
-        return callouts.ReplyOutcome("help", "reply_help")
-    if kind in ("confirm", "withdraw"):
+) -> ReplyOutcome:
+    kind = parsed.kind
+    if kind is ReplyKind.help:
+        return ReplyOutcome("help", "reply_help")
+    if kind in (ReplyKind.confirm, ReplyKind.withdraw):
         return await _allocation_reply(session, cfg, person, parsed, now)
-    if kind not in ("accept", "decline"):
+    if kind not in (ReplyKind.accept, ReplyKind.decline):
         open_pages = await _open_pages(session, person)
         if len(open_pages) == 1:
             page = open_pages[0]
             key = "reply_volunteer_garbled" if page.purpose == PagePurpose.volunteer else None
-            return callouts.ReplyOutcome("garbled", key or "reply_garbled", {"code": page.code})
-        return callouts.ReplyOutcome("garbled", "reply_help")
+            return ReplyOutcome("garbled", key or "reply_garbled", {"code": page.code})
+        return ReplyOutcome("garbled", "reply_help")
     if parsed.code:
         page = await _page_by_code(session, person, parsed.code)
         if page is None:
@@ -202,7 +197,7 @@ async def _route(
     elif len(open_pages := await _open_pages(session, person)) == 1:
         page = open_pages[0]
     elif not open_pages:
-        return callouts.ReplyOutcome("no_open_page", "reply_no_open_page")
+        return ReplyOutcome("no_open_page", "reply_no_open_page")
     else:
         return _need_code([p.code for p in open_pages])
     activation = await lock_activation(session, page.activation_id)
@@ -214,11 +209,11 @@ async def _route(
     via = "SMS"
     if page.purpose == PagePurpose.endorse:
         return await _endorsement_reply(
-            session, cfg, activation, page, person, kind == "accept", now
+            session, cfg, activation, page, person, kind is ReplyKind.accept, now
         )
     if page.purpose == PagePurpose.shift_approve:
         return await shift_service.approval_reply(
-            session, cfg, activation, page, person, accept=kind == "accept", now=now
+            session, cfg, activation, page, person, accept=kind is ReplyKind.accept, now=now
         )
     if page.purpose == PagePurpose.volunteer:
         return await shift_service.volunteer_reply(
@@ -227,12 +222,12 @@ async def _route(
             activation,
             page,
             person,
-            accept=kind == "accept",
+            accept=kind is ReplyKind.accept,
             count=parsed.count,
             via=via,
             now=now,
         )
-    if kind == "accept":
+    if kind is ReplyKind.accept:
         return await callouts.acknowledge(session, cfg.playbook, activation, page, now, via=via)
     return await callouts.decline(session, cfg.playbook, activation, page, now, via=via)
 
@@ -241,9 +236,9 @@ async def _allocation_reply(
     session: AsyncSession,
     cfg: ActivationConfig,
     person: Person,
-    parsed: ParsedReplyLike,
+    parsed: ParsedReply,
     now: datetime,
-) -> callouts.ReplyOutcome:
+) -> ReplyOutcome:
     """BEKRÆFT <kode> [antal] or AFMELD <kode> from a volunteering municipality."""
     if parsed.code:
         page = await _page_by_code(session, person, parsed.code)
@@ -257,12 +252,12 @@ async def _allocation_reply(
             return _need_code([code for _, code, _ in held])
         allocation, _, activation_id = held[0] if held else (None, "", "")
     if allocation is None:
-        return callouts.ReplyOutcome("nothing_to_confirm", "reply_nothing_to_confirm")
-    if parsed.kind == "confirm" and parsed.count == 0:
-        return callouts.ReplyOutcome("garbled", "reply_help")
+        return ReplyOutcome("nothing_to_confirm", "reply_nothing_to_confirm")
+    if parsed.kind is ReplyKind.confirm and parsed.count == 0:
+        return ReplyOutcome("garbled", "reply_help")
     activation = await lock_activation(session, activation_id)
     await session.refresh(allocation)  # under the lock; its shift is read there too
-    if parsed.kind == "confirm":
+    if parsed.kind is ReplyKind.confirm:
         return await shift_service.confirm(
             session,
             cfg,
@@ -287,12 +282,12 @@ async def _endorsement_reply(
     person: Person,
     accept: bool,
     now: datetime,
-) -> callouts.ReplyOutcome:
+) -> ReplyOutcome:
     values = {"ref": activation.ref}
     if activation.status == ActivationStatus.active:
-        return callouts.ReplyOutcome("already_endorsed", "reply_already_endorsed", values)
+        return ReplyOutcome("already_endorsed", "reply_already_endorsed", values)
     if activation.status != ActivationStatus.requested:
-        return callouts.ReplyOutcome("activation_closed", "page_closed", values)
+        return ReplyOutcome("activation_closed", "page_closed", values)
     if not accept:
         page.state = PageState.declined
         page.answered_at = now
@@ -305,7 +300,7 @@ async def _endorsement_reply(
             actor=person.id,
             now=now,
         )
-        return callouts.ReplyOutcome("endorse_declined", "page_closed", values)
+        return ReplyOutcome("endorse_declined", "page_closed", values)
     await _endorse(
         session,
         cfg,
@@ -315,46 +310,7 @@ async def _endorsement_reply(
         via="SMS",
         now=now,
     )
-    return callouts.ReplyOutcome("endorsed", "reply_endorse_ack", values)
-
-
-FAILED_STATUSES = {"failed", "undelivered"}
-
-
-async def record_delivery_status(
-    session: AsyncSession,
-    cfg: ActivationConfig,
-    *,
-    provider_id: str,
-    status: str,
-    error_code: str | None,
-    now: datetime,
-) -> bool:
-    """Store a provider's delivery report; an undeliverable page moves its call-out on. Commits."""
-    row = (
-        await session.exec(select(OutboxMessage).where(OutboxMessage.provider_id == provider_id))
-    ).first()
-    if row is None:
-        return False
-    if row.page_id is not None and status in FAILED_STATUSES and row.activation_id:
-        activation = await lock_activation(session, row.activation_id)
-        page = await session.get(Page, row.page_id)
-        if page is not None:
-            await callouts.page_undeliverable(
-                session,
-                cfg.playbook,
-                activation,
-                page,
-                f"leveringsstatus {status}" + (f", fejl {error_code}" if error_code else ""),
-                now,
-            )
-    await session.refresh(row)
-    row.provider_status = status
-    if error_code:
-        row.last_error = f"delivery {status}: {error_code}"
-    session.add(row)
-    await session.commit()
-    return True
+    return ReplyOutcome("endorsed", "reply_endorse_ack", values)
 
 
 async def record_unprocessed(

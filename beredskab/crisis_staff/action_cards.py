@@ -11,10 +11,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab.activations.models import ActionTask, Activation, TaskState
 from beredskab.activations.repository import lock_activation
-from beredskab.directory.models import Role
 from beredskab.errors import Conflict, NotFound
 from beredskab.eventlog import service as eventlog
 from beredskab.playbook import Playbook
+from beredskab.roles import Role
 
 STATE_DA = {
     TaskState.done: "udført",

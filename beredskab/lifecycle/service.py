@@ -1,4 +1,6 @@
-"""Activation lifecycle use cases: request, endorse, reject, cancel, stand down, hand over.
+"""Activation lifecycle use cases: request, endorse, remind the steering group, hand over a role,
+answer a role page through the API. (Reject, cancel and stand-down close an activation across
+aggregates: `beredskab.flows.closing`.)
 
 Each public function owns one transaction: it locks the activation row first (so every writer of
 one activation is serialised, and the log never forks), decides, writes pages, outbox rows,
@@ -8,11 +10,8 @@ deadlines and log entries, and commits.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cached_property
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
@@ -20,77 +19,32 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab import deadlines
-from beredskab.activations import callout as callouts
-from beredskab.activations import tasks as action_cards
+from beredskab.activations.config import ActivationConfig
 from beredskab.activations.models import (
     Activation,
     ActivationStatus,
-    CalloutState,
     Page,
     PagePurpose,
     PageState,
     RoleCallout,
 )
 from beredskab.activations.notify import roster_primary, sms_person, state_changed, steering_people
-from beredskab.activations.repository import lock_activation
+from beredskab.activations.pages import ReplyOutcome, create_page
+from beredskab.activations.repository import lock_activation, require_crisis_leader
 from beredskab.activations.schemas import ActivationCreate
 from beredskab.auth.models import TokenRole
 from beredskab.auth.service import Principal
-from beredskab.calendar import OpeningRules
-from beredskab.costs import tenure
+from beredskab.crisis_staff import action_cards as action_cards
+from beredskab.crisis_staff import callout as callouts
 from beredskab.deadlines import Deadline, DeadlineStatus
-from beredskab.directory.models import Organisation, Person, Role
+from beredskab.directory.models import Organisation, Person
 from beredskab.directory.service import known_org
 from beredskab.errors import Conflict, Forbidden, InvalidInput, NotFound
 from beredskab.eventlog import service as eventlog
-from beredskab.outbox import cancel_pending
-from beredskab.playbook import Playbook
-from beredskab.shifts import service as shift_service
+from beredskab.roles import Role
 
 ENDORSE_TIMEOUT = "endorse_timeout"
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
-
-
-@dataclass(frozen=True)
-class ActivationConfig:
-    """What the activation use cases need from the outside, handed in by the composition root."""
-
-    playbook: Playbook
-    playbook_hash: str
-    allow_loopback_http_callbacks: bool = False
-    timezone: ZoneInfo = ZoneInfo("Europe/Copenhagen")
-
-    @cached_property
-    def opening_rules(self) -> OpeningRules:
-        return self.playbook.opening_rules(self.timezone)
-
-
-def can_see(principal: Principal, activation: Activation) -> bool:
-    return principal.role is not TokenRole.authority or principal.org_id == activation.authority_id
-
-
-async def get_visible(
-    session: AsyncSession, principal: Principal, activation_id: str
-) -> Activation:
-    activation = await session.get(Activation, activation_id)
-    # another authority's activation is reported as absent, so ids leak nothing
-    if activation is None or not can_see(principal, activation):
-        raise NotFound(f"no activation {activation_id}")
-    return activation
-
-
-async def require_crisis_leader(
-    session: AsyncSession, activation: Activation, principal: Principal
-) -> None:
-    leader = (
-        await session.exec(
-            select(RoleCallout).where(
-                RoleCallout.activation_id == activation.id, RoleCallout.role == Role.crisis_leader
-            )
-        )
-    ).first()
-    if not principal.person_id or leader is None or leader.person_id != principal.person_id:
-        raise Forbidden(f"only the crisis leader of {activation.ref} may do this")
 
 
 def _check_callback_url(url: str | None, allow_loopback_http: bool) -> None:
@@ -234,7 +188,7 @@ async def _page_steering(
 ) -> None:
     members = await steering_people(session)
     for person in members:
-        page = await callouts.create_page(session, activation, PagePurpose.endorse, person, now)
+        page = await create_page(session, activation, PagePurpose.endorse, person, now)
         sms_person(
             session,
             cfg.playbook,
@@ -339,115 +293,6 @@ async def endorse(
     return activation
 
 
-async def end_before_endorsement(
-    session: AsyncSession,
-    cfg: ActivationConfig,
-    activation_id: str,
-    *,
-    status: ActivationStatus,
-    by: str,
-    reason: str,
-    now: datetime,
-) -> Activation:
-    """Reject (steering) or cancel (the requester) an activation nobody has endorsed yet."""
-    activation = await lock_activation(session, activation_id)
-    if activation.status != ActivationStatus.requested:
-        raise Conflict(
-            f"activation {activation.ref} is {activation.status}, not awaiting endorsement"
-        )
-    await _close(session, cfg, activation, status, by=by, reason=reason, now=now)
-    await session.commit()
-    return activation
-
-
-async def stand_down(
-    session: AsyncSession,
-    cfg: ActivationConfig,
-    activation_id: str,
-    principal: Principal,
-    *,
-    reason: str,
-    now: datetime,
-) -> Activation:
-    activation = await lock_activation(session, activation_id)
-    if activation.status != ActivationStatus.active:
-        raise Conflict(
-            f"activation {activation.ref} is {activation.status}; only an active one "
-            "can be stood down"
-        )
-    if principal.role is TokenRole.crisis_staff:
-        await require_crisis_leader(session, activation, principal)
-    by = principal.display_name
-    await _close(
-        session, cfg, activation, ActivationStatus.stood_down, by=by, reason=reason, now=now
-    )
-    await session.commit()
-    return activation
-
-
-async def _close(
-    session: AsyncSession,
-    cfg: ActivationConfig,
-    activation: Activation,
-    status: ActivationStatus,
-    *,
-    by: str,
-    reason: str,
-    now: datetime,
-) -> None:
-    activation.status = status
-    activation.ended_at = now
-    activation.ended_by = by
-    activation.end_reason = reason or None
-    session.add(activation)
-    cancelled_sms = await cancel_pending(session, activation.id)
-    cancelled_deadlines = await deadlines.cancel_for_activation(session, activation.id)
-    pages = (await session.exec(select(Page).where(Page.activation_id == activation.id))).all()
-    callout_rows = (
-        await session.exec(select(RoleCallout).where(RoleCallout.activation_id == activation.id))
-    ).all()
-    told: set[str] = set()
-    # volunteers hear about their shifts from on_activation_closed, in a text about the shift
-    staff_pages = [p for p in pages if p.purpose != PagePurpose.volunteer]
-    for person_id in [p.person_id for p in staff_pages] + [
-        c.person_id for c in callout_rows if c.person_id
-    ]:
-        if person_id in told:
-            continue
-        told.add(person_id)
-        person = await session.get(Person, person_id)
-        if person is not None:
-            sms_person(
-                session,
-                cfg.playbook,
-                activation,
-                person,
-                "stood_down",
-                ref=activation.ref,
-                title=activation.title,
-            )
-    await shift_service.on_activation_closed(session, cfg, activation, by=by, now=now)
-    await callouts.cancel_open_role_pages(session, activation.id)
-    for row in callout_rows:
-        row.state = CalloutState.closed
-        session.add(row)
-    await tenure.close_all(session, activation.id, now)
-    eventlog.append(
-        session,
-        activation,
-        status.value,
-        f"Aktivering {'afsluttet' if status == ActivationStatus.stood_down else status.value} af "
-        f"{by}."
-        + (f" Begrundelse: {reason}" if reason else "")
-        + f" {cancelled_sms} usendte SMS og {cancelled_deadlines} frister annulleret;"
-        f" {len(told)} personer orienteret.",
-        actor=by,
-        data={"reason": reason},
-        now=now,
-    )
-    state_changed(session, activation, status.value, now, by=by, reason=reason)
-
-
 async def handover(
     session: AsyncSession,
     cfg: ActivationConfig,
@@ -492,7 +337,7 @@ async def answer_role_page_via_api(
     *,
     accept: bool,
     now: datetime,
-) -> callouts.ReplyOutcome:
+) -> ReplyOutcome:
     """The paged person answers through the API instead of by SMS."""
     activation = await lock_activation(session, activation_id)
     if not principal.person_id:

@@ -6,7 +6,6 @@ from sqlalchemy import case, func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from beredskab.activations import tasks as action_cards
 from beredskab.activations.models import (
     Activation,
     ActivationStatus,
@@ -25,9 +24,11 @@ from beredskab.activations.schemas import (
 )
 from beredskab.auth.models import TokenRole
 from beredskab.auth.service import Principal
-from beredskab.directory.models import Person, Role
+from beredskab.crisis_staff import action_cards as action_cards
+from beredskab.directory.models import Person
 from beredskab.outbox import Channel, OutboxMessage, OutboxStatus
 from beredskab.playbook import Playbook
+from beredskab.roles import Role
 from beredskab.shifts.models import AllocationState, Shift, VolunteerAllocation
 
 

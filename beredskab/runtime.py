@@ -15,17 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab import deadlines
-from beredskab.activations import callout as callouts
-from beredskab.activations.models import Page
-from beredskab.activations.repository import lock_activation
-from beredskab.activations.service import ActivationConfig, deadline_handlers
+from beredskab.activations.callbacks import sign_for_activation
+from beredskab.activations.config import ActivationConfig
 from beredskab.auth.lookup import TokenLookup
 from beredskab.db import make_engine, make_read_engine, make_sessionmaker
 from beredskab.eventlog.appender import LogAppender
+from beredskab.flows import delivery
+from beredskab.lifecycle.service import deadline_handlers
 from beredskab.metadata import utcnow
 from beredskab.playbook import load_playbook
 from beredskab.settings import Settings
 from beredskab.shifts.service import deadline_handlers as shift_deadline_handlers
+from beredskab.unit_of_work import after_commit_of_messages
 from notifications.dispatcher import Dispatcher
 from notifications.factory import build_gateway
 from notifications.gateway import SmsGateway
@@ -67,7 +68,10 @@ class Runtime:
             http=self.http,
             on_undeliverable=self.page_undeliverable,
             lease=settings.outbox_lease,
+            sign_callback=sign_for_activation,
         )
+        # every commit that queued messages wakes the dispatcher: a page leaves in milliseconds
+        after_commit_of_messages(self.sessionmaker, self.dispatcher.kick)
         # Admission control for inbound SMS: replies to one activation are serialised by its row
         # lock anyway, and with dozens of them interleaved on one event loop the lock holder
         # gets a sliver of the CPU (a convoy: a 10 ms reply took 300 ms in the call-out storm).
@@ -76,19 +80,16 @@ class Runtime:
         self._dispatch_task: asyncio.Task | None = None
         self._scheduler: AsyncIOScheduler | None = None
 
-    def kick(self) -> None:
-        """Called after a commit that queued messages: send now, not at the next tick."""
-        self.dispatcher.kick()
-
     async def page_undeliverable(self, page_id: int, activation_id: str, reason: str) -> None:
         async with self.sessionmaker() as session:
-            activation = await lock_activation(session, activation_id)
-            page = await session.get(Page, page_id)
-            if page is not None:
-                await callouts.page_undeliverable(
-                    session, self.activation_config.playbook, activation, page, reason, utcnow()
-                )
-            await session.commit()
+            await delivery.page_undeliverable(
+                session,
+                self.activation_config,
+                page_id=page_id,
+                activation_id=activation_id,
+                reason=reason,
+                now=utcnow(),
+            )
 
     async def tick(self, now: datetime | None = None) -> int:
         """One scheduler tick: run due deadlines, then make sure the dispatcher looks."""

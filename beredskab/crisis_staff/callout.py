@@ -7,8 +7,6 @@ Every function here runs inside a transaction that holds the activation row lock
 
 from __future__ import annotations
 
-import secrets
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
@@ -26,76 +24,14 @@ from beredskab.activations.models import (
     RoleCallout,
 )
 from beredskab.activations.notify import sms_person, state_changed, steering_people
-from beredskab.costs import tenure
-from beredskab.directory.models import Person, Role, RosterEntry
+from beredskab.activations.pages import ReplyOutcome, create_page
+from beredskab.crisis_staff import tenure
+from beredskab.directory.models import Person, RosterEntry
 from beredskab.eventlog import service as eventlog
 from beredskab.playbook import Playbook
+from beredskab.roles import Role
 
 PAGE_TIMEOUT = "page_timeout"
-
-
-@dataclass
-class ReplyOutcome:
-    """What a reply did, and what to answer the sender (a playbook message key and values)."""
-
-    outcome: str
-    reply_key: str | None = None
-    values: dict = field(default_factory=dict)
-
-
-async def _taken_codes(session: AsyncSession, activation_id: str) -> set[str]:
-    """Codes this activation used and codes of open pages anywhere, read once per transaction."""
-    key = ("page-codes", activation_id, id(session.sync_session.get_transaction()))
-    if key not in session.info:
-        rows = await session.exec(
-            select(Page.code).where(
-                (Page.activation_id == activation_id) | (Page.state == PageState.open)
-            )
-        )
-        session.info[key] = set(rows.all())
-    return session.info[key]
-
-
-async def new_code(session: AsyncSession, activation_id: str) -> str:
-    """A 4-digit code unused in this activation and by any open page anywhere."""
-    taken = await _taken_codes(session, activation_id)
-    for _ in range(1000):
-        code = str(1000 + secrets.randbelow(9000))
-        if code not in taken:
-            taken.add(code)
-            return code
-    raise RuntimeError("no free page code")  # 9,000 codes per activation: not reached in practice
-
-
-async def create_page(
-    session: AsyncSession,
-    activation: Activation,
-    purpose: PagePurpose,
-    person: Person,
-    now: datetime,
-    *,
-    role: str | None = None,
-    rank: int = 0,
-    pass_no: int = 1,
-    expires_at: datetime | None = None,
-    flush: bool = True,
-) -> Page:
-    page = Page(
-        activation_id=activation.id,
-        purpose=purpose,
-        role=role,
-        person_id=person.id,
-        phone=person.phone,
-        code=await new_code(session, activation.id),
-        rank=rank,
-        pass_no=pass_no,
-        created_at=now,
-        expires_at=expires_at,
-    )
-    session.add(page)
-    if flush:
-        await session.flush()
-    return page
 
 
 def role_name(playbook: Playbook, role: str) -> str:

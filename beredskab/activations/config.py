@@ -1,0 +1,25 @@
+"""The playbook in force and the deployment's choices, handed to every use case by the composition
+root (`beredskab.runtime`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from beredskab.calendar import OpeningRules
+from beredskab.playbook import Playbook
+
+
+@dataclass(frozen=True)
+class ActivationConfig:
+    """What the activation use cases need from the outside, handed in by the composition root."""
+
+    playbook: Playbook
+    playbook_hash: str
+    allow_loopback_http_callbacks: bool = False
+    timezone: ZoneInfo = ZoneInfo("Europe/Copenhagen")
+
+    @cached_property
+    def opening_rules(self) -> OpeningRules:
+        return self.playbook.opening_rules(self.timezone)
