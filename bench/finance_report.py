@@ -220,7 +220,7 @@ async def _finalise_all(db_url: str, ids: list[str]) -> None:
     from beredskab.costs import service
     from beredskab.db import make_engine, make_sessionmaker
     from beredskab.metadata import utcnow
-    from beredskab.playbook import load_playbook
+    from beredskab.playbook_file import load_playbook
 
     rules = load_playbook(ROOT / "playbooks" / "ddh-beredskab.yaml").playbook.opening_rules(CPH)
     engine = make_engine(db_url)

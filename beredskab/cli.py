@@ -36,7 +36,7 @@ def settings_or_exit() -> Settings:
 
 def playbook_or_exit(settings: Settings) -> None:
     """An invalid playbook stops start-up with every problem and its path."""
-    from beredskab.playbook import PlaybookError, load_playbook
+    from beredskab.playbook_file import PlaybookError, load_playbook
 
     try:
         load_playbook(settings.playbook)

@@ -23,7 +23,7 @@ from beredskab.eventlog.appender import LogAppender
 from beredskab.flows import delivery
 from beredskab.lifecycle.service import deadline_handlers
 from beredskab.metadata import utcnow
-from beredskab.playbook import load_playbook
+from beredskab.playbook_file import load_playbook
 from beredskab.settings import Settings
 from beredskab.shifts.service import deadline_handlers as shift_deadline_handlers
 from beredskab.unit_of_work import after_commit_of_messages

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from beredskab.playbook import MESSAGES, PlaybookError, load_playbook, placeholders
+from beredskab.playbook import MESSAGES, placeholders
+from beredskab.playbook_file import PlaybookError, load_playbook
 from beredskab.roles import Role
 from notifications.segments import encoding_of, segment_count
 
