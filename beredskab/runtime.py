@@ -21,7 +21,7 @@ from beredskab.auth.lookup import TokenLookup
 from beredskab.db import make_engine, make_read_engine, make_sessionmaker
 from beredskab.eventlog.appender import LogAppender
 from beredskab.flows import delivery
-from beredskab.lifecycle.service import deadline_handlers
+from beredskab.lifecycle.endorsement import deadline_handlers
 from beredskab.metadata import utcnow
 from beredskab.playbook_file import load_playbook
 from beredskab.settings import Settings

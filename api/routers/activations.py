@@ -20,7 +20,8 @@ from beredskab.activations.schemas import (
 from beredskab.auth.models import TokenRole as R
 from beredskab.auth.service import Principal
 from beredskab.flows import board, closing
-from beredskab.lifecycle import service as svc
+from beredskab.lifecycle import endorsement, staff
+from beredskab.lifecycle.request import request_activation
 from beredskab.metadata import utcnow
 from beredskab.roles import Role
 from beredskab.runtime import Runtime
@@ -52,7 +53,7 @@ async def create_activation(
     response: Response,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> ActivationSummary:
-    activation, created = await svc.request_activation(
+    activation, created = await request_activation(
         session,
         runtime.activation_config,
         principal,
@@ -85,7 +86,7 @@ async def get_activation(
 async def endorse(
     activation_id: str, principal: Steering, session: SessionDep, runtime: RuntimeDep
 ) -> ActivationSummary:
-    activation = await svc.endorse(
+    activation = await endorsement.endorse(
         session,
         runtime.activation_config,
         activation_id,
@@ -170,7 +171,7 @@ async def _answer(
     session: SessionDep,
     runtime: Runtime,
 ) -> dict:
-    outcome = await svc.answer_role_page_via_api(
+    outcome = await staff.answer_role_page_via_api(
         session,
         runtime.activation_config,
         activation_id,
@@ -195,7 +196,7 @@ async def handover(
     runtime: RuntimeDep,
 ) -> RoleStatus:
     await visibility.get_visible(session, principal, activation_id)
-    callout = await svc.handover(
+    callout = await staff.handover(
         session,
         runtime.activation_config,
         activation_id,

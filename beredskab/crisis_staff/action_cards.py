@@ -15,6 +15,7 @@ from beredskab.errors import Conflict, NotFound
 from beredskab.eventlog import service as eventlog
 from beredskab.playbook import Playbook
 from beredskab.roles import Role
+from beredskab.unit_of_work import transaction
 
 STATE_DA = {
     TaskState.done: "udført",
@@ -82,28 +83,28 @@ async def update_task(
     by: str,
     now: datetime,
 ) -> TaskRead:
-    activation = await lock_activation(session, activation_id)
-    if activation.archived_at is not None:
-        raise Conflict(f"{activation.ref} is archived; its action cards are read-only")
-    task = await session.get(ActionTask, task_id)
-    if task is None or task.activation_id != activation.id:
-        raise NotFound(f"no task {task_id} in {activation.ref}")
-    if task.state == change.state:
-        return TaskRead.model_validate(task, from_attributes=True)
-    task.state = change.state
-    task.changed_by = by
-    task.changed_at = now
-    task.note = change.note or None
-    session.add(task)
-    eventlog.append(
-        session,
-        activation,
-        "action_card",
-        f"Action card ({task.role}) punkt {task.position} {STATE_DA[change.state]}: {task.text}"
-        + (f" — {change.note}" if change.note else ""),
-        actor=by,
-        data={"task_id": task.id, "role": task.role, "state": change.state},
-        now=now,
-    )
-    await session.commit()
+    async with transaction(session):
+        activation = await lock_activation(session, activation_id)
+        if activation.archived_at is not None:
+            raise Conflict(f"{activation.ref} is archived; its action cards are read-only")
+        task = await session.get(ActionTask, task_id)
+        if task is None or task.activation_id != activation.id:
+            raise NotFound(f"no task {task_id} in {activation.ref}")
+        if task.state == change.state:
+            return TaskRead.model_validate(task, from_attributes=True)
+        task.state = change.state
+        task.changed_by = by
+        task.changed_at = now
+        task.note = change.note or None
+        session.add(task)
+        eventlog.append(
+            session,
+            activation,
+            "action_card",
+            f"Action card ({task.role}) punkt {task.position} {STATE_DA[change.state]}: {task.text}"
+            + (f" — {change.note}" if change.note else ""),
+            actor=by,
+            data={"task_id": task.id, "role": task.role, "state": change.state},
+            now=now,
+        )
     return TaskRead.model_validate(task, from_attributes=True)

@@ -1,7 +1,8 @@
 """Role call-out: page rank by rank, escalate on timeout, decline or failed delivery.
 
 What to do next is decided by the pure `beredskab.escalation.decide`; this module loads its inputs,
-carries the decision out (page rows, outbox rows, deadline rows, log entries) and answers replies.
+carries the decision out (page rows, outbox rows, deadline rows, log entries); what an answer does
+is in `answers`.
 Every function here runs inside a transaction that holds the activation row lock.
 """
 
@@ -24,8 +25,7 @@ from beredskab.activations.models import (
     RoleCallout,
 )
 from beredskab.activations.notify import sms_person, state_changed, steering_people
-from beredskab.activations.pages import ReplyOutcome, create_page
-from beredskab.crisis_staff import tenure
+from beredskab.activations.pages import create_page
 from beredskab.directory.models import Person, RosterEntry
 from beredskab.eventlog import service as eventlog
 from beredskab.playbook import Playbook
@@ -60,7 +60,7 @@ async def _roster(session: AsyncSession, role: str) -> list[escalation.Candidate
     return [escalation.Candidate(e.rank, p.id, p.active) for e, p in rows.all()]
 
 
-async def _history(session: AsyncSession, activation_id: str, role: str) -> list[Page]:
+async def pages_for_role(session: AsyncSession, activation_id: str, role: str) -> list[Page]:
     rows = await session.exec(
         select(Page).where(Page.activation_id == activation_id, Page.role == role).order_by(Page.id)
     )
@@ -117,7 +117,7 @@ async def advance(
         CalloutState.closed,
     ):
         return
-    history = await _history(session, activation.id, callout.role)
+    history = await pages_for_role(session, activation.id, callout.role)
     decision = escalation.decide(
         await _roster(session, callout.role),
         [escalation.PastPage(p.rank, p.person_id, p.pass_no, p.state) for p in history],
@@ -276,113 +276,6 @@ async def _alert_unfilled(
     )
 
 
-async def close_open_pages(
-    session: AsyncSession,
-    playbook: Playbook,
-    activation: Activation,
-    pages: list[Page],
-    now: datetime,
-    *,
-    notify: bool = True,
-) -> None:
-    for page in pages:
-        if page.state != PageState.open:
-            continue
-        page.state = PageState.cancelled
-        page.answered_at = now
-        session.add(page)
-        if notify:
-            person = await session.get(Person, page.person_id)
-            if person is not None:
-                sms_person(session, playbook, activation, person, "page_closed", ref=activation.ref)
-
-
-async def acknowledge(
-    session: AsyncSession,
-    playbook: Playbook,
-    activation: Activation,
-    page: Page,
-    now: datetime,
-    *,
-    via: str,
-) -> ReplyOutcome:
-    name = role_name(playbook, page.role or "")
-    values = {"ref": activation.ref, "role_name": name}
-    if activation.status != ActivationStatus.active:
-        return ReplyOutcome("activation_not_active", "page_closed", {"ref": activation.ref})
-    callout = await get_callout(session, activation.id, page.role or "")
-    if callout.state == CalloutState.filled:
-        if callout.person_id == page.person_id:
-            return ReplyOutcome("already_yours", "role_ack_confirm", values)
-        return ReplyOutcome("already_filled", "role_already_filled", values)
-    if page.state == PageState.cancelled:
-        return ReplyOutcome("page_closed", "page_closed", {"ref": activation.ref})
-    # A late answer to an expired page still fills an unfilled role: first acknowledgement wins.
-    page.state = PageState.acked
-    page.answered_at = now
-    session.add(page)
-    callout.state = CalloutState.filled
-    callout.person_id = page.person_id
-    callout.since = now
-    session.add(callout)
-    await tenure.role_taken(session, activation.id, callout.role, page.person_id, now)
-    others = [p for p in await _history(session, activation.id, callout.role) if p.id != page.id]
-    await close_open_pages(session, playbook, activation, others, now)
-    person = await session.get(Person, page.person_id)
-    eventlog.append(
-        session,
-        activation,
-        "role_filled",
-        f"{person.name if person else page.person_id} har bekræftet rollen som {name} ({via}).",
-        actor=page.person_id,
-        data={"role": callout.role, "person_id": page.person_id, "page_id": page.id, "via": via},
-        now=now,
-    )
-    state_changed(
-        session,
-        activation,
-        "role_filled",
-        now,
-        role=callout.role,
-        person=person.name if person else page.person_id,
-    )
-    return ReplyOutcome("role_filled", "role_ack_confirm", values)
-
-
-async def decline(
-    session: AsyncSession,
-    playbook: Playbook,
-    activation: Activation,
-    page: Page,
-    now: datetime,
-    *,
-    via: str,
-) -> ReplyOutcome:
-    name = role_name(playbook, page.role or "")
-    values = {"ref": activation.ref, "role_name": name}
-    if activation.status != ActivationStatus.active:
-        return ReplyOutcome("activation_not_active", "page_closed", {"ref": activation.ref})
-    callout = await get_callout(session, activation.id, page.role or "")
-    if callout.state == CalloutState.filled and callout.person_id != page.person_id:
-        return ReplyOutcome("already_filled", "role_already_filled", values)
-    if page.state != PageState.open:
-        return ReplyOutcome("decline_noted", "role_decline_confirm", values)
-    page.state = PageState.declined
-    page.answered_at = now
-    session.add(page)
-    eventlog.append(
-        session,
-        activation,
-        "page_declined",
-        f"Kald til {name} afvist ({via}); næste stedfortræder kaldes.",
-        actor=page.person_id,
-        data={"role": page.role, "page_id": page.id, "via": via},
-        now=now,
-    )
-    await advance(session, playbook, activation, callout, now)
-    return ReplyOutcome("declined", "role_decline_confirm", values)
-
-
 async def page_undeliverable(
     session: AsyncSession,
     playbook: Playbook,
@@ -433,63 +326,6 @@ async def page_timed_out(
         await get_callout(session, activation.id, page.role or ""),
         now,
     )
-
-
-async def handover(
-    session: AsyncSession,
-    playbook: Playbook,
-    activation: Activation,
-    role: str,
-    new_person: Person,
-    *,
-    by: str,
-    reason: str,
-    now: datetime,
-) -> RoleCallout:
-    callout = await get_callout(session, activation.id, role)
-    old_id = callout.person_id if callout.state == CalloutState.filled else None
-    name = role_name(playbook, role)
-    await close_open_pages(
-        session, playbook, activation, await _history(session, activation.id, role), now
-    )
-    callout.state = CalloutState.filled
-    callout.person_id = new_person.id
-    callout.since = now
-    session.add(callout)
-    await tenure.role_taken(session, activation.id, role, new_person.id, now)
-    if old_id and old_id != new_person.id:
-        old = await session.get(Person, old_id)
-        if old is not None:
-            sms_person(
-                session,
-                playbook,
-                activation,
-                old,
-                "role_relieved",
-                ref=activation.ref,
-                role_name=name,
-            )
-    sms_person(
-        session,
-        playbook,
-        activation,
-        new_person,
-        "role_assigned",
-        ref=activation.ref,
-        role_name=name,
-    )
-    eventlog.append(
-        session,
-        activation,
-        "role_handover",
-        f"{name}: {old_id or 'ingen'} afløst af {new_person.name} ({new_person.id})."
-        + (f" Begrundelse: {reason}" if reason else ""),
-        actor=by,
-        data={"role": role, "from": old_id, "to": new_person.id, "reason": reason},
-        now=now,
-    )
-    state_changed(session, activation, "role_filled", now, role=role, person=new_person.name)
-    return callout
 
 
 async def cancel_open_role_pages(session: AsyncSession, activation_id: str) -> None:

@@ -26,10 +26,10 @@ from beredskab.activations.models import (
 )
 from beredskab.activations.pages import ReplyOutcome
 from beredskab.activations.repository import lock_activation
-from beredskab.crisis_staff import callout as callouts
+from beredskab.crisis_staff import answers
 from beredskab.directory.models import Person
 from beredskab.eventlog import service as eventlog
-from beredskab.lifecycle.service import _endorse
+from beredskab.lifecycle.endorsement import apply_endorsement
 from beredskab.outbox import OutboxMessage, auto_replies_since, enqueue_sms
 from beredskab.phones import normalise_phone
 from beredskab.replies import ParsedReply, ReplyKind, parse_reply
@@ -228,8 +228,8 @@ async def _route(
             now=now,
         )
     if kind is ReplyKind.accept:
-        return await callouts.acknowledge(session, cfg.playbook, activation, page, now, via=via)
-    return await callouts.decline(session, cfg.playbook, activation, page, now, via=via)
+        return await answers.acknowledge(session, cfg.playbook, activation, page, now, via=via)
+    return await answers.decline(session, cfg.playbook, activation, page, now, via=via)
 
 
 async def _allocation_reply(
@@ -301,7 +301,7 @@ async def _endorsement_reply(
             now=now,
         )
         return ReplyOutcome("endorse_declined", "page_closed", values)
-    await _endorse(
+    await apply_endorsement(
         session,
         cfg,
         activation,

@@ -1,0 +1,200 @@
+"""Requesting an activation: validate, number it, log it, and page the steering group for its
+endorsement (a steering member's own request counts as endorsed). One transaction per request;
+an `Idempotency-Key` returns the activation the same caller made before."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from beredskab import deadlines
+from beredskab.activations.config import ActivationConfig
+from beredskab.activations.models import (
+    Activation,
+    PagePurpose,
+)
+from beredskab.activations.notify import sms_person, state_changed, steering_people
+from beredskab.activations.pages import create_page
+from beredskab.activations.schemas import ActivationCreate
+from beredskab.auth.models import TokenRole
+from beredskab.auth.service import Principal
+from beredskab.crisis_staff import action_cards as action_cards
+from beredskab.directory.models import Organisation
+from beredskab.directory.service import known_org
+from beredskab.errors import Conflict, Forbidden, InvalidInput
+from beredskab.eventlog import service as eventlog
+from beredskab.lifecycle.endorsement import ENDORSE_TIMEOUT, apply_endorsement
+from beredskab.unit_of_work import transaction
+
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+def _check_callback_url(url: str | None, allow_loopback_http: bool) -> None:
+    if url is None:
+        return
+    parts = urlsplit(url)
+    if not parts.hostname:
+        raise InvalidInput("callback_url", "must be an absolute URL")
+    if parts.scheme == "https":
+        return
+    if parts.scheme == "http" and allow_loopback_http and parts.hostname in LOOPBACK_HOSTS:
+        return
+    raise InvalidInput(
+        "callback_url", "must use https (plain http only to loopback in development)"
+    )
+
+
+async def _existing_for_key(
+    session: AsyncSession, principal: Principal, key: str | None
+) -> Activation | None:
+    if not key:
+        return None
+    return (
+        await session.exec(
+            select(Activation).where(
+                Activation.created_by_token_id == principal.token_id,
+                Activation.idempotency_key == key,
+            )
+        )
+    ).first()
+
+
+async def _next_ref(session: AsyncSession, now: datetime) -> str:
+    prefix = f"DDH-{now.year}-"
+    count = (
+        await session.exec(
+            select(func.count()).select_from(Activation).where(Activation.ref.startswith(prefix))
+        )
+    ).one()
+    return f"{prefix}{count + 1:04d}"
+
+
+async def request_activation(
+    session: AsyncSession,
+    cfg: ActivationConfig,
+    principal: Principal,
+    data: ActivationCreate,
+    *,
+    idempotency_key: str | None,
+    now: datetime,
+) -> tuple[Activation, bool]:
+    """Create an activation (or return the one this caller made with the same key).
+
+    Returns the activation and whether it was created now."""
+    if principal.role is TokenRole.authority:
+        if data.authority_id and data.authority_id != principal.org_id:
+            raise Forbidden("an authority may only activate on its own behalf")
+        authority_id = principal.org_id
+    else:
+        if not data.authority_id:
+            raise InvalidInput("authority_id", "is required when a steering member or admin asks")
+        authority_id = data.authority_id
+    _check_callback_url(data.callback_url, cfg.allow_loopback_http_callbacks)
+    for _attempt in range(5):
+        try:
+            async with transaction(session):
+                existing = await _existing_for_key(session, principal, idempotency_key)
+                if existing is not None:
+                    return existing, False
+                org = await known_org(session, "authority_id", authority_id)
+                activation = await _create(session, cfg, principal, data, org, idempotency_key, now)
+            return activation, True
+        except IntegrityError:
+            continue  # a concurrent request took our ref or our idempotency key: look again
+    raise Conflict("could not allocate an activation reference; try again")
+
+
+async def _create(
+    session: AsyncSession,
+    cfg: ActivationConfig,
+    principal: Principal,
+    data: ActivationCreate,
+    org: Organisation,
+    idempotency_key: str | None,
+    now: datetime,
+) -> Activation:
+    by = principal.display_name
+    activation = Activation(
+        id=str(uuid.uuid4()),
+        ref=await _next_ref(session, now),
+        title=data.title,
+        description=data.description,
+        authority_id=org.id,
+        contact_name=data.contact_name,
+        contact_phone=data.contact_phone,
+        channels=list(data.channels),
+        exercise=data.exercise,
+        out_of_hours_requested=data.out_of_hours_requested,
+        callback_url=data.callback_url,
+        playbook_hash=cfg.playbook_hash,
+        created_by_token_id=principal.token_id,
+        created_by=by,
+        idempotency_key=idempotency_key,
+        created_at=now,
+    )
+    session.add(activation)
+    await session.flush()
+    eventlog.append(
+        session,
+        activation,
+        "requested",
+        f"{'ØVELSE: ' if data.exercise else ''}Aktivering anmodet af {by} for {org.name}: "
+        f"{data.title}",
+        actor=by,
+        data={"authority_id": org.id, "playbook_hash": cfg.playbook_hash},
+        now=now,
+    )
+    state_changed(session, activation, "requested", now)
+    if principal.role is TokenRole.steering:
+        await apply_endorsement(
+            session,
+            cfg,
+            activation,
+            by=by,
+            person_id=principal.person_id,
+            via="anmodning fra styregruppemedlem",
+            now=now,
+        )
+    else:
+        await _page_steering(session, cfg, activation, org, now)
+    return activation
+
+
+async def _page_steering(
+    session: AsyncSession,
+    cfg: ActivationConfig,
+    activation: Activation,
+    org: Organisation,
+    now: datetime,
+) -> None:
+    members = await steering_people(session)
+    for person in members:
+        page = await create_page(session, activation, PagePurpose.endorse, person, now)
+        sms_person(
+            session,
+            cfg.playbook,
+            activation,
+            person,
+            "endorse_request",
+            page_id=page.id,
+            ref=activation.ref,
+            authority=org.name,
+            title=activation.title,
+            code=page.code,
+        )
+    timeout = timedelta(minutes=cfg.playbook.endorsement.timeout_minutes)
+    deadlines.schedule(session, ENDORSE_TIMEOUT, now + timeout, activation_id=activation.id)
+    eventlog.append(
+        session,
+        activation,
+        "endorsement_requested",
+        f"{len(members)} styregruppemedlemmer bedt om godkendelse.",
+        data={"steering": [p.id for p in members]},
+        now=now,
+    )
