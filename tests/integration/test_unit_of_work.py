@@ -1,0 +1,90 @@
+"""The unit of work: one commit per use case, and the dispatcher woken after exactly those commits
+that queued a message (the one place that wakes it; no route does)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from beredskab.db import make_sessionmaker
+from beredskab.directory.models import SteeringMember
+from beredskab.outbox import OutboxMessage, enqueue_sms
+from beredskab.unit_of_work import after_commit_of_messages, transaction
+from tests.factories import make_org, make_person, make_token
+
+pytestmark = pytest.mark.db
+
+
+@pytest.fixture
+def kicks(db):
+    woken: list[int] = []
+    maker = after_commit_of_messages(make_sessionmaker(db.engine), lambda: woken.append(1))
+    return maker, woken
+
+
+async def test_a_commit_that_queued_a_message_wakes_the_dispatcher_once(kicks):
+    maker, woken = kicks
+    async with maker() as session, transaction(session):
+        enqueue_sms(session, "+4550000001", "a")
+        enqueue_sms(session, "+4550000002", "b")
+    assert woken == [1]
+
+
+async def test_a_commit_without_messages_does_not_wake_it(kicks):
+    maker, woken = kicks
+    async with maker() as session, transaction(session):
+        await make_org(session)  # commits inside: a write, but no message
+    async with maker() as session, transaction(session):
+        pass
+    assert woken == []
+
+
+async def test_a_rolled_back_message_neither_wakes_it_nor_stays(kicks):
+    maker, woken = kicks
+    with pytest.raises(RuntimeError):
+        async with maker() as session, transaction(session):
+            enqueue_sms(session, "+4550000003", "c")
+            await session.flush()  # the row reached the database inside the transaction
+            raise RuntimeError("the use case failed after queueing")
+    assert woken == []
+    async with maker() as session:
+        assert (await session.exec(select(OutboxMessage))).all() == []
+    # and the flag does not leak into the session's next, message-free, commit
+    async with maker() as session:
+        enqueue_sms(session, "+4550000004", "d")
+        await session.flush()
+        await session.rollback()
+        await session.commit()
+    assert woken == []
+
+
+async def test_each_sessionmaker_keeps_its_own_hook(db, kicks):
+    maker, woken = kicks
+    other: list[int] = []
+    second = after_commit_of_messages(make_sessionmaker(db.engine), lambda: other.append(1))
+    async with second() as session, transaction(session):
+        enqueue_sms(session, "+4550000005", "e")
+    assert (woken, other) == ([], [1])
+
+
+async def test_an_activation_request_through_the_api_wakes_the_dispatcher(app, client):
+    runtime = app.state.runtime
+    async with runtime.sessionmaker() as session:
+        token = await make_token(session, "authority")
+        ddh = await make_org(session)
+        member = await make_person(session, ddh.id)
+        session.add(SteeringMember(person_id=member.id, position=1))
+        await session.commit()
+    wake = runtime.dispatcher._kick  # no dispatcher loop runs in this test to clear it
+    wake.clear()
+    response = await client.post(
+        "/activations",
+        headers={"Authorization": f"Bearer {token}"},
+        json={
+            "title": "Vandforsyning",
+            "contact_name": "Kim Hansen",
+            "contact_phone": "+4550999999",
+        },
+    )
+    assert response.status_code == 201, response.text
+    assert wake.is_set(), "the request paged the steering group: the dispatcher must be woken"
