@@ -107,8 +107,6 @@ async def _finish(
     values: dict,
     now: datetime,
 ) -> InboundResult:
-    record.outcome = outcome
-    session.add(record)
     reply = None
     if reply_key is not None:
         sent = await auto_replies_since(session, phone, now - timedelta(hours=1))
@@ -123,6 +121,10 @@ async def _finish(
                 session, phone, reply, person_id=record.person_id, auto_reply=True
             )
             row.created_at = now
+    # added last, so no query above flushes it: a copy of a message we already have must meet
+    # its key at the commit, where `_commit_once` knows it for a duplicate, not in a query
+    record.outcome = outcome
+    session.add(record)
     if not await _commit_once(session, record.message_sid):
         return InboundResult("duplicate", None)
     return InboundResult(outcome, reply)
