@@ -6,6 +6,7 @@ messages from our own sender (loop guard) and senders over the hourly auto-answe
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,6 +39,17 @@ from beredskab.shifts import service as shift_service
 log = logging.getLogger(__name__)
 
 AUTO_REPLIES_PER_HOUR = 6
+SID_COLUMN = 64  # inbound_sms.message_sid
+
+
+def message_key(message_sid: str) -> str:
+    """The provider's id as stored: itself when it fits the column (Twilio's are 34 characters),
+    else its head and a digest of the whole, so a copy still finds the first and two long ids
+    sharing a head do not collide."""
+    if len(message_sid) <= SID_COLUMN:
+        return message_sid
+    digest = hashlib.sha256(message_sid.encode()).hexdigest()[:32]
+    return f"{message_sid[: SID_COLUMN - 33]}~{digest}"
 
 
 @dataclass(frozen=True)
@@ -72,6 +84,7 @@ async def handle_inbound_sms(
     person = (
         None if own else (await session.exec(select(Person).where(Person.phone == phone))).first()
     )
+    message_sid = message_key(message_sid)
     record = InboundSms(
         message_sid=message_sid,
         from_number=from_number[:32],
@@ -328,7 +341,7 @@ async def record_unprocessed(
     """Keep an SMS whose processing failed, so it is seen and not lost; commits."""
     session.add(
         InboundSms(
-            message_sid=message_sid,
+            message_sid=message_key(message_sid),
             from_number=from_number[:32],
             to_number=to_number[:32],
             body=body[:2000],

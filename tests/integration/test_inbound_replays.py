@@ -57,3 +57,21 @@ async def test_ten_concurrent_copies_of_one_ok_act_once_and_none_is_told_to_retr
     assert len(rows) == 1 and not rows[0].outcome.startswith("error")
     texts = [m.body for m in await world.drain() if m.to == phone]
     assert len(texts) == 1, texts  # the one confirmation, no "svar igen"
+
+
+async def test_a_message_sid_longer_than_its_column_is_kept_and_still_deduplicated(world, db):
+    """Twilio's ids are 34 characters; a longer one (a proxy, a future format) must not be a 500
+    and must not lose the message (#13.5)."""
+    await world.activate("steering")
+    await world.drain()
+    phone = world.people["log0"].phone
+    long_sid = "SM" + "f" * 98
+    first = await world.sms(phone, "OK", sid=long_sid)
+    assert first.status_code == 200 and first.text == EMPTY
+    again = await world.sms(phone, "OK", sid=long_sid)
+    assert again.status_code == 200 and again.text == EMPTY
+    other = await world.sms(phone, "OK", sid="SM" + "f" * 97 + "e")  # same 64-char prefix
+    assert other.status_code == 200
+    rows = await _inbound(db)
+    assert len(rows) == 2 and all(len(r.message_sid) <= 64 for r in rows)
+    assert rows[0].outcome == "role_filled" and not rows[1].outcome.startswith("error")
