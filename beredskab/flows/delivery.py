@@ -19,6 +19,21 @@ from beredskab.outbox import OutboxMessage
 from beredskab.unit_of_work import transaction
 
 FAILED_STATUSES = {"failed", "undelivered"}
+# Twilio's message life cycle: a report is applied only if it is later in it than the one we
+# hold (reports arrive in any order: a late "sent" must not overwrite "delivered"). The final
+# states share a rank: the first one reported stands. Unknown statuses rank first.
+LIFE_CYCLE = {
+    **dict.fromkeys(("accepted", "scheduled", "queued"), 1),
+    "sending": 2,
+    "sent": 3,
+    **dict.fromkeys(("delivered", "undelivered", "failed", "canceled"), 4),
+    "read": 5,
+}
+
+
+def supersedes(new: str, held: str | None) -> bool:
+    """Whether a report of `new` moves a message on from `held` in its life cycle."""
+    return held is None or LIFE_CYCLE.get(new, 0) > LIFE_CYCLE.get(held, 0)
 
 
 async def _undeliverable(
@@ -60,13 +75,20 @@ async def record_delivery_status(
 ) -> bool:
     """Store a provider's delivery report; an undeliverable page moves its call-out on."""
     async with transaction(session):
+        # locked: two reports of one message at once are applied one after the other, each
+        # judged against what the other left (else a late "sent" could still win the race)
         row = (
             await session.exec(
-                select(OutboxMessage).where(OutboxMessage.provider_id == provider_id)
+                select(OutboxMessage)
+                .where(OutboxMessage.provider_id == provider_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
             )
         ).first()
         if row is None:
             return False
+        if not supersedes(status, row.provider_status):
+            return True  # an older report arriving late: what we hold is newer
         if row.page_id is not None and status in FAILED_STATUSES and row.activation_id:
             reason = f"leveringsstatus {status}" + (f", fejl {error_code}" if error_code else "")
             await _undeliverable(session, cfg, row.activation_id, row.page_id, reason, now)
