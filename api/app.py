@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI
 
 from api.deps import refuse_nul
 from api.errors import install_error_handlers
+from api.limits import BodyLimit
 from api.routers import (
     activations,
     authorities,
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, *, gateway: SmsGateway | None =
     )
     app.state.settings = settings
     install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.include_router(health.router)
     app.include_router(directory.router)
     app.include_router(tokens.router)

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     dev_mode: bool = False
     outbox_lease_seconds: float = Field(default=30.0, gt=0, le=3600)
     inbound_concurrency: int = Field(default=2, ge=1, le=64)
+    # a request body over this is refused with 413 before it is parsed (api/limits.py)
+    max_request_bytes: int = Field(default=262_144, ge=1024, le=100_000_000)
     log_level: str = "INFO"
 
     @field_validator("database_url")
