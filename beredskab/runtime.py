@@ -69,6 +69,7 @@ class Runtime:
             on_undeliverable=self.page_undeliverable,
             lease=settings.outbox_lease,
             sign_callback=sign_for_activation,
+            callback_guard=self._callback_refusal,
         )
         # every commit that queued messages wakes the dispatcher: a page leaves in milliseconds
         after_commit_of_messages(self.sessionmaker, self.dispatcher.kick)
@@ -79,6 +80,9 @@ class Runtime:
         self._stop = asyncio.Event()
         self._dispatch_task: asyncio.Task | None = None
         self._scheduler: AsyncIOScheduler | None = None
+
+    async def _callback_refusal(self, url: str) -> str | None:
+        return await self.activation_config.callback_refusal(url)
 
     async def page_undeliverable(self, page_id: int, activation_id: str, reason: str) -> None:
         async with self.sessionmaker() as session:

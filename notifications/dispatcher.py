@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 UndeliverableHook = Callable[[int, str, str], Awaitable[None]]
 # (session, activation_id, body) -> the headers that sign a status callback for its authority
 CallbackSigner = Callable[[AsyncSession, str | None, bytes], Awaitable[dict[str, str]]]
+# url -> why a callback may not be posted there (an address that is not public), or None
+CallbackGuard = Callable[[str], Awaitable[str | None]]
 
 MAX_SMS_ATTEMPTS = 8
 MAX_CALLBACK_ATTEMPTS = 10
@@ -51,6 +53,7 @@ class Dispatcher:
         http: httpx.AsyncClient,
         on_undeliverable: UndeliverableHook | None = None,
         sign_callback: CallbackSigner | None = None,
+        callback_guard: CallbackGuard | None = None,
         lease: timedelta = timedelta(seconds=30),
         batch: int = 20,
         concurrency: int = 4,
@@ -62,6 +65,7 @@ class Dispatcher:
         self.http = http
         self.on_undeliverable = on_undeliverable
         self.sign_callback = sign_callback
+        self.callback_guard = callback_guard
         self.lease = lease
         self.batch = batch
         self.concurrency = concurrency
@@ -183,6 +187,17 @@ class Dispatcher:
 
     async def _post_callback(self, row: OutboxMessage, now: datetime) -> None:
         body = row.body.encode()
+        # checked again at send time: the name may resolve elsewhere now than when it was given
+        refused = await self.callback_guard(row.recipient) if self.callback_guard else None
+        if refused is not None:
+            log.warning("callback %s not posted: %s", row.id, refused)
+            await self._update(
+                row.id,
+                status=OutboxStatus.failed,
+                last_error=f"refused: {refused}"[:1000],
+                lease_until=None,
+            )
+            return
         signed: dict[str, str] = {}
         if self.sign_callback is not None:
             async with self.sessionmaker() as session:

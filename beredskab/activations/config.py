@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from beredskab.activations.callback_urls import Resolver, refusal, system_resolver
 from beredskab.calendar import OpeningRules
 from beredskab.playbook import Playbook
 
@@ -17,8 +18,15 @@ class ActivationConfig:
 
     playbook: Playbook
     playbook_hash: str
-    allow_loopback_http_callbacks: bool = False
+    allow_loopback_http_callbacks: bool = False  # development: local callback receivers
     timezone: ZoneInfo = ZoneInfo("Europe/Copenhagen")
+    resolve_host: Resolver = system_resolver  # DNS, for the callback URL check (tests fake it)
+
+    async def callback_refusal(self, url: str) -> str | None:
+        """Why a status callback may not go to `url` (SSRF guard), or None."""
+        return await refusal(
+            url, development=self.allow_loopback_http_callbacks, resolve=self.resolve_host
+        )
 
     @cached_property
     def opening_rules(self) -> OpeningRules:

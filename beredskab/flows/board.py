@@ -236,4 +236,17 @@ async def _failing_callbacks(session: AsyncSession, activation_id: str) -> tuple
             .limit(1)
         )
     ).first()
-    return count, last
+    return count, _shown(last)
+
+
+def _shown(error: str | None) -> str | None:
+    """What the authority sees of a failing callback: the HTTP status its endpoint answered, or
+    that there was no answer. Never the connection error's text, which would tell closed, open
+    and HTTP ports apart (a scanner's oracle)."""
+    if error is None:
+        return None
+    if error.startswith("HTTP "):  # the dispatcher writes exactly "HTTP <status>"
+        return error
+    if error.startswith("refused: "):
+        return "refused: not a public https address"
+    return "no answer"

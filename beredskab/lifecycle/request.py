@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
@@ -31,23 +30,6 @@ from beredskab.errors import Conflict, Forbidden, InvalidInput
 from beredskab.eventlog import service as eventlog
 from beredskab.lifecycle.endorsement import ENDORSE_TIMEOUT, apply_endorsement
 from beredskab.unit_of_work import transaction
-
-LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
-
-
-def _check_callback_url(url: str | None, allow_loopback_http: bool) -> None:
-    if url is None:
-        return
-    parts = urlsplit(url)
-    if not parts.hostname:
-        raise InvalidInput("callback_url", "must be an absolute URL")
-    if parts.scheme == "https":
-        return
-    if parts.scheme == "http" and allow_loopback_http and parts.hostname in LOOPBACK_HOSTS:
-        return
-    raise InvalidInput(
-        "callback_url", "must use https (plain http only to loopback in development)"
-    )
 
 
 async def _existing_for_key(
@@ -95,7 +77,10 @@ async def request_activation(
         if not data.authority_id:
             raise InvalidInput("authority_id", "is required when a steering member or admin asks")
         authority_id = data.authority_id
-    _check_callback_url(data.callback_url, cfg.allow_loopback_http_callbacks)
+    if data.callback_url is not None:  # resolved before the transaction: DNS may be slow
+        reason = await cfg.callback_refusal(data.callback_url)
+        if reason is not None:
+            raise InvalidInput("callback_url", reason)
     for _attempt in range(5):
         try:
             async with transaction(session):
