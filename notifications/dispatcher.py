@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
@@ -97,15 +98,15 @@ class Dispatcher:
     async def _drain_channel(
         self,
         channel: Channel,
-        send: Callable[[OutboxMessage, datetime], Awaitable[None]],
+        send: Callable[[OutboxMessage, datetime, float], Awaitable[None]],
         now: datetime | None,
     ) -> int:
         handled = 0
         limit = asyncio.Semaphore(self.concurrency)
 
-        async def one(row: OutboxMessage, at: datetime) -> None:
+        async def one(row: OutboxMessage, at: datetime, since: float) -> None:
             async with limit:
-                await send(row, at)
+                await send(row, at, since)
 
         while True:
             at = now or utcnow()
@@ -116,19 +117,43 @@ class Dispatcher:
                 await session.commit()
             if not rows:
                 return handled
-            await asyncio.gather(*(one(row, at) for row in rows))
+            since = time.monotonic()
+            await asyncio.gather(*(one(row, at, since) for row in rows))
             handled += len(rows)
 
-    async def _update(self, row_id: int | None, **values: object) -> None:
+    async def _update(self, row: OutboxMessage, **values: object) -> bool:
+        """Write a send's result, fenced on our claim: if another worker has claimed the row
+        since (its lease ran out), the row is theirs and nothing is written (False)."""
         async with self.sessionmaker() as session:
-            await session.exec(
-                update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values)
+            result = await session.exec(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == row.id,
+                    OutboxMessage.status == OutboxStatus.sending,
+                    OutboxMessage.attempts == row.attempts,  # the claim's own count
+                )
+                .values(**values)
             )
             await session.commit()
+        return result.rowcount == 1
 
-    async def _send_sms(self, row: OutboxMessage, now: datetime) -> None:
+    async def _still_ours(self, row: OutboxMessage, claimed_at: datetime, since: float) -> bool:
+        """Just before a row's send: while it waited its turn its lease may have run low, and a
+        row whose lease ran out can be claimed by another worker. Lease it again for this send
+        (only when less than half of the lease is left: the first wave costs no statement);
+        False if another worker has claimed it meanwhile."""
+        waited = time.monotonic() - since
+        if waited < self.lease.total_seconds() / 2:
+            return True
+        return await self._update(
+            row, lease_until=claimed_at + timedelta(seconds=waited) + self.lease
+        )
+
+    async def _send_sms(self, row: OutboxMessage, now: datetime, since: float) -> None:
         body = fit_segments(row.body, 2)
         await self.bucket.acquire()
+        if not await self._still_ours(row, now, since):
+            return  # another worker claimed it while it waited: theirs to send
         try:
             result = await self.gateway.send(
                 row.recipient, body, callback_url=self.status_callback_url
@@ -140,7 +165,7 @@ class Dispatcher:
             await self._sms_failed(row, repr(exc), None, False, None, now)
             return
         await self._update(
-            row.id,
+            row,
             status=OutboxStatus.sent,
             body=body,
             provider_id=result.provider_id,
@@ -163,9 +188,7 @@ class Dispatcher:
         reason = f"{'code ' + str(code) + ': ' if code else ''}{error}"[:1000]
         if give_up:
             log.warning("SMS %s to %s failed for good: %s", row.id, row.recipient, reason)
-            await self._update(
-                row.id, status=OutboxStatus.failed, last_error=reason, lease_until=None
-            )
+            await self._update(row, status=OutboxStatus.failed, last_error=reason, lease_until=None)
             if row.page_id is not None and row.activation_id and self.on_undeliverable:
                 await self.on_undeliverable(row.page_id, row.activation_id, reason)
             return
@@ -178,21 +201,23 @@ class Dispatcher:
             delay,
         )
         await self._update(
-            row.id,
+            row,
             status=OutboxStatus.pending,
             last_error=reason,
             next_attempt_at=now + delay,
             lease_until=None,
         )
 
-    async def _post_callback(self, row: OutboxMessage, now: datetime) -> None:
+    async def _post_callback(self, row: OutboxMessage, now: datetime, since: float) -> None:
+        if not await self._still_ours(row, now, since):
+            return
         body = row.body.encode()
         # checked again at send time: the name may resolve elsewhere now than when it was given
         refused = await self.callback_guard(row.recipient) if self.callback_guard else None
         if refused is not None:
             log.warning("callback %s not posted: %s", row.id, refused)
             await self._update(
-                row.id,
+                row,
                 status=OutboxStatus.failed,
                 last_error=f"refused: {refused}"[:1000],
                 lease_until=None,
@@ -217,7 +242,7 @@ class Dispatcher:
             ok, error = False, f"{type(exc).__name__}: {exc}"[:1000]
         if ok:
             await self._update(
-                row.id,
+                row,
                 status=OutboxStatus.sent,
                 sent_at=utcnow(),
                 provider_status=str(response.status_code),
@@ -227,7 +252,7 @@ class Dispatcher:
             return
         give_up = row.attempts >= MAX_CALLBACK_ATTEMPTS
         await self._update(
-            row.id,
+            row,
             status=OutboxStatus.failed if give_up else OutboxStatus.pending,
             last_error=error,
             next_attempt_at=now + backoff(row.attempts),
