@@ -33,6 +33,7 @@ run: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 test: install lint
 	$(BIN)/pytest -q
@@ -41,4 +42,5 @@ bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) beredskab.db beredskab.db-wal beredskab.db-shm .pytest_cache
+	rm -rf $(VENV) beredskab.db beredskab.db-wal beredskab.db-shm .pytest_cache \
+		.import_linter_cache .grimp_cache
