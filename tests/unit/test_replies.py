@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from beredskab.replies import KEYWORDS, ParsedReply, ReplyKind, parse_reply
+from beredskab.replies import _WORD, KEYWORDS, ParsedReply, ReplyKind, normalise, parse_reply
 
 A, D = ReplyKind.accept, ReplyKind.decline
 C, W, H = ReplyKind.confirm, ReplyKind.withdraw, ReplyKind.help
@@ -39,7 +39,15 @@ U, E = ReplyKind.unknown, ReplyKind.empty
         ("ja 3", ParsedReply(A, None, 3)),
         ("ja3", ParsedReply(A, None, 3)),
         ("Ja, 4821 - vi kan stille med 12 agenter", ParsedReply(A, "4821", 12)),
-        ("ja 2 4821", ParsedReply(A, "4821", 2)),  # order after the keyword does not matter
+        ("ja 2 4821", ParsedReply(A, "4821")),  # a count is only ever read after the code
+        # a letter typed for a digit makes a code that matches no page (issue #14.2)
+        ("JA 84O6 2", ParsedReply(A, "84O6", 2)),
+        ("ja 84o6", ParsedReply(A, "84O6")),
+        ("BEKRÆFT 48a1 5", ParsedReply(C, "48A1", 5)),
+        ("afmeld l821", ParsedReply(W, "L821")),
+        ("ja84o6 2", ParsedReply(U)),  # glued to the keyword, only digits split off
+        ("okay4821", ParsedReply(A, "4821")),
+        ("ja 8406 2", ParsedReply(A, "8406", 2)),
         ("ok 123", ParsedReply(A)),  # three digits: neither a code nor a count
         ("ok 4821 123 2", ParsedReply(A, "4821", 2)),
         ("ok 123456", ParsedReply(A, "123456")),
@@ -105,8 +113,11 @@ def test_two_thousand_characters_are_judged_by_their_start():
 def test_never_raises_and_fields_keep_their_shape(text):
     parsed = parse_reply(text)
     assert isinstance(parsed, ParsedReply) and isinstance(parsed.kind, ReplyKind)
-    if parsed.code is not None:
-        assert parsed.code.isascii() and parsed.code.isdigit() and 4 <= len(parsed.code) <= 6
+    if parsed.code is not None and parsed.code.isdigit():
+        assert parsed.code.isascii() and 4 <= len(parsed.code) <= 6
+    elif parsed.code is not None:  # a mistyped code: letters and digits, as typed, never a page's
+        assert parsed.code.isascii() and parsed.code.isalnum() and parsed.code.isupper()
+        assert any(c.isdigit() for c in parsed.code) and any(c.isalpha() for c in parsed.code)
     if parsed.count is not None:
         assert 0 <= parsed.count <= 99
     if parsed.kind in (U, E):
@@ -127,3 +138,33 @@ def test_a_keyword_first_decides_whatever_follows(keyword, sep, rest):
 def test_code_and_count_round_trip(code, count):
     assert parse_reply(f"JA {code} {count}") == ParsedReply(A, str(code), count)
     assert parse_reply(f"ja{code}") == ParsedReply(A, str(code))
+
+
+_CODES = st.text(alphabet="0123456789", min_size=4, max_size=6)
+
+
+@given(
+    code=_CODES,
+    at=st.integers(min_value=0, max_value=5),
+    letter=st.sampled_from("oOlIsSbBzZgqa"),
+    count=st.integers(min_value=0, max_value=99),
+    keyword=st.sampled_from(["JA", "ok", "Bekræft", "afmeld", "nej"]),
+)
+def test_a_code_with_a_letter_for_a_digit_is_never_a_real_code(code, at, letter, count, keyword):
+    """Page codes are digits only, so a reply whose code carries a letter cannot match a page:
+    it is answered 'Koden ... passer ikke' and changes no allocation (issue #14.2)."""
+    at = at % len(code)
+    typo = code[:at] + letter + code[at + 1 :]
+    parsed = parse_reply(f"{keyword} {typo} {count}")
+    assert parsed.code == typo.upper()
+    assert not parsed.code.isdigit()
+    assert parsed.count == count
+
+
+@given(st.text(max_size=40))
+def test_a_digit_code_is_a_whole_word_of_the_reply_never_a_piece_of_one(text):
+    parsed = parse_reply(text)
+    if parsed.code is not None and parsed.code.isdigit():
+        words = _WORD.findall(normalise(text))
+        glued = words[0].endswith(parsed.code) and words[0][: -len(parsed.code)] in KEYWORDS
+        assert parsed.code in words[1:] or glued
