@@ -14,3 +14,5 @@ from pydantic import StringConstraints
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
 # an agent named when a municipality confirms a shift: 50 of them fit one log entry
 AgentName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+# a title or a person's name typed into a form: never only spaces
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

@@ -15,6 +15,7 @@ from beredskab.activations.schemas import (
     ActivationSummary,
     Handover,
     Reason,
+    Rejection,
     RoleStatus,
 )
 from beredskab.auth.models import TokenRole as R
@@ -100,31 +101,36 @@ async def endorse(
 
 @router.post("/{activation_id}/reject", summary="Reject before endorsement (steering group)")
 async def reject(
-    activation_id: str, body: Reason, principal: Steering, session: SessionDep, runtime: RuntimeDep
+    activation_id: str,
+    body: Rejection,
+    principal: Steering,
+    session: SessionDep,
+    runtime: RuntimeDep,
 ) -> ActivationSummary:
     return await _end_early(
-        activation_id, ActivationStatus.rejected, body, principal, session, runtime
+        activation_id, ActivationStatus.rejected, body.reason, principal, session, runtime
     )
 
 
 @router.post("/{activation_id}/cancel", summary="Withdraw a request before endorsement")
 async def cancel(
     activation_id: str,
-    body: Reason,
     principal: Requester,
     session: SessionDep,
     runtime: RuntimeDep,
+    body: Reason | None = None,
 ) -> ActivationSummary:
     await visibility.get_visible(session, principal, activation_id)  # an authority: its own only
+    reason = body.reason if body else ""
     return await _end_early(
-        activation_id, ActivationStatus.cancelled, body, principal, session, runtime
+        activation_id, ActivationStatus.cancelled, reason, principal, session, runtime
     )
 
 
 async def _end_early(
     activation_id: str,
     status: ActivationStatus,
-    body: Reason,
+    reason: str,
     principal: Principal,
     session: SessionDep,
     runtime: Runtime,
@@ -135,7 +141,7 @@ async def _end_early(
         activation_id,
         status=status,
         by=principal.display_name,
-        reason=body.reason,
+        reason=reason,
         now=utcnow(),
     )
     return board.summary(activation)
@@ -214,14 +220,18 @@ async def handover(
     summary="Stand down (the crisis leader or steering group): pages and deadlines cancelled",
 )
 async def stand_down(
-    activation_id: str, body: Reason, principal: StandDown, session: SessionDep, runtime: RuntimeDep
+    activation_id: str,
+    principal: StandDown,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    body: Reason | None = None,
 ) -> ActivationSummary:
     activation = await closing.stand_down(
         session,
         runtime.activation_config,
         activation_id,
         principal,
-        reason=body.reason,
+        reason=body.reason if body else "",
         now=utcnow(),
     )
     return board.summary(activation)

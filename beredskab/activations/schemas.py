@@ -8,17 +8,19 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from beredskab.phones import normalise_phone
+from beredskab.texts import Reason as RequiredReason
+from beredskab.texts import Title
 
 
 class ActivationCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(min_length=1, max_length=200, examples=["Vandforsyning svigter i Odder"])
+    title: Title = Field(examples=["Vandforsyning svigter i Odder"])
     description: str = Field(default="", max_length=4000)
     authority_id: str | None = Field(
         default=None, description="the activating authority; an authority token implies its own"
     )
-    contact_name: str = Field(min_length=1, max_length=200)
+    contact_name: Title = Field(examples=["Frida Bak"])
     contact_phone: str = Field(examples=["+45 20 12 34 56"])
     channels: list[Literal["phone", "chat"]] = Field(
         default_factory=lambda: ["phone"], min_length=1
@@ -118,8 +120,17 @@ class ActivationBoard(ActivationSummary):
 
 
 class Reason(BaseModel):
+    """An optional reason (cancel, stand down): the body itself may be left out."""
+
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(default="", max_length=1000)
+
+
+class Rejection(BaseModel):
+    """Rejecting a request needs a reason: the authority is told it."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: RequiredReason = Field(examples=["Hændelsen kan håndteres af kommunen selv."])
 
 
 class Handover(BaseModel):

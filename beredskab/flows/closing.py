@@ -32,6 +32,12 @@ from beredskab.outbox import cancel_pending
 from beredskab.shifts import service as shift_service
 from beredskab.unit_of_work import transaction
 
+ENDED_DA = {
+    ActivationStatus.stood_down: "afsluttet",
+    ActivationStatus.rejected: "afvist",
+    ActivationStatus.cancelled: "trukket tilbage",
+}
+
 
 async def end_before_endorsement(
     session: AsyncSession,
@@ -111,12 +117,15 @@ async def close(
         told.add(person_id)
         person = await session.get(Person, person_id)
         if person is not None:
+            # a request rejected or withdrawn before endorsement ended no effort: the steering
+            # members asked are told their page is closed, not thanked for an effort
+            key = "stood_down" if status == ActivationStatus.stood_down else "page_closed"
             sms_person(
                 session,
                 cfg.playbook,
                 activation,
                 person,
-                "stood_down",
+                key,
                 ref=activation.ref,
                 title=activation.title,
             )
@@ -130,8 +139,7 @@ async def close(
         session,
         activation,
         status.value,
-        f"Aktivering {'afsluttet' if status == ActivationStatus.stood_down else status.value} af "
-        f"{by}."
+        f"Aktivering {ENDED_DA[status]} af {by}."
         + (f" Begrundelse: {reason}" if reason else "")
         + f" {cancelled_sms} usendte SMS og {cancelled_deadlines} frister annulleret;"
         f" {len(told)} personer orienteret.",

@@ -47,6 +47,32 @@ async def _existing_for_key(
     ).first()
 
 
+def _same_request(existing: Activation, data: ActivationCreate, authority_id: str) -> bool:
+    asked = (
+        data.title,
+        data.description,
+        authority_id,
+        data.contact_name,
+        data.contact_phone,
+        list(data.channels),
+        data.exercise,
+        data.out_of_hours_requested,
+        data.callback_url,
+    )
+    held = (
+        existing.title,
+        existing.description,
+        existing.authority_id,
+        existing.contact_name,
+        existing.contact_phone,
+        list(existing.channels),
+        existing.exercise,
+        existing.out_of_hours_requested,
+        existing.callback_url,
+    )
+    return asked == held
+
+
 async def _next_ref(session: AsyncSession, now: datetime) -> str:
     prefix = f"DDH-{now.year}-"
     count = (
@@ -86,6 +112,13 @@ async def request_activation(
             async with transaction(session):
                 existing = await _existing_for_key(session, principal, idempotency_key)
                 if existing is not None:
+                    if not _same_request(existing, data, authority_id):
+                        # as payment APIs do: a key names one request, never another
+                        raise InvalidInput(
+                            "Idempotency-Key",
+                            f"was used for a different request ({existing.ref}); "
+                            "use a new key for a new request",
+                        )
                     return existing, False
                 org = await known_org(session, "authority_id", authority_id)
                 activation = await _create(session, cfg, principal, data, org, idempotency_key, now)
