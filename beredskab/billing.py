@@ -1,6 +1,6 @@
 """Who pays what for one activation: cost lines in, parts with debtor, creditor and øre out.
 
-Pure ("Billing, exactly" in DESIGN.md): each work line is split by the opening-hours calendar
+Pure (docs/domain.md#billing): each work line is split by the opening-hours calendar
 (and at tariff changes); each part is agents × real hours × rate, rounded half-up once, in øre.
 """
 
@@ -49,7 +49,7 @@ class Category(StrEnum):
     expense = "expense"
 
 
-# The only categories a member authority pays for, and only out of hours (DOMAIN.md rule 5).
+# What a member authority pays for, and only out of hours (rule 5, docs/domain.md#rules).
 _OUT_OF_HOURS_BILLED = frozenset({Category.crisis_staff, Category.contact_centre_shift})
 
 
@@ -163,7 +163,7 @@ class Statement:
 
 
 def debtor_for(category: Category, in_hours: bool | None, policy: Policy) -> str:
-    """Who pays one part (DESIGN.md "Billing, exactly")."""
+    """Who pays one part (docs/domain.md#billing)."""
     if policy.exercise:
         return policy.ddh_id
     if not policy.authority_is_member:

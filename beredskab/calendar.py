@@ -116,7 +116,7 @@ class OpeningRules:
 def default_rules(
     overrides: Iterable[DayOverride] = (), *, public_holidays_closed: bool = True
 ) -> OpeningRules:
-    """The papers' rules (rule 3 of DOMAIN.md) plus the playbook's per-date overrides."""
+    """The papers' rules (docs/domain.md#rules, rule 3) plus the playbook's per-date overrides."""
     by_date: dict[date, DayOverride] = {}
     for override in overrides:
         if override.date in by_date:

@@ -14,8 +14,8 @@ class Role(StrEnum):
     staffing_lead = "staffing_lead"
 
 
-# Deputies needed besides the primary (DOMAIN.md: required for three roles; one for the leader
-# is our choice so that a single absence never leaves the staff without a leader).
+# Deputies needed besides the primary (docs/domain.md#roles: required for three roles; one
+# for the leader is our choice so that a single absence never leaves the staff without a leader).
 REQUIRED_DEPUTIES: dict[Role, int] = {
     Role.crisis_leader: 1,
     Role.log_keeper: 2,

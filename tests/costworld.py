@@ -1,5 +1,5 @@
 """A world for cost tests: open_world plus municipalities, tariffs, shifts and the worked
-example of DESIGN.md ("Billing, exactly") driven through the API."""
+example of docs/domain.md#worked-example driven through the API."""
 
 from __future__ import annotations
 
@@ -123,8 +123,8 @@ async def list_tenures(world, activation_id):
 
 
 async def worked_example(world, *, tariff: bool = True) -> str:
-    """DESIGN.md: a member activates on a Friday at 14:00 with out-of-hours approved; two agents
-    from another municipality work 16-20; the crisis leader works 14-18."""
+    """docs/domain.md#worked-example: a member activates on a Friday at 14:00 with out-of-hours
+    approved; two agents from another municipality work 16-20; the crisis leader works 14-18."""
     if tariff:
         await set_tariff(world)
     act = await world.activate("steering")

@@ -1,6 +1,6 @@
 """Cost tables: tariffs, crisis-staff tenures, expenses, final statements, adjustments, training.
 
-Raw records only: a statement is always recomputed from them (DESIGN.md "Billing, exactly"),
+Raw records only: a statement is always recomputed from them (docs/domain.md#billing),
 except a final one, which is frozen as a snapshot and changed only by adjustment lines.
 """
 

@@ -1,4 +1,4 @@
-"""Billing: the worked example of DESIGN.md in øre, a table of who pays, and properties."""
+"""Billing: docs/domain.md#worked-example in øre, a table of who pays, and properties."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Opening hours and the in-hours / out-of-hours split: named days, and properties against a slow
-minute-by-minute reference written here from DOMAIN.md rule 3, independently of the module."""
+minute-by-minute reference written here from docs/domain.md#opening-hours, not from the module."""
 
 from __future__ import annotations
 
