@@ -1,4 +1,5 @@
-"""The composition root: `create_app(settings)` wires engine, SMS gateway, dispatcher, scheduler."""
+"""The web entrypoint: `create_app(settings)` builds the FastAPI app around a `Runtime` (the
+composition root in `beredskab.runtime`), its routers, error table and request limits."""
 
 from __future__ import annotations
 

@@ -1,1 +1,2 @@
-"""SMS: gateway protocol and adapters, outbox dispatcher, reply parser, segment counting."""
+"""SMS: the gateway protocol and its adapters (Twilio, console, fake), the outbox dispatcher,
+segment counting. The reply grammar is domain: `beredskab.replies`."""
