@@ -44,6 +44,13 @@ MESSAGES: dict[str, frozenset[str]] = {
         "role_assigned": {"ref", "role_name"},
         "page_closed": {"ref"},
         "stood_down": {"ref", "title"},
+        # the requesting authority's contact person: told what happens, whom to call
+        "authority_received": {"ref", "title"},
+        "authority_endorsed": {"ref", "since"},
+        "authority_leader": {"ref", "leader", "phone"},
+        "authority_rejected": {"ref", "reason"},
+        "authority_cancelled": {"ref"},
+        "authority_stood_down": {"ref"},
         "reply_unknown_sender": set(),
         "reply_no_open_page": set(),
         "reply_garbled": {"code"},
@@ -87,6 +94,10 @@ MESSAGES: dict[str, frozenset[str]] = {
         "staffing_approval_overdue": {"ref", "shift", "minutes"},
     }.items()
 }
+
+
+# Placeholders every message may use; `render` supplies them from the playbook itself.
+EVERYWHERE = frozenset({"secretariat_phone"})
 
 
 def _fields(template: str) -> list[tuple[str, str]]:
@@ -158,7 +169,8 @@ def _message_problems(messages: dict[Any, Any]) -> list[Problem]:
         if key not in messages:
             found.append(((key,), "missing"))
         elif isinstance(messages[key], str):
-            found.extend(((key,), reason) for reason in template_problems(messages[key], allowed))
+            usable = allowed | EVERYWHERE
+            found.extend(((key,), reason) for reason in template_problems(messages[key], usable))
     unknown_keys = sorted(k for k in messages if isinstance(k, str) and k not in MESSAGES)
     found.extend(((key,), "not a known message") for key in unknown_keys)
     return found
@@ -239,6 +251,8 @@ class Playbook(_Strict):
     volunteers: VolunteerPolicy
     calendar_overrides: list[CalendarOverride] = Field(default_factory=list)
     exercise_prefix: str = Field(default="ØVELSE: ", max_length=20)
+    # whom a person who cannot answer an SMS should call: in the texts as {secretariat_phone}
+    secretariat_phone: Text
     messages: dict[str, str]
 
     # Wrap validators that check the raw input too: a missing role or message is reported even
@@ -296,6 +310,7 @@ class Playbook(_Strict):
         template = self.messages.get(key)
         if template is None:
             raise RenderError(f"playbook {self.name!r} has no message {key!r}")
+        values = {"secretariat_phone": self.secretariat_phone, **values}
         missing = placeholders(template) - values.keys()
         if missing:
             raise RenderError(f"message {key!r} needs a value for {', '.join(sorted(missing))}")

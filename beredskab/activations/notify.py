@@ -36,6 +36,15 @@ def sms_person(
     )
 
 
+def tell_authority(
+    session: AsyncSession, playbook: Playbook, activation: Activation, key: str, **values: Any
+) -> None:
+    """An SMS to the requesting authority's contact person: what happens to their request. They
+    are not paged and cannot answer, so each text says whom to call."""
+    body = playbook.render(key, exercise=activation.exercise, ref=activation.ref, **values)
+    enqueue_sms(session, activation.contact_phone, body, activation_id=activation.id)
+
+
 async def steering_people(session: AsyncSession) -> list[Person]:
     rows = await session.exec(
         select(Person)

@@ -19,13 +19,14 @@ from beredskab.activations.models import (
     PageState,
     RoleCallout,
 )
-from beredskab.activations.notify import sms_person, state_changed
+from beredskab.activations.notify import sms_person, state_changed, tell_authority
 from beredskab.activations.pages import ReplyOutcome
 from beredskab.crisis_staff import tenure
 from beredskab.crisis_staff.callout import advance, get_callout, pages_for_role, role_name
 from beredskab.directory.models import Person
 from beredskab.eventlog import service as eventlog
 from beredskab.playbook import Playbook
+from beredskab.roles import Role
 
 
 async def close_open_pages(
@@ -100,7 +101,25 @@ async def acknowledge(
         role=callout.role,
         person=person.name if person else page.person_id,
     )
+    if person is not None:
+        _tell_authority_of_leader(playbook, session, activation, callout.role, person)
     return ReplyOutcome("role_filled", "role_ack_confirm", values)
+
+
+def _tell_authority_of_leader(
+    playbook: Playbook, session: AsyncSession, activation: Activation, role: str, person: Person
+) -> None:
+    """The authority's contact gets the crisis leader's name and number once the role is filled
+    (and again when another person takes it over)."""
+    if role == Role.crisis_leader:
+        tell_authority(
+            session,
+            playbook,
+            activation,
+            "authority_leader",
+            leader=person.name,
+            phone=person.phone,
+        )
 
 
 async def decline(
@@ -191,4 +210,5 @@ async def handover(
         now=now,
     )
     state_changed(session, activation, "role_filled", now, role=role, person=new_person.name)
+    _tell_authority_of_leader(playbook, session, activation, role, new_person)
     return callout

@@ -19,7 +19,7 @@ from beredskab.activations.models import (
     PagePurpose,
     RoleCallout,
 )
-from beredskab.activations.notify import sms_person, state_changed
+from beredskab.activations.notify import sms_person, state_changed, tell_authority
 from beredskab.activations.repository import lock_activation, require_crisis_leader
 from beredskab.auth.models import TokenRole
 from beredskab.auth.service import Principal
@@ -32,6 +32,11 @@ from beredskab.outbox import cancel_pending
 from beredskab.shifts import service as shift_service
 from beredskab.unit_of_work import transaction
 
+AUTHORITY_TEXT = {
+    ActivationStatus.stood_down: "authority_stood_down",
+    ActivationStatus.rejected: "authority_rejected",
+    ActivationStatus.cancelled: "authority_cancelled",
+}
 ENDED_DA = {
     ActivationStatus.stood_down: "afsluttet",
     ActivationStatus.rejected: "afvist",
@@ -148,3 +153,4 @@ async def close(
         now=now,
     )
     state_changed(session, activation, status.value, now, by=by, reason=reason)
+    tell_authority(session, cfg.playbook, activation, AUTHORITY_TEXT[status], reason=reason)

@@ -14,7 +14,7 @@ from sqlalchemy import update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from beredskab import deadlines
+from beredskab import danish, deadlines
 from beredskab.activations.config import ActivationConfig
 from beredskab.activations.models import (
     Activation,
@@ -23,7 +23,7 @@ from beredskab.activations.models import (
     PagePurpose,
     PageState,
 )
-from beredskab.activations.notify import roster_primary, sms_person, state_changed
+from beredskab.activations.notify import roster_primary, sms_person, state_changed, tell_authority
 from beredskab.activations.repository import lock_activation
 from beredskab.crisis_staff import action_cards as action_cards
 from beredskab.crisis_staff import callout as callouts
@@ -91,6 +91,8 @@ async def apply_endorsement(
         session, activation, "endorsed", f"Aktivering godkendt af {by} ({via}).", actor=by, now=now
     )
     state_changed(session, activation, "endorsed", now, by=by)
+    since = danish.when(now, cfg.timezone)
+    tell_authority(session, cfg.playbook, activation, "authority_endorsed", since=since)
     await action_cards.instantiate(session, cfg.playbook, activation)
     await callouts.start_callouts(session, cfg.playbook, activation, now)
 

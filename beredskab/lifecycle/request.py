@@ -18,7 +18,7 @@ from beredskab.activations.models import (
     Activation,
     PagePurpose,
 )
-from beredskab.activations.notify import sms_person, state_changed, steering_people
+from beredskab.activations.notify import sms_person, state_changed, steering_people, tell_authority
 from beredskab.activations.pages import create_page
 from beredskab.activations.schemas import ActivationCreate
 from beredskab.auth.models import TokenRole
@@ -180,6 +180,7 @@ async def _create(
             now=now,
         )
     else:
+        tell_authority(session, cfg.playbook, activation, "authority_received", title=data.title)
         await _page_steering(session, cfg, activation, org, now)
     return activation
 

@@ -89,7 +89,8 @@ async def test_metrics_count_without_revealing_anyone(db):
         )
         assert lines['beredskab_activations{status="active"}'] == "1"
         assert lines['beredskab_open_pages{purpose="role"}'] == "4"
-        assert lines['beredskab_outbox_messages{channel="sms",status="sent"}'] == "4"
+        # the four pages and the authority's "godkendt" text
+        assert lines['beredskab_outbox_messages{channel="sms",status="sent"}'] == "5"
         assert lines['beredskab_outbox_messages{channel="sms",status="pending"}'] == "1"
         # the unknown sender's answer is still queued: its age is measured, and small
         assert 0 < float(lines["beredskab_oldest_pending_message_age_seconds"]) < 60

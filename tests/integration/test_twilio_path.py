@@ -27,9 +27,10 @@ async def test_pages_leave_through_the_sdk_with_to_body_and_status_callback(db, 
     async with await open_world(db, overrides, fake_sms=False) as world:
         await world.activate("steering")
         await world.runtime.dispatcher.drain()
-    by_to = {m["To"]: m for m in twilio.messages}
+    pages = [m for m in twilio.messages if m["To"] != "+4520123456"]  # the authority is told too
+    by_to = {m["To"]: m for m in pages}
     assert set(by_to) == {world.people[p].phone for p in PRIMARIES}
-    for msg in twilio.messages:
+    for msg in pages:
         assert msg["StatusCallback"] == "http://testserver/webhooks/twilio/status"
         assert msg["MessagingServiceSid"] == "MG" + "1" * 32
         assert "OK" in msg["Body"] and "NEJ" in msg["Body"]

@@ -37,6 +37,9 @@ REALISTIC = {
     "municipality": "Ringkøbing-Skjern Kommune",
     "municipalities": "Ringkøbing-Skjern Kommune 4, Frederiksberg Kommune 4, Odder Kommune 4",
     "reason": "Ingen budget til natvagter; genovervej i morgen kl 8",
+    "since": "lør 22. nov kl. 22.05",
+    "leader": "Vibeke Holm-Christensen",
+    "phone": "+45 20 12 34 56",
 }
 FREE_TEXT = ("{title}", "{authority}", "{municipalities}", "{reason}")
 
@@ -241,7 +244,7 @@ def test_every_problem_is_reported_at_once(tmp_path):
             "roles: missing log_keeper",
             "roles.process_lead.ack_timeout_minutes: Input should be greater than or equal to 1",
             "messages.role_page: unknown placeholder(s) svar "
-            "(allowed: code, ref, role_name, title)",
+            "(allowed: code, ref, role_name, secretariat_phone, title)",
             "surprise: Extra inputs are not permitted",
         ]
     )

@@ -1,0 +1,16 @@
+"""Danish words for times in texts people read: "tor 4. dec kl. 14.05", always local time.
+Pure: the zone is a parameter."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+WEEKDAYS = ("man", "tir", "ons", "tor", "fre", "lør", "søn")
+MONTHS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+
+
+def when(moment: datetime, tz: ZoneInfo) -> str:
+    """A moment as a Dane writes it in a message: weekday, date, month and clock (kl. 14.05)."""
+    local = moment.astimezone(tz)
+    return f"{WEEKDAYS[local.weekday()]} {local.day}. {MONTHS[local.month - 1]} kl. {local:%H.%M}"
