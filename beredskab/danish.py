@@ -14,3 +14,9 @@ def when(moment: datetime, tz: ZoneInfo) -> str:
     """A moment as a Dane writes it in a message: weekday, date, month and clock (kl. 14.05)."""
     local = moment.astimezone(tz)
     return f"{WEEKDAYS[local.weekday()]} {local.day}. {MONTHS[local.month - 1]} kl. {local:%H.%M}"
+
+
+def count(n: int, one: str, many: str) -> str:
+    """A count with its noun in the number it needs: count(1, "frist", "frister") is "1 frist".
+    The playbook's `{n:one|many}` format does the same for SMS texts."""
+    return f"{n} {one if n == 1 else many}"

@@ -107,6 +107,26 @@ def _fields(template: str) -> list[tuple[str, str]]:
     ]
 
 
+def _plural_forms(spec: str) -> tuple[str, str] | None:
+    one, bar, many = spec.partition("|")
+    return (one, many) if bar and one.strip() and many.strip() and "|" not in many else None
+
+
+class _Danish(string.Formatter):
+    """`{agents:agent|agenter}` is "1 agent" or "3 agenter": a count and its noun, in the number
+    the count needs. Every text goes through this, so no text says "1 agenter"."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        forms = _plural_forms(format_spec)
+        if forms is None:
+            return super().format_field(value, format_spec)
+        one, many = forms
+        return f"{value} {one if value == 1 else many}"
+
+
+_RENDER = _Danish()
+
+
 def placeholders(template: str) -> set[str]:
     """The names a template needs a value for."""
     return {field for field, _ in _fields(template)}
@@ -126,6 +146,11 @@ def template_problems(template: str, allowed: frozenset[str]) -> list[str]:
             found.append(f"placeholder {{{field}}} must be a plain name, e.g. {{ref}}")
         elif "{" in spec or "}" in spec:
             found.append(f"placeholder {{{field}}} has a placeholder in its format")
+        elif spec and not _plural_forms(spec):
+            found.append(
+                f"placeholder {{{field}:{spec}}}: the only format is a count with its noun in "
+                "singular and plural, e.g. {agents:agent|agenter}"
+            )
     unknown = {f for f, _ in fields if f.isidentifier()} - allowed
     if unknown:
         found.append(
@@ -314,7 +339,7 @@ class Playbook(_Strict):
         missing = placeholders(template) - values.keys()
         if missing:
             raise RenderError(f"message {key!r} needs a value for {', '.join(sorted(missing))}")
-        text = template.format(**values)
+        text = _RENDER.format(template, **values)
         return self.exercise_prefix + text if exercise else text
 
 

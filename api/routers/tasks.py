@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from api.deps import RowId, SessionDep, require_roles
+from api.deps import RowId, RuntimeDep, SessionDep, require_roles
 from beredskab.activations import repository as activations
 from beredskab.auth.models import TokenRole as R
 from beredskab.auth.service import Principal
@@ -37,9 +37,11 @@ async def update_task(
     body: tasks.TaskUpdate,
     principal: CrisisStaff,
     session: SessionDep,
+    runtime: RuntimeDep,
 ) -> tasks.TaskRead:
     return await tasks.update_task(
         session,
+        runtime.activation_config.playbook,
         activation_id,
         task_id,
         body,

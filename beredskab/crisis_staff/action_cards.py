@@ -76,6 +76,7 @@ def progress(tasks: list[TaskRead]) -> dict[str, dict[str, int]]:
 
 async def update_task(
     session: AsyncSession,
+    playbook: Playbook,
     activation_id: str,
     task_id: int,
     change: TaskUpdate,
@@ -101,8 +102,8 @@ async def update_task(
             session,
             activation,
             "action_card",
-            f"Action card ({task.role}) punkt {task.position} {STATE_DA[change.state]}: {task.text}"
-            + (f" — {change.note}" if change.note else ""),
+            f"Handlingskort ({playbook.roles[Role(task.role)].name}) punkt {task.position} "
+            f"{STATE_DA[change.state]}: {task.text}" + (f" — {change.note}" if change.note else ""),
             actor=by,
             data={"task_id": task.id, "role": task.role, "state": change.state},
             now=now,

@@ -25,6 +25,7 @@ from beredskab.auth.models import TokenRole
 from beredskab.auth.service import Principal
 from beredskab.crisis_staff import callout as callouts
 from beredskab.crisis_staff import tenure
+from beredskab.danish import count
 from beredskab.directory.models import Person
 from beredskab.errors import Conflict
 from beredskab.eventlog import service as eventlog
@@ -146,8 +147,8 @@ async def close(
         status.value,
         f"Aktivering {ENDED_DA[status]} af {by}."
         + (f" Begrundelse: {reason}" if reason else "")
-        + f" {cancelled_sms} usendte SMS og {cancelled_deadlines} frister annulleret;"
-        f" {len(told)} personer orienteret.",
+        + f" {cancelled_sms} usendte SMS og {count(cancelled_deadlines, 'frist', 'frister')}"
+        f" annulleret; {count(len(told), 'person', 'personer')} orienteret.",
         actor=by,
         data={"reason": reason},
         now=now,

@@ -24,6 +24,7 @@ from beredskab.activations.schemas import ActivationCreate
 from beredskab.auth.models import TokenRole
 from beredskab.auth.service import Principal
 from beredskab.crisis_staff import action_cards as action_cards
+from beredskab.danish import count
 from beredskab.directory.models import Organisation
 from beredskab.directory.service import known_org
 from beredskab.errors import Conflict, Forbidden, InvalidInput
@@ -213,7 +214,7 @@ async def _page_steering(
         session,
         activation,
         "endorsement_requested",
-        f"{len(members)} styregruppemedlemmer bedt om godkendelse.",
+        f"{count(len(members), 'styregruppemedlem', 'styregruppemedlemmer')} bedt om godkendelse.",
         data={"steering": [p.id for p in members]},
         now=now,
     )

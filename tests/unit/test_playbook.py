@@ -282,3 +282,36 @@ def test_content_hash_follows_the_file(tmp_path):
     assert first.path == path
     path.write_bytes(DEFAULT.read_bytes() + b"\n# changed\n")
     assert load_playbook(path).content_hash != first.content_hash
+
+
+COUNTS = ("agents", "remaining", "missing", "minutes", "pass_no")
+NOUNS = r"(agent|agenter|plads|pladser|kommune|kommuner|minut|minutter|time|timer|person|personer)"
+
+
+@pytest.mark.parametrize("path", PLAYBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("n", [1, 2, 12])
+def test_every_message_agrees_in_number_with_its_counts(path, n):
+    """Every text goes through one plural-aware renderer: "1 agent", "2 agenter" (#14.7)."""
+    import re
+
+    playbook = load_playbook(path).playbook
+    values = {**REALISTIC, **dict.fromkeys(COUNTS, n)}
+    for key in MESSAGES:
+        text = playbook.render(key, **values)
+        for count, noun in re.findall(rf"\b(\d+) {NOUNS}\b", text):
+            if int(count) == 1:
+                assert noun in ("agent", "plads", "kommune", "minut", "time", "person"), (key, text)
+            else:
+                assert noun not in ("agent", "plads", "kommune", "minut", "time", "person"), (
+                    key,
+                    text,
+                )
+
+
+def test_a_count_format_must_give_singular_and_plural():
+    from beredskab.playbook import template_problems
+
+    allowed = frozenset({"agents"})
+    assert template_problems("{agents:agent|agenter}", allowed) == []
+    for bad in ("{agents:agenter}", "{agents:agent|}", "{agents:a|b|c}", "{agents:>5}"):
+        assert template_problems(bad, allowed), bad
