@@ -25,7 +25,7 @@ from beredskab.lifecycle.endorsement import deadline_handlers
 from beredskab.metadata import utcnow
 from beredskab.playbook_file import load_playbook
 from beredskab.settings import Settings
-from beredskab.shifts.service import deadline_handlers as shift_deadline_handlers
+from beredskab.shifts.handlers import deadline_handlers as shift_deadline_handlers
 from beredskab.unit_of_work import after_commit_of_messages
 from notifications.dispatcher import Dispatcher
 from notifications.factory import build_gateway

@@ -61,3 +61,118 @@ async def make_token(
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+# --- shifts ---
+# (imports here, so that sections other helpers append do not touch the same lines)
+
+from datetime import datetime, timedelta  # noqa: E402
+
+from beredskab.activations.models import (  # noqa: E402
+    Activation,
+    ActivationStatus,
+    Page,
+    PagePurpose,
+)
+from beredskab.directory.models import MunicipalityContact  # noqa: E402
+from beredskab.shifts.models import Shift, ShiftState, VolunteerAllocation  # noqa: E402
+
+
+async def make_active_activation(session: AsyncSession, **kw: object) -> Activation:
+    """An endorsed activation of Odder Kommune (seed_directory's authority), as shift use cases
+    need it; no role call-out, so the staffing lead is the roster's primary."""
+    n = next(_seq)
+    values: dict = {
+        "id": f"act-{n}",
+        "ref": f"DDH-T{n:04d}",
+        "title": "Vandforsyning svigter",
+        "authority_id": "odder",
+        "contact_name": "Frida Bak",
+        "contact_phone": "20123456",
+        "status": ActivationStatus.active,
+        "playbook_hash": "0" * 64,
+        "created_by": "test",
+    }
+    values.update(kw)
+    activation = Activation(**values)
+    session.add(activation)
+    await session.commit()
+    return activation
+
+
+async def make_municipality(
+    session: AsyncSession, index: int, *, secondary: bool = True
+) -> Organisation:
+    """Contact-centre municipality m<index> ("Kommune <index>") with a primary contact m<index>p
+    and, optionally, a secondary m<index>s (the ids tests.scenario.seed_municipalities uses)."""
+    org = await make_org(session, id=f"m{index}", name=f"Kommune {index}")
+    for rank, suffix in enumerate(["p", "s"][: 2 if secondary else 1]):
+        person = await make_person(
+            session,
+            org.id,
+            id=f"m{index}{suffix}",
+            name=f"Kontakt m{index}{suffix}",
+            phone=f"+455{rank + 3}{index:06d}",
+        )
+        session.add(MunicipalityContact(org_id=org.id, rank=rank, person_id=person.id))
+    await session.commit()
+    return org
+
+
+async def make_shift(
+    session: AsyncSession, activation: Activation, start: datetime, **kw: object
+) -> Shift:
+    """A recruiting 4-hour shift for 3 agents, wholly in opening hours unless told otherwise."""
+    values: dict = {
+        "activation_id": activation.id,
+        "start": start,
+        "end": start + timedelta(hours=4),
+        "agents_needed": 3,
+        "state": ShiftState.recruiting,
+        "in_hours_minutes": 240,
+        "requested_by": "test",
+        "callout_round": 1,
+    }
+    values.update(kw)
+    shift = Shift(**values)
+    session.add(shift)
+    await session.commit()
+    return shift
+
+
+async def make_shift_page(
+    session: AsyncSession,
+    activation: Activation,
+    shift: Shift,
+    person: Person,
+    *,
+    purpose: PagePurpose = PagePurpose.volunteer,
+    **kw: object,
+) -> Page:
+    """An open page for a shift: a municipality contact's (volunteer) or a steering member's."""
+    n = next(_seq)
+    values: dict = {
+        "activation_id": activation.id,
+        "purpose": purpose,
+        "person_id": person.id,
+        "phone": person.phone,
+        "code": f"{n % 10000:04d}",
+        "shift_id": shift.id,
+        "org_id": person.org_id if purpose == PagePurpose.volunteer else None,
+    }
+    values.update(kw)
+    page = Page(**values)
+    session.add(page)
+    await session.commit()
+    return page
+
+
+async def make_allocation(
+    session: AsyncSession, shift: Shift, org_id: str, agents: int, **kw: object
+) -> VolunteerAllocation:
+    values: dict = {"shift_id": shift.id, "org_id": org_id, "agents": agents}
+    values.update(kw)
+    allocation = VolunteerAllocation(**values)
+    session.add(allocation)
+    await session.commit()
+    return allocation

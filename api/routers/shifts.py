@@ -5,19 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlmodel import select
 
 from api.deps import RowId, RuntimeDep, SessionDep, attachment, require_roles
-from beredskab.activations import repository as activations
-from beredskab.activations.models import Activation
-from beredskab.activations.repository import lock_activation
 from beredskab.auth.models import TokenRole as R
 from beredskab.auth.service import Principal
-from beredskab.directory.models import Organisation, OrgKind
-from beredskab.errors import Forbidden, NotFound
 from beredskab.metadata import utcnow
-from beredskab.shifts import service, views
-from beredskab.shifts.models import Shift, VolunteerAllocation
+from beredskab.shifts import approval, confirmation, ending, feeds, requesting, views
 from beredskab.shifts.schemas import (
     AllocationConfirm,
     FeedOut,
@@ -39,20 +32,6 @@ Volunteer = Annotated[Principal, Depends(require_roles(R.crisis_staff, R.authori
 FeedAdmin = Annotated[Principal, Depends(require_roles(R.crisis_staff, R.admin))]
 
 
-async def _one(session: SessionDep, runtime: RuntimeDep, shift: Shift) -> ShiftOut:
-    return (await views.describe_many(session, runtime.activation_config, [shift]))[0]
-
-
-async def _locked(session: SessionDep, activation_id: str, shift_id: int):  # noqa: ANN202
-    activation = await lock_activation(session, activation_id)
-    return activation, await service.get_shift(session, activation, shift_id)
-
-
-async def _done(session: SessionDep, runtime: RuntimeDep, shift: Shift) -> ShiftOut:
-    await session.commit()
-    return await _one(session, runtime, shift)
-
-
 @router.post(
     "/activations/{activation_id}/shifts",
     status_code=201,
@@ -65,34 +44,27 @@ async def request_shift(
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> ShiftOut:
-    await activations.get_visible(session, principal, activation_id)  # an authority: its own
-    activation = await lock_activation(session, activation_id)
-    shift = await service.request_shift(
-        session,
-        runtime.activation_config,
-        activation,
-        service.ShiftRequest(body.start, body.end, body.agents_needed),
-        by=principal.display_name,
-        now=utcnow(),
+    cfg = runtime.activation_config
+    wanted = requesting.ShiftRequest(body.start, body.end, body.agents_needed)
+    shift = await requesting.request_shift(
+        session, cfg, activation_id, wanted, principal, now=utcnow()
     )
-    return await _done(session, runtime, shift)
+    return await views.describe(session, cfg, shift)
 
 
 @router.get("/activations/{activation_id}/shifts", summary="The activation's shifts")
 async def list_shifts(
     activation_id: str, principal: Viewer, session: SessionDep, runtime: RuntimeDep
 ) -> list[ShiftOut]:
-    activation = await activations.get_visible(session, principal, activation_id)
-    shifts = await views.shifts_of(session, activation.id)
-    return await views.describe_many(session, runtime.activation_config, shifts)
+    return await views.shifts_for(session, runtime.activation_config, principal, activation_id)
 
 
 @router.get("/activations/{activation_id}/shifts/{shift_id}", summary="One shift")
 async def get_shift(
     activation_id: str, shift_id: RowId, principal: Viewer, session: SessionDep, runtime: RuntimeDep
 ) -> ShiftOut:
-    activation = await activations.get_visible(session, principal, activation_id)
-    return await _one(session, runtime, await service.get_shift(session, activation, shift_id))
+    cfg = runtime.activation_config
+    return await views.shift_for(session, cfg, principal, activation_id, shift_id)
 
 
 @router.post(
@@ -106,17 +78,11 @@ async def approve_shift(
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> ShiftOut:
-    activation, shift = await _locked(session, activation_id, shift_id)
-    await service.approve(
-        session,
-        runtime.activation_config,
-        activation,
-        shift,
-        by=principal.display_name,
-        via="API",
-        now=utcnow(),
+    cfg = runtime.activation_config
+    shift = await approval.approve_shift(
+        session, cfg, activation_id, shift_id, principal, now=utcnow()
     )
-    return await _done(session, runtime, shift)
+    return await views.describe(session, cfg, shift)
 
 
 @router.post(
@@ -131,17 +97,11 @@ async def reject_shift(
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> ShiftOut:
-    activation, shift = await _locked(session, activation_id, shift_id)
-    await service.reject(
-        session,
-        runtime.activation_config,
-        activation,
-        shift,
-        by=principal.display_name,
-        reason=body.reason,
-        now=utcnow(),
+    cfg = runtime.activation_config
+    shift = await approval.reject_shift(
+        session, cfg, activation_id, shift_id, principal, reason=body.reason, now=utcnow()
     )
-    return await _done(session, runtime, shift)
+    return await views.describe(session, cfg, shift)
 
 
 @router.post(
@@ -156,44 +116,11 @@ async def cancel_shift(
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> ShiftOut:
-    await activations.get_visible(session, principal, activation_id)
-    activation, shift = await _locked(session, activation_id, shift_id)
-    await service.cancel(
-        session,
-        runtime.activation_config,
-        activation,
-        shift,
-        by=principal.display_name,
-        reason=body.reason,
-        now=utcnow(),
+    cfg = runtime.activation_config
+    shift = await ending.cancel_shift(
+        session, cfg, activation_id, shift_id, principal, reason=body.reason, now=utcnow()
     )
-    return await _done(session, runtime, shift)
-
-
-async def _locked_allocation(
-    session: SessionDep, principal: Principal, allocation_id: int
-) -> tuple[Activation, VolunteerAllocation]:
-    """The allocation, read under its activation's lock (one look first, to find which)."""
-    found = (
-        await session.exec(
-            select(VolunteerAllocation.org_id, Shift.activation_id)
-            .join(Shift, Shift.id == VolunteerAllocation.shift_id)
-            .where(VolunteerAllocation.id == allocation_id)
-        )
-    ).first()
-    # an authority token acts for its own municipality's places only; others see "absent"
-    if found is None or (principal.role is R.authority and principal.org_id != found[0]):
-        raise NotFound(f"no allocation {allocation_id}")
-    activation = await lock_activation(session, found[1])
-    allocation = await session.get(VolunteerAllocation, allocation_id, populate_existing=True)
-    assert allocation is not None
-    return activation, allocation
-
-
-async def _shift_of(session: SessionDep, allocation: VolunteerAllocation) -> Shift:
-    shift = await session.get(Shift, allocation.shift_id)  # read under the lock by the service
-    assert shift is not None
-    return shift
+    return await views.describe(session, cfg, shift)
 
 
 @router.post(
@@ -207,20 +134,11 @@ async def confirm_allocation(
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> ShiftOut:
-    activation, allocation = await _locked_allocation(session, principal, allocation_id)
-    outcome = await service.confirm(
-        session,
-        runtime.activation_config,
-        activation,
-        allocation,
-        agents=body.agents,
-        names=body.names,
-        by=principal.display_name,
-        via="API",
-        now=utcnow(),
+    cfg = runtime.activation_config
+    shift = await confirmation.confirm_allocation(
+        session, cfg, allocation_id, principal, agents=body.agents, names=body.names, now=utcnow()
     )
-    service.raise_if_refused(outcome)
-    return await _done(session, runtime, await _shift_of(session, allocation))
+    return await views.describe(session, cfg, shift)
 
 
 @router.post(
@@ -230,18 +148,11 @@ async def confirm_allocation(
 async def withdraw_allocation(
     allocation_id: RowId, principal: Volunteer, session: SessionDep, runtime: RuntimeDep
 ) -> ShiftOut:
-    activation, allocation = await _locked_allocation(session, principal, allocation_id)
-    outcome = await service.withdraw(
-        session,
-        runtime.activation_config,
-        activation,
-        allocation,
-        by=principal.display_name,
-        via="API",
-        now=utcnow(),
+    cfg = runtime.activation_config
+    shift = await confirmation.withdraw_allocation(
+        session, cfg, allocation_id, principal, now=utcnow()
     )
-    service.raise_if_refused(outcome)
-    return await _done(session, runtime, await _shift_of(session, allocation))
+    return await views.describe(session, cfg, shift)
 
 
 @router.get(
@@ -253,11 +164,8 @@ async def withdraw_allocation(
 async def shift_ics(
     shift_id: RowId, principal: Viewer, session: SessionDep, runtime: RuntimeDep
 ) -> Response:
-    shift = await session.get(Shift, shift_id)
-    if shift is None:
-        raise NotFound(f"no shift {shift_id}")
-    activation = await activations.get_visible(session, principal, shift.activation_id)
-    body = views.shift_ics(runtime.activation_config, shift, activation, utcnow())
+    cfg = runtime.activation_config
+    body = await views.shift_calendar(session, cfg, principal, shift_id, utcnow())
     return attachment(body, ICS, f"ddh-vagt-{shift_id}.ics")
 
 
@@ -269,11 +177,7 @@ async def shift_ics(
 async def create_feed(
     org_id: str, principal: FeedAdmin, session: SessionDep, request: Request
 ) -> FeedOut:
-    org = await session.get(Organisation, org_id)
-    if org is None or org.kind != OrgKind.municipality:
-        raise NotFound(f"no municipality {org_id}")
-    key = await views.rotate_feed_key(session, org_id, by=principal.display_name, now=utcnow())
-    await session.commit()
+    key = await feeds.rotate_feed_key(session, org_id, by=principal.display_name, now=utcnow())
     base = request.app.state.settings.public_base_url
     return FeedOut(org_id=org_id, url=f"{base}/calendar/feeds/{org_id}.ics?key={key}")
 
@@ -290,8 +194,5 @@ async def municipality_feed(
     runtime: RuntimeDep,
     key: Annotated[str, Query(min_length=10, max_length=200)],
 ) -> Response:
-    org = await views.feed_org(session, org_id, key)
-    if org is None:
-        raise Forbidden("this calendar feed URL is not valid; ask DDH for a new one")
-    body = await views.municipality_feed(session, runtime.activation_config, org, utcnow())
+    body = await views.feed_calendar(session, runtime.activation_config, org_id, key, utcnow())
     return Response(body, media_type=ICS)

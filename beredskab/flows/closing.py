@@ -30,7 +30,7 @@ from beredskab.directory.models import Person
 from beredskab.errors import Conflict
 from beredskab.eventlog import service as eventlog
 from beredskab.outbox import cancel_pending
-from beredskab.shifts import service as shift_service
+from beredskab.shifts import ending as shift_ending
 from beredskab.unit_of_work import transaction
 
 AUTHORITY_TEXT = {
@@ -135,7 +135,7 @@ async def close(
                 ref=activation.ref,
                 title=activation.title,
             )
-    await shift_service.on_activation_closed(session, cfg, activation, by=by, now=now)
+    await shift_ending.on_activation_closed(session, cfg, activation, by=by, now=now)
     await callouts.cancel_open_role_pages(session, activation.id)
     for row in callout_rows:
         row.state = CalloutState.closed

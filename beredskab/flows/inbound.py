@@ -34,7 +34,10 @@ from beredskab.lifecycle.endorsement import apply_endorsement
 from beredskab.outbox import OutboxMessage, auto_replies_since, enqueue_sms
 from beredskab.phones import normalise_phone
 from beredskab.replies import ParsedReply, ReplyKind, parse_reply
-from beredskab.shifts import service as shift_service
+from beredskab.shifts import allocations as shift_allocations
+from beredskab.shifts import approval as shift_approval
+from beredskab.shifts import confirmation as shift_confirmation
+from beredskab.shifts import repository as shifts
 
 log = logging.getLogger(__name__)
 
@@ -227,11 +230,11 @@ async def _route(
             session, cfg, activation, page, person, kind is ReplyKind.accept, now
         )
     if page.purpose == PagePurpose.shift_approve:
-        return await shift_service.approval_reply(
+        return await shift_approval.approval_reply(
             session, cfg, activation, page, person, accept=kind is ReplyKind.accept, now=now
         )
     if page.purpose == PagePurpose.volunteer:
-        return await shift_service.volunteer_reply(
+        return await shift_allocations.volunteer_reply(
             session,
             cfg,
             activation,
@@ -259,10 +262,10 @@ async def _allocation_reply(
         page = await _page_by_code(session, person, parsed.code)
         if page is None:
             return _unknown_code(parsed.code)
-        allocation = await shift_service.allocation_for_page(session, page)
+        allocation = await shifts.allocation_for_page(session, page)
         activation_id = page.activation_id
     else:
-        held = await shift_service.open_allocations_of(session, person, now)
+        held = await shifts.open_allocations_of(session, person, now)
         if len(held) > 1:
             return _need_code([code for _, code, _ in held])
         allocation, _, activation_id = held[0] if held else (None, "", "")
@@ -273,7 +276,7 @@ async def _allocation_reply(
     activation = await lock_activation(session, activation_id)
     await session.refresh(allocation)  # under the lock; its shift is read there too
     if parsed.kind is ReplyKind.confirm:
-        return await shift_service.confirm(
+        return await shift_confirmation.confirm(
             session,
             cfg,
             activation,
@@ -284,7 +287,7 @@ async def _allocation_reply(
             via="SMS",
             now=now,
         )
-    return await shift_service.withdraw(
+    return await shift_confirmation.withdraw(
         session, cfg, activation, allocation, by=person.name, via="SMS", now=now
     )
 

@@ -3,32 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import JSON, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from beredskab.metadata import utcnow
 
+# the rules and the tables share one vocabulary
+from beredskab.shifts.rules import OPEN_SHIFT_STATES, AllocationState, ShiftState
 
-class ShiftState(StrEnum):
-    awaiting_approval = "awaiting_approval"  # has an out-of-hours part; steering must approve
-    recruiting = "recruiting"  # volunteer municipalities are being paged
-    full = "full"  # every place is taken
-    rejected = "rejected"  # steering said no
-    cancelled = "cancelled"  # by crisis staff or the authority, or by stand-down
-
-
-OPEN_SHIFT_STATES = (ShiftState.awaiting_approval, ShiftState.recruiting, ShiftState.full)
-
-
-class AllocationState(StrEnum):
-    active = "active"
-    # AFMELD: the places went back to the shift, but the municipality stays responsible for them
-    # until another one has taken them over (DOMAIN.md); then → withdrawn.
-    released = "released"
-    withdrawn = "withdrawn"
-    cancelled = "cancelled"  # the shift was cancelled
+__all__ = [
+    "OPEN_SHIFT_STATES",
+    "AllocationState",
+    "CalendarFeed",
+    "Shift",
+    "ShiftState",
+    "VolunteerAllocation",
+    "VolunteerAnswer",
+]
 
 
 class Shift(SQLModel, table=True):

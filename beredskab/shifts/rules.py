@@ -1,19 +1,72 @@
-"""Pure shift rules: validation, the opening-hours summary, Danish labels, allocation, reminders.
+"""Pure shift rules: the states, validation, the opening-hours summary, Danish labels, and the
+decisions the use cases act on (approval, allocation, the checkpoints, ending a shift).
 
-No database and no clock: `now` and the opening rules come in as parameters.
+No database and no clock: `now` and the opening rules come in as parameters. The decisions have
+the shape of `beredskab.escalation.decide`: data in, a frozen decision out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from beredskab.calendar import OpeningRules, Piece, split
+from beredskab.escalation import PageState
+
+
+class ShiftState(StrEnum):
+    awaiting_approval = "awaiting_approval"  # has an out-of-hours part; steering must approve
+    recruiting = "recruiting"  # volunteer municipalities are being paged
+    full = "full"  # every place is taken
+    rejected = "rejected"  # steering said no
+    cancelled = "cancelled"  # by crisis staff or the authority, or by stand-down
+
+
+OPEN_SHIFT_STATES = (ShiftState.awaiting_approval, ShiftState.recruiting, ShiftState.full)
+# approved and not ended: municipalities are asked, hold places, are reminded
+STAFFING_STATES = (ShiftState.recruiting, ShiftState.full)
+
+
+class AllocationState(StrEnum):
+    active = "active"
+    # AFMELD: the places went back to the shift, but the municipality stays responsible for them
+    # until another one has taken them over (docs/domain.md); then → withdrawn.
+    released = "released"
+    withdrawn = "withdrawn"
+    cancelled = "cancelled"  # the shift was cancelled
+
+
+STATE_WORDS = {
+    ShiftState.awaiting_approval: "afventer godkendelse",
+    ShiftState.recruiting: "godkendt",
+    ShiftState.full: "godkendt og dækket",
+    ShiftState.rejected: "afvist",
+    ShiftState.cancelled: "aflyst",
+}
+
+
+class ShiftLike(Protocol):
+    """What the decisions read of a shift (the `Shift` row has it; tests pass a plain object)."""
+
+    id: int | None
+    start: datetime
+    end: datetime
+    state: str
+    out_of_hours_minutes: int
+
 
 MAX_SPAN = timedelta(hours=24)
 MAX_AGENTS = 50
 WEEKDAYS = ("man", "tir", "ons", "tor", "fre", "lør", "søn")
+
+# Deadline kinds: a municipality's secondary contact, the end of the shift, an unapproved shift.
+VOLUNTEER_SECONDARY = "volunteer_secondary"
+SHIFT_OVER = "shift_over"
+APPROVAL_REMINDER = "shift_approval_reminder"
 
 # Deadline kinds and how long before the start they fire (issue: T-24 h, T-2 h, T-1 h).
 REMIND_24H = "shift_remind_24h"
@@ -95,3 +148,209 @@ def grant(remaining: int, requested: int) -> int:
 def checkpoints(start: datetime, now: datetime) -> list[tuple[str, datetime]]:
     """The reminder/alert deadlines still ahead of `now` for a shift starting at `start`."""
     return [(kind, start - before) for kind, before in CHECKPOINTS if start - before > now]
+
+
+def initial_state(out_of_hours_minutes: int) -> ShiftState:
+    """Any time outside opening hours needs the steering group's approval before the call-out."""
+    return ShiftState.awaiting_approval if out_of_hours_minutes else ShiftState.recruiting
+
+
+# --- approval ------------------------------------------------------------------------------------
+
+
+def approval_problem(shift: ShiftLike) -> str | None:
+    """Why the shift cannot be approved or rejected now (the Conflict's text); None if it can."""
+    if shift.state == ShiftState.awaiting_approval:
+        return None
+    if shift.out_of_hours_minutes == 0:
+        return (
+            f"shift {shift.id} lies wholly within opening hours: it needs no approval, "
+            "so there is nothing to approve or reject"
+        )
+    return f"shift {shift.id} is {STATE_WORDS[ShiftState(shift.state)]}, not awaiting approval"
+
+
+@dataclass(frozen=True)
+class Approve:
+    """A member asked said OK: one is enough."""
+
+
+@dataclass(frozen=True)
+class Reject:
+    """Every member asked said NEJ."""
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Some members asked have not answered (or their page closed otherwise): nothing yet."""
+
+
+def approval_decision(page_states: Sequence[str]) -> Approve | Reject | Wait:
+    """The steering group's answer so far, from the states of every approval page of the shift
+    (the answer just given included)."""
+    states = [PageState(s) for s in page_states]
+    if PageState.acked in states:
+        return Approve()
+    if states and all(s is PageState.declined for s in states):
+        return Reject()
+    return Wait()
+
+
+def remind_again(reminders_so_far: int, max_reminders: int) -> bool:
+    """After a reminder, is there another one to schedule (the playbook's endorsement limit)?"""
+    return reminders_so_far < max_reminders
+
+
+# --- a municipality's answer ---------------------------------------------------------------------
+
+
+def closed_status(
+    shift: ShiftLike,
+    now: datetime,
+    *,
+    activation_active: bool,
+    allocation_state: str | None = None,
+) -> str | None:
+    """Why a municipality's answer can change nothing, in Danish for the SMS; None if it can."""
+    if allocation_state is not None and allocation_state != AllocationState.active:
+        return "afmeldt"
+    if shift.end <= now or not activation_active:
+        return "afsluttet"
+    if shift.state not in STAFFING_STATES:
+        return STATE_WORDS.get(shift.state, shift.state)  # type: ignore[call-overload]
+    return None
+
+
+@dataclass(frozen=True)
+class AlreadyHeld:
+    """The municipality holds places on the shift already; a JA or NEJ changes nothing."""
+
+    agents: int
+
+
+@dataclass(frozen=True)
+class Decline:
+    """NEJ: recorded, and the municipality is not paged again for this shift."""
+
+
+@dataclass(frozen=True)
+class Full:
+    """JA, but no place is left."""
+
+    offered: int
+
+
+@dataclass(frozen=True)
+class Grant:
+    agents: int
+    offered: int
+    left: int  # places still open after this grant
+
+    @property
+    def partial(self) -> bool:
+        return self.agents < self.offered
+
+
+def allocation_decision(
+    remaining: int, wanted: int | None, held: int, *, accept: bool = True
+) -> AlreadyHeld | Decline | Full | Grant:
+    """A municipality's JA [antal] (`accept`) or NEJ to a shift with `remaining` open places,
+    when it holds `held` places already. A JA without a number offers one agent."""
+    if held > 0:
+        return AlreadyHeld(held)
+    if not accept:
+        return Decline()
+    offered = wanted or 1
+    granted = grant(remaining, offered)
+    if granted == 0:
+        return Full(offered)
+    return Grant(granted, offered, remaining - granted)
+
+
+# --- before the start ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Places:
+    """A municipality's active places on the shift, as a checkpoint sees them."""
+
+    key: int  # the caller's handle (the allocation's id)
+    org_id: str
+    agents: int
+    confirmed: bool
+
+
+@dataclass(frozen=True)
+class CheckpointPlan:
+    hours_before: int
+    unconfirmed: tuple[int, ...]  # keys, in the order given
+    remind: tuple[int, ...]  # keys whose contact gets a reminder SMS
+    missing: int  # places not taken
+    alert_short: bool  # tell the staffing lead how many are missing
+    alert_unconfirmed: bool  # tell the staffing lead who has not confirmed
+
+
+def checkpoint_plan(kind: str, agents_needed: int, places: Sequence[Places]) -> CheckpointPlan:
+    """T-24 h and T-2 h: remind the unconfirmed; T-2 h: a shortfall to the staffing lead;
+    T-1 h: the still unconfirmed to the staffing lead."""
+    hours_before = int(dict(CHECKPOINTS)[kind].total_seconds()) // 3600
+    unconfirmed = tuple(p.key for p in places if not p.confirmed)
+    missing = agents_needed - sum(p.agents for p in places)
+    return CheckpointPlan(
+        hours_before=hours_before,
+        unconfirmed=unconfirmed,
+        remind=unconfirmed if kind in (REMIND_24H, CHECK_2H) else (),
+        missing=missing,
+        alert_short=kind == CHECK_2H and missing > 0,
+        alert_unconfirmed=kind == CHECK_1H and bool(unconfirmed),
+    )
+
+
+# --- ending a shift ------------------------------------------------------------------------------
+
+
+def cancel_problem(shift: ShiftLike, now: datetime) -> str | None:
+    """Why the shift cannot be cancelled (the Conflict's text); None if it can."""
+    if shift.state not in OPEN_SHIFT_STATES:
+        return f"shift {shift.id} is already {STATE_WORDS[ShiftState(shift.state)]}"
+    if shift.end <= now:
+        return f"shift {shift.id} has already ended"
+    return None
+
+
+@dataclass(frozen=True)
+class EndPlan:
+    """How a shift ends before its time: cut short while it runs, else cancelled."""
+
+    running: bool
+
+    @property
+    def new_state(self) -> ShiftState | None:
+        """A running shift keeps its state (it happened, and is billed); None: unchanged."""
+        return None if self.running else ShiftState.cancelled
+
+    @property
+    def cancel_allocations(self) -> bool:
+        return not self.running
+
+    @property
+    def told_states(self) -> tuple[AllocationState, ...]:
+        """Whose contact is told: a running shift's agents go home; one that had not started
+        releases every municipality that holds or still answers for places."""
+        if self.running:
+            return (AllocationState.active,)
+        return (AllocationState.active, AllocationState.released)
+
+    @property
+    def kind(self) -> str:
+        """The SMS key and the log kind."""
+        return "shift_ended_early" if self.running else "shift_cancelled"
+
+    @property
+    def verb(self) -> str:
+        return "afbrudt" if self.running else "aflyst"
+
+
+def end_plan(shift: ShiftLike, now: datetime) -> EndPlan:
+    running = shift.start <= now < shift.end and shift.state != ShiftState.awaiting_approval
+    return EndPlan(running=running)

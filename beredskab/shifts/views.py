@@ -1,9 +1,8 @@
-"""Read side of shifts: the API shape, the status board's list, and calendar files."""
+"""Read side of shifts: the API shape, the status board's list, and calendar files (one shift's,
+and a municipality's feed opened by its secret key)."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -12,12 +11,14 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab.activations.models import Activation, Page, PageState
+from beredskab.activations.repository import get_visible
+from beredskab.auth.service import Principal
 from beredskab.directory.models import Organisation
 from beredskab.directory.service import org_names
-from beredskab.shifts import ics, service
+from beredskab.errors import Forbidden, NotFound
+from beredskab.shifts import feeds, ics, notices, repository
 from beredskab.shifts.models import (
     AllocationState,
-    CalendarFeed,
     Shift,
     ShiftState,
     VolunteerAllocation,
@@ -59,7 +60,7 @@ async def describe_many(
             ShiftOut(
                 id=shift.id,
                 activation_id=shift.activation_id,
-                label=service.label(cfg, shift),
+                label=notices.label(cfg, shift),
                 start=shift.start,
                 end=shift.end,
                 agents_needed=shift.agents_needed,
@@ -96,6 +97,29 @@ async def describe_many(
     return out
 
 
+async def describe(session: AsyncSession, cfg: ActivationConfig, shift: Shift) -> ShiftOut:
+    return (await describe_many(session, cfg, [shift]))[0]
+
+
+async def shifts_for(
+    session: AsyncSession, cfg: ActivationConfig, principal: Principal, activation_id: str
+) -> list[ShiftOut]:
+    """The activation's shifts, as far as `principal` may see the activation."""
+    activation = await get_visible(session, principal, activation_id)
+    return await describe_many(session, cfg, await shifts_of(session, activation.id))
+
+
+async def shift_for(
+    session: AsyncSession,
+    cfg: ActivationConfig,
+    principal: Principal,
+    activation_id: str,
+    shift_id: int,
+) -> ShiftOut:
+    activation = await get_visible(session, principal, activation_id)
+    return await describe(session, cfg, await repository.get_shift(session, activation, shift_id))
+
+
 async def shifts_of(session: AsyncSession, activation_id: str) -> list[Shift]:
     rows = await session.exec(
         select(Shift).where(Shift.activation_id == activation_id).order_by(Shift.start, Shift.id)
@@ -113,7 +137,7 @@ def _event(
     allocation: VolunteerAllocation | None,
     now: datetime,
 ) -> ics.ShiftEvent:
-    when = service.label(cfg, shift)
+    when = notices.label(cfg, shift)
     agents = f", {allocation.agents} agenter" if allocation else f", {shift.agents_needed} agenter"
     cancelled = shift.state in (ShiftState.cancelled, ShiftState.rejected) or (
         allocation is not None and allocation.state != AllocationState.active
@@ -156,6 +180,27 @@ def shift_ics(cfg: ActivationConfig, shift: Shift, activation: Activation, now: 
     )
 
 
+async def shift_calendar(
+    session: AsyncSession, cfg: ActivationConfig, principal: Principal, shift_id: int, now: datetime
+) -> bytes:
+    """One shift as an iCalendar file, if `principal` may see its activation."""
+    shift = await session.get(Shift, shift_id)
+    if shift is None:
+        raise NotFound(f"no shift {shift_id}")
+    activation = await get_visible(session, principal, shift.activation_id)
+    return shift_ics(cfg, shift, activation, now)
+
+
+async def feed_calendar(
+    session: AsyncSession, cfg: ActivationConfig, org_id: str, key: str, now: datetime
+) -> bytes:
+    """A municipality's shifts as a calendar feed; the secret key in the URL is the access."""
+    org = await feeds.feed_org(session, org_id, key)
+    if org is None:
+        raise Forbidden("this calendar feed URL is not valid; ask DDH for a new one")
+    return await municipality_feed(session, cfg, org, now)
+
+
 async def municipality_feed(
     session: AsyncSession, cfg: ActivationConfig, org: Organisation, now: datetime
 ) -> bytes:
@@ -171,27 +216,3 @@ async def municipality_feed(
         for allocation, shift, activation in rows.all()
     ]
     return ics.calendar(f"DDH Beredskab vagter - {org.name}", events)
-
-
-def _hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-async def rotate_feed_key(session: AsyncSession, org_id: str, *, by: str, now: datetime) -> str:
-    """A new secret for the municipality's feed (the old URL stops working); returns the key."""
-    key = secrets.token_urlsafe(24)
-    feed = await session.get(CalendarFeed, org_id)
-    if feed is None:
-        feed = CalendarFeed(org_id=org_id, key_hash=_hash(key), created_by=by, created_at=now)
-    else:
-        feed.key_hash, feed.created_by, feed.created_at = _hash(key), by, now
-    session.add(feed)
-    return key
-
-
-async def feed_org(session: AsyncSession, org_id: str, key: str) -> Organisation | None:
-    """The municipality whose feed `key` opens, or None (wrong key, unknown org)."""
-    feed = await session.get(CalendarFeed, org_id)
-    if feed is None or not secrets.compare_digest(feed.key_hash, _hash(key)):
-        return None
-    return await session.get(Organisation, org_id)

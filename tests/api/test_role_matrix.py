@@ -36,7 +36,7 @@ def _guarded_routes(app) -> list[tuple[str, str, frozenset]]:
 
 
 # The calendar feed has no bearer token (Outlook cannot send one): its secret key is the access,
-# tested in tests/integration/test_shifts.py.
+# tested in tests/api/test_shifts_api.py.
 PUBLIC = {
     "/healthz",
     "/readyz",

@@ -1,7 +1,9 @@
-"""The pure shift rules: validation, the Danish label, allocation and checkpoint times."""
+"""The pure shift rules: validation, the Danish label, checkpoint times, and the decisions
+(approval, allocation, checkpoint plans, ending a shift) as tables and properties."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -114,3 +116,207 @@ def test_checkpoints_in_the_past_are_skipped():
         rules.CHECK_1H,
     ]
     assert rules.checkpoints(NOW + timedelta(minutes=30), NOW) == []
+
+
+# --- the decisions -------------------------------------------------------------------------------
+
+
+@dataclass
+class FakeShift:
+    start: datetime
+    end: datetime
+    state: str = rules.ShiftState.recruiting
+    out_of_hours_minutes: int = 0
+    id: int | None = 7
+
+
+def a_shift(hours_from_now: float = 10, length: float = 4, **kw: object) -> FakeShift:
+    start = NOW + timedelta(hours=hours_from_now)
+    return FakeShift(start, start + timedelta(hours=length), **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("states", "decision"),
+    [
+        (["acked"], rules.Approve()),
+        (["open", "acked", "declined"], rules.Approve()),
+        (["declined"], rules.Reject()),
+        (["declined", "declined", "declined"], rules.Reject()),
+        (["declined", "open"], rules.Wait()),
+        (["declined", "cancelled"], rules.Wait()),  # a closed page is not a NEJ
+        ([], rules.Wait()),
+    ],
+)
+def test_one_ok_approves_and_only_a_nej_from_everyone_rejects(states, decision):
+    assert rules.approval_decision(states) == decision
+
+
+@given(st.lists(st.sampled_from(["open", "acked", "declined", "expired", "cancelled"])))
+def test_the_approval_decision_ignores_the_order_of_answers(states):
+    decision = rules.approval_decision(states)
+    assert rules.approval_decision(list(reversed(states))) == decision
+    assert (decision == rules.Approve()) == ("acked" in states)
+
+
+def test_an_unknown_page_state_is_refused():
+    with pytest.raises(ValueError):
+        rules.approval_decision(["maybe"])
+
+
+@pytest.mark.parametrize(
+    ("state", "out_minutes", "problem"),
+    [
+        ("awaiting_approval", 240, None),
+        ("recruiting", 0, "shift 7 lies wholly within opening hours"),
+        ("recruiting", 240, "shift 7 is godkendt, not awaiting approval"),
+        ("rejected", 60, "shift 7 is afvist, not awaiting approval"),
+        ("cancelled", 60, "shift 7 is aflyst, not awaiting approval"),
+    ],
+)
+def test_only_a_shift_awaiting_approval_can_be_approved_or_rejected(state, out_minutes, problem):
+    found = rules.approval_problem(a_shift(state=state, out_of_hours_minutes=out_minutes))
+    assert (found is None) if problem is None else found.startswith(problem)
+
+
+@pytest.mark.parametrize(("so_far", "limit", "again"), [(1, 3, True), (2, 3, True), (3, 3, False)])
+def test_approval_reminders_stop_at_the_playbooks_limit(so_far, limit, again):
+    assert rules.remind_again(so_far, limit) is again
+
+
+@pytest.mark.parametrize(
+    ("remaining", "wanted", "held", "accept", "decision"),
+    [
+        (5, 3, 0, True, rules.Grant(3, 3, 2)),
+        (2, 4, 0, True, rules.Grant(2, 4, 0)),  # partial: only what is left
+        (3, None, 0, True, rules.Grant(1, 1, 2)),  # JA without a number offers one
+        (3, 0, 0, True, rules.Grant(1, 1, 2)),
+        (0, 2, 0, True, rules.Full(2)),
+        (-1, 1, 0, True, rules.Full(1)),  # over-allocated by hand: still full
+        (3, 2, 2, True, rules.AlreadyHeld(2)),
+        (3, None, 2, False, rules.AlreadyHeld(2)),  # a NEJ changes nothing either
+        (3, None, 0, False, rules.Decline()),
+        (0, None, 0, False, rules.Decline()),
+    ],
+)
+def test_allocation_decisions(remaining, wanted, held, accept, decision):
+    assert rules.allocation_decision(remaining, wanted, held, accept=accept) == decision
+
+
+@given(st.integers(-5, 60), st.one_of(st.none(), st.integers(0, 99)), st.integers(0, 50))
+def test_a_grant_never_exceeds_what_is_left_or_offered(remaining, wanted, held):
+    decision = rules.allocation_decision(remaining, wanted, held)
+    if held:
+        assert decision == rules.AlreadyHeld(held)
+    elif isinstance(decision, rules.Grant):
+        assert 0 < decision.agents <= remaining and decision.agents <= decision.offered
+        assert decision.left == remaining - decision.agents >= 0
+        assert decision.partial == (decision.agents < decision.offered)
+    else:
+        assert decision == rules.Full(wanted or 1) and remaining <= 0
+
+
+@pytest.mark.parametrize(
+    ("shift", "active", "allocation_state", "status"),
+    [
+        (a_shift(), True, None, None),
+        (a_shift(state="full"), True, "active", None),
+        (a_shift(), True, "released", "afmeldt"),
+        (a_shift(hours_from_now=-5), True, None, "afsluttet"),
+        (a_shift(), False, None, "afsluttet"),
+        (a_shift(state="cancelled"), True, None, "aflyst"),
+        (a_shift(state="awaiting_approval"), True, None, "afventer godkendelse"),
+    ],
+)
+def test_why_an_answer_changes_nothing(shift, active, allocation_state, status):
+    found = rules.closed_status(
+        shift, NOW, activation_active=active, allocation_state=allocation_state
+    )
+    assert found == status
+
+
+def places(*rows: tuple[int, int, bool]) -> list[rules.Places]:
+    return [rules.Places(key, f"m{key}", agents, confirmed) for key, agents, confirmed in rows]
+
+
+@pytest.mark.parametrize(
+    ("kind", "hours", "remind", "short", "unconfirmed_alert"),
+    [
+        (rules.REMIND_24H, 24, (2,), False, False),
+        (rules.CHECK_2H, 2, (2,), True, False),
+        (rules.CHECK_1H, 1, (), False, True),
+    ],
+)
+def test_checkpoint_plans(kind, hours, remind, short, unconfirmed_alert):
+    plan = rules.checkpoint_plan(kind, 4, places((1, 2, True), (2, 1, False)))
+    assert plan == rules.CheckpointPlan(
+        hours_before=hours,
+        unconfirmed=(2,),
+        remind=remind,
+        missing=1,
+        alert_short=short,
+        alert_unconfirmed=unconfirmed_alert,
+    )
+
+
+def test_a_covered_and_confirmed_shift_alerts_nobody():
+    for kind, _ in rules.CHECKPOINTS:
+        plan = rules.checkpoint_plan(kind, 3, places((1, 3, True)))
+        assert (plan.remind, plan.missing, plan.alert_short, plan.alert_unconfirmed) == (
+            (),
+            0,
+            False,
+            False,
+        )
+
+
+@given(
+    st.sampled_from([k for k, _ in rules.CHECKPOINTS]),
+    st.integers(1, 50),
+    st.lists(st.tuples(st.integers(1, 10), st.booleans()), max_size=8),
+)
+def test_checkpoint_plan_properties(kind, needed, rows):
+    given_places = places(*((i, agents, ok) for i, (agents, ok) in enumerate(rows)))
+    plan = rules.checkpoint_plan(kind, needed, given_places)
+    assert plan.missing == needed - sum(p.agents for p in given_places)
+    assert set(plan.remind) <= set(plan.unconfirmed)
+    assert plan.unconfirmed == tuple(p.key for p in given_places if not p.confirmed)
+    assert not (plan.alert_short and plan.missing <= 0)
+
+
+@pytest.mark.parametrize(
+    ("shift", "running", "new_state", "told"),
+    [
+        (a_shift(hours_from_now=3), False, "cancelled", ("active", "released")),
+        (a_shift(hours_from_now=-1), True, None, ("active",)),
+        (a_shift(hours_from_now=-1, state="awaiting_approval"), False, "cancelled", None),
+        (a_shift(hours_from_now=0), True, None, ("active",)),  # it starts now: it runs
+    ],
+)
+def test_a_shift_that_has_not_started_is_cancelled_one_that_runs_is_cut_short(
+    shift, running, new_state, told
+):
+    plan = rules.end_plan(shift, NOW)
+    assert plan.running is running and plan.new_state == new_state
+    assert plan.kind == ("shift_ended_early" if running else "shift_cancelled")
+    assert plan.cancel_allocations is not running
+    if told is not None:
+        assert plan.told_states == told
+
+
+@pytest.mark.parametrize(
+    ("shift", "problem"),
+    [
+        (a_shift(), None),
+        (a_shift(state="awaiting_approval"), None),
+        (a_shift(state="cancelled"), "shift 7 is already aflyst"),
+        (a_shift(state="rejected"), "shift 7 is already afvist"),
+        (a_shift(hours_from_now=-5), "shift 7 has already ended"),
+    ],
+)
+def test_what_can_be_cancelled(shift, problem):
+    assert rules.cancel_problem(shift, NOW) == problem
+
+
+def test_a_shift_with_time_outside_opening_hours_waits_for_approval():
+    assert rules.initial_state(0) is rules.ShiftState.recruiting
+    assert rules.initial_state(1) is rules.ShiftState.awaiting_approval

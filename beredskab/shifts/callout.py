@@ -1,0 +1,166 @@
+"""The volunteer call-out: page the primary contact of every contact-centre municipality that has
+not answered, and the secondary contact of one that stays silent.
+
+Runs inside the caller's transaction (the activation row locked); never commits.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from beredskab import deadlines
+from beredskab.activations.models import (
+    Activation,
+    ActivationStatus,
+    Page,
+    PagePurpose,
+    PageState,
+)
+from beredskab.activations.pages import create_page
+from beredskab.directory.models import Person
+from beredskab.eventlog import service as eventlog
+from beredskab.shifts import notices, repository, rules
+from beredskab.shifts.models import Shift, ShiftState
+
+if TYPE_CHECKING:
+    from beredskab.activations.config import ActivationConfig
+
+
+def schedule_checkpoints(session: AsyncSession, shift: Shift, now: datetime) -> None:
+    for kind, due in rules.checkpoints(shift.start, now):
+        deadlines.schedule(
+            session, kind, due, activation_id=shift.activation_id, subject_id=shift.id
+        )
+    deadlines.schedule(
+        session, rules.SHIFT_OVER, shift.end, activation_id=shift.activation_id, subject_id=shift.id
+    )
+
+
+async def start_callout(
+    session: AsyncSession,
+    cfg: ActivationConfig,
+    activation: Activation,
+    shift: Shift,
+    now: datetime,
+    *,
+    exclude: set[str] | None = None,
+) -> int:
+    """Page the primary contact of every contact-centre municipality that has not answered."""
+    first_round = shift.callout_round == 0
+    shift.callout_round += 1
+    session.add(shift)
+    if first_round:
+        schedule_checkpoints(session, shift, now)
+    skip = await repository.answered_orgs(session, shift) | (exclude or set())
+    remaining = shift.agents_needed - await repository.taken(session, shift)
+    planned: list[tuple[Person, Page]] = []
+    for org_id, by_rank in sorted((await repository.contacts(session)).items()):
+        if org_id in skip:
+            continue
+        rank = min(by_rank)  # contacts() lists only municipalities that have a contact
+        person = by_rank[rank]
+        page = await create_page(
+            session,
+            activation,
+            PagePurpose.volunteer,
+            person,
+            now,
+            rank=rank,
+            pass_no=shift.callout_round,
+            flush=False,
+        )
+        page.shift_id, page.org_id = shift.id, org_id
+        planned.append((person, page))
+    await session.flush()
+    delay = timedelta(minutes=cfg.playbook.volunteers.secondary_after_minutes)
+    for person, page in planned:
+        notices.page_volunteer(cfg, session, activation, shift, person, page, remaining)
+        if page.rank == 0:
+            deadlines.schedule(
+                session,
+                rules.VOLUNTEER_SECONDARY,
+                now + delay,
+                activation_id=activation.id,
+                subject_id=page.id,
+            )
+    eventlog.append(
+        session,
+        activation,
+        "volunteers_paged",
+        f"Vagt {notices.label(cfg, shift)}: {len(planned)} kommuner kaldt for {remaining} agenter"
+        f" (runde {shift.callout_round}).",
+        data={"shift_id": shift.id, "orgs": [p.org_id for _, p in planned], "remaining": remaining},
+        now=now,
+    )
+    if not planned:
+        await notices.tell_staffing_lead(
+            session,
+            cfg,
+            activation,
+            "staffing_no_volunteers",
+            shift=notices.label(cfg, shift),
+            missing=remaining,
+        )
+    return len(planned)
+
+
+async def page_secondary(
+    session: AsyncSession,
+    cfg: ActivationConfig,
+    activation: Activation,
+    primary: Page,
+    now: datetime,
+) -> None:
+    """The primary contact has not answered in time: page the municipality's secondary too."""
+    if primary.state != PageState.open or activation.status != ActivationStatus.active:
+        return
+    shift = await session.get(Shift, primary.shift_id)
+    if shift is None or shift.state != ShiftState.recruiting or shift.end <= now:
+        return
+    org_id = primary.org_id or ""
+    secondary = (await repository.contacts(session, org_id)).get(org_id, {}).get(1)
+    if secondary is None or secondary.id == primary.person_id:
+        eventlog.append(
+            session,
+            activation,
+            "volunteer_no_secondary",
+            f"{await repository.org_name(session, primary.org_id or '')} har ikke svaret og har "
+            "ingen aktiv sekundær kontaktperson.",
+            data={"shift_id": shift.id, "org_id": primary.org_id},
+            now=now,
+        )
+        return
+    page = await create_page(
+        session,
+        activation,
+        PagePurpose.volunteer,
+        secondary,
+        now,
+        rank=1,
+        pass_no=primary.pass_no,
+        flush=False,
+    )
+    page.shift_id, page.org_id = shift.id, primary.org_id
+    await session.flush()
+    notices.page_volunteer(
+        cfg,
+        session,
+        activation,
+        shift,
+        secondary,
+        page,
+        shift.agents_needed - await repository.taken(session, shift),
+    )
+    eventlog.append(
+        session,
+        activation,
+        "volunteer_secondary_paged",
+        f"{await repository.org_name(session, primary.org_id or '')} har ikke svaret efter "
+        f"{cfg.playbook.volunteers.secondary_after_minutes} min; sekundær kontaktperson "
+        f"{secondary.name} kaldt.",
+        data={"shift_id": shift.id, "org_id": primary.org_id, "page_id": page.id},
+        now=now,
+    )

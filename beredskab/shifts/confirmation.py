@@ -1,0 +1,230 @@
+"""A municipality's places after its JA: confirming the agents (BEKRÆFT, or names through the API)
+and withdrawing them (AFMELD). Fewer places than promised reopen and the call-out resumes.
+
+`confirm_allocation` and `withdraw_allocation` are the API's use cases: they lock, decide and
+commit. `confirm` and `withdraw` run inside the caller's transaction (flows.inbound) and never
+commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from beredskab.activations.models import Activation, ActivationStatus
+from beredskab.activations.pages import ReplyOutcome
+from beredskab.auth.service import Principal
+from beredskab.errors import Conflict, InvalidInput
+from beredskab.eventlog import service as eventlog
+from beredskab.shifts import callout, notices, repository, rules
+from beredskab.shifts.models import Shift, ShiftState, VolunteerAllocation
+from beredskab.unit_of_work import transaction
+
+if TYPE_CHECKING:
+    from beredskab.activations.config import ActivationConfig
+
+# what an SMS would answer with "not possible"; through the API a 409 instead
+REFUSALS = {"nothing_to_confirm", "nothing_to_withdraw"}
+
+
+async def _allocation_context(
+    session: AsyncSession,
+    cfg: ActivationConfig,
+    activation: Activation,
+    allocation: VolunteerAllocation,
+    now: datetime,
+) -> tuple[Shift, dict, str | None]:
+    """The allocation's shift (read under the lock), the SMS values, and why it is closed."""
+    shift = await session.get(Shift, allocation.shift_id, populate_existing=True)
+    assert shift is not None
+    values = {
+        "ref": activation.ref,
+        "shift": notices.label(cfg, shift),
+        "municipality": await repository.org_name(session, allocation.org_id),
+    }
+    closed = rules.closed_status(
+        shift,
+        now,
+        activation_active=activation.status == ActivationStatus.active,
+        allocation_state=allocation.state,
+    )
+    return shift, values, closed
+
+
+async def confirm(
+    session: AsyncSession,
+    cfg: ActivationConfig,
+    activation: Activation,
+    allocation: VolunteerAllocation,
+    *,
+    agents: int | None,
+    names: list[str],
+    by: str,
+    via: str,
+    now: datetime,
+) -> ReplyOutcome:
+    """The municipality confirms its agents (names or a count). Fewer than promised → the rest
+    reopens and the call-out resumes. Runs inside the caller's transaction."""
+    shift, values, closed = await _allocation_context(session, cfg, activation, allocation, now)
+    if closed:
+        return ReplyOutcome(
+            "nothing_to_confirm", "reply_shift_closed", {**values, "status": closed}
+        )
+    text, municipality = values["shift"], values["municipality"]
+    confirmed = len(names) if names else (agents if agents is not None else allocation.agents)
+    if confirmed < 1:
+        raise InvalidInput("agents", "confirm at least 1 agent, or withdraw with AFMELD")
+    confirmed = min(confirmed, allocation.agents)
+    reduced_by = allocation.agents - confirmed
+    allocation.confirmed_at = now
+    allocation.confirmed_by = by
+    allocation.confirmed_agents = confirmed
+    allocation.agent_names = list(names)
+    allocation.agents = confirmed
+    session.add(allocation)
+    eventlog.append(
+        session,
+        activation,
+        "volunteer_confirmed",
+        f"{municipality} har bekræftet {confirmed} agenter til vagt {text} ({by}, {via})"
+        + (f": {', '.join(names)}." if names else ".")
+        + (f" {reduced_by} pladser genåbnet." if reduced_by else ""),
+        actor=by,
+        data={
+            "shift_id": shift.id,
+            "org_id": allocation.org_id,
+            "agents": confirmed,
+            "names": names,
+        },
+        now=now,
+    )
+    if reduced_by:
+        await _reopen(session, cfg, activation, shift, allocation.org_id, reduced_by, now)
+    return ReplyOutcome(
+        "volunteer_confirmed", "volunteer_confirmed", {**values, "agents": confirmed}
+    )
+
+
+async def withdraw(
+    session: AsyncSession,
+    cfg: ActivationConfig,
+    activation: Activation,
+    allocation: VolunteerAllocation,
+    *,
+    by: str,
+    via: str,
+    now: datetime,
+) -> ReplyOutcome:
+    """AFMELD: the places go back to the shift and the call-out resumes. The municipality stays
+    responsible for them until another one has taken them over (docs/domain.md). Runs inside
+    the caller's transaction."""
+    shift, values, closed = await _allocation_context(session, cfg, activation, allocation, now)
+    if closed:
+        return ReplyOutcome(
+            "nothing_to_withdraw", "reply_shift_closed", {**values, "status": closed}
+        )
+    text, municipality = values["shift"], values["municipality"]
+    released = allocation.agents
+    allocation.state = rules.AllocationState.released
+    allocation.withdrawn_at = now
+    session.add(allocation)
+    eventlog.append(
+        session,
+        activation,
+        "volunteer_withdrawn",
+        f"{municipality} har afmeldt {released} agenter fra vagt {text} ({by}, {via}). "
+        "Kommunen har ansvaret, til en anden kommune har overtaget pladserne.",
+        actor=by,
+        data={"shift_id": shift.id, "org_id": allocation.org_id, "agents": released},
+        now=now,
+    )
+    await _reopen(session, cfg, activation, shift, allocation.org_id, released, now)
+    return ReplyOutcome("volunteer_withdrawn", "volunteer_withdrawn", values)
+
+
+async def _reopen(
+    session: AsyncSession,
+    cfg: ActivationConfig,
+    activation: Activation,
+    shift: Shift,
+    org_id: str,
+    places: int,
+    now: datetime,
+) -> None:
+    if shift.state == ShiftState.full:
+        shift.state = ShiftState.recruiting
+        session.add(shift)
+    await notices.tell_staffing_lead(
+        session,
+        cfg,
+        activation,
+        "staffing_withdrawn",
+        shift=notices.label(cfg, shift),
+        municipality=await repository.org_name(session, org_id),
+        agents=places,
+    )
+    await callout.start_callout(session, cfg, activation, shift, now, exclude={org_id})
+
+
+def _raise_if_refused(outcome: ReplyOutcome) -> None:
+    """Through the API, what an SMS would answer with "not possible" is a 409 instead."""
+    if outcome.outcome in REFUSALS:
+        status = outcome.values.get("status", "closed")
+        raise Conflict(f"the allocation cannot be changed: the shift or the places are {status}")
+
+
+async def confirm_allocation(
+    session: AsyncSession,
+    cfg: ActivationConfig,
+    allocation_id: int,
+    principal: Principal,
+    *,
+    agents: int | None,
+    names: list[str],
+    now: datetime,
+) -> Shift:
+    """The staffing lead or the municipality confirms through the API; the allocation's shift.
+    Commits (a refusal is a Conflict and changes nothing)."""
+    async with transaction(session):
+        activation, allocation = await repository.lock_allocation(session, principal, allocation_id)
+        outcome = await confirm(
+            session,
+            cfg,
+            activation,
+            allocation,
+            agents=agents,
+            names=names,
+            by=principal.display_name,
+            via="API",
+            now=now,
+        )
+        _raise_if_refused(outcome)
+    return await _shift_of(session, allocation)
+
+
+async def withdraw_allocation(
+    session: AsyncSession,
+    cfg: ActivationConfig,
+    allocation_id: int,
+    principal: Principal,
+    *,
+    now: datetime,
+) -> Shift:
+    """AFMELD through the API; the allocation's shift. Commits (a refusal is a Conflict)."""
+    async with transaction(session):
+        activation, allocation = await repository.lock_allocation(session, principal, allocation_id)
+        outcome = await withdraw(
+            session, cfg, activation, allocation, by=principal.display_name, via="API", now=now
+        )
+        _raise_if_refused(outcome)
+    return await _shift_of(session, allocation)
+
+
+async def _shift_of(session: AsyncSession, allocation: VolunteerAllocation) -> Shift:
+    shift = await session.get(
+        Shift, allocation.shift_id
+    )  # read under the lock, in the identity map
+    assert shift is not None
+    return shift
