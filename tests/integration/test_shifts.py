@@ -153,7 +153,7 @@ async def test_concurrent_replies_for_the_last_places_allocate_exactly(db, place
         assert open_pages == 0
         await world.drain()
         answers = [world.inbox(f"{o}p")[-1] for o in orgs]
-        assert sum("har 1 agenter" in a for a in answers) == places
+        assert sum("har 1 agent på" in a for a in answers) == places
         assert sum("dækket" in a for a in answers) == len(orgs) - places
 
 

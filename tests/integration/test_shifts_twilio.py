@@ -53,7 +53,7 @@ async def test_out_of_hours_call_out_through_the_twilio_mock(db, twilio):
 
         await sms("m0p", f"JA {pages[0]} 2")
         await sms("m1p", f"JA {pages[1]} 2")  # one place left: gets 1 and is told so
-        assert "kun 1 pladser" in inbox(twilio, world, "m1p")[-1]
+        assert "kun 1 plads tilbage" in inbox(twilio, world, "m1p")[-1]
         assert "dækket" in inbox(twilio, world, "m2p")[-1]  # covered notice
         assert "fuldt bemandet" in inbox(twilio, world, "staff0")[-1]
 
