@@ -172,8 +172,14 @@ async def _open_pages(session: AsyncSession, person: Person) -> list[Page]:
     return list(rows.all())
 
 
-def _unknown_code(code: str) -> ReplyOutcome:
-    return ReplyOutcome("unknown_code", "reply_unknown_code", {"code": code})
+async def _unknown_code(session: AsyncSession, person: Person, code: str) -> ReplyOutcome:
+    """A code that fits none of the sender's pages: tell them the codes that do (#14.7)."""
+    codes = [p.code for p in await _open_pages(session, person)]
+    if not codes:
+        return ReplyOutcome("unknown_code", "reply_unknown_code_none", {"code": code})
+    return ReplyOutcome(
+        "unknown_code", "reply_unknown_code", {"code": code, "codes": ", ".join(codes[:4])}
+    )
 
 
 def _need_code(codes: list[str]) -> ReplyOutcome:
@@ -211,7 +217,7 @@ async def _route(
     if parsed.code:
         page = await _page_by_code(session, person, parsed.code)
         if page is None:
-            return _unknown_code(parsed.code)
+            return await _unknown_code(session, person, parsed.code)
     elif len(open_pages := await _open_pages(session, person)) == 1:
         page = open_pages[0]
     elif not open_pages:
@@ -261,7 +267,7 @@ async def _allocation_reply(
     if parsed.code:
         page = await _page_by_code(session, person, parsed.code)
         if page is None:
-            return _unknown_code(parsed.code)
+            return await _unknown_code(session, person, parsed.code)
         allocation = await shifts.allocation_for_page(session, page)
         activation_id = page.activation_id
     else:

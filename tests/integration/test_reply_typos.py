@@ -77,3 +77,13 @@ async def test_a_letter_for_a_digit_in_the_code_fills_nothing(world, typo):
     await world.reply("m0p", f"JA {code} 2")
     await world.drain()
     assert await _allocated(world, shift["id"]) == 2
+
+
+async def test_a_wrong_code_is_answered_with_the_senders_open_codes(world):
+    await _shift(world, 3)
+    code = re.search(r"Svar JA (\d{4})", world.inbox("m0p")[-1]).group(1)
+    wrong = "9999" if code != "9999" else "9998"
+    await world.reply("m0p", f"JA {wrong} 1")
+    await world.drain()
+    answer = world.inbox("m0p")[-1]
+    assert f"Koden {wrong} passer ikke" in answer and f"Dine koder: {code}." in answer

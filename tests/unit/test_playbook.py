@@ -315,3 +315,22 @@ def test_a_count_format_must_give_singular_and_plural():
     assert template_problems("{agents:agent|agenter}", allowed) == []
     for bad in ("{agents:agenter}", "{agents:agent|}", "{agents:a|b|c}", "{agents:>5}"):
         assert template_problems(bad, allowed), bad
+
+
+@pytest.mark.parametrize("path", PLAYBOOKS, ids=lambda p: p.name)
+def test_every_message_ends_a_sentence(path):
+    """A full stop (or question mark) ends each text, unless it ends with free text that the
+    dispatcher may cut (a title, an authority, a list of municipalities) (#14.7)."""
+    for key, template in load_playbook(path).playbook.messages.items():
+        assert template.endswith((".", "?")) or template.endswith(
+            FREE_TEXT + ("{municipality}",)
+        ), (
+            key,
+            template,
+        )
+
+
+def test_the_help_reply_names_every_keyword_a_person_can_use():
+    text = load_playbook(DEFAULT).playbook.render("reply_help")
+    for word in ("OK", "JA", "NEJ", "BEKRÆFT", "AFMELD"):
+        assert word in text, word
