@@ -46,7 +46,9 @@ def playbook_or_exit(settings: Settings) -> None:
 
 
 def run_with_session(fn: Callable[..., Awaitable[T]]) -> T:
-    """Run `fn(session)` in one transaction-owning session; domain errors exit 1 with their text."""
+    """Run `fn(session)` in a fresh session; domain errors exit 1 with their text.
+
+    Like a router, a command only translates: the service function it calls commits."""
     from beredskab.db import make_engine, make_sessionmaker
 
     settings = settings_or_exit()
@@ -117,7 +119,7 @@ def directory_import(path: Path) -> None:
     """Import (sync) a directory file; a file with any error imports nothing."""
     from typing import NoReturn
 
-    from beredskab.directory.service import import_directory
+    from beredskab.directory.sync import import_directory
     from beredskab.directory.yamlformat import parse_directory_yaml
     from beredskab.errors import InvalidInput
 
@@ -137,11 +139,9 @@ def directory_import(path: Path) -> None:
 
     async def _import(session):  # noqa: ANN001, ANN202
         try:
-            report = await import_directory(session, data, str(path))
+            return await import_directory(session, data, str(path))
         except InvalidInput as exc:
             return exc
-        await session.commit()
-        return report
 
     result = run_with_session(_import)
     if isinstance(result, InvalidInput):
@@ -154,7 +154,7 @@ def directory_export(
     path: Annotated[str, typer.Argument(help="file, or - for stdout")] = "-",
 ) -> None:
     """Write the directory in the import format (export then import changes nothing)."""
-    from beredskab.directory.service import export_directory
+    from beredskab.directory.sync import export_directory
     from beredskab.directory.yamlformat import dump_directory_yaml
 
     text = dump_directory_yaml(run_with_session(export_directory))
@@ -168,7 +168,7 @@ def directory_export(
 @directory_app.command("check")
 def directory_check() -> None:
     """Readiness: every gap that would hurt on the night; exit 1 if there are any."""
-    from beredskab.directory.service import readiness
+    from beredskab.directory.readiness import readiness
 
     result = run_with_session(readiness)
     if result.ready:
@@ -241,7 +241,6 @@ def token_create(
         plaintext, row = await create_token(
             session, role, org_id=org, person_id=person, label=label
         )
-        await session.commit()
         return plaintext, row.id
 
     plaintext, token_id = run_with_session(_create)
@@ -265,11 +264,7 @@ def token_revoke(token_id: int) -> None:
     """Revoke a token by id."""
     from beredskab.auth.service import revoke_token
 
-    async def _revoke(session):  # noqa: ANN001, ANN202
-        await revoke_token(session, token_id)
-        await session.commit()
-
-    run_with_session(_revoke)
+    run_with_session(lambda session: revoke_token(session, token_id))
     typer.echo(f"token {token_id} revoked")
 
 

@@ -14,6 +14,7 @@ from api.deps import SessionDep, require_roles
 from beredskab.auth.models import TokenRole as R
 from beredskab.auth.service import Principal
 from beredskab.directory import service
+from beredskab.directory.readiness import readiness
 from beredskab.directory.schemas import OrganisationRead, PersonCreate, PersonRead, PersonUpdate
 from beredskab.roles import Role
 
@@ -43,7 +44,7 @@ class ReadinessOut(BaseModel):
 
 @router.get("/readiness", summary="Gaps that would hurt on the night (admin, steering, staff)")
 async def get_readiness(_: ReadinessReader, session: SessionDep) -> ReadinessOut:
-    result = await service.readiness(session)
+    result = await readiness(session)
     return ReadinessOut(ready=result.ready, gaps=[GapOut(**vars(g)) for g in result.gaps])
 
 
@@ -69,7 +70,6 @@ async def get_person(person_id: str, _: Admin, session: SessionDep) -> PersonRea
 @router.post("/people", status_code=201, summary="Add a person (phone stored as E.164)")
 async def create_person(body: PersonCreate, _: Admin, session: SessionDep) -> PersonRead:
     person = await service.create_person(session, body)
-    await session.commit()
     return PersonRead.model_validate(person)
 
 
@@ -78,7 +78,6 @@ async def update_person(
     person_id: str, body: PersonUpdate, _: Admin, session: SessionDep
 ) -> PersonRead:
     person = await service.update_person(session, person_id, body)
-    await session.commit()
     return PersonRead.model_validate(person)
 
 
@@ -90,7 +89,6 @@ async def get_roster(role: Role, _: Admin, session: SessionDep) -> PersonIds:
 @router.put("/roster/{role}", summary="Replace a role's roster, primary first")
 async def put_roster(role: Role, body: PersonIds, _: Admin, session: SessionDep) -> PersonIds:
     ids = await service.set_roster(session, role, body.person_ids)
-    await session.commit()
     return PersonIds(person_ids=ids)
 
 
@@ -102,7 +100,6 @@ async def get_steering_group(_: Admin, session: SessionDep) -> PersonIds:
 @router.put("/steering-group", summary="Replace the steering group")
 async def put_steering_group(body: PersonIds, _: Admin, session: SessionDep) -> PersonIds:
     ids = await service.set_steering_group(session, body.person_ids)
-    await session.commit()
     return PersonIds(person_ids=ids)
 
 
@@ -118,7 +115,6 @@ async def put_municipality_contacts(
     org_id: str, body: PersonIds, _: Admin, session: SessionDep
 ) -> PersonIds:
     ids = await service.set_municipality_contacts(session, org_id, body.person_ids)
-    await session.commit()
     return PersonIds(person_ids=ids)
 
 
@@ -132,5 +128,4 @@ async def put_authority_contacts(
     org_id: str, body: PersonIds, _: Admin, session: SessionDep
 ) -> PersonIds:
     ids = await service.set_authority_contacts(session, org_id, body.person_ids)
-    await session.commit()
     return PersonIds(person_ids=ids)

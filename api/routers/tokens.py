@@ -49,7 +49,6 @@ async def create_token(body: TokenCreate, _: AdminDep, session: SessionDep) -> T
     plaintext, row = await service.create_token(
         session, body.role, org_id=body.org_id, person_id=body.person_id, label=body.label
     )
-    await session.commit()
     return TokenCreated(
         token=plaintext, **TokenRead.model_validate(row, from_attributes=True).model_dump()
     )
@@ -58,5 +57,4 @@ async def create_token(body: TokenCreate, _: AdminDep, session: SessionDep) -> T
 @router.delete("/{token_id}", summary="Revoke a token")
 async def revoke_token(token_id: RowId, _: AdminDep, session: SessionDep) -> TokenRead:
     row = await service.revoke_token(session, token_id)
-    await session.commit()
     return TokenRead.model_validate(row, from_attributes=True)

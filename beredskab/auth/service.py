@@ -1,4 +1,7 @@
-"""Create, look up and revoke API tokens. Tokens are random; only their SHA-256 is stored."""
+"""Create, look up and revoke API tokens. Tokens are random; only their SHA-256 is stored.
+
+Creating and revoking are use cases: each commits its own transaction.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from beredskab.directory.models import Person
 from beredskab.directory.service import known_org
 from beredskab.errors import InvalidInput, NotFound
 from beredskab.metadata import utcnow
+from beredskab.unit_of_work import transaction
 
 TOKEN_PREFIX = "ddh_"
 
@@ -49,24 +53,24 @@ async def create_token(
     person_id: str | None = None,
     label: str = "",
 ) -> tuple[str, ApiToken]:
-    """Returns the plaintext token (shown once) and the stored row."""
+    """Returns the plaintext token (shown once) and the stored row, committed."""
     if role is TokenRole.authority and not org_id:
         raise InvalidInput("org_id", "an authority token must be bound to one organisation")
-    if org_id:
-        await known_org(session, "org_id", org_id)
-    if person_id and await session.get(Person, person_id) is None:
-        raise InvalidInput("person_id", f"unknown person {person_id!r}")
-    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(
-        token_hash=hash_token(plaintext),
-        prefix=plaintext[: len(TOKEN_PREFIX) + 6],
-        role=role,
-        org_id=org_id,
-        person_id=person_id,
-        label=label,
-    )
-    session.add(row)
-    await session.flush()
+    async with transaction(session):
+        if org_id:
+            await known_org(session, "org_id", org_id)
+        if person_id and await session.get(Person, person_id) is None:
+            raise InvalidInput("person_id", f"unknown person {person_id!r}")
+        plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        row = ApiToken(
+            token_hash=hash_token(plaintext),
+            prefix=plaintext[: len(TOKEN_PREFIX) + 6],
+            role=role,
+            org_id=org_id,
+            person_id=person_id,
+            label=label,
+        )
+        session.add(row)
     return plaintext, row
 
 
@@ -110,10 +114,12 @@ async def list_tokens(session: AsyncSession) -> list[ApiToken]:
 
 
 async def revoke_token(session: AsyncSession, token_id: int) -> ApiToken:
-    row = await session.get(ApiToken, token_id)
-    if row is None:
-        raise NotFound(f"no token with id {token_id}")
-    if row.revoked_at is None:
-        row.revoked_at = utcnow()
-        session.add(row)
+    """Revoke a token (revoking a revoked one changes nothing) and commit."""
+    async with transaction(session):
+        row = await session.get(ApiToken, token_id)
+        if row is None:
+            raise NotFound(f"no token with id {token_id}")
+        if row.revoked_at is None:
+            row.revoked_at = utcnow()
+            session.add(row)
     return row

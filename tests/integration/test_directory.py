@@ -17,7 +17,8 @@ from beredskab.directory.models import (
     RosterEntry,
     SteeringMember,
 )
-from beredskab.directory.service import export_directory, import_directory, readiness
+from beredskab.directory.readiness import readiness
+from beredskab.directory.sync import export_directory, import_directory
 from beredskab.directory.yamlformat import dump_directory_yaml, parse_directory_yaml
 from beredskab.errors import InvalidInput
 
@@ -30,10 +31,8 @@ def demo() -> dict:
 
 
 async def load(session, data: dict, source: str = "test"):
-    """Import and commit, as the CLI does."""
-    report = await import_directory(session, data, source)
-    await session.commit()
-    return report
+    """Import, as the CLI does (the import commits its own transaction)."""
+    return await import_directory(session, data, source)
 
 
 async def import_demo(session) -> None:

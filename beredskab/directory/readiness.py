@@ -1,0 +1,72 @@
+"""Directory readiness: the gaps that would hurt on the night, read from the directory."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from beredskab.directory.models import (
+    AuthorityContact,
+    MunicipalityContact,
+    Organisation,
+    OrgKind,
+    Person,
+    RosterEntry,
+)
+from beredskab.directory.schemas import Gap, Readiness
+from beredskab.directory.service import get_steering_group
+from beredskab.roles import REQUIRED_DEPUTIES, Role
+
+
+async def readiness(session: AsyncSession) -> Readiness:
+    """What would fail on the night: missing primaries, deputies, contacts; inactive people."""
+    gaps: list[Gap] = []
+    active = {p.id: p.active for p in (await session.exec(select(Person))).all()}
+    roster = (await session.exec(select(RosterEntry).order_by(RosterEntry.rank))).all()
+    for role in Role:
+        entries = [e for e in roster if e.role == role]
+        if not any(e.rank == 0 for e in entries):
+            gaps.append(Gap("no_primary", role.value, f"{role.value} has no primary"))
+        deputies, need = sum(e.rank > 0 for e in entries), REQUIRED_DEPUTIES[role]
+        if deputies < need:
+            detail = f"{role.value} has {deputies} deputies, needs {need}"
+            gaps.append(Gap("too_few_deputies", role.value, detail))
+        gaps += [
+            Gap("inactive_on_roster", role.value, f"{e.person_id} (rank {e.rank}) is inactive")
+            for e in entries
+            if not active[e.person_id]
+        ]
+
+    steering = await get_steering_group(session)
+    if not steering:
+        gaps.append(Gap("no_steering_group", "steering_group", "the steering group is empty"))
+    gaps += [
+        Gap("inactive_in_steering_group", "steering_group", f"{pid} is inactive")
+        for pid in steering
+        if not active[pid]
+    ]
+
+    by_org: dict[str, dict[int, str]] = {}
+    for c in (await session.exec(select(MunicipalityContact))).all():
+        by_org.setdefault(c.org_id, {})[c.rank] = c.person_id
+    centres = await session.exec(
+        select(Organisation)
+        .where(Organisation.contact_centre.is_(True), Organisation.kind == OrgKind.municipality)
+        .order_by(Organisation.id)
+    )
+    for org in centres.all():
+        ranks = by_org.get(org.id, {})
+        for rank, label in ((0, "primary"), (1, "secondary")):
+            if rank not in ranks:
+                detail = f"{org.name} has no {label} contact"
+                gaps.append(Gap(f"no_{label}_contact", org.id, detail))
+            elif not active[ranks[rank]]:
+                detail = f"{org.name}'s {label} contact {ranks[rank]} is inactive"
+                gaps.append(Gap("inactive_contact", org.id, detail))
+    authority = await session.exec(select(AuthorityContact).order_by(AuthorityContact.org_id))
+    gaps += [
+        Gap("inactive_contact", a.org_id, f"authority contact {a.person_id} is inactive")
+        for a in authority.all()
+        if not active[a.person_id]
+    ]
+    return Readiness(gaps)
