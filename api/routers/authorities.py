@@ -8,11 +8,9 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from api.deps import SessionDep, require_roles
-from beredskab.activations.callbacks import SIGNATURE_HEADER, secret_for
+from beredskab.activations.callbacks import SIGNATURE_HEADER, rotate_secret
 from beredskab.auth.models import TokenRole
 from beredskab.auth.service import Principal
-from beredskab.directory.models import Organisation
-from beredskab.errors import Forbidden, NotFound
 
 router = APIRouter(prefix="/authorities", tags=["callbacks"])
 
@@ -33,10 +31,5 @@ async def rotate_callback_secret(
     principal: Annotated[Principal, Depends(require_roles(TokenRole.admin, TokenRole.authority))],
     session: SessionDep,
 ) -> CallbackSecretOut:
-    if principal.role is TokenRole.authority and principal.org_id != org_id:
-        raise Forbidden("an authority may only manage its own callback secret")
-    if await session.get(Organisation, org_id) is None:
-        raise NotFound(f"no organisation {org_id!r}")
-    secret = await secret_for(session, org_id, rotate=True)
-    await session.commit()
+    secret = await rotate_secret(session, org_id, principal)
     return CallbackSecretOut(org_id=org_id, secret=secret)

@@ -1,4 +1,7 @@
-"""Per-authority secrets for signing status callbacks (HMAC-SHA256 over the body)."""
+"""Per-authority secrets for signing status callbacks (HMAC-SHA256 over the body).
+
+`rotate_secret` is the use case (it commits); the rest is read by the dispatcher as it signs.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,12 @@ from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab.activations.models import Activation
+from beredskab.auth.models import TokenRole
+from beredskab.auth.service import Principal
+from beredskab.directory.models import Organisation
+from beredskab.errors import Forbidden, NotFound
 from beredskab.metadata import utcnow
+from beredskab.unit_of_work import transaction
 
 SIGNATURE_HEADER = "X-DDH-Signature"
 
@@ -36,6 +44,18 @@ async def secret_for(session: AsyncSession, org_id: str, *, rotate: bool = False
         session.add(row)
         await session.flush()
     return row.secret
+
+
+async def rotate_secret(session: AsyncSession, org_id: str, by: Principal) -> str:
+    """Create or replace an organisation's callback secret (admin, or that authority) and commit;
+    returns the new secret, shown to the caller once."""
+    if by.role is TokenRole.authority and by.org_id != org_id:
+        raise Forbidden("an authority may only manage its own callback secret")
+    async with transaction(session):
+        if await session.get(Organisation, org_id) is None:
+            raise NotFound(f"no organisation {org_id!r}")
+        secret = await secret_for(session, org_id, rotate=True)
+    return secret
 
 
 async def sign_for_activation(
