@@ -217,7 +217,7 @@ async def _baseline(db_url: str, last: date) -> tuple[float, int]:
 
 
 async def _finalise_all(db_url: str, ids: list[str]) -> None:
-    from beredskab.costs import service
+    from beredskab.costs import final
     from beredskab.db import make_engine, make_sessionmaker
     from beredskab.metadata import utcnow
     from beredskab.playbook_file import load_playbook
@@ -227,7 +227,7 @@ async def _finalise_all(db_url: str, ids: list[str]) -> None:
     sessions = make_sessionmaker(engine)
     for activation_id in ids:
         async with sessions() as session:
-            await service.finalise(session, activation_id, rules, by="bench", now=utcnow())
+            await final.finalise(session, activation_id, rules, by="bench", now=utcnow())
     await engine.dispose()
 
 

@@ -7,10 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from api.deps import RowId, Rules, SessionDep, require_roles
-from beredskab.activations import repository as activations
 from beredskab.auth.models import TokenRole as R
 from beredskab.auth.service import Principal
-from beredskab.costs import service as costs
+from beredskab.costs import final, records
 from beredskab.costs.schemas import (
     AdjustmentCreate,
     AllocationActuals,
@@ -35,15 +34,14 @@ Reporter = Annotated[Principal, Depends(require_roles(R.finance, R.crisis_staff)
 async def get_costs(
     activation_id: str, principal: Reader, session: SessionDep, rules: Rules
 ) -> StatementOut:
-    activation = await activations.get_visible(session, principal, activation_id)
-    return await costs.get_statement(session, activation, rules, utcnow())
+    return await final.get_statement(session, principal, activation_id, rules, utcnow())
 
 
 @router.post("/costs/final", summary="Mark the statement final (after stand-down); logged")
 async def finalise(
     activation_id: str, principal: Finance, session: SessionDep, rules: Rules
 ) -> StatementOut:
-    return await costs.finalise(
+    return await final.finalise(
         session, activation_id, rules, by=principal.display_name, now=utcnow()
     )
 
@@ -56,21 +54,21 @@ async def add_adjustment(
     session: SessionDep,
     rules: Rules,
 ) -> StatementOut:
-    return await costs.add_adjustment(
+    return await final.add_adjustment(
         session, activation_id, body, rules, by=principal.display_name, now=utcnow()
     )
 
 
 @router.get("/expenses", summary="Expenses entered for this activation")
 async def list_expenses(activation_id: str, _: Finance, session: SessionDep) -> list[ExpenseOut]:
-    return await costs.list_expenses(session, activation_id)
+    return await records.list_expenses(session, activation_id)
 
 
 @router.post("/expenses", status_code=201, summary="Enter an expense (amount, text, creditor)")
 async def add_expense(
     activation_id: str, body: ExpenseCreate, principal: Finance, session: SessionDep
 ) -> ExpenseOut:
-    return await costs.add_expense(
+    return await records.add_expense(
         session, activation_id, body, by=principal.display_name, now=utcnow()
     )
 
@@ -83,14 +81,14 @@ async def update_expense(
     principal: Finance,
     session: SessionDep,
 ) -> ExpenseOut:
-    return await costs.update_expense(
+    return await records.update_expense(
         session, activation_id, expense_id, body, by=principal.display_name, now=utcnow()
     )
 
 
 @router.get("/role-tenures", summary="Who held each crisis-staff role, from when to when")
 async def list_tenures(activation_id: str, _: Finance, session: SessionDep) -> list[TenureOut]:
-    return await costs.list_tenures(session, activation_id)
+    return await records.list_tenures(session, activation_id)
 
 
 @router.patch(
@@ -103,7 +101,7 @@ async def correct_tenure(
     principal: Finance,
     session: SessionDep,
 ) -> TenureOut:
-    return await costs.correct_tenure(
+    return await records.correct_tenure(
         session, activation_id, tenure_id, body, by=principal.display_name, now=utcnow()
     )
 
@@ -119,6 +117,6 @@ async def report_actuals(
     principal: Reporter,
     session: SessionDep,
 ) -> AllocationOut:
-    return await costs.report_actuals(
+    return await records.report_actuals(
         session, activation_id, allocation_id, body, principal, now=utcnow()
     )

@@ -1,7 +1,8 @@
 """The DDH hourly rate (DDH-timepris) as data: one row per date it takes effect.
 
 A rate for today or earlier, or one replacing the rate of a date, needs a reason: it changes
-what draft statements say about work already done. Old rows stay, marked superseded.
+what draft statements say about work already done. Old rows stay, marked superseded. Setting a
+rate commits its own transaction.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from beredskab.calendar import OpeningRules
 from beredskab.costs.models import Tariff
 from beredskab.costs.schemas import TariffCreate, TariffOut
 from beredskab.errors import Conflict, InvalidInput
+from beredskab.unit_of_work import transaction
 
 
 def tariff_out(t: Tariff) -> TariffOut:
@@ -40,6 +42,21 @@ async def list_tariffs(session: AsyncSession) -> list[TariffOut]:
 async def add_tariff(
     session: AsyncSession, body: TariffCreate, rules: OpeningRules, *, by: str, now: datetime
 ) -> TariffOut:
+    try:
+        async with transaction(session):
+            tariff = await _set_rate(session, body, rules, by=by, now=now)
+    except IntegrityError:  # another rate for that date was set at this very moment
+        raise Conflict(
+            f"a rate for {body.valid_from} was set at the same moment; reload and try again"
+        ) from None
+    return tariff_out(tariff)
+
+
+async def _set_rate(
+    session: AsyncSession, body: TariffCreate, rules: OpeningRules, *, by: str, now: datetime
+) -> Tariff:
+    """Supersede the rate of that date, if any, and add the new one (runs inside the caller's
+    transaction)."""
     replaced = (
         await session.exec(
             select(Tariff).where(
@@ -64,11 +81,4 @@ async def add_tariff(
         reason=reason or None,
     )
     session.add(tariff)
-    try:
-        await session.commit()
-    except IntegrityError:  # another rate for that date was set at this very moment
-        await session.rollback()
-        raise Conflict(
-            f"a rate for {body.valid_from} was set at the same moment; reload and try again"
-        ) from None
-    return tariff_out(tariff)
+    return tariff

@@ -2,6 +2,7 @@
 
 DDH's common budget pays; the people's employer is reimbursed at the rate in force on the day.
 There is no activation log to write to, so each session keeps its own history of changes.
+Registering and correcting a session each commit their own transaction.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from beredskab.costs.schemas import TrainingChangeOut, TrainingCreate, TrainingO
 from beredskab.costs.statement import rate_table
 from beredskab.directory.service import known_org
 from beredskab.errors import NotFound
+from beredskab.unit_of_work import transaction
 
 
 def _state(t: TrainingSession) -> dict:
@@ -104,29 +106,29 @@ async def get_session(session: AsyncSession, rules: OpeningRules, training_id: i
 async def add_session(
     session: AsyncSession, body: TrainingCreate, rules: OpeningRules, *, by: str, now: datetime
 ) -> TrainingOut:
-    await known_org(session, "org_id", body.org_id)
-    training = TrainingSession(
-        day=body.day,
-        minutes=int(body.hours * 60),
-        people=body.people,
-        org_id=body.org_id,
-        text=body.text,
-        created_at=now,
-        created_by=by,
-    )
-    session.add(training)
-    await session.flush()
-    session.add(
-        TrainingChange(
-            training_id=training.id or 0,
-            seq=1,
-            changed_at=now,
-            changed_by=by,
-            reason="registreret",
-            after=_state(training),
+    async with transaction(session):
+        await known_org(session, "org_id", body.org_id)
+        training = TrainingSession(
+            day=body.day,
+            minutes=int(body.hours * 60),
+            people=body.people,
+            org_id=body.org_id,
+            text=body.text,
+            created_at=now,
+            created_by=by,
         )
-    )
-    await session.commit()
+        session.add(training)
+        await session.flush()
+        session.add(
+            TrainingChange(
+                training_id=training.id or 0,
+                seq=1,
+                changed_at=now,
+                changed_by=by,
+                reason="registreret",
+                after=_state(training),
+            )
+        )
     return await get_session(session, rules, training.id or 0)
 
 
@@ -139,39 +141,39 @@ async def update_session(
     by: str,
     now: datetime,
 ) -> TrainingOut:
-    training = (
-        await session.exec(
-            select(TrainingSession).where(TrainingSession.id == training_id).with_for_update()
+    async with transaction(session):
+        training = (
+            await session.exec(
+                select(TrainingSession).where(TrainingSession.id == training_id).with_for_update()
+            )
+        ).first()
+        if training is None:
+            raise NotFound(f"no training session {training_id}")
+        before = _state(training)
+        changes = body.model_dump(exclude_unset=True, exclude={"reason"})
+        if "org_id" in changes:
+            await known_org(session, "org_id", changes["org_id"])
+        if "hours" in changes:
+            training.minutes = int(changes.pop("hours") * 60)
+        for name, value in changes.items():
+            setattr(training, name, value)
+        session.add(training)
+        last = (
+            await session.exec(
+                select(TrainingChange.seq)
+                .where(TrainingChange.training_id == training_id)
+                .order_by(TrainingChange.seq.desc())  # type: ignore[attr-defined]
+            )
+        ).first()
+        session.add(
+            TrainingChange(
+                training_id=training_id,
+                seq=(last or 0) + 1,
+                changed_at=now,
+                changed_by=by,
+                reason=body.reason,
+                before=before,
+                after=_state(training),
+            )
         )
-    ).first()
-    if training is None:
-        raise NotFound(f"no training session {training_id}")
-    before = _state(training)
-    changes = body.model_dump(exclude_unset=True, exclude={"reason"})
-    if "org_id" in changes:
-        await known_org(session, "org_id", changes["org_id"])
-    if "hours" in changes:
-        training.minutes = int(changes.pop("hours") * 60)
-    for name, value in changes.items():
-        setattr(training, name, value)
-    session.add(training)
-    last = (
-        await session.exec(
-            select(TrainingChange.seq)
-            .where(TrainingChange.training_id == training_id)
-            .order_by(TrainingChange.seq.desc())  # type: ignore[attr-defined]
-        )
-    ).first()
-    session.add(
-        TrainingChange(
-            training_id=training_id,
-            seq=(last or 0) + 1,
-            changed_at=now,
-            changed_by=by,
-            reason=body.reason,
-            before=before,
-            after=_state(training),
-        )
-    )
-    await session.commit()
     return await get_session(session, rules, training_id)
