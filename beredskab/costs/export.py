@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from beredskab.billing import format_dkk
-from beredskab.costs.report import Party, Report, ReportLine
+from beredskab.costs.report import Party, Report
+from beredskab.costs.report_lines import ReportLine
 
 CATEGORY = {
     "crisis_staff": "Krisestab",
