@@ -34,7 +34,7 @@ Reporter = Annotated[Principal, Depends(require_roles(R.finance, R.crisis_staff)
 async def get_costs(
     activation_id: str, principal: Reader, session: SessionDep, rules: Rules
 ) -> StatementOut:
-    return await final.get_statement(session, principal, activation_id, rules, utcnow())
+    return await final.get_statement(session, activation_id, principal, rules, utcnow())
 
 
 @router.post("/costs/final", summary="Mark the statement final (after stand-down); logged")

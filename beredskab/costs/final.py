@@ -26,8 +26,8 @@ from beredskab.unit_of_work import transaction
 
 async def get_statement(
     session: AsyncSession,
-    principal: Principal,
     activation_id: str,
+    principal: Principal,
     rules: OpeningRules,
     now: datetime,
 ) -> StatementOut:
