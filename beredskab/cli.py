@@ -203,23 +203,9 @@ app.add_typer(log_app, name="log")
 @log_app.command("verify")
 def log_verify(ref: str) -> None:
     """Recompute the hash chain of an activation's log (by reference or id); exit 1 if broken."""
-    from sqlmodel import or_, select
+    from beredskab.eventlog.service import verify_log_by_reference
 
-    from beredskab.activations.models import Activation
-    from beredskab.errors import NotFound
-    from beredskab.eventlog.service import verify_activation_log
-
-    async def _verify(session):  # noqa: ANN001, ANN202
-        activation = (
-            await session.exec(
-                select(Activation).where(or_(Activation.ref == ref, Activation.id == ref))
-            )
-        ).first()
-        if activation is None:
-            raise NotFound(f"no activation {ref!r}")
-        return await verify_activation_log(session, activation)
-
-    result = run_with_session(_verify)
+    result = run_with_session(lambda session: verify_log_by_reference(session, ref))
     if result.ok:
         typer.echo(f"ok: {result.entries} entries, chain intact")
         return

@@ -13,10 +13,9 @@ from api.deps import RuntimeDep, SessionDep, attachment, require_roles
 from beredskab.activations import repository as activations
 from beredskab.auth.models import TokenRole as R
 from beredskab.auth.service import Principal
-from beredskab.directory.models import Organisation
 from beredskab.eventlog import export, timeline
 from beredskab.eventlog.schemas import LogEntryCreate, LogEntryRead, LogPage, VerifyOut
-from beredskab.eventlog.service import verify_activation_log
+from beredskab.eventlog.service import verify_visible_log
 from beredskab.instants import Instant
 from beredskab.metadata import MAX_INTEGER, utcnow
 
@@ -65,12 +64,10 @@ async def read_timeline(
     limit: Annotated[int, Query(ge=1, le=timeline.MAX_PAGE)] = 100,
     format: Literal["page", "json", "csv", "pdf"] = "page",  # noqa: A002 - the documented name
 ) -> LogPage | Response:
-    activation = await activations.get_visible(session, principal, activation_id)
     if format != "page":
-        entries = await timeline.all_entries(session, activation.id)
-        org = await session.get(Organisation, activation.authority_id)
-        authority = org.name if org else activation.authority_id
+        log = await timeline.for_export(session, activation_id, principal)
         await session.close()  # all is read: free the connection while the file is made
+        activation, entries = log.activation, log.entries
         settings = request.app.state.settings
         name = f"logbog-{activation.ref}"
         if format == "csv":
@@ -85,15 +82,16 @@ async def read_timeline(
             log_pdf.to_pdf,
             entries,
             ref=activation.ref,
-            authority=authority,
+            authority=log.authority,
             title=activation.title,
             tz=settings.tz,
             head_hash=activation.log_head_hash,
         )
         return attachment(pdf, "application/pdf", f"{name}.pdf")
-    entries, next_cursor = await timeline.timeline(
+    entries, next_cursor = await timeline.visible_timeline(
         session,
-        activation.id,
+        activation_id,
+        principal,
         timeline.TimelineQuery(
             kind=kind,
             author=author,
@@ -111,8 +109,7 @@ async def read_timeline(
 
 @router.get("/log/verify", summary="Recompute the hash chain: {ok, entries, first_bad_seq}")
 async def verify(activation_id: str, principal: Reader, session: SessionDep) -> VerifyOut:
-    activation = await activations.get_visible(session, principal, activation_id)
-    result = await verify_activation_log(session, activation)
+    result = await verify_visible_log(session, activation_id, principal)
     return VerifyOut(ok=result.ok, entries=result.entries, first_bad_seq=result.first_bad_seq)
 
 
@@ -129,11 +126,10 @@ async def stream(
     runtime: RuntimeDep,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
-    activation = await activations.get_visible(session, principal, activation_id)
-    # end this request's transaction now: a stream lives for hours and would keep its
-    # connection; each poll below uses its own short session, a reader's
-    activation_id = activation.id
-    await session.rollback()
+    activation_id = (await activations.get_visible(session, principal, activation_id)).id
+    # free this request's connection now: a stream lives for hours and would keep it; each
+    # poll below uses its own short session, a reader's
+    await session.close()
     try:
         after = int(last_event_id) if last_event_id else 0
     except ValueError:
@@ -170,10 +166,5 @@ async def stream(
     "/archive", summary="Archive (the crisis leader or steering): the log becomes read-only"
 )
 async def archive(activation_id: str, principal: Archiver, session: SessionDep) -> dict:
-    activation = await activations.get_visible(session, principal, activation_id)
-    if principal.role is R.crisis_staff:
-        await activations.require_crisis_leader(session, activation, principal)
-    archived = await timeline.archive(
-        session, activation.id, by=principal.display_name, now=utcnow()
-    )
+    archived = await timeline.archive(session, activation_id, principal, now=utcnow())
     return {"id": archived.id, "ref": archived.ref, "archived_at": archived.archived_at}

@@ -1,4 +1,8 @@
-"""Appending to and verifying an activation's log. Callers hold the activation row lock."""
+"""Appending to and verifying an activation's log.
+
+Appending runs inside the caller's transaction, which holds the activation row lock; verifying
+only reads.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,12 @@ from typing import Any
 
 from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlmodel import select
+from sqlmodel import or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab.activations.models import Activation
+from beredskab.activations.repository import get_visible
+from beredskab.auth.service import Principal
 from beredskab.errors import NotFound
 from beredskab.eventlog.chain import VerifyResult, entry_hash, verify
 from beredskab.eventlog.models import TEXT_MAX, LogEntry
@@ -126,6 +132,27 @@ async def append_rows(conn: AsyncConnection, head: LogHead, rows: list[dict[str,
         .where(Activation.__table__.c.id == head.activation_id)
         .values(log_seq=rows[-1]["seq"], log_head_hash=rows[-1]["hash"])
     )
+
+
+async def verify_visible_log(
+    session: AsyncSession, activation_id: str, principal: Principal
+) -> VerifyResult:
+    """Verify the log of an activation the caller may see."""
+    return await verify_activation_log(
+        session, await get_visible(session, principal, activation_id)
+    )
+
+
+async def verify_log_by_reference(session: AsyncSession, ref: str) -> VerifyResult:
+    """Verify the log of the activation with this reference or id (as the CLI names it)."""
+    activation = (
+        await session.exec(
+            select(Activation).where(or_(Activation.ref == ref, Activation.id == ref))
+        )
+    ).first()
+    if activation is None:
+        raise NotFound(f"no activation {ref!r}")
+    return await verify_activation_log(session, activation)
 
 
 async def verify_activation_log(session: AsyncSession, activation: Activation) -> VerifyResult:

@@ -1,6 +1,8 @@
 """The log keeper's side of the log: manual entries, corrections, the timeline query, archive.
 
 No edit and no delete exist: a correction is a new entry pointing at the one it corrects.
+Manual entries are written by the group writer (appender.py), which owns its transactions;
+`archive` is a use case that commits its own; the rest only reads.
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab.activations.models import Activation, ActivationStatus
-from beredskab.activations.repository import lock_activation
+from beredskab.activations.repository import get_visible, lock_activation, require_crisis_leader
+from beredskab.auth.models import TokenRole
+from beredskab.auth.service import Principal
+from beredskab.directory.models import Organisation
 from beredskab.errors import Conflict, Forbidden, InvalidInput
 from beredskab.eventlog import service as eventlog
 from beredskab.eventlog.models import LogEntry
@@ -25,6 +30,7 @@ from beredskab.eventlog.schemas import LogEntryCreate, LogEntryRead
 from beredskab.eventlog.service import LogHead
 from beredskab.instants import MAX_YEAR, MIN_YEAR
 from beredskab.metadata import MAX_INTEGER
+from beredskab.unit_of_work import transaction
 
 CLOCK_SKEW = timedelta(minutes=2)  # a phone's clock a little ahead is not "the future"
 MAX_PAGE = 500
@@ -65,25 +71,32 @@ def manual_entry(
 
 
 async def archive(
-    session: AsyncSession, activation_id: str, *, by: str, now: datetime
+    session: AsyncSession, activation_id: str, principal: Principal, *, now: datetime
 ) -> Activation:
-    activation = await lock_activation(session, activation_id)
-    if activation.status in (ActivationStatus.requested, ActivationStatus.active):
-        raise Conflict(f"{activation.ref} is {activation.status}; stand it down before archiving")
-    if activation.archived_at is not None:
-        raise Conflict(f"{activation.ref} is already archived")
-    eventlog.append(
-        session,
-        activation,
-        "archived",
-        f"Loggen arkiveret af {by}; herefter skrivebeskyttet.",
-        actor=by,
-        now=now,
-    )
-    activation.archived_at = now
-    activation.archived_by = by
-    session.add(activation)
-    await session.commit()
+    """Make the log read-only, for good (steering, or the activation's crisis leader); logged."""
+    by = principal.display_name
+    async with transaction(session):
+        visible = await get_visible(session, principal, activation_id)
+        if principal.role is TokenRole.crisis_staff:
+            await require_crisis_leader(session, visible, principal)
+        activation = await lock_activation(session, visible.id)
+        if activation.status in (ActivationStatus.requested, ActivationStatus.active):
+            raise Conflict(
+                f"{activation.ref} is {activation.status}; stand it down before archiving"
+            )
+        if activation.archived_at is not None:
+            raise Conflict(f"{activation.ref} is already archived")
+        eventlog.append(
+            session,
+            activation,
+            "archived",
+            f"Loggen arkiveret af {by}; herefter skrivebeskyttet.",
+            actor=by,
+            now=now,
+        )
+        activation.archived_at = now
+        activation.archived_by = by
+        session.add(activation)
     return activation
 
 
@@ -121,6 +134,14 @@ def _decode_cursor(cursor: str, order: str) -> list:
         return [at, seq]
     except (ValueError, IndexError, TypeError, json.JSONDecodeError) as exc:
         raise InvalidInput("cursor", f"is not a cursor from this timeline ({exc})") from None
+
+
+async def visible_timeline(
+    session: AsyncSession, activation_id: str, principal: Principal, q: TimelineQuery
+) -> tuple[list[LogEntryRead], str | None]:
+    """A page of the timeline of an activation the caller may see, and the next page's cursor."""
+    activation = await get_visible(session, principal, activation_id)
+    return await timeline(session, activation.id, q)
 
 
 async def timeline(
@@ -196,6 +217,24 @@ def to_read(entry: LogEntry | Mapping[str, Any], corrected_by: list[int]) -> Log
         corrected_by=corrected_by,
         superseded=bool(corrected_by),
     )
+
+
+@dataclass(frozen=True)
+class LogForExport:
+    """What a file of the whole log shows: the activation, its authority's name, every entry."""
+
+    activation: Activation
+    authority: str
+    entries: list[LogEntryRead]
+
+
+async def for_export(
+    session: AsyncSession, activation_id: str, principal: Principal
+) -> LogForExport:
+    activation = await get_visible(session, principal, activation_id)
+    entries = await all_entries(session, activation.id)
+    org = await session.get(Organisation, activation.authority_id)
+    return LogForExport(activation, org.name if org else activation.authority_id, entries)
 
 
 async def all_entries(session: AsyncSession, activation_id: str) -> list[LogEntryRead]:
