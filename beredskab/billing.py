@@ -2,6 +2,10 @@
 
 Pure (docs/domain.md#billing): each work line is split by the opening-hours calendar
 (and at tariff changes); each part is agents × real hours × rate, rounded half-up once, in øre.
+
+Size: over 400 lines on purpose: one pure rule, the per-activation statement and the integer-µs
+fast path the finance report sums with (span_parts, PriceTimeline, PartSums), kept side by side
+so the two ways of pricing stay one rule (a property test checks they agree).
 """
 
 from __future__ import annotations

@@ -3,6 +3,11 @@
 APScheduler only ticks; each tick claims due rows and runs the handler for each row's kind in its
 own transaction. A handler that raises is retried a few times, then marked failed and logged: one
 poison row never stalls the rest of the queue.
+
+Who commits: `run_due` owns its transactions by design (the claim, each handler with its row's
+`done`, each failure), because a handler's work and the row's fate must commit or fail together;
+handlers run inside that transaction and never commit. `schedule` and `cancel_for_activation`
+run inside the caller's transaction.
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ refused by them is answered at once, so a round that fails later fails only the 
 
 A round is four statements whatever its size: lock and read the log's head, insert all entries
 in one statement, move the head, commit (`eventlog.service.lock_head` / `append_rows`).
+
+Who commits: the appender owns its transactions by design (one per round, on a session of its
+own, not the request's), which is what lets concurrent writers share one commit.
 """
 
 from __future__ import annotations
