@@ -70,14 +70,6 @@ async def test_state_changes_are_posted_signed_with_the_authority_secret(db, rec
         assert board["callbacks"]["failing"] == 0
 
 
-async def test_another_authoritys_secret_is_forbidden(db):
-    async with await open_world(db) as world:
-        r = await world.client.post(
-            "/authorities/region-x/callback-secret", headers=bearer(world.tokens["authority"])
-        )
-        assert r.status_code == 403
-
-
 async def test_a_dead_endpoint_shows_failing_and_blocks_no_sms(db):
     dead = Receiver(status=500)
     try:
