@@ -79,7 +79,7 @@ async def test_a_role_the_endpoint_does_not_admit_gets_403(world, method, path, 
     ],
 )
 async def test_an_absent_activation_is_404(world, method, path, token):
-    body = {"person_id": "log2"} if path.endswith("handover") else {}
+    body = {"person_id": "log2"} if path.endswith("handover") else {"reason": "x"}
     r = await world.client.request(
         method, path.format(id="no-such-id"), json=body, headers=bearer(world.tokens[token])
     )
@@ -222,7 +222,8 @@ async def test_the_authority_cancels_its_own_request_but_not_anothers(world):
     )
     assert r.status_code == 200 and r.json()["status"] == "cancelled"
     told = await world.drain()
-    assert {m.to for m in told} == {world.people[p].phone for p in STEERING}
+    contact = "+4520123456"  # the authority's contact person hears the request is withdrawn
+    assert {m.to for m in told} == {world.people[p].phone for p in STEERING} | {contact}
     assert await world.later(30) == []  # no reminders after cancelling
     board = await world.board(act["id"])
     assert board["open_pages"] == []

@@ -21,9 +21,13 @@ from tests.services.conftest import NOW, PRIMARIES, STEERING
 pytestmark = pytest.mark.db
 
 LATER = NOW + timedelta(minutes=30)
+CONTACT = "+4520123456"  # the requesting authority's contact person (Staff.request)
 
 
-@pytest.mark.parametrize("status", [ActivationStatus.rejected, ActivationStatus.cancelled])
+ENDED_DA = {ActivationStatus.rejected: "afvist", ActivationStatus.cancelled: "trukket tilbage"}
+
+
+@pytest.mark.parametrize("status", list(ENDED_DA))
 async def test_ending_a_request_cancels_its_reminder_and_tells_the_steering_group(
     staff, session, status
 ):
@@ -40,14 +44,19 @@ async def test_ending_a_request_cancels_its_reminder_and_tells_the_steering_grou
     assert ended.status == status and ended.ended_at == LATER and ended.end_reason == "ikke vores"
     assert {d.status for d in await rows.deadlines(session)} == {DeadlineStatus.cancelled}
     assert {p.state for p in await rows.pages(session, activation.id)} == {PageState.cancelled}
-    for pid in STEERING:
+    for pid in STEERING:  # told their page is closed, not thanked for an effort
         request, closed = await rows.texts_to(session, staff.phone(pid))
-        assert "er afsluttet" in closed
-    # the requests were never sent: the outbox cancelled them; the "closed" texts go out
+        assert "ikke længere åben" in closed
+    # nothing was sent yet: the outbox cancelled the requests and the authority's receipt, and
+    # queued the "closed" texts and the authority's answer
     statuses = [m.status for m in await rows.sms(session)]
-    assert statuses == [OutboxStatus.cancelled] * 3 + [OutboxStatus.pending] * 3
+    assert statuses == [OutboxStatus.cancelled] * 4 + [OutboxStatus.pending] * 4
+    receipt, answer = await rows.texts_to(session, CONTACT)
+    assert "modtaget jeres anmodning" in receipt and ENDED_DA[status] in answer
     entry = (await rows.log(session, activation.id))[-1]
-    assert entry.kind == status.value and "3 usendte SMS og 1 frister annulleret" in entry.text
+    assert entry.kind == status.value
+    assert f"Aktivering {ENDED_DA[status]} af Navn steer1" in entry.text
+    assert "4 usendte SMS og 1 frister annulleret" in entry.text
 
 
 async def test_an_endorsed_activation_cannot_be_rejected(staff, session):
@@ -120,9 +129,12 @@ async def test_stand_down_cancels_unsent_sms_and_deadlines_and_closes_every_call
 async def test_stand_down_tells_each_person_once_even_with_a_page_and_a_role(staff, session):
     activation = await _active_with_leader(staff, session)
     await stand_down(session, staff.cfg, activation.id, staff.steering, reason="", now=LATER)
-    told = [m.recipient for m in await rows.sms(session, status=OutboxStatus.pending)]
-    assert sorted(told) == sorted(staff.phone(p) for p in PRIMARIES)  # leader0: page and role
-    assert all("afsluttet" in m.body for m in await rows.sms(session, status=OutboxStatus.pending))
+    told = await rows.sms(session, status=OutboxStatus.pending)
+    staff_told = sorted(m.recipient for m in told if m.recipient != CONTACT)
+    assert staff_told == sorted(staff.phone(p) for p in PRIMARIES)  # leader0: page and role
+    assert all("afsluttet" in m.body for m in told)
+    [authority] = [m.body for m in told if m.recipient == CONTACT]
+    assert "Borgerkommunikationen er jeres igen" in authority
     entry = (await rows.log(session, activation.id))[-1]
     assert entry.kind == "stood_down" and "4 personer orienteret" in entry.text
 

@@ -70,7 +70,8 @@ async def test_the_same_idempotency_key_returns_the_first_activation(staff, sess
         session, staff.cfg, staff.requester, data, idempotency_key="k-1", now=NOW
     )
     assert created and not created_again and again.id == first.id
-    assert len(await rows.sms(session)) == len(STEERING)  # the steering group was paged once
+    steering_pages = [m for m in await rows.sms(session) if m.page_id is not None]
+    assert len(steering_pages) == len(STEERING)  # the steering group was paged once
 
 
 @pytest.mark.parametrize(
