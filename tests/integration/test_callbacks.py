@@ -13,6 +13,8 @@ import pytest
 from tests.factories import bearer
 from tests.scenario import open_world
 
+CONTACT = "+4520123456"  # the requesting authority's contact person, told each step
+
 
 class Receiver:
     def __init__(self, status: int = 200) -> None:
@@ -76,7 +78,7 @@ async def test_a_dead_endpoint_shows_failing_and_blocks_no_sms(db):
         async with await open_world(db) as world:
             act = await world.activate("steering", callback_url=dead.url)
             sent = await world.drain()
-            assert len(sent) == 4  # the pages went out regardless
+            assert len([m for m in sent if m.to != CONTACT]) == 4  # the pages went out regardless
             board = await world.board(act["id"])
             assert board["callbacks"]["failing"] >= 1
             assert "HTTP 500" in board["callbacks"]["last_error"]
