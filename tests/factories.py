@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import itertools
+from datetime import datetime
+from functools import cache
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from beredskab.activations.config import ActivationConfig
+from beredskab.activations.models import Activation, ActivationStatus, Page, PagePurpose, PageState
+from beredskab.activations.pages import create_page
 from beredskab.auth.models import TokenRole
-from beredskab.auth.service import create_token
-from beredskab.directory.models import Organisation, OrgKind, Person
+from beredskab.auth.service import Principal, authenticate, create_token
+from beredskab.directory.models import Organisation, OrgKind, Person, RosterEntry, SteeringMember
+from beredskab.metadata import utcnow
+from beredskab.playbook_file import load_playbook
+from beredskab.roles import Role
+from beredskab.settings import DEFAULT_PLAYBOOK
 
 _seq = itertools.count(1)
 
@@ -63,15 +72,111 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+async def make_principal(
+    session: AsyncSession,
+    role: TokenRole | str,
+    *,
+    org_id: str | None = None,
+    person_id: str | None = None,
+) -> Principal:
+    """A caller as the API would see it: a real token, looked up like a request's."""
+    principal = await authenticate(
+        session, await make_token(session, role, org_id=org_id, person_id=person_id)
+    )
+    assert principal is not None
+    return principal
+
+
+async def make_roster_entry(
+    session: AsyncSession, role: Role, person_id: str, rank: int = 0
+) -> RosterEntry:
+    entry = RosterEntry(role=role, rank=rank, person_id=person_id)
+    session.add(entry)
+    await session.commit()
+    return entry
+
+
+async def make_steering_member(
+    session: AsyncSession, person_id: str, position: int = 0
+) -> SteeringMember:
+    member = SteeringMember(person_id=person_id, position=position)
+    session.add(member)
+    await session.commit()
+    return member
+
+
+# --- activations ---
+
+
+@cache
+def demo_config() -> ActivationConfig:
+    """The playbook the service ships with, as the composition root hands it to use cases."""
+    loaded = load_playbook(DEFAULT_PLAYBOOK)
+    return ActivationConfig(playbook=loaded.playbook, playbook_hash=loaded.content_hash)
+
+
+async def make_activation(
+    session: AsyncSession,
+    *,
+    authority_id: str | None = None,
+    status: ActivationStatus = ActivationStatus.requested,
+    now: datetime | None = None,
+    **kw: object,
+) -> Activation:
+    """The activation row alone, in `status`: no pages, call-outs or log entries."""
+    n = next(_seq)
+    now = now or utcnow()
+    if authority_id is None:
+        authority_id = (await make_org(session)).id
+    values: dict = {
+        "id": f"activation-{n}",
+        "ref": f"DDH-TEST-{n:04d}",
+        "title": f"Hændelse {n}",
+        "authority_id": authority_id,
+        "contact_name": "Frida Bak",
+        "contact_phone": "+4520123456",
+        "status": status,
+        "playbook_hash": demo_config().playbook_hash,
+        "created_by": "test",
+        "created_at": now,
+    }
+    if status is not ActivationStatus.requested:
+        values.update(endorsed_at=now, endorsed_by="test")
+    if status not in (ActivationStatus.requested, ActivationStatus.active):
+        values.update(ended_at=now, ended_by="test")
+    values.update(kw)
+    activation = Activation(**values)
+    session.add(activation)
+    await session.commit()
+    return activation
+
+
+async def make_page(
+    session: AsyncSession,
+    activation: Activation,
+    person: Person,
+    *,
+    purpose: PagePurpose = PagePurpose.role,
+    role: Role | None = None,
+    state: PageState = PageState.open,
+    now: datetime | None = None,
+    **kw: object,
+) -> Page:
+    """A page to `person` with a fresh reply code (no SMS, no deadline)."""
+    page = await create_page(session, activation, purpose, person, now or utcnow(), role=role, **kw)
+    page.state = state
+    session.add(page)
+    await session.commit()
+    return page
+
+
 # --- shifts ---
 # (imports here, so that sections other helpers append do not touch the same lines)
 
-from datetime import datetime, timedelta  # noqa: E402
+from datetime import timedelta  # noqa: E402
 
 from beredskab.activations.models import (  # noqa: E402
-    Activation,
     ActivationStatus,
-    Page,
     PagePurpose,
 )
 from beredskab.directory.models import MunicipalityContact  # noqa: E402
@@ -81,23 +186,9 @@ from beredskab.shifts.models import Shift, ShiftState, VolunteerAllocation  # no
 async def make_active_activation(session: AsyncSession, **kw: object) -> Activation:
     """An endorsed activation of Odder Kommune (seed_directory's authority), as shift use cases
     need it; no role call-out, so the staffing lead is the roster's primary."""
-    n = next(_seq)
-    values: dict = {
-        "id": f"act-{n}",
-        "ref": f"DDH-T{n:04d}",
-        "title": "Vandforsyning svigter",
-        "authority_id": "odder",
-        "contact_name": "Frida Bak",
-        "contact_phone": "20123456",
-        "status": ActivationStatus.active,
-        "playbook_hash": "0" * 64,
-        "created_by": "test",
-    }
-    values.update(kw)
-    activation = Activation(**values)
-    session.add(activation)
-    await session.commit()
-    return activation
+    kw.setdefault("title", "Vandforsyning svigter")
+    kw.setdefault("status", ActivationStatus.active)
+    return await make_activation(session, authority_id="odder", **kw)
 
 
 async def make_municipality(

@@ -146,7 +146,7 @@ async def close(
         activation,
         status.value,
         f"Aktivering {ENDED_DA[status]} af {by}."
-        + (f" Begrundelse: {reason}" if reason else "")
+        + (f" Begrundelse: {reason.rstrip('.')}." if reason else "")
         + f" {cancelled_sms} usendte SMS og {count(cancelled_deadlines, 'frist', 'frister')}"
         f" annulleret; {count(len(told), 'person', 'personer')} orienteret.",
         actor=by,

@@ -1,0 +1,67 @@
+"""The development router (DEV_MODE only): inject an SMS as if a phone had sent it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import bearer
+from tests.scenario import open_world
+
+URL = "/dev/sms/inject"
+
+
+@pytest.fixture
+async def world(db):
+    async with await open_world(db) as w:
+        yield w
+
+
+async def test_dev_inject_answers_like_a_phone(world):
+    act = await world.activate("authority")
+    await world.drain()
+    code = world.last_code("steer2")
+    r = await world.client.post(
+        URL,
+        headers=bearer(world.tokens["admin"]),
+        json={"from": world.people["steer2"].phone, "body": f"OK {code}"},
+    )
+    assert r.status_code == 200 and r.json()["outcome"] == "endorsed"
+    assert "godkendt" in r.json()["reply"]
+    assert (await world.board(act["id"]))["status"] == "active"
+
+
+async def test_an_unknown_number_is_answered_like_any_stranger(world):
+    r = await world.client.post(
+        URL, headers=bearer(world.tokens["admin"]), json={"from": "+4599999999", "body": "hej"}
+    )
+    assert r.status_code == 200
+    assert r.json()["outcome"] == "unknown_sender" and "kender ikke" in r.json()["reply"]
+
+
+async def test_only_an_admin_may_inject(world):
+    body = {"from": world.people["log0"].phone, "body": "ok"}
+    assert (await world.client.post(URL, json=body)).status_code == 401
+    for role in ("steering", "authority", "finance", "log0"):
+        r = await world.client.post(URL, json=body, headers=bearer(world.tokens[role]))
+        assert r.status_code == 403, role
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"body": "ok"}, "from"),
+        ({"from": "+4550200000"}, "body"),
+        ({"from": "+4550200000", "body": "x" * 2001}, "body"),
+    ],
+)
+async def test_a_bad_body_is_a_422_naming_the_field(world, body, field):
+    r = await world.client.post(URL, json=body, headers=bearer(world.tokens["admin"]))
+    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == [field], r.text
+
+
+async def test_without_dev_mode_the_route_does_not_exist(db):
+    async with await open_world(db, {"dev_mode": False}) as world:
+        r = await world.client.post(
+            URL, json={"from": "+4599999999", "body": "ok"}, headers=bearer(world.tokens["admin"])
+        )
+        assert r.status_code == 404
