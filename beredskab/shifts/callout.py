@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from beredskab import deadlines
+from beredskab import danish, deadlines
 from beredskab.activations.models import (
     Activation,
     ActivationStatus,
@@ -47,19 +47,48 @@ async def start_callout(
     now: datetime,
     *,
     exclude: set[str] | None = None,
-) -> int:
-    """Page the primary contact of every contact-centre municipality that has not answered."""
+) -> rules.CalloutPlan:
+    """Page the primary contact of every contact-centre municipality that has not answered and
+    has no page open; the staffing lead hears if nobody is left who could answer."""
+    plan = await call_out(session, cfg, activation, shift, now, exclude=exclude)
+    if plan.nobody_left:
+        await notices.tell_staffing_lead(
+            session,
+            cfg,
+            activation,
+            "staffing_no_volunteers",
+            shift=notices.label(cfg, shift),
+            missing=shift.agents_needed - await repository.taken(session, shift),
+        )
+    return plan
+
+
+async def call_out(
+    session: AsyncSession,
+    cfg: ActivationConfig,
+    activation: Activation,
+    shift: Shift,
+    now: datetime,
+    *,
+    exclude: set[str] | None = None,
+) -> rules.CalloutPlan:
+    """One round of the call-out, without a word to the staffing lead: the caller tells them."""
     first_round = shift.callout_round == 0
     shift.callout_round += 1
     session.add(shift)
     if first_round:
         schedule_checkpoints(session, shift, now)
-    skip = await repository.answered_orgs(session, shift) | (exclude or set())
+    reachable = await repository.contacts(session)
+    waiting = await repository.shift_pages(session, shift, PagePurpose.volunteer)
+    plan = rules.callout_plan(
+        reachable,
+        await repository.answered_orgs(session, shift) | (exclude or set()),
+        {p.org_id for p in waiting if p.org_id},
+    )
     remaining = shift.agents_needed - await repository.taken(session, shift)
     planned: list[tuple[Person, Page]] = []
-    for org_id, by_rank in sorted((await repository.contacts(session)).items()):
-        if org_id in skip:
-            continue
+    for org_id in plan.page:
+        by_rank = reachable[org_id]
         rank = min(by_rank)  # contacts() lists only municipalities that have a contact
         person = by_rank[rank]
         page = await create_page(
@@ -90,21 +119,22 @@ async def start_callout(
         session,
         activation,
         "volunteers_paged",
-        f"Vagt {notices.label(cfg, shift)}: {len(planned)} kommuner kaldt for {remaining} agenter"
-        f" (runde {shift.callout_round}).",
-        data={"shift_id": shift.id, "orgs": [p.org_id for _, p in planned], "remaining": remaining},
+        f"Vagt {notices.label(cfg, shift)}: {danish.count(len(planned), 'kommune', 'kommuner')}"
+        f" kaldt for {danish.count(remaining, 'agent', 'agenter')} (runde {shift.callout_round})"
+        + (f"; {_still_asked(len(plan.waiting))}." if plan.waiting else "."),
+        data={
+            "shift_id": shift.id,
+            "orgs": [p.org_id for _, p in planned],
+            "remaining": remaining,
+            "waiting": list(plan.waiting),
+        },
         now=now,
     )
-    if not planned:
-        await notices.tell_staffing_lead(
-            session,
-            cfg,
-            activation,
-            "staffing_no_volunteers",
-            shift=notices.label(cfg, shift),
-            missing=remaining,
-        )
-    return len(planned)
+    return plan
+
+
+def _still_asked(n: int) -> str:
+    return f"{danish.count(n, 'kommune', 'kommuner')} er allerede kaldt og kan stadig svare"
 
 
 async def page_secondary(

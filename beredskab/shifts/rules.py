@@ -7,7 +7,7 @@ the shape of `beredskab.escalation.decide`: data in, a frozen decision out.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -153,6 +153,33 @@ def checkpoints(start: datetime, now: datetime) -> list[tuple[str, datetime]]:
 def initial_state(out_of_hours_minutes: int) -> ShiftState:
     """Any time outside opening hours needs the steering group's approval before the call-out."""
     return ShiftState.awaiting_approval if out_of_hours_minutes else ShiftState.recruiting
+
+
+# --- the call-out --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CalloutPlan:
+    """Whom a (re)started call-out pages, and who has the question already."""
+
+    page: tuple[str, ...]  # municipalities paged now, by id
+    waiting: tuple[str, ...]  # municipalities with a page still open: they may yet answer JA
+
+    @property
+    def nobody_left(self) -> bool:
+        """Nobody was paged now and nobody may still answer: the staffing lead must find agents
+        by hand. A municipality with an open page still counts (#14.3: 22 of them filled the
+        places after the lead had been told there was nobody to call)."""
+        return not self.page and not self.waiting
+
+
+def callout_plan(
+    reachable: Iterable[str], answered: Collection[str], waiting: Collection[str]
+) -> CalloutPlan:
+    """`reachable`: municipalities with an active contact; `answered`: those holding places,
+    having said NEJ, or kept out (the one withdrawing); `waiting`: those with an open page."""
+    page = sorted(set(reachable) - set(answered) - set(waiting))
+    return CalloutPlan(page=tuple(page), waiting=tuple(sorted(set(waiting))))
 
 
 # --- approval ------------------------------------------------------------------------------------

@@ -163,6 +163,37 @@ def test_an_unknown_page_state_is_refused():
         rules.approval_decision(["maybe"])
 
 
+# --- the call-out --------------------------------------------------------------------------------
+
+ALL = ("a", "b", "c", "d")
+
+
+@pytest.mark.parametrize(
+    ("answered", "waiting", "page", "nobody_left"),
+    [
+        ((), (), ("a", "b", "c", "d"), False),  # the first round
+        (("a",), ("b", "c", "d"), (), False),  # #14.3: after AFMELD, three still may say JA
+        (("a", "b"), ("c",), ("d",), False),
+        (("a", "b", "c", "d"), (), (), True),  # everyone answered: find agents by hand
+        (("a", "b", "c"), ("x",), ("d",), False),  # an open page of one no longer reachable
+        (("a", "b", "c", "d"), ("x",), (), False),  # ... may still be answered
+    ],
+)
+def test_nobody_is_left_to_call_only_when_no_page_is_open_either(
+    answered, waiting, page, nobody_left
+):
+    plan = rules.callout_plan(ALL, answered, waiting)
+    assert plan.page == page and plan.waiting == tuple(sorted(waiting))
+    assert plan.nobody_left is nobody_left
+
+
+@given(st.sets(st.sampled_from(ALL)), st.sets(st.sampled_from(ALL)))
+def test_the_call_out_never_pages_one_that_answered_or_is_waiting(answered, waiting):
+    plan = rules.callout_plan(ALL, answered, waiting)
+    assert not set(plan.page) & (answered | waiting)
+    assert set(plan.page) | answered | waiting == set(ALL)
+
+
 @pytest.mark.parametrize(
     ("state", "out_minutes", "problem"),
     [

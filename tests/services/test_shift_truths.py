@@ -1,0 +1,79 @@
+"""What the people of a shift are told is true (#14.3, #14.4): no false alarm to the staffing lead
+while municipalities may still answer, open pages that carry the number missing now, a
+confirmation of fewer agents that is not called a withdrawal, and a count above the places held
+that is told back instead of silently cut."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from beredskab.shifts import allocations, confirmation
+from beredskab.shifts.models import VolunteerAllocation
+from beredskab.shifts.requesting import ShiftRequest, request_shift
+from tests.services.shift_world import LEADER, NOW, WEDNESDAY_10, hours, open_shift_world
+
+NOBODY_LEFT = "ingen kommuner at kalde"
+
+
+@pytest.fixture
+async def world(db, session):
+    return await open_shift_world(db, session)
+
+
+async def shift_for(world, agents):
+    wanted = ShiftRequest(WEDNESDAY_10, WEDNESDAY_10 + hours(4), agents)
+    shift = await request_shift(
+        world.session, world.cfg, world.activation_id, wanted, LEADER, now=NOW
+    )
+    await world.sent()
+    return shift
+
+
+async def reply(world, pid, shift, *, accept=True, count=None, now=NOW):
+    page = await world.page_of(pid, shift)
+    return await world.inside(
+        allocations.volunteer_reply,
+        page,
+        world.people[pid],
+        accept=accept,
+        count=count,
+        via="SMS",
+        now=now,
+    )
+
+
+async def allocation_of(world, shift, org_id):
+    rows = await world.session.exec(
+        select(VolunteerAllocation)
+        .where(VolunteerAllocation.shift_id == shift.id, VolunteerAllocation.org_id == org_id)
+        .execution_options(populate_existing=True)
+    )
+    return rows.one()
+
+
+async def withdraw(world, shift, org_id, now=NOW):
+    allocation = await allocation_of(world, shift, org_id)
+    return await world.inside(confirmation.withdraw, allocation, by="Kontakt", via="SMS", now=now)
+
+
+async def lead_inbox(world):
+    return await world.inbox("staff0")
+
+
+async def test_no_false_alarm_after_afmeld_while_municipalities_may_still_answer(world):
+    shift = await shift_for(world, 3)
+    await reply(world, "m0p", shift, count=1)  # m1 and m2 have their pages open still
+    await withdraw(world, shift, "m0")
+    assert not any(NOBODY_LEFT in text for text in await lead_inbox(world))
+    # they may still fill the places: nobody had to be found by hand
+    await reply(world, "m1p", shift, count=3)
+    assert (await world.reload(shift)).state == "full"
+
+
+async def test_the_staffing_lead_is_told_when_truly_nobody_is_left_to_call(db, session):
+    world = await open_shift_world(db, session, municipalities=1)
+    shift = await shift_for(world, 3)
+    await reply(world, "m0p", shift, count=1)
+    await withdraw(world, shift, "m0")
+    assert NOBODY_LEFT in (await lead_inbox(world))[-1]
