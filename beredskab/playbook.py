@@ -69,6 +69,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "reply_shift_closed": {"ref", "shift", "status"},
         # shifts: the volunteer municipalities
         "volunteer_page": {"ref", "shift", "remaining", "code", "title"},
+        "volunteer_page_update": {"ref", "shift", "remaining", "code", "title"},
         "volunteer_thanks": {"ref", "shift", "agents", "municipality", "code"},
         "volunteer_partial": {"ref", "shift", "agents", "municipality", "code"},
         "volunteer_full": {"ref", "shift"},

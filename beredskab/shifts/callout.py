@@ -47,10 +47,13 @@ async def start_callout(
     now: datetime,
     *,
     exclude: set[str] | None = None,
+    missing_before: int | None = None,
 ) -> rules.CalloutPlan:
     """Page the primary contact of every contact-centre municipality that has not answered and
     has no page open; the staffing lead hears if nobody is left who could answer."""
-    plan = await call_out(session, cfg, activation, shift, now, exclude=exclude)
+    plan = await call_out(
+        session, cfg, activation, shift, now, exclude=exclude, missing_before=missing_before
+    )
     if plan.nobody_left:
         await notices.tell_staffing_lead(
             session,
@@ -71,8 +74,11 @@ async def call_out(
     now: datetime,
     *,
     exclude: set[str] | None = None,
+    missing_before: int | None = None,
 ) -> rules.CalloutPlan:
-    """One round of the call-out, without a word to the staffing lead: the caller tells them."""
+    """One round of the call-out, without a word to the staffing lead: the caller tells them.
+    Places reopened (`missing_before` given): the municipalities still asked get the new number
+    missing if it changed."""
     first_round = shift.callout_round == 0
     shift.callout_round += 1
     session.add(shift)
@@ -80,12 +86,14 @@ async def call_out(
         schedule_checkpoints(session, shift, now)
     reachable = await repository.contacts(session)
     waiting = await repository.shift_pages(session, shift, PagePurpose.volunteer)
+    remaining = shift.agents_needed - await repository.taken(session, shift)
     plan = rules.callout_plan(
         reachable,
         await repository.answered_orgs(session, shift) | (exclude or set()),
         {p.org_id for p in waiting if p.org_id},
+        missing=remaining,
+        missing_before=missing_before,
     )
-    remaining = shift.agents_needed - await repository.taken(session, shift)
     planned: list[tuple[Person, Page]] = []
     for org_id in plan.page:
         by_rank = reachable[org_id]
@@ -115,22 +123,41 @@ async def call_out(
                 activation_id=activation.id,
                 subject_id=page.id,
             )
+    if plan.tell_waiting:
+        await _tell_new_number(session, cfg, activation, shift, waiting, remaining)
     eventlog.append(
         session,
         activation,
         "volunteers_paged",
         f"Vagt {notices.label(cfg, shift)}: {danish.count(len(planned), 'kommune', 'kommuner')}"
         f" kaldt for {danish.count(remaining, 'agent', 'agenter')} (runde {shift.callout_round})"
-        + (f"; {_still_asked(len(plan.waiting))}." if plan.waiting else "."),
+        + (f"; {_still_asked(len(plan.waiting))}" if plan.waiting else "")
+        + (" og har fået det nye antal." if plan.tell_waiting else "."),
         data={
             "shift_id": shift.id,
             "orgs": [p.org_id for _, p in planned],
             "remaining": remaining,
             "waiting": list(plan.waiting),
+            "waiting_told": plan.tell_waiting,
         },
         now=now,
     )
     return plan
+
+
+async def _tell_new_number(
+    session: AsyncSession,
+    cfg: ActivationConfig,
+    activation: Activation,
+    shift: Shift,
+    waiting: list[Page],
+    remaining: int,
+) -> None:
+    """Each open page's person gets the number missing now, with the page's own code."""
+    people = {p.id: p for p in await repository.people(session, (pg.person_id for pg in waiting))}
+    for page in waiting:
+        if (person := people.get(page.person_id)) is not None:
+            notices.update_volunteer(cfg, session, activation, shift, person, page, remaining)
 
 
 def _still_asked(n: int) -> str:

@@ -165,7 +165,11 @@ async def _reopen(
         municipality=await repository.org_name(session, org_id),
         agents=places,
     )
-    await callout.start_callout(session, cfg, activation, shift, now, exclude={org_id})
+    # the places are back already: before, `places` fewer were missing
+    missing_before = shift.agents_needed - await repository.taken(session, shift) - places
+    await callout.start_callout(
+        session, cfg, activation, shift, now, exclude={org_id}, missing_before=missing_before
+    )
 
 
 def _raise_if_refused(outcome: ReplyOutcome) -> None:

@@ -152,3 +152,28 @@ def page_volunteer(
         code=page.code,
         title=activation.title,
     )
+
+
+def update_volunteer(
+    cfg: ActivationConfig,
+    session: AsyncSession,
+    activation: Activation,
+    shift: Shift,
+    person: Person,
+    page: Page,
+    remaining: int,
+) -> None:
+    """The number missing changed while the page is open: the same question, the new number.
+    Not tied to the page in the outbox: a failed delivery of it is no failed page."""
+    sms_person(
+        session,
+        cfg.playbook,
+        activation,
+        person,
+        "volunteer_page_update",
+        ref=activation.ref,
+        shift=label(cfg, shift),
+        remaining=remaining,
+        code=page.code,
+        title=activation.title,
+    )

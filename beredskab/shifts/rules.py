@@ -164,6 +164,7 @@ class CalloutPlan:
 
     page: tuple[str, ...]  # municipalities paged now, by id
     waiting: tuple[str, ...]  # municipalities with a page still open: they may yet answer JA
+    tell_waiting: bool = False  # the number missing changed: the waiting get it, one SMS each
 
     @property
     def nobody_left(self) -> bool:
@@ -174,12 +175,24 @@ class CalloutPlan:
 
 
 def callout_plan(
-    reachable: Iterable[str], answered: Collection[str], waiting: Collection[str]
+    reachable: Iterable[str],
+    answered: Collection[str],
+    waiting: Collection[str],
+    *,
+    missing: int = 0,
+    missing_before: int | None = None,
 ) -> CalloutPlan:
     """`reachable`: municipalities with an active contact; `answered`: those holding places,
-    having said NEJ, or kept out (the one withdrawing); `waiting`: those with an open page."""
+    having said NEJ, or kept out (the one withdrawing); `waiting`: those with an open page.
+    When places reopen, `missing_before` is the number missing before they did: if it changed,
+    the waiting are told the new one, so no open page says "Vi mangler 1" when 2 are missing."""
     page = sorted(set(reachable) - set(answered) - set(waiting))
-    return CalloutPlan(page=tuple(page), waiting=tuple(sorted(set(waiting))))
+    changed = missing_before is not None and missing != missing_before and missing > 0
+    return CalloutPlan(
+        page=tuple(page),
+        waiting=tuple(sorted(set(waiting))),
+        tell_waiting=changed and bool(waiting),
+    )
 
 
 # --- approval ------------------------------------------------------------------------------------

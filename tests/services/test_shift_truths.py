@@ -77,3 +77,29 @@ async def test_the_staffing_lead_is_told_when_truly_nobody_is_left_to_call(db, s
     await reply(world, "m0p", shift, count=1)
     await withdraw(world, shift, "m0")
     assert NOBODY_LEFT in (await lead_inbox(world))[-1]
+
+
+async def test_open_pages_get_the_new_number_once_when_places_reopen(world):
+    shift = await shift_for(world, 2)
+    await reply(world, "m0p", shift, count=1)
+    await world.tick(NOW + hours(16 / 60))  # the secondaries are paged: "Vi mangler 1 agent"
+    assert "mangler 1 agent." in (await world.inbox("m1s"))[-1]
+    await world.sent()
+    await withdraw(world, shift, "m0")
+    sent = await world.sent()
+    updates = [m for m in sent if "mangler nu 2 agenter" in m.body]
+    # every open page, one SMS each; not the one that withdrew, and nobody paged twice
+    assert sorted(m.recipient for m in updates) == world.phones("m1p", "m1s", "m2p", "m2s")
+    assert all("JA " in m.body for m in updates)
+    assert not [m for m in sent if "Svar JA" in m.body and m.recipient in world.phones("m0p")]
+
+
+async def test_a_confirmation_that_changes_nothing_sends_no_update(world):
+    shift = await shift_for(world, 3)
+    await reply(world, "m0p", shift, count=2)
+    await world.sent()
+    allocation = await allocation_of(world, shift, "m0")
+    await world.inside(
+        confirmation.confirm, allocation, agents=2, names=[], by="m0p", via="SMS", now=NOW
+    )
+    assert await world.sent() == []  # (the answer to the sender is queued by flows.inbound)

@@ -187,6 +187,22 @@ def test_nobody_is_left_to_call_only_when_no_page_is_open_either(
     assert plan.nobody_left is nobody_left
 
 
+@pytest.mark.parametrize(
+    ("waiting", "missing", "before", "told"),
+    [
+        (("b",), 2, None, False),  # a first round: the pages carry the number already
+        (("b",), 2, 1, True),  # AFMELD of 1: the open pages said 1, now 2
+        (("b", "c"), 3, 1, True),  # a confirmation of 1 of 3
+        (("b",), 2, 2, False),  # nothing changed: no SMS
+        ((), 2, 1, False),  # nobody is waiting
+        (("b",), 0, 1, False),  # nothing is missing: the covered notice says it
+    ],
+)
+def test_the_waiting_are_told_the_new_number_only_when_it_changed(waiting, missing, before, told):
+    plan = rules.callout_plan(ALL, (), waiting, missing=missing, missing_before=before)
+    assert plan.tell_waiting is told
+
+
 @given(st.sets(st.sampled_from(ALL)), st.sets(st.sampled_from(ALL)))
 def test_the_call_out_never_pages_one_that_answered_or_is_waiting(answered, waiting):
     plan = rules.callout_plan(ALL, answered, waiting)
