@@ -45,15 +45,10 @@ async def start_callout(
     activation: Activation,
     shift: Shift,
     now: datetime,
-    *,
-    exclude: set[str] | None = None,
-    missing_before: int | None = None,
 ) -> rules.CalloutPlan:
-    """Page the primary contact of every contact-centre municipality that has not answered and
-    has no page open; the staffing lead hears if nobody is left who could answer."""
-    plan = await call_out(
-        session, cfg, activation, shift, now, exclude=exclude, missing_before=missing_before
-    )
+    """The first round: page the primary contact of every contact-centre municipality; the
+    staffing lead hears if there is nobody to call."""
+    plan = await call_out(session, cfg, activation, shift, now)
     if plan.nobody_left:
         await notices.tell_staffing_lead(
             session,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from beredskab import danish
 from beredskab.activations.models import Activation, ActivationStatus
 from beredskab.activations.pages import ReplyOutcome
 from beredskab.auth.service import Principal
@@ -88,9 +89,10 @@ async def confirm(
         session,
         activation,
         "volunteer_confirmed",
-        f"{municipality} har bekræftet {confirmed} agenter til vagt {text} ({by}, {via})"
+        f"{municipality} har bekræftet {danish.count(confirmed, 'agent', 'agenter')} til vagt "
+        f"{text} ({by}, {via})"
         + (f": {', '.join(names)}." if names else ".")
-        + (f" {reduced_by} pladser genåbnet." if reduced_by else ""),
+        + (f" {danish.count(reduced_by, 'plads', 'pladser')} genåbnet." if reduced_by else ""),
         actor=by,
         data={
             "shift_id": shift.id,
@@ -101,7 +103,9 @@ async def confirm(
         now=now,
     )
     if reduced_by:
-        await _reopen(session, cfg, activation, shift, allocation.org_id, reduced_by, now)
+        await _reopen(
+            session, cfg, activation, shift, allocation.org_id, reduced_by, now, withdrawn=False
+        )
     return ReplyOutcome(
         "volunteer_confirmed", "volunteer_confirmed", {**values, "agents": confirmed}
     )
@@ -134,14 +138,24 @@ async def withdraw(
         session,
         activation,
         "volunteer_withdrawn",
-        f"{municipality} har afmeldt {released} agenter fra vagt {text} ({by}, {via}). "
+        f"{municipality} har afmeldt {danish.count(released, 'agent', 'agenter')} fra vagt {text}"
+        f" ({by}, {via}). "
         "Kommunen har ansvaret, til en anden kommune har overtaget pladserne.",
         actor=by,
         data={"shift_id": shift.id, "org_id": allocation.org_id, "agents": released},
         now=now,
     )
-    await _reopen(session, cfg, activation, shift, allocation.org_id, released, now)
+    await _reopen(session, cfg, activation, shift, allocation.org_id, released, now, withdrawn=True)
     return ReplyOutcome("volunteer_withdrawn", "volunteer_withdrawn", values)
+
+
+# What the staffing lead is told when places reopen: why, and whether anyone may still fill them.
+REOPENED = {
+    (True, False): "staffing_withdrawn",
+    (True, True): "staffing_withdrawn_nobody_left",
+    (False, False): "staffing_reduced",
+    (False, True): "staffing_reduced_nobody_left",
+}
 
 
 async def _reopen(
@@ -152,23 +166,27 @@ async def _reopen(
     org_id: str,
     places: int,
     now: datetime,
+    *,
+    withdrawn: bool,
 ) -> None:
+    """`places` are back (withdrawn by AFMELD, else a confirmation of fewer agents): the call-out
+    resumes, and the staffing lead gets one SMS that says which and what happens next."""
     if shift.state == ShiftState.full:
         shift.state = ShiftState.recruiting
         session.add(shift)
+    missing = shift.agents_needed - await repository.taken(session, shift)
+    plan = await callout.call_out(
+        session, cfg, activation, shift, now, exclude={org_id}, missing_before=missing - places
+    )
     await notices.tell_staffing_lead(
         session,
         cfg,
         activation,
-        "staffing_withdrawn",
+        REOPENED[withdrawn, plan.nobody_left],
         shift=notices.label(cfg, shift),
         municipality=await repository.org_name(session, org_id),
         agents=places,
-    )
-    # the places are back already: before, `places` fewer were missing
-    missing_before = shift.agents_needed - await repository.taken(session, shift) - places
-    await callout.start_callout(
-        session, cfg, activation, shift, now, exclude={org_id}, missing_before=missing_before
+        missing=missing,
     )
 
 

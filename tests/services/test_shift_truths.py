@@ -87,10 +87,9 @@ async def test_open_pages_get_the_new_number_once_when_places_reopen(world):
     await world.sent()
     await withdraw(world, shift, "m0")
     sent = await world.sent()
-    updates = [m for m in sent if "mangler nu 2 agenter" in m.body]
+    updates = [m for m in sent if "mangler nu 2 agenter" in m.body and "svar JA" in m.body]
     # every open page, one SMS each; not the one that withdrew, and nobody paged twice
     assert sorted(m.recipient for m in updates) == world.phones("m1p", "m1s", "m2p", "m2s")
-    assert all("JA " in m.body for m in updates)
     assert not [m for m in sent if "Svar JA" in m.body and m.recipient in world.phones("m0p")]
 
 
@@ -103,3 +102,38 @@ async def test_a_confirmation_that_changes_nothing_sends_no_update(world):
         confirmation.confirm, allocation, agents=2, names=[], by="m0p", via="SMS", now=NOW
     )
     assert await world.sent() == []  # (the answer to the sender is queued by flows.inbound)
+
+
+async def test_a_confirmation_of_fewer_agents_is_not_called_a_withdrawal(world):
+    shift = await shift_for(world, 3)
+    await reply(world, "m0p", shift, count=3)
+    allocation = await allocation_of(world, shift, "m0")
+    await world.inside(
+        confirmation.confirm, allocation, agents=2, names=[], by="m0p", via="SMS", now=NOW
+    )
+    told = (await lead_inbox(world))[-1]
+    assert "afmeldt" not in told and "bekræftet færre agenter" in told, told
+    assert "1 plads er genåbnet" in told and "mangler nu 1 agent." in told
+    assert [e for e in await world.log() if "afmeldt" in e.text] == []
+    assert (await world.log("volunteer_confirmed"))[0].text.endswith(". 1 plads genåbnet.")
+
+
+async def test_after_afmeld_with_nobody_left_the_lead_gets_one_true_sms(db, session):
+    world = await open_shift_world(db, session, municipalities=1)
+    shift = await shift_for(world, 3)
+    await reply(world, "m0p", shift, count=2)
+    before = len(await lead_inbox(world))
+    await withdraw(world, shift, "m0")
+    told = (await lead_inbox(world))[before:]
+    assert len(told) == 1 and "kaldes igen" not in told[0], told
+    assert "Kommune 0 har afmeldt 2 agenter" in told[0] and NOBODY_LEFT in told[0]
+    assert "mangler nu 3 agenter" in told[0]
+
+
+async def test_after_afmeld_the_lead_hears_the_number_missing_and_that_the_call_out_goes_on(world):
+    shift = await shift_for(world, 3)
+    await reply(world, "m0p", shift, count=2)
+    await withdraw(world, shift, "m0")
+    told = (await lead_inbox(world))[-1]
+    assert "afmeldt 2 agenter" in told and "mangler nu 3 agenter" in told
+    assert "Kommunerne kaldes igen" in told
