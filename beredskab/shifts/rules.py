@@ -60,6 +60,9 @@ class ShiftLike(Protocol):
 
 
 MAX_SPAN = timedelta(hours=24)
+# A shift may start this long ago: the request is typed a little after the hour it names. Any
+# earlier and agents recruited now would be billed from a time already gone (#14.4).
+START_GRACE = timedelta(minutes=5)
 MAX_AGENTS = 50
 WEEKDAYS = ("man", "tir", "ons", "tor", "fre", "lør", "søn")
 
@@ -94,11 +97,30 @@ def shift_problems(
     elif end - start > MAX_SPAN:
         hours = (end - start).total_seconds() / 3600
         found.append(("end", f"a shift may last at most 24 hours, this one lasts {hours:g}"))
+    earliest = now - START_GRACE
     if end <= now:
         found.append(("end", "the shift has already ended"))
+    elif start < earliest:  # (a shift already over says so, and that says it all)
+        grace = int(START_GRACE.total_seconds()) // 60
+        found.insert(
+            0,
+            (
+                "start",
+                f"has already passed: the earliest start is "
+                f"{_whole_second_after(earliest).isoformat()} ({grace} minutes' grace)",
+            ),
+        )
     if not 1 <= agents_needed <= MAX_AGENTS:
         found.append(("agents_needed", f"must be between 1 and {MAX_AGENTS}"))
     return found
+
+
+def _whole_second_after(moment: datetime) -> datetime:
+    """`moment` in UTC, rounded up to the second: a start at the bound shown is accepted."""
+    moment = moment.astimezone(UTC)
+    return (
+        moment if not moment.microsecond else moment.replace(microsecond=0) + timedelta(seconds=1)
+    )
 
 
 def pieces_summary(pieces: Sequence[Piece]) -> tuple[int, int, list[dict]]:

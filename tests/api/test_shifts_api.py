@@ -129,6 +129,14 @@ async def test_an_allocation_of_another_municipality_is_404_for_an_authority(
             "end",
             "already ended",
         ),
+        (  # #14.4: recruited at 05:13, billed from 00:00
+            lambda s, e: {
+                "start": (datetime.now(UTC) - timedelta(hours=5)).isoformat(),
+                "end": (datetime.now(UTC) + timedelta(hours=3)).isoformat(),
+            },
+            "start",
+            "the earliest start is",
+        ),
         (lambda s, e: {"start": s.replace(tzinfo=None).isoformat()}, "start", "timezone"),
     ],
 )

@@ -61,6 +61,23 @@ def test_each_bad_request_names_its_field(start, end, agents, expected):
     assert rules.shift_problems(start, end, agents, NOW) == expected
 
 
+def test_a_start_in_the_past_is_refused_naming_the_earliest_start():
+    problems = rules.shift_problems(NOW - timedelta(hours=5), NOW + timedelta(hours=3), 2, NOW)
+    assert problems == [
+        (
+            "start",
+            "has already passed: the earliest start is 2026-11-23T11:55:00+00:00 "
+            "(5 minutes' grace)",
+        )
+    ]
+
+
+@pytest.mark.parametrize("minutes_ago", [0, 1, 5])
+def test_a_start_a_few_minutes_ago_is_within_the_grace(minutes_ago):
+    start = NOW - timedelta(minutes=minutes_ago)
+    assert rules.shift_problems(start, start + timedelta(hours=4), 2, NOW) == []
+
+
 def test_all_problems_are_reported_at_once():
     problems = rules.shift_problems(local(2026, 11, 22, 9), local(2026, 11, 22, 8), 0, NOW)
     assert [field for field, _ in problems] == ["end", "end", "agents_needed"]
