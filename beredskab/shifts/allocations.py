@@ -15,6 +15,7 @@ from sqlalchemy import case, or_, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from beredskab import danish
 from beredskab.activations.models import (
     Activation,
     ActivationStatus,
@@ -109,8 +110,8 @@ async def volunteer_reply(
     await _allocate(
         session, cfg, activation, shift, page, person, existing, decision, via=via, now=now
     )
-    values["agents"] = decision.agents
-    if decision.partial:
+    values["agents"] = decision.total
+    if decision.partial and not decision.held:  # ("only N places were left, so you have N")
         return ReplyOutcome("volunteer_partial", "volunteer_partial", values)
     return ReplyOutcome("volunteer_allocated", "volunteer_thanks", values)
 
@@ -134,11 +135,13 @@ async def _allocate(
     # holding places is kept out anyway
     await _answer_pages(session, shift, page, PageState.acked, now)
     allocation = existing or VolunteerAllocation(shift_id=shift.id, org_id=page.org_id, agents=0)
-    allocation.agents = grant.agents
+    allocation.agents = grant.total
     allocation.state = AllocationState.active
     allocation.person_id = person.id
     allocation.page_id = page.id
-    allocation.created_at = now
+    if not grant.held:  # places taken more keep the time the first were taken
+        allocation.created_at = now
+    # a confirmation was of fewer agents than it now holds: it confirms again
     allocation.confirmed_at = allocation.confirmed_by = allocation.withdrawn_at = None
     allocation.confirmed_agents = None
     allocation.agent_names = []
@@ -146,11 +149,13 @@ async def _allocate(
     await session.flush()
     municipality = await repository.org_name(session, page.org_id)  # loaded: no statement
     granted, wanted = grant.agents, grant.offered
+    more = f" mere (nu {grant.total} i alt)" if grant.held else ""
     eventlog.append(
         session,
         activation,
         "volunteer_allocated",
-        f"{municipality} stiller {granted} agenter til vagt {notices.label(cfg, shift)}"
+        f"{municipality} stiller {danish.count(granted, 'agent', 'agenter')}{more} til vagt "
+        f"{notices.label(cfg, shift)}"
         + (f" (tilbød {wanted}; kun {granted} pladser tilbage)" if grant.partial else "")
         + f" ({person.name}, {via}). Mangler nu {grant.left}.",
         actor=person.id,
@@ -161,6 +166,7 @@ async def _allocate(
             "offered": wanted,
             "remaining": grant.left,
             "via": via,
+            **({"held_before": grant.held} if grant.held else {}),
         },
         now=now,
     )

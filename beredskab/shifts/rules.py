@@ -304,22 +304,34 @@ class Full:
 
 @dataclass(frozen=True)
 class Grant:
-    agents: int
-    offered: int
+    agents: int  # places taken by this answer
+    offered: int  # places this answer asked for
     left: int  # places still open after this grant
+    held: int = 0  # places the municipality held before: it now holds `total`
 
     @property
     def partial(self) -> bool:
         return self.agents < self.offered
+
+    @property
+    def total(self) -> int:
+        return self.held + self.agents
 
 
 def allocation_decision(
     remaining: int, wanted: int | None, held: int, *, accept: bool = True
 ) -> AlreadyHeld | Decline | Full | Grant:
     """A municipality's JA [antal] (`accept`) or NEJ to a shift with `remaining` open places,
-    when it holds `held` places already. A JA without a number offers one agent."""
+    when it holds `held` places already. A JA without a number offers one agent.
+
+    One that holds places and answers JA with a larger number asks for that many in all (the
+    answer to a BEKRÆFT of more than it holds offers this): it gets what is left of the
+    difference. Sent twice, the same answer takes nothing more."""
     if held > 0:
-        return AlreadyHeld(held)
+        if not accept or wanted is None or wanted <= held or remaining <= 0:
+            return AlreadyHeld(held)
+        more = grant(remaining, wanted - held)
+        return Grant(more, wanted - held, remaining - more, held=held)
     if not accept:
         return Decline()
     offered = wanted or 1

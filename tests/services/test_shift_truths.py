@@ -11,7 +11,13 @@ from sqlmodel import select
 from beredskab.shifts import allocations, confirmation
 from beredskab.shifts.models import VolunteerAllocation
 from beredskab.shifts.requesting import ShiftRequest, request_shift
-from tests.services.shift_world import LEADER, NOW, WEDNESDAY_10, hours, open_shift_world
+from tests.services.shift_world import (
+    LEADER,
+    NOW,
+    WEDNESDAY_10,
+    hours,
+    open_shift_world,
+)
 
 NOBODY_LEFT = "ingen kommuner at kalde"
 
@@ -137,3 +143,17 @@ async def test_after_afmeld_the_lead_hears_the_number_missing_and_that_the_call_
     told = (await lead_inbox(world))[-1]
     assert "afmeldt 2 agenter" in told and "mangler nu 3 agenter" in told
     assert "Kommunerne kaldes igen" in told
+
+
+async def test_a_municipality_holding_places_takes_more_with_ja_and_the_number_in_all(world):
+    shift = await shift_for(world, 4)
+    await reply(world, "m0p", shift, count=1)
+    more = await reply(world, "m0p", shift, count=3)  # JA <kode> 3: three in all
+    assert more.outcome == "volunteer_allocated" and more.values["agents"] == 3
+    assert (await allocation_of(world, shift, "m0")).agents == 3
+    again = await reply(world, "m0p", shift, count=3)  # the same answer twice takes nothing
+    assert again.outcome == "already_allocated" and again.values["agents"] == 3
+    last = await reply(world, "m0p", shift, count=9)  # only 1 is left
+    assert last.values["agents"] == 4 and (await world.reload(shift)).state == "full"
+    entry = (await world.log("volunteer_allocated"))[1]
+    assert "Kommune 0 stiller 2 agenter mere" in entry.text and "3 i alt" in entry.text

@@ -258,6 +258,12 @@ def test_approval_reminders_stop_at_the_playbooks_limit(so_far, limit, again):
         (-1, 1, 0, True, rules.Full(1)),  # over-allocated by hand: still full
         (3, 2, 2, True, rules.AlreadyHeld(2)),
         (3, None, 2, False, rules.AlreadyHeld(2)),  # a NEJ changes nothing either
+        (3, None, 2, True, rules.AlreadyHeld(2)),  # a JA without a number too
+        (3, 1, 2, True, rules.AlreadyHeld(2)),  # fewer: confirm with BEKRÆFT, not JA
+        # a larger number asks for that many in all: what is left of the difference
+        (3, 4, 1, True, rules.Grant(3, 3, 0, held=1)),
+        (2, 5, 1, True, rules.Grant(2, 4, 0, held=1)),
+        (0, 5, 1, True, rules.AlreadyHeld(1)),  # nothing open: nothing changes
         (3, None, 0, False, rules.Decline()),
         (0, None, 0, False, rules.Decline()),
     ],
@@ -269,9 +275,10 @@ def test_allocation_decisions(remaining, wanted, held, accept, decision):
 @given(st.integers(-5, 60), st.one_of(st.none(), st.integers(0, 99)), st.integers(0, 50))
 def test_a_grant_never_exceeds_what_is_left_or_offered(remaining, wanted, held):
     decision = rules.allocation_decision(remaining, wanted, held)
-    if held:
+    if held and (wanted is None or wanted <= held or remaining <= 0):
         assert decision == rules.AlreadyHeld(held)
     elif isinstance(decision, rules.Grant):
+        assert decision.held == held and decision.total <= max(wanted or 1, held)
         assert 0 < decision.agents <= remaining and decision.agents <= decision.offered
         assert decision.left == remaining - decision.agents >= 0
         assert decision.partial == (decision.agents < decision.offered)
