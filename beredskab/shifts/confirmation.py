@@ -77,7 +77,9 @@ async def confirm(
     confirmed = len(names) if names else (agents if agents is not None else allocation.agents)
     if confirmed < 1:
         raise InvalidInput("agents", "confirm at least 1 agent, or withdraw with AFMELD")
-    confirmed = min(confirmed, allocation.agents)
+    if confirmed > allocation.agents:
+        # was silently cut to what it holds (#14.4): tell the sender, change nothing
+        return await _above_held(session, shift, allocation, values, "names" if names else "agents")
     reduced_by = allocation.agents - confirmed
     allocation.confirmed_at = now
     allocation.confirmed_by = by
@@ -108,6 +110,30 @@ async def confirm(
         )
     return ReplyOutcome(
         "volunteer_confirmed", "volunteer_confirmed", {**values, "agents": confirmed}
+    )
+
+
+async def _above_held(
+    session: AsyncSession,
+    shift: Shift,
+    allocation: VolunteerAllocation,
+    values: dict,
+    field: str,
+) -> ReplyOutcome:
+    """A confirmation of more agents than the municipality holds places for: it is told what it
+    holds and, only if places are open, that JA <kode> <antal i alt> takes more."""
+    open_places = max(0, shift.agents_needed - await repository.taken(session, shift))
+    codes = await repository.page_codes(session, [allocation.page_id] if allocation.page_id else [])
+    return ReplyOutcome(
+        "confirm_above_held",
+        "volunteer_confirm_above_held" if open_places else "volunteer_confirm_above_held_full",
+        {
+            **values,
+            "agents": allocation.agents,
+            "remaining": open_places,
+            "code": codes.get(allocation.page_id or 0, ""),
+            "field": field,
+        },
     )
 
 
@@ -191,7 +217,21 @@ async def _reopen(
 
 
 def _raise_if_refused(outcome: ReplyOutcome) -> None:
-    """Through the API, what an SMS would answer with "not possible" is a 409 instead."""
+    """Through the API, what an SMS would answer with "not possible" is a 409 instead, and a
+    count above the places held a 422 naming the field and the bound."""
+    if outcome.outcome == "confirm_above_held":
+        held, left = outcome.values["agents"], outcome.values["remaining"]
+        raise InvalidInput(
+            outcome.values["field"],
+            f"the municipality holds {danish.count(held, 'place', 'places')} on this shift: "
+            f"confirm at most {held}"
+            + (
+                f"; {left} more {'is' if left == 1 else 'are'} open, which the municipality can "
+                f"take by SMS: JA {outcome.values['code']} and the number in all"
+                if left
+                else ""
+            ),
+        )
     if outcome.outcome in REFUSALS:
         status = outcome.values.get("status", "closed")
         raise Conflict(f"the allocation cannot be changed: the shift or the places are {status}")

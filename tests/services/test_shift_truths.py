@@ -8,6 +8,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
+from beredskab.auth.models import TokenRole
+from beredskab.errors import InvalidInput
 from beredskab.shifts import allocations, confirmation
 from beredskab.shifts.models import VolunteerAllocation
 from beredskab.shifts.requesting import ShiftRequest, request_shift
@@ -17,6 +19,7 @@ from tests.services.shift_world import (
     WEDNESDAY_10,
     hours,
     open_shift_world,
+    principal,
 )
 
 NOBODY_LEFT = "ingen kommuner at kalde"
@@ -157,3 +160,50 @@ async def test_a_municipality_holding_places_takes_more_with_ja_and_the_number_i
     assert last.values["agents"] == 4 and (await world.reload(shift)).state == "full"
     entry = (await world.log("volunteer_allocated"))[1]
     assert "Kommune 0 stiller 2 agenter mere" in entry.text and "3 i alt" in entry.text
+
+
+async def confirm_sms(world, shift, org_id, agents):
+    allocation = await allocation_of(world, shift, org_id)
+    return await world.inside(
+        confirmation.confirm, allocation, agents=agents, names=[], by="m0p", via="SMS", now=NOW
+    )
+
+
+async def test_bekraeft_of_more_than_held_is_told_back_and_offers_the_open_places(world):
+    shift = await shift_for(world, 4)
+    await reply(world, "m0p", shift, count=1)
+    outcome = await confirm_sms(world, shift, "m0", 5)
+    assert outcome.outcome == "confirm_above_held"
+    text = world.cfg.playbook.render(outcome.reply_key, **outcome.values)
+    code = (await world.page_of("m0p", shift)).code
+    assert "1 plads" in text and "3 ledige pladser" in text and f"JA {code}" in text, text
+    held = await allocation_of(world, shift, "m0")
+    assert (held.agents, held.confirmed_at) == (1, None)  # nothing changed
+
+
+async def test_bekraeft_of_more_than_held_offers_nothing_when_no_place_is_open(world):
+    shift = await shift_for(world, 2)
+    await reply(world, "m0p", shift, count=1)
+    await reply(world, "m1p", shift, count=1)
+    outcome = await confirm_sms(world, shift, "m0", 5)
+    text = world.cfg.playbook.render(outcome.reply_key, **outcome.values)
+    assert "1 plads" in text and "JA" not in text and "ledig" in text, text
+    assert (await allocation_of(world, shift, "m0")).confirmed_at is None
+
+
+async def test_the_api_refuses_confirming_more_than_held_naming_the_bound(world):
+    shift = await shift_for(world, 4)
+    await reply(world, "m0p", shift, count=1)
+    allocation_id = (await allocation_of(world, shift, "m0")).id
+    m0 = principal(TokenRole.authority, "m0", org_id="m0")
+    for agents, names, field in [(3, [], "agents"), (None, ["Ane", "Bo"], "names")]:
+        with pytest.raises(InvalidInput) as refused:
+            await confirmation.confirm_allocation(
+                world.session, world.cfg, allocation_id, m0, agents=agents, names=names, now=NOW
+            )
+        [problem] = refused.value.problems
+        assert problem.field == field and "at most 1" in problem.reason, problem
+        assert "JA " in problem.reason  # 3 places are open: the municipality can take more
+    # (the refusal rolled back: rows read before are expired, so read it afresh by its id)
+    held = await world.session.get(VolunteerAllocation, allocation_id, populate_existing=True)
+    assert held is not None and (held.agents, held.confirmed_at) == (1, None)
