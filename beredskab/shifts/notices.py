@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 
 
 def label(cfg: ActivationConfig, shift: Shift) -> str:
-    return rules.shift_label(shift.start, shift.end, cfg.timezone)
+    """The shift as people read it, in local time; a shift cut short shows where it was cut."""
+    return rules.shift_label(shift.start, rules.ends_at(shift), cfg.timezone)
 
 
 async def staffing_lead(session: AsyncSession, activation_id: str) -> Person | None:

@@ -57,6 +57,7 @@ class ShiftLike(Protocol):
     end: datetime
     state: str
     out_of_hours_minutes: int
+    ended_at: datetime | None
 
 
 MAX_SPAN = timedelta(hours=24)
@@ -160,6 +161,15 @@ def shift_label(start: datetime, end: datetime, tz: ZoneInfo) -> str:
     if b.date() == next_day and b.time() < a.time():
         return f"{head}-{b:%H:%M}"
     return f"{head}-{WEEKDAYS[b.weekday()]} {b:%d.%m} {b:%H:%M}"
+
+
+def ends_at(shift: ShiftLike) -> datetime:
+    """When the shift really ends: where it was cut short while running (stand-down), else as
+    planned. A cancelled or rejected shift never ran, so its planned end stays its end."""
+    cut = shift.ended_at
+    if cut is not None and shift.state in STAFFING_STATES and shift.start <= cut < shift.end:
+        return cut
+    return shift.end
 
 
 def grant(remaining: int, requested: int) -> int:

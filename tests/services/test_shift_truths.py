@@ -10,12 +10,15 @@ from sqlmodel import select
 
 from beredskab.auth.models import TokenRole
 from beredskab.errors import InvalidInput
-from beredskab.shifts import allocations, confirmation
+from beredskab.flows import closing
+from beredskab.shifts import allocations, confirmation, ending
 from beredskab.shifts.models import VolunteerAllocation
 from beredskab.shifts.requesting import ShiftRequest, request_shift
+from tests.factories import make_allocation, make_shift
 from tests.services.shift_world import (
     LEADER,
     NOW,
+    STEERING,
     WEDNESDAY_10,
     hours,
     open_shift_world,
@@ -207,3 +210,20 @@ async def test_the_api_refuses_confirming_more_than_held_naming_the_bound(world)
     # (the refusal rolled back: rows read before are expired, so read it afresh by its id)
     held = await world.session.get(VolunteerAllocation, allocation_id, populate_existing=True)
     assert held is not None and (held.agents, held.confirmed_at) == (1, None)
+
+
+async def test_the_log_of_a_shift_cut_short_shows_the_cut_end_in_copenhagen_time(world):
+    # NOW is 13:00 in Copenhagen (12:00 UTC); the shift ran 12:00-15:00 and is cut at 13:00
+    shift = await make_shift(
+        world.session, world.activation, NOW - hours(1), end=NOW + hours(2), state="full"
+    )
+    await make_allocation(world.session, shift, "m1", 3, person_id="m1p")
+    await closing.stand_down(
+        world.session, world.cfg, world.activation_id, STEERING, reason="Slut", now=NOW
+    )
+    (cut,) = await world.log("shift_ended_early")
+    assert "man 23.11 12:00-13:00 afbrudt" in cut.text, cut.text
+    assert "15:00" not in cut.text
+    await world.inside(ending.shift_over, await world.reload(shift), NOW + hours(2))
+    (over,) = await world.log("shift_over")
+    assert "man 23.11 12:00-13:00 er slut" in over.text, over.text

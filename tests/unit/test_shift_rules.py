@@ -145,6 +145,7 @@ class FakeShift:
     state: str = rules.ShiftState.recruiting
     out_of_hours_minutes: int = 0
     id: int | None = 7
+    ended_at: datetime | None = None
 
 
 def a_shift(hours_from_now: float = 10, length: float = 4, **kw: object) -> FakeShift:
@@ -391,3 +392,22 @@ def test_what_can_be_cancelled(shift, problem):
 def test_a_shift_with_time_outside_opening_hours_waits_for_approval():
     assert rules.initial_state(0) is rules.ShiftState.recruiting
     assert rules.initial_state(1) is rules.ShiftState.awaiting_approval
+
+
+@pytest.mark.parametrize(
+    ("state", "cut_after", "ends_after"),
+    [
+        ("full", None, 4),  # not cut: as planned
+        ("full", 1, 1),  # cut short by stand-down after an hour
+        ("recruiting", 2.5, 2.5),
+        ("cancelled", -3, 4),  # cancelled before it started: it never ran
+        ("rejected", -1, 4),
+        ("cancelled", 1, 4),  # an unapproved shift cancelled while it would have run
+        ("full", 4, 4),  # "cut" at its end is its end
+    ],
+)
+def test_a_shift_cut_short_ends_at_the_cut(state, cut_after, ends_after):
+    shift = a_shift(state=state)
+    if cut_after is not None:
+        shift.ended_at = shift.start + timedelta(hours=cut_after)
+    assert rules.ends_at(shift) == shift.start + timedelta(hours=ends_after)
