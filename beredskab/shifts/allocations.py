@@ -28,7 +28,7 @@ from beredskab.activations.pages import ReplyOutcome
 from beredskab.directory.models import Person
 from beredskab.directory.service import org_names
 from beredskab.eventlog import service as eventlog
-from beredskab.shifts import notices, repository, rules
+from beredskab.shifts import notices, repository, volunteer_rules
 from beredskab.shifts.models import (
     AllocationState,
     Shift,
@@ -60,7 +60,7 @@ async def volunteer_reply(
     text = notices.label(cfg, shift)
     values: dict = {"ref": activation.ref, "shift": text, "code": page.code}
     active = activation.status == ActivationStatus.active
-    if closed := rules.closed_status(shift, now, activation_active=active):
+    if closed := volunteer_rules.closed_status(shift, now, activation_active=active):
         return ReplyOutcome("shift_closed", "reply_shift_closed", {**values, "status": closed})
     municipality = await repository.org_name(session, page.org_id)
     values["municipality"] = municipality
@@ -70,13 +70,13 @@ async def volunteer_reply(
         a.agents for a in held if a.state == AllocationState.active
     )
     holding = existing.agents if existing and existing.state == AllocationState.active else 0
-    decision = rules.allocation_decision(remaining, count, holding, accept=accept)
+    decision = volunteer_rules.allocation_decision(remaining, count, holding, accept=accept)
     match decision:
-        case rules.AlreadyHeld(agents=agents):
+        case volunteer_rules.AlreadyHeld(agents=agents):
             return ReplyOutcome(
                 "already_allocated", "volunteer_already", {**values, "agents": agents}
             )
-        case rules.Decline():
+        case volunteer_rules.Decline():
             await _answer_pages(session, shift, page, PageState.declined, now)
             if not await repository.has_said_no(session, shift, page.org_id):
                 session.add(
@@ -94,7 +94,7 @@ async def volunteer_reply(
                 now=now,
             )
             return ReplyOutcome("volunteer_declined", "volunteer_declined", values)
-        case rules.Full(offered=offered):
+        case volunteer_rules.Full(offered=offered):
             await _answer_pages(session, shift, page, PageState.cancelled, now)
             eventlog.append(
                 session,
@@ -106,7 +106,7 @@ async def volunteer_reply(
                 now=now,
             )
             return ReplyOutcome("shift_full", "volunteer_full", values)
-    assert isinstance(decision, rules.Grant)
+    assert isinstance(decision, volunteer_rules.Grant)
     await _allocate(
         session, cfg, activation, shift, page, person, existing, decision, via=via, now=now
     )
@@ -124,7 +124,7 @@ async def _allocate(
     page: Page,
     person: Person,
     existing: VolunteerAllocation | None,
-    grant: rules.Grant,
+    grant: volunteer_rules.Grant,
     *,
     via: str,
     now: datetime,

@@ -22,7 +22,7 @@ from beredskab.activations.models import (
 from beredskab.activations.pages import create_page
 from beredskab.directory.models import Person
 from beredskab.eventlog import service as eventlog
-from beredskab.shifts import notices, repository, rules
+from beredskab.shifts import notices, repository, rules, volunteer_rules
 from beredskab.shifts.models import Shift, ShiftState
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ async def start_callout(
     activation: Activation,
     shift: Shift,
     now: datetime,
-) -> rules.CalloutPlan:
+) -> volunteer_rules.CalloutPlan:
     """The first round: page the primary contact of every contact-centre municipality; the
     staffing lead hears if there is nobody to call."""
     plan = await call_out(session, cfg, activation, shift, now)
@@ -70,7 +70,7 @@ async def call_out(
     *,
     exclude: set[str] | None = None,
     missing_before: int | None = None,
-) -> rules.CalloutPlan:
+) -> volunteer_rules.CalloutPlan:
     """One round of the call-out, without a word to the staffing lead: the caller tells them.
     Places reopened (`missing_before` given): the municipalities still asked get the new number
     missing if it changed."""
@@ -82,7 +82,7 @@ async def call_out(
     reachable = await repository.contacts(session)
     waiting = await repository.shift_pages(session, shift, PagePurpose.volunteer)
     remaining = shift.agents_needed - await repository.taken(session, shift)
-    plan = rules.callout_plan(
+    plan = volunteer_rules.callout_plan(
         reachable,
         await repository.answered_orgs(session, shift) | (exclude or set()),
         {p.org_id for p in waiting if p.org_id},

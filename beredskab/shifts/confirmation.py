@@ -19,7 +19,7 @@ from beredskab.activations.pages import ReplyOutcome
 from beredskab.auth.service import Principal
 from beredskab.errors import Conflict, InvalidInput
 from beredskab.eventlog import service as eventlog
-from beredskab.shifts import callout, notices, repository, rules
+from beredskab.shifts import callout, notices, repository, rules, volunteer_rules
 from beredskab.shifts.models import Shift, ShiftState, VolunteerAllocation
 from beredskab.unit_of_work import transaction
 
@@ -45,7 +45,7 @@ async def _allocation_context(
         "shift": notices.label(cfg, shift),
         "municipality": await repository.org_name(session, allocation.org_id),
     }
-    closed = rules.closed_status(
+    closed = volunteer_rules.closed_status(
         shift,
         now,
         activation_active=activation.status == ActivationStatus.active,

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from beredskab.calendar import default_rules
-from beredskab.shifts import rules
+from beredskab.shifts import rules, volunteer_rules
 
 CPH = ZoneInfo("Europe/Copenhagen")
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -115,7 +115,7 @@ def test_friday_afternoon_split_summary():
 
 @given(st.integers(0, 60), st.integers(0, 99))
 def test_grant_never_exceeds_what_is_left_or_what_is_offered(remaining, offered):
-    granted = rules.grant(remaining, offered)
+    granted = volunteer_rules.grant(remaining, offered)
     assert 0 <= granted <= remaining and granted <= offered
     assert (granted > 0) == (remaining > 0 and offered > 0)
     assert granted in (remaining, offered)  # all that is asked, or all that is left
@@ -200,7 +200,7 @@ ALL = ("a", "b", "c", "d")
 def test_nobody_is_left_to_call_only_when_no_page_is_open_either(
     answered, waiting, page, nobody_left
 ):
-    plan = rules.callout_plan(ALL, answered, waiting)
+    plan = volunteer_rules.callout_plan(ALL, answered, waiting)
     assert plan.page == page and plan.waiting == tuple(sorted(waiting))
     assert plan.nobody_left is nobody_left
 
@@ -217,13 +217,13 @@ def test_nobody_is_left_to_call_only_when_no_page_is_open_either(
     ],
 )
 def test_the_waiting_are_told_the_new_number_only_when_it_changed(waiting, missing, before, told):
-    plan = rules.callout_plan(ALL, (), waiting, missing=missing, missing_before=before)
+    plan = volunteer_rules.callout_plan(ALL, (), waiting, missing=missing, missing_before=before)
     assert plan.tell_waiting is told
 
 
 @given(st.sets(st.sampled_from(ALL)), st.sets(st.sampled_from(ALL)))
 def test_the_call_out_never_pages_one_that_answered_or_is_waiting(answered, waiting):
-    plan = rules.callout_plan(ALL, answered, waiting)
+    plan = volunteer_rules.callout_plan(ALL, answered, waiting)
     assert not set(plan.page) & (answered | waiting)
     assert set(plan.page) | answered | waiting == set(ALL)
 
@@ -251,40 +251,40 @@ def test_approval_reminders_stop_at_the_playbooks_limit(so_far, limit, again):
 @pytest.mark.parametrize(
     ("remaining", "wanted", "held", "accept", "decision"),
     [
-        (5, 3, 0, True, rules.Grant(3, 3, 2)),
-        (2, 4, 0, True, rules.Grant(2, 4, 0)),  # partial: only what is left
-        (3, None, 0, True, rules.Grant(1, 1, 2)),  # JA without a number offers one
-        (3, 0, 0, True, rules.Grant(1, 1, 2)),
-        (0, 2, 0, True, rules.Full(2)),
-        (-1, 1, 0, True, rules.Full(1)),  # over-allocated by hand: still full
-        (3, 2, 2, True, rules.AlreadyHeld(2)),
-        (3, None, 2, False, rules.AlreadyHeld(2)),  # a NEJ changes nothing either
-        (3, None, 2, True, rules.AlreadyHeld(2)),  # a JA without a number too
-        (3, 1, 2, True, rules.AlreadyHeld(2)),  # fewer: confirm with BEKRÆFT, not JA
+        (5, 3, 0, True, volunteer_rules.Grant(3, 3, 2)),
+        (2, 4, 0, True, volunteer_rules.Grant(2, 4, 0)),  # partial: only what is left
+        (3, None, 0, True, volunteer_rules.Grant(1, 1, 2)),  # JA without a number offers one
+        (3, 0, 0, True, volunteer_rules.Grant(1, 1, 2)),
+        (0, 2, 0, True, volunteer_rules.Full(2)),
+        (-1, 1, 0, True, volunteer_rules.Full(1)),  # over-allocated by hand: still full
+        (3, 2, 2, True, volunteer_rules.AlreadyHeld(2)),
+        (3, None, 2, False, volunteer_rules.AlreadyHeld(2)),  # a NEJ changes nothing either
+        (3, None, 2, True, volunteer_rules.AlreadyHeld(2)),  # a JA without a number too
+        (3, 1, 2, True, volunteer_rules.AlreadyHeld(2)),  # fewer: confirm with BEKRÆFT, not JA
         # a larger number asks for that many in all: what is left of the difference
-        (3, 4, 1, True, rules.Grant(3, 3, 0, held=1)),
-        (2, 5, 1, True, rules.Grant(2, 4, 0, held=1)),
-        (0, 5, 1, True, rules.AlreadyHeld(1)),  # nothing open: nothing changes
-        (3, None, 0, False, rules.Decline()),
-        (0, None, 0, False, rules.Decline()),
+        (3, 4, 1, True, volunteer_rules.Grant(3, 3, 0, held=1)),
+        (2, 5, 1, True, volunteer_rules.Grant(2, 4, 0, held=1)),
+        (0, 5, 1, True, volunteer_rules.AlreadyHeld(1)),  # nothing open: nothing changes
+        (3, None, 0, False, volunteer_rules.Decline()),
+        (0, None, 0, False, volunteer_rules.Decline()),
     ],
 )
 def test_allocation_decisions(remaining, wanted, held, accept, decision):
-    assert rules.allocation_decision(remaining, wanted, held, accept=accept) == decision
+    assert volunteer_rules.allocation_decision(remaining, wanted, held, accept=accept) == decision
 
 
 @given(st.integers(-5, 60), st.one_of(st.none(), st.integers(0, 99)), st.integers(0, 50))
 def test_a_grant_never_exceeds_what_is_left_or_offered(remaining, wanted, held):
-    decision = rules.allocation_decision(remaining, wanted, held)
+    decision = volunteer_rules.allocation_decision(remaining, wanted, held)
     if held and (wanted is None or wanted <= held or remaining <= 0):
-        assert decision == rules.AlreadyHeld(held)
-    elif isinstance(decision, rules.Grant):
+        assert decision == volunteer_rules.AlreadyHeld(held)
+    elif isinstance(decision, volunteer_rules.Grant):
         assert decision.held == held and decision.total <= max(wanted or 1, held)
         assert 0 < decision.agents <= remaining and decision.agents <= decision.offered
         assert decision.left == remaining - decision.agents >= 0
         assert decision.partial == (decision.agents < decision.offered)
     else:
-        assert decision == rules.Full(wanted or 1) and remaining <= 0
+        assert decision == volunteer_rules.Full(wanted or 1) and remaining <= 0
 
 
 @pytest.mark.parametrize(
@@ -300,7 +300,7 @@ def test_a_grant_never_exceeds_what_is_left_or_offered(remaining, wanted, held):
     ],
 )
 def test_why_an_answer_changes_nothing(shift, active, allocation_state, status):
-    found = rules.closed_status(
+    found = volunteer_rules.closed_status(
         shift, NOW, activation_active=active, allocation_state=allocation_state
     )
     assert found == status
