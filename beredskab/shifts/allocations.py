@@ -15,6 +15,7 @@ from sqlalchemy import case, or_, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from beredskab import danish
 from beredskab.activations.models import (
     Activation,
     ActivationStatus,
@@ -27,7 +28,7 @@ from beredskab.activations.pages import ReplyOutcome
 from beredskab.directory.models import Person
 from beredskab.directory.service import org_names
 from beredskab.eventlog import service as eventlog
-from beredskab.shifts import notices, repository, rules
+from beredskab.shifts import notices, repository, volunteer_rules
 from beredskab.shifts.models import (
     AllocationState,
     Shift,
@@ -59,7 +60,7 @@ async def volunteer_reply(
     text = notices.label(cfg, shift)
     values: dict = {"ref": activation.ref, "shift": text, "code": page.code}
     active = activation.status == ActivationStatus.active
-    if closed := rules.closed_status(shift, now, activation_active=active):
+    if closed := volunteer_rules.closed_status(shift, now, activation_active=active):
         return ReplyOutcome("shift_closed", "reply_shift_closed", {**values, "status": closed})
     municipality = await repository.org_name(session, page.org_id)
     values["municipality"] = municipality
@@ -69,13 +70,13 @@ async def volunteer_reply(
         a.agents for a in held if a.state == AllocationState.active
     )
     holding = existing.agents if existing and existing.state == AllocationState.active else 0
-    decision = rules.allocation_decision(remaining, count, holding, accept=accept)
+    decision = volunteer_rules.allocation_decision(remaining, count, holding, accept=accept)
     match decision:
-        case rules.AlreadyHeld(agents=agents):
+        case volunteer_rules.AlreadyHeld(agents=agents):
             return ReplyOutcome(
                 "already_allocated", "volunteer_already", {**values, "agents": agents}
             )
-        case rules.Decline():
+        case volunteer_rules.Decline():
             await _answer_pages(session, shift, page, PageState.declined, now)
             if not await repository.has_said_no(session, shift, page.org_id):
                 session.add(
@@ -93,7 +94,7 @@ async def volunteer_reply(
                 now=now,
             )
             return ReplyOutcome("volunteer_declined", "volunteer_declined", values)
-        case rules.Full(offered=offered):
+        case volunteer_rules.Full(offered=offered):
             await _answer_pages(session, shift, page, PageState.cancelled, now)
             eventlog.append(
                 session,
@@ -105,12 +106,12 @@ async def volunteer_reply(
                 now=now,
             )
             return ReplyOutcome("shift_full", "volunteer_full", values)
-    assert isinstance(decision, rules.Grant)
+    assert isinstance(decision, volunteer_rules.Grant)
     await _allocate(
         session, cfg, activation, shift, page, person, existing, decision, via=via, now=now
     )
-    values["agents"] = decision.agents
-    if decision.partial:
+    values["agents"] = decision.total
+    if decision.partial and not decision.held:  # ("only N places were left, so you have N")
         return ReplyOutcome("volunteer_partial", "volunteer_partial", values)
     return ReplyOutcome("volunteer_allocated", "volunteer_thanks", values)
 
@@ -123,7 +124,7 @@ async def _allocate(
     page: Page,
     person: Person,
     existing: VolunteerAllocation | None,
-    grant: rules.Grant,
+    grant: volunteer_rules.Grant,
     *,
     via: str,
     now: datetime,
@@ -134,11 +135,13 @@ async def _allocate(
     # holding places is kept out anyway
     await _answer_pages(session, shift, page, PageState.acked, now)
     allocation = existing or VolunteerAllocation(shift_id=shift.id, org_id=page.org_id, agents=0)
-    allocation.agents = grant.agents
+    allocation.agents = grant.total
     allocation.state = AllocationState.active
     allocation.person_id = person.id
     allocation.page_id = page.id
-    allocation.created_at = now
+    if not grant.held:  # places taken more keep the time the first were taken
+        allocation.created_at = now
+    # a confirmation was of fewer agents than it now holds: it confirms again
     allocation.confirmed_at = allocation.confirmed_by = allocation.withdrawn_at = None
     allocation.confirmed_agents = None
     allocation.agent_names = []
@@ -146,11 +149,13 @@ async def _allocate(
     await session.flush()
     municipality = await repository.org_name(session, page.org_id)  # loaded: no statement
     granted, wanted = grant.agents, grant.offered
+    more = f" mere (nu {grant.total} i alt)" if grant.held else ""
     eventlog.append(
         session,
         activation,
         "volunteer_allocated",
-        f"{municipality} stiller {granted} agenter til vagt {notices.label(cfg, shift)}"
+        f"{municipality} stiller {danish.count(granted, 'agent', 'agenter')}{more} til vagt "
+        f"{notices.label(cfg, shift)}"
         + (f" (tilbød {wanted}; kun {granted} pladser tilbage)" if grant.partial else "")
         + f" ({person.name}, {via}). Mangler nu {grant.left}.",
         actor=person.id,
@@ -161,6 +166,7 @@ async def _allocate(
             "offered": wanted,
             "remaining": grant.left,
             "via": via,
+            **({"held_before": grant.held} if grant.held else {}),
         },
         now=now,
     )

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from beredskab import deadlines
+from beredskab import danish, deadlines
 from beredskab.activations.models import (
     Activation,
     ActivationStatus,
@@ -22,7 +22,7 @@ from beredskab.activations.models import (
 from beredskab.activations.pages import create_page
 from beredskab.directory.models import Person
 from beredskab.eventlog import service as eventlog
-from beredskab.shifts import notices, repository, rules
+from beredskab.shifts import notices, repository, rules, volunteer_rules
 from beredskab.shifts.models import Shift, ShiftState
 
 if TYPE_CHECKING:
@@ -45,21 +45,53 @@ async def start_callout(
     activation: Activation,
     shift: Shift,
     now: datetime,
+) -> volunteer_rules.CalloutPlan:
+    """The first round: page the primary contact of every contact-centre municipality; the
+    staffing lead hears if there is nobody to call."""
+    plan = await call_out(session, cfg, activation, shift, now)
+    if plan.nobody_left:
+        await notices.tell_staffing_lead(
+            session,
+            cfg,
+            activation,
+            "staffing_no_volunteers",
+            shift=notices.label(cfg, shift),
+            missing=shift.agents_needed - await repository.taken(session, shift),
+        )
+    return plan
+
+
+async def call_out(
+    session: AsyncSession,
+    cfg: ActivationConfig,
+    activation: Activation,
+    shift: Shift,
+    now: datetime,
     *,
     exclude: set[str] | None = None,
-) -> int:
-    """Page the primary contact of every contact-centre municipality that has not answered."""
+    missing_before: int | None = None,
+) -> volunteer_rules.CalloutPlan:
+    """One round of the call-out, without a word to the staffing lead: the caller tells them.
+    Places reopened (`missing_before` given): the municipalities still asked get the new number
+    missing if it changed."""
     first_round = shift.callout_round == 0
     shift.callout_round += 1
     session.add(shift)
     if first_round:
         schedule_checkpoints(session, shift, now)
-    skip = await repository.answered_orgs(session, shift) | (exclude or set())
+    reachable = await repository.contacts(session)
+    waiting = await repository.shift_pages(session, shift, PagePurpose.volunteer)
     remaining = shift.agents_needed - await repository.taken(session, shift)
+    plan = volunteer_rules.callout_plan(
+        reachable,
+        await repository.answered_orgs(session, shift) | (exclude or set()),
+        {p.org_id for p in waiting if p.org_id},
+        missing=remaining,
+        missing_before=missing_before,
+    )
     planned: list[tuple[Person, Page]] = []
-    for org_id, by_rank in sorted((await repository.contacts(session)).items()):
-        if org_id in skip:
-            continue
+    for org_id in plan.page:
+        by_rank = reachable[org_id]
         rank = min(by_rank)  # contacts() lists only municipalities that have a contact
         person = by_rank[rank]
         page = await create_page(
@@ -86,25 +118,45 @@ async def start_callout(
                 activation_id=activation.id,
                 subject_id=page.id,
             )
+    if plan.tell_waiting:
+        await _tell_new_number(session, cfg, activation, shift, waiting, remaining)
     eventlog.append(
         session,
         activation,
         "volunteers_paged",
-        f"Vagt {notices.label(cfg, shift)}: {len(planned)} kommuner kaldt for {remaining} agenter"
-        f" (runde {shift.callout_round}).",
-        data={"shift_id": shift.id, "orgs": [p.org_id for _, p in planned], "remaining": remaining},
+        f"Vagt {notices.label(cfg, shift)}: {danish.count(len(planned), 'kommune', 'kommuner')}"
+        f" kaldt for {danish.count(remaining, 'agent', 'agenter')} (runde {shift.callout_round})"
+        + (f"; {_still_asked(len(plan.waiting))}" if plan.waiting else "")
+        + (" og har fået det nye antal." if plan.tell_waiting else "."),
+        data={
+            "shift_id": shift.id,
+            "orgs": [p.org_id for _, p in planned],
+            "remaining": remaining,
+            "waiting": list(plan.waiting),
+            "waiting_told": plan.tell_waiting,
+        },
         now=now,
     )
-    if not planned:
-        await notices.tell_staffing_lead(
-            session,
-            cfg,
-            activation,
-            "staffing_no_volunteers",
-            shift=notices.label(cfg, shift),
-            missing=remaining,
-        )
-    return len(planned)
+    return plan
+
+
+async def _tell_new_number(
+    session: AsyncSession,
+    cfg: ActivationConfig,
+    activation: Activation,
+    shift: Shift,
+    waiting: list[Page],
+    remaining: int,
+) -> None:
+    """Each open page's person gets the number missing now, with the page's own code."""
+    people = {p.id: p for p in await repository.people(session, (pg.person_id for pg in waiting))}
+    for page in waiting:
+        if (person := people.get(page.person_id)) is not None:
+            notices.update_volunteer(cfg, session, activation, shift, person, page, remaining)
+
+
+def _still_asked(n: int) -> str:
+    return f"{danish.count(n, 'kommune', 'kommuner')} er allerede kaldt og kan stadig svare"
 
 
 async def page_secondary(

@@ -118,7 +118,8 @@ async def end_shift(
         session,
         activation,
         plan.kind,
-        f"Vagt {text} {plan.verb} af {by}."
+        # after the cut: a shift cut short is logged with the end it really had
+        f"Vagt {notices.label(cfg, shift)} {plan.verb} af {by}."
         + (f" Begrundelse: {reason}" if reason else "")
         + f" {len(held)} kommuner orienteret.",
         actor=by,

@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 
 
 def label(cfg: ActivationConfig, shift: Shift) -> str:
-    return rules.shift_label(shift.start, shift.end, cfg.timezone)
+    """The shift as people read it, in local time; a shift cut short shows where it was cut."""
+    return rules.shift_label(shift.start, rules.ends_at(shift), cfg.timezone)
 
 
 async def staffing_lead(session: AsyncSession, activation_id: str) -> Person | None:
@@ -146,6 +147,31 @@ def page_volunteer(
         person,
         "volunteer_page",
         page_id=page.id,
+        ref=activation.ref,
+        shift=label(cfg, shift),
+        remaining=remaining,
+        code=page.code,
+        title=activation.title,
+    )
+
+
+def update_volunteer(
+    cfg: ActivationConfig,
+    session: AsyncSession,
+    activation: Activation,
+    shift: Shift,
+    person: Person,
+    page: Page,
+    remaining: int,
+) -> None:
+    """The number missing changed while the page is open: the same question, the new number.
+    Not tied to the page in the outbox: a failed delivery of it is no failed page."""
+    sms_person(
+        session,
+        cfg.playbook,
+        activation,
+        person,
+        "volunteer_page_update",
         ref=activation.ref,
         shift=label(cfg, shift),
         remaining=remaining,

@@ -142,7 +142,7 @@ async def contacts(
 
 
 async def answered_orgs(session: AsyncSession, shift: Shift) -> set[str]:
-    """Municipalities with places on the shift, or that said NEJ, or with a page still open."""
+    """Municipalities with places on the shift, or that said NEJ."""
     holding = await session.exec(
         select(VolunteerAllocation.org_id).where(
             VolunteerAllocation.shift_id == shift.id,
@@ -152,14 +152,7 @@ async def answered_orgs(session: AsyncSession, shift: Shift) -> set[str]:
     said_no = await session.exec(
         select(VolunteerAnswer.org_id).where(VolunteerAnswer.shift_id == shift.id)
     )
-    waiting = await session.exec(
-        select(Page.org_id).where(
-            Page.shift_id == shift.id,
-            Page.purpose == PagePurpose.volunteer,
-            Page.state == PageState.open,
-        )
-    )
-    return set(holding.all()) | set(said_no.all()) | {o for o in waiting.all() if o}
+    return set(holding.all()) | set(said_no.all())
 
 
 async def has_said_no(session: AsyncSession, shift: Shift, org_id: str) -> bool:

@@ -1,5 +1,6 @@
 """Pure shift rules: the states, validation, the opening-hours summary, Danish labels, and the
-decisions the use cases act on (approval, allocation, the checkpoints, ending a shift).
+decisions the use cases act on (approval, the checkpoints, ending a shift). The call-out's and
+the municipalities' answers' decisions are in `volunteer_rules`.
 
 No database and no clock: `now` and the opening rules come in as parameters. The decisions have
 the shape of `beredskab.escalation.decide`: data in, a frozen decision out.
@@ -57,9 +58,13 @@ class ShiftLike(Protocol):
     end: datetime
     state: str
     out_of_hours_minutes: int
+    ended_at: datetime | None
 
 
 MAX_SPAN = timedelta(hours=24)
+# A shift may start this long ago: the request is typed a little after the hour it names. Any
+# earlier and agents recruited now would be billed from a time already gone (#14.4).
+START_GRACE = timedelta(minutes=5)
 MAX_AGENTS = 50
 WEEKDAYS = ("man", "tir", "ons", "tor", "fre", "lør", "søn")
 
@@ -94,11 +99,30 @@ def shift_problems(
     elif end - start > MAX_SPAN:
         hours = (end - start).total_seconds() / 3600
         found.append(("end", f"a shift may last at most 24 hours, this one lasts {hours:g}"))
+    earliest = now - START_GRACE
     if end <= now:
         found.append(("end", "the shift has already ended"))
+    elif start < earliest:  # (a shift already over says so, and that says it all)
+        grace = int(START_GRACE.total_seconds()) // 60
+        found.insert(
+            0,
+            (
+                "start",
+                f"has already passed: the earliest start is "
+                f"{_whole_second_after(earliest).isoformat()} ({grace} minutes' grace)",
+            ),
+        )
     if not 1 <= agents_needed <= MAX_AGENTS:
         found.append(("agents_needed", f"must be between 1 and {MAX_AGENTS}"))
     return found
+
+
+def _whole_second_after(moment: datetime) -> datetime:
+    """`moment` in UTC, rounded up to the second: a start at the bound shown is accepted."""
+    moment = moment.astimezone(UTC)
+    return (
+        moment if not moment.microsecond else moment.replace(microsecond=0) + timedelta(seconds=1)
+    )
 
 
 def pieces_summary(pieces: Sequence[Piece]) -> tuple[int, int, list[dict]]:
@@ -140,9 +164,13 @@ def shift_label(start: datetime, end: datetime, tz: ZoneInfo) -> str:
     return f"{head}-{WEEKDAYS[b.weekday()]} {b:%d.%m} {b:%H:%M}"
 
 
-def grant(remaining: int, requested: int) -> int:
-    """First come, first served: a reply gets what it asks for, or what is left."""
-    return max(0, min(remaining, requested))
+def ends_at(shift: ShiftLike) -> datetime:
+    """When the shift really ends: where it was cut short while running (stand-down), else as
+    planned. A cancelled or rejected shift never ran, so its planned end stays its end."""
+    cut = shift.ended_at
+    if cut is not None and shift.state in STAFFING_STATES and shift.start <= cut < shift.end:
+        return cut
+    return shift.end
 
 
 def checkpoints(start: datetime, now: datetime) -> list[tuple[str, datetime]]:
@@ -199,72 +227,6 @@ def approval_decision(page_states: Sequence[str]) -> Approve | Reject | Wait:
 def remind_again(reminders_so_far: int, max_reminders: int) -> bool:
     """After a reminder, is there another one to schedule (the playbook's endorsement limit)?"""
     return reminders_so_far < max_reminders
-
-
-# --- a municipality's answer ---------------------------------------------------------------------
-
-
-def closed_status(
-    shift: ShiftLike,
-    now: datetime,
-    *,
-    activation_active: bool,
-    allocation_state: str | None = None,
-) -> str | None:
-    """Why a municipality's answer can change nothing, in Danish for the SMS; None if it can."""
-    if allocation_state is not None and allocation_state != AllocationState.active:
-        return "afmeldt"
-    if shift.end <= now or not activation_active:
-        return "afsluttet"
-    if shift.state not in STAFFING_STATES:
-        return STATE_WORDS.get(shift.state, shift.state)  # type: ignore[call-overload]
-    return None
-
-
-@dataclass(frozen=True)
-class AlreadyHeld:
-    """The municipality holds places on the shift already; a JA or NEJ changes nothing."""
-
-    agents: int
-
-
-@dataclass(frozen=True)
-class Decline:
-    """NEJ: recorded, and the municipality is not paged again for this shift."""
-
-
-@dataclass(frozen=True)
-class Full:
-    """JA, but no place is left."""
-
-    offered: int
-
-
-@dataclass(frozen=True)
-class Grant:
-    agents: int
-    offered: int
-    left: int  # places still open after this grant
-
-    @property
-    def partial(self) -> bool:
-        return self.agents < self.offered
-
-
-def allocation_decision(
-    remaining: int, wanted: int | None, held: int, *, accept: bool = True
-) -> AlreadyHeld | Decline | Full | Grant:
-    """A municipality's JA [antal] (`accept`) or NEJ to a shift with `remaining` open places,
-    when it holds `held` places already. A JA without a number offers one agent."""
-    if held > 0:
-        return AlreadyHeld(held)
-    if not accept:
-        return Decline()
-    offered = wanted or 1
-    granted = grant(remaining, offered)
-    if granted == 0:
-        return Full(offered)
-    return Grant(granted, offered, remaining - granted)
 
 
 # --- before the start ----------------------------------------------------------------------------

@@ -129,6 +129,14 @@ async def test_an_allocation_of_another_municipality_is_404_for_an_authority(
             "end",
             "already ended",
         ),
+        (  # #14.4: recruited at 05:13, billed from 00:00
+            lambda s, e: {
+                "start": (datetime.now(UTC) - timedelta(hours=5)).isoformat(),
+                "end": (datetime.now(UTC) + timedelta(hours=3)).isoformat(),
+            },
+            "start",
+            "the earliest start is",
+        ),
         (lambda s, e: {"start": s.replace(tzinfo=None).isoformat()}, "start", "timezone"),
     ],
 )
@@ -235,3 +243,22 @@ async def test_calendar_file_and_municipality_feed(client, world, session):
         "/municipalities/m0/calendar-feed", headers=bearer(tokens[R.crisis_staff])
     )
     assert r.status_code == 201 and (await client.get(path)).status_code == 403
+
+
+async def test_confirming_more_agents_than_allocated_is_a_422_naming_the_bound(
+    client, world, session
+):
+    activation, tokens = world
+    shift = await make_shift(session, activation, WEDNESDAY_10 + timedelta(days=365))
+    allocation = await make_allocation(session, shift, "m0", 1, person_id="m0p")
+    m0 = await make_token(session, R.authority, org_id="m0")
+    r = await client.post(
+        f"/allocations/{allocation.id}/confirm", json={"agents": 3}, headers=bearer(m0)
+    )
+    assert r.status_code == 422, r.text
+    [error] = r.json()["errors"]
+    assert error["field"] == "agents" and "at most 1" in r.text, r.text
+    r = await client.get(
+        f"/activations/{activation.id}/shifts/{shift.id}", headers=bearer(tokens[R.admin])
+    )
+    assert r.json()["agents_confirmed"] == 0

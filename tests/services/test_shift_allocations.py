@@ -165,7 +165,7 @@ async def test_confirm_by_api_with_names_and_fewer_agents_reopens_places(world):
     sent = await world.sent()
     assert set(world.phones("m1p", "m2p")) <= {m.recipient for m in sent}
     entry = (await world.log("volunteer_confirmed"))[0]
-    assert entry.text.endswith(": Ane Holm, Bo Lund. 1 pladser genåbnet.")
+    assert entry.text.endswith(": Ane Holm, Bo Lund. 1 plads genåbnet.")
 
 
 async def test_confirm_by_sms_keeps_the_places(world):

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from beredskab.calendar import default_rules
-from beredskab.shifts import rules
+from beredskab.shifts import rules, volunteer_rules
 
 CPH = ZoneInfo("Europe/Copenhagen")
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -61,6 +61,23 @@ def test_each_bad_request_names_its_field(start, end, agents, expected):
     assert rules.shift_problems(start, end, agents, NOW) == expected
 
 
+def test_a_start_in_the_past_is_refused_naming_the_earliest_start():
+    problems = rules.shift_problems(NOW - timedelta(hours=5), NOW + timedelta(hours=3), 2, NOW)
+    assert problems == [
+        (
+            "start",
+            "has already passed: the earliest start is 2026-11-23T11:55:00+00:00 "
+            "(5 minutes' grace)",
+        )
+    ]
+
+
+@pytest.mark.parametrize("minutes_ago", [0, 1, 5])
+def test_a_start_a_few_minutes_ago_is_within_the_grace(minutes_ago):
+    start = NOW - timedelta(minutes=minutes_ago)
+    assert rules.shift_problems(start, start + timedelta(hours=4), 2, NOW) == []
+
+
 def test_all_problems_are_reported_at_once():
     problems = rules.shift_problems(local(2026, 11, 22, 9), local(2026, 11, 22, 8), 0, NOW)
     assert [field for field, _ in problems] == ["end", "end", "agents_needed"]
@@ -98,7 +115,7 @@ def test_friday_afternoon_split_summary():
 
 @given(st.integers(0, 60), st.integers(0, 99))
 def test_grant_never_exceeds_what_is_left_or_what_is_offered(remaining, offered):
-    granted = rules.grant(remaining, offered)
+    granted = volunteer_rules.grant(remaining, offered)
     assert 0 <= granted <= remaining and granted <= offered
     assert (granted > 0) == (remaining > 0 and offered > 0)
     assert granted in (remaining, offered)  # all that is asked, or all that is left
@@ -128,6 +145,7 @@ class FakeShift:
     state: str = rules.ShiftState.recruiting
     out_of_hours_minutes: int = 0
     id: int | None = 7
+    ended_at: datetime | None = None
 
 
 def a_shift(hours_from_now: float = 10, length: float = 4, **kw: object) -> FakeShift:
@@ -163,6 +181,53 @@ def test_an_unknown_page_state_is_refused():
         rules.approval_decision(["maybe"])
 
 
+# --- the call-out --------------------------------------------------------------------------------
+
+ALL = ("a", "b", "c", "d")
+
+
+@pytest.mark.parametrize(
+    ("answered", "waiting", "page", "nobody_left"),
+    [
+        ((), (), ("a", "b", "c", "d"), False),  # the first round
+        (("a",), ("b", "c", "d"), (), False),  # #14.3: after AFMELD, three still may say JA
+        (("a", "b"), ("c",), ("d",), False),
+        (("a", "b", "c", "d"), (), (), True),  # everyone answered: find agents by hand
+        (("a", "b", "c"), ("x",), ("d",), False),  # an open page of one no longer reachable
+        (("a", "b", "c", "d"), ("x",), (), False),  # ... may still be answered
+    ],
+)
+def test_nobody_is_left_to_call_only_when_no_page_is_open_either(
+    answered, waiting, page, nobody_left
+):
+    plan = volunteer_rules.callout_plan(ALL, answered, waiting)
+    assert plan.page == page and plan.waiting == tuple(sorted(waiting))
+    assert plan.nobody_left is nobody_left
+
+
+@pytest.mark.parametrize(
+    ("waiting", "missing", "before", "told"),
+    [
+        (("b",), 2, None, False),  # a first round: the pages carry the number already
+        (("b",), 2, 1, True),  # AFMELD of 1: the open pages said 1, now 2
+        (("b", "c"), 3, 1, True),  # a confirmation of 1 of 3
+        (("b",), 2, 2, False),  # nothing changed: no SMS
+        ((), 2, 1, False),  # nobody is waiting
+        (("b",), 0, 1, False),  # nothing is missing: the covered notice says it
+    ],
+)
+def test_the_waiting_are_told_the_new_number_only_when_it_changed(waiting, missing, before, told):
+    plan = volunteer_rules.callout_plan(ALL, (), waiting, missing=missing, missing_before=before)
+    assert plan.tell_waiting is told
+
+
+@given(st.sets(st.sampled_from(ALL)), st.sets(st.sampled_from(ALL)))
+def test_the_call_out_never_pages_one_that_answered_or_is_waiting(answered, waiting):
+    plan = volunteer_rules.callout_plan(ALL, answered, waiting)
+    assert not set(plan.page) & (answered | waiting)
+    assert set(plan.page) | answered | waiting == set(ALL)
+
+
 @pytest.mark.parametrize(
     ("state", "out_minutes", "problem"),
     [
@@ -186,33 +251,40 @@ def test_approval_reminders_stop_at_the_playbooks_limit(so_far, limit, again):
 @pytest.mark.parametrize(
     ("remaining", "wanted", "held", "accept", "decision"),
     [
-        (5, 3, 0, True, rules.Grant(3, 3, 2)),
-        (2, 4, 0, True, rules.Grant(2, 4, 0)),  # partial: only what is left
-        (3, None, 0, True, rules.Grant(1, 1, 2)),  # JA without a number offers one
-        (3, 0, 0, True, rules.Grant(1, 1, 2)),
-        (0, 2, 0, True, rules.Full(2)),
-        (-1, 1, 0, True, rules.Full(1)),  # over-allocated by hand: still full
-        (3, 2, 2, True, rules.AlreadyHeld(2)),
-        (3, None, 2, False, rules.AlreadyHeld(2)),  # a NEJ changes nothing either
-        (3, None, 0, False, rules.Decline()),
-        (0, None, 0, False, rules.Decline()),
+        (5, 3, 0, True, volunteer_rules.Grant(3, 3, 2)),
+        (2, 4, 0, True, volunteer_rules.Grant(2, 4, 0)),  # partial: only what is left
+        (3, None, 0, True, volunteer_rules.Grant(1, 1, 2)),  # JA without a number offers one
+        (3, 0, 0, True, volunteer_rules.Grant(1, 1, 2)),
+        (0, 2, 0, True, volunteer_rules.Full(2)),
+        (-1, 1, 0, True, volunteer_rules.Full(1)),  # over-allocated by hand: still full
+        (3, 2, 2, True, volunteer_rules.AlreadyHeld(2)),
+        (3, None, 2, False, volunteer_rules.AlreadyHeld(2)),  # a NEJ changes nothing either
+        (3, None, 2, True, volunteer_rules.AlreadyHeld(2)),  # a JA without a number too
+        (3, 1, 2, True, volunteer_rules.AlreadyHeld(2)),  # fewer: confirm with BEKRÆFT, not JA
+        # a larger number asks for that many in all: what is left of the difference
+        (3, 4, 1, True, volunteer_rules.Grant(3, 3, 0, held=1)),
+        (2, 5, 1, True, volunteer_rules.Grant(2, 4, 0, held=1)),
+        (0, 5, 1, True, volunteer_rules.AlreadyHeld(1)),  # nothing open: nothing changes
+        (3, None, 0, False, volunteer_rules.Decline()),
+        (0, None, 0, False, volunteer_rules.Decline()),
     ],
 )
 def test_allocation_decisions(remaining, wanted, held, accept, decision):
-    assert rules.allocation_decision(remaining, wanted, held, accept=accept) == decision
+    assert volunteer_rules.allocation_decision(remaining, wanted, held, accept=accept) == decision
 
 
 @given(st.integers(-5, 60), st.one_of(st.none(), st.integers(0, 99)), st.integers(0, 50))
 def test_a_grant_never_exceeds_what_is_left_or_offered(remaining, wanted, held):
-    decision = rules.allocation_decision(remaining, wanted, held)
-    if held:
-        assert decision == rules.AlreadyHeld(held)
-    elif isinstance(decision, rules.Grant):
+    decision = volunteer_rules.allocation_decision(remaining, wanted, held)
+    if held and (wanted is None or wanted <= held or remaining <= 0):
+        assert decision == volunteer_rules.AlreadyHeld(held)
+    elif isinstance(decision, volunteer_rules.Grant):
+        assert decision.held == held and decision.total <= max(wanted or 1, held)
         assert 0 < decision.agents <= remaining and decision.agents <= decision.offered
         assert decision.left == remaining - decision.agents >= 0
         assert decision.partial == (decision.agents < decision.offered)
     else:
-        assert decision == rules.Full(wanted or 1) and remaining <= 0
+        assert decision == volunteer_rules.Full(wanted or 1) and remaining <= 0
 
 
 @pytest.mark.parametrize(
@@ -228,7 +300,7 @@ def test_a_grant_never_exceeds_what_is_left_or_offered(remaining, wanted, held):
     ],
 )
 def test_why_an_answer_changes_nothing(shift, active, allocation_state, status):
-    found = rules.closed_status(
+    found = volunteer_rules.closed_status(
         shift, NOW, activation_active=active, allocation_state=allocation_state
     )
     assert found == status
@@ -320,3 +392,22 @@ def test_what_can_be_cancelled(shift, problem):
 def test_a_shift_with_time_outside_opening_hours_waits_for_approval():
     assert rules.initial_state(0) is rules.ShiftState.recruiting
     assert rules.initial_state(1) is rules.ShiftState.awaiting_approval
+
+
+@pytest.mark.parametrize(
+    ("state", "cut_after", "ends_after"),
+    [
+        ("full", None, 4),  # not cut: as planned
+        ("full", 1, 1),  # cut short by stand-down after an hour
+        ("recruiting", 2.5, 2.5),
+        ("cancelled", -3, 4),  # cancelled before it started: it never ran
+        ("rejected", -1, 4),
+        ("cancelled", 1, 4),  # an unapproved shift cancelled while it would have run
+        ("full", 4, 4),  # "cut" at its end is its end
+    ],
+)
+def test_a_shift_cut_short_ends_at_the_cut(state, cut_after, ends_after):
+    shift = a_shift(state=state)
+    if cut_after is not None:
+        shift.ended_at = shift.start + timedelta(hours=cut_after)
+    assert rules.ends_at(shift) == shift.start + timedelta(hours=ends_after)
