@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from beredskab.activations.models import Activation, PagePurpose
 from beredskab.activations.repository import get_visible
 from beredskab.auth.service import Principal
+from beredskab.danish import count
 from beredskab.errors import Conflict
 from beredskab.eventlog import service as eventlog
 from beredskab.shifts import notices, repository, rules
@@ -120,8 +121,8 @@ async def end_shift(
         plan.kind,
         # after the cut: a shift cut short is logged with the end it really had
         f"Vagt {notices.label(cfg, shift)} {plan.verb} af {by}."
-        + (f" Begrundelse: {reason}" if reason else "")
-        + f" {len(held)} kommuner orienteret.",
+        + (f" Begrundelse: {reason.rstrip('.')}." if reason else "")
+        + f" {count(len(held), 'kommune', 'kommuner')} orienteret.",
         actor=by,
         data={"shift_id": shift.id, "reason": reason, "running": plan.running},
         now=now,

@@ -76,7 +76,7 @@ async def test_cancel_and_replies_to_a_cancelled_shift(world):
     with pytest.raises(Conflict, match="already aflyst"):
         await cancel(world, shift, "igen")
     entry = (await world.log("shift_cancelled"))[0]
-    assert entry.text.endswith("Begrundelse: Hændelsen er under kontrol 1 kommuner orienteret.")
+    assert entry.text.endswith("Begrundelse: Hændelsen er under kontrol. 1 kommune orienteret.")
 
 
 async def test_stand_down_cancels_future_shifts_and_tells_the_municipalities(world):
