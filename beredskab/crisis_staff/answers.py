@@ -169,6 +169,7 @@ async def handover(
 ) -> RoleCallout:
     callout = await get_callout(session, activation.id, role)
     old_id = callout.person_id if callout.state == CalloutState.filled else None
+    old = await session.get(Person, old_id) if old_id else None
     name = role_name(playbook, role)
     await close_open_pages(
         session, playbook, activation, await pages_for_role(session, activation.id, role), now
@@ -178,18 +179,10 @@ async def handover(
     callout.since = now
     session.add(callout)
     await tenure.role_taken(session, activation.id, role, new_person.id, now)
-    if old_id and old_id != new_person.id:
-        old = await session.get(Person, old_id)
-        if old is not None:
-            sms_person(
-                session,
-                playbook,
-                activation,
-                old,
-                "role_relieved",
-                ref=activation.ref,
-                role_name=name,
-            )
+    if old is not None and old_id != new_person.id:
+        sms_person(
+            session, playbook, activation, old, "role_relieved", ref=activation.ref, role_name=name
+        )
     sms_person(
         session,
         playbook,
@@ -203,8 +196,8 @@ async def handover(
         session,
         activation,
         "role_handover",
-        f"{name}: {old_id or 'ingen'} afløst af {new_person.name} ({new_person.id})."
-        + (f" Begrundelse: {reason}" if reason else ""),
+        f"{name}: {old.name if old else 'ingen'} afløst af {new_person.name}."
+        + (f" Begrundelse: {reason.rstrip('.')}." if reason else ""),
         actor=by,
         data={"role": role, "from": old_id, "to": new_person.id, "reason": reason},
         now=now,

@@ -100,7 +100,8 @@ async def volunteer_reply(
                 session,
                 activation,
                 "volunteer_too_late",
-                f"{municipality} tilbød {offered} agenter til vagt {text}, men vagten er dækket.",
+                f"{municipality} tilbød {danish.count(offered, 'agent', 'agenter')} til vagt "
+                f"{text}, men vagten er dækket.",
                 actor=person.id,
                 data={"shift_id": shift.id, "org_id": page.org_id, "offered": offered},
                 now=now,
@@ -251,7 +252,8 @@ async def _shift_full(
         session,
         activation,
         "shift_full",
-        f"Vagt {text} er fuldt bemandet: {', '.join(names)}. {told} kaldte kommuner fik besked om,"
+        f"Vagt {text} er fuldt bemandet: {', '.join(names)}. "
+        f"{danish.count(told, 'kaldt kommune', 'kaldte kommuner')} fik besked om,"
         " at vagten er dækket.",
         data={"shift_id": shift.id, "allocations": {a.org_id: a.agents for a in held}},
         now=now,

@@ -23,6 +23,7 @@ from beredskab.activations.models import (
 from beredskab.activations.notify import state_changed, steering_people
 from beredskab.activations.pages import ReplyOutcome, create_page
 from beredskab.auth.service import Principal
+from beredskab.danish import count
 from beredskab.directory.models import Person
 from beredskab.errors import Conflict
 from beredskab.eventlog import service as eventlog
@@ -57,7 +58,7 @@ async def page_steering(
         session,
         activation,
         "shift_approval_requested",
-        f"Styregruppen ({len(members)} medlemmer) bedt om at godkende vagt "
+        f"Styregruppen ({count(len(members), 'medlem', 'medlemmer')}) bedt om at godkende vagt "
         f"{notices.label(cfg, shift)}.",
         data={"shift_id": shift.id, "paged": [p.id for p in members]},
         now=now,

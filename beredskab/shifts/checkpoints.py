@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab.activations.models import Activation, ActivationStatus
 from beredskab.activations.notify import sms_person
+from beredskab.danish import count
 from beredskab.directory.service import org_names
 from beredskab.eventlog import service as eventlog
 from beredskab.shifts import notices, repository, rules
@@ -94,8 +95,9 @@ async def checkpoint(
         session,
         activation,
         kind,
-        f"Vagt {text}, {plan.hours_before} timer før start: "
-        f"{len(unconfirmed)} kommuner ikke bekræftet, mangler {plan.missing} agenter.",
+        f"Vagt {text}, {count(plan.hours_before, 'time', 'timer')} før start: "
+        f"{count(len(unconfirmed), 'kommune', 'kommuner')} ikke bekræftet, mangler "
+        f"{count(plan.missing, 'agent', 'agenter')}.",
         data={
             "shift_id": shift.id,
             "unconfirmed": [a.org_id for a in unconfirmed],

@@ -167,8 +167,9 @@ async def shift_over(
         session,
         activation,
         "shift_over",
-        f"Vagt {notices.label(cfg, shift)} er slut: {staffed} af {shift.agents_needed} agenter "
-        f"fra {len(held)} kommuner; {closed} ubesvarede kald lukket.",
+        f"Vagt {notices.label(cfg, shift)} er slut: {staffed} af "
+        f"{count(shift.agents_needed, 'agent', 'agenter')} fra "
+        f"{count(len(held), 'kommune', 'kommuner')}; {closed} ubesvarede kald lukket.",
         data={"shift_id": shift.id, "agents": staffed, "closed_pages": closed},
         now=now,
     )

@@ -13,6 +13,7 @@ from beredskab.activations.models import ActivationStatus
 from beredskab.activations.notify import state_changed
 from beredskab.activations.repository import get_visible, lock_activation
 from beredskab.auth.service import Principal
+from beredskab.danish import count
 from beredskab.errors import Conflict, FieldProblem, InvalidInput
 from beredskab.eventlog import service as eventlog
 from beredskab.shifts import approval, callout, notices, rules
@@ -71,8 +72,9 @@ async def request_shift(
             session,
             activation,
             "shift_requested",
-            f"Vagt {notices.label(cfg, shift)} med {shift.agents_needed} agenter anmodet af "
-            f"{by}: {in_minutes} min i åbningstid, {out_minutes} min uden for åbningstid"
+            f"Vagt {notices.label(cfg, shift)} med "
+            f"{count(shift.agents_needed, 'agent', 'agenter')} anmodet af {by}: "
+            f"{in_minutes} min i åbningstid, {out_minutes} min uden for åbningstid"
             + (" — afventer styregruppens godkendelse." if out_minutes else "."),
             actor=by,
             data={"shift_id": shift.id, "pieces": pieces, "agents_needed": shift.agents_needed},
