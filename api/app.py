@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from api.deps import refuse_nul
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.limits import BodyLimit
 from api.routers import (
@@ -66,9 +67,12 @@ def create_app(settings: Settings | None = None, *, gateway: SmsGateway | None =
         description=DESCRIPTION,
         lifespan=lifespan,
         dependencies=[Depends(refuse_nul)],
+        docs_url=None,  # served by api/docs.py from vendored files, not a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     install_error_handlers(app)
+    install_docs(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.include_router(health.router)
     app.include_router(directory.router)
