@@ -91,10 +91,11 @@ async def apply_endorsement(
         session, activation, "endorsed", f"Aktivering godkendt af {by} ({via}).", actor=by, now=now
     )
     state_changed(session, activation, "endorsed", now, by=by)
-    since = danish.when(now, cfg.timezone)
-    tell_authority(session, cfg.playbook, activation, "authority_endorsed", since=since)
     await action_cards.instantiate(session, cfg.playbook, activation)
     await callouts.start_callouts(session, cfg.playbook, activation, now)
+    # queued after the four pages, so it never holds one of them up in the dispatcher's queue
+    since = danish.when(now, cfg.timezone)
+    tell_authority(session, cfg.playbook, activation, "authority_endorsed", since=since)
 
 
 async def endorse(

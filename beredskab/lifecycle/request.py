@@ -181,8 +181,9 @@ async def _create(
             now=now,
         )
     else:
-        tell_authority(session, cfg.playbook, activation, "authority_received", title=data.title)
         await _page_steering(session, cfg, activation, org, now)
+        # after the steering pages: the pages go first in the dispatcher's queue
+        tell_authority(session, cfg.playbook, activation, "authority_received", title=data.title)
     return activation
 
 
