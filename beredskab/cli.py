@@ -6,6 +6,7 @@ import asyncio
 import gc
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -219,13 +220,26 @@ def token_create(
     org: Annotated[str | None, typer.Option(help="organisation id (authority tokens)")] = None,
     person: Annotated[str | None, typer.Option(help="person id the token acts as")] = None,
     label: str = "",
+    expires: Annotated[
+        str | None,
+        typer.Option(
+            help="last valid date (2027-01-31, through that local day), a lifetime (90d, 12h, "
+            "4w) or an instant; without it the token never expires"
+        ),
+    ] = None,
 ) -> None:
     """Create a token and print it once."""
+    from beredskab.auth.expiry import parse_expiry
     from beredskab.auth.service import create_token
+    from beredskab.metadata import utcnow
+
+    tz = settings_or_exit().tz
 
     async def _create(session):  # noqa: ANN001, ANN202
+        now = utcnow()
+        expires_at = parse_expiry(expires, now, tz) if expires else None
         plaintext, row = await create_token(
-            session, role, org_id=org, person_id=person, label=label
+            session, role, org_id=org, person_id=person, label=label, expires_at=expires_at, now=now
         )
         return plaintext, row.id
 
@@ -236,12 +250,21 @@ def token_create(
 
 @token_app.command("list")
 def token_list() -> None:
-    """List tokens (never their secrets)."""
+    """List tokens (never their secrets): id, prefix, role, organisation, person, state,
+    expiry, label. Times are local, with their offset from UTC."""
     from beredskab.auth.service import list_tokens
+    from beredskab.metadata import utcnow
+
+    tz, now = settings_or_exit().tz, utcnow()
+
+    def when(at: datetime | None) -> str:
+        return at.astimezone(tz).isoformat(timespec="minutes") if at else "-"
 
     for t in run_with_session(list_tokens):
-        state = "revoked" if t.revoked_at else "active"
-        cols = [t.id, f"{t.prefix}…", t.role, t.org_id or "-", t.person_id or "-", state, t.label]
+        expired = t.expires_at is not None and t.expires_at <= now
+        state = "revoked" if t.revoked_at else "expired" if expired else "active"
+        cols = [t.id, f"{t.prefix}…", t.role, t.org_id or "-", t.person_id or "-", state]
+        cols += [f"expires {when(t.expires_at)}", t.label]
         typer.echo("\t".join(str(c) for c in cols))
 
 

@@ -9,8 +9,9 @@ import hashlib
 import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlmodel import select
+from sqlmodel import or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab.auth.models import ApiToken, TokenRole
@@ -52,10 +53,17 @@ async def create_token(
     org_id: str | None = None,
     person_id: str | None = None,
     label: str = "",
+    expires_at: datetime | None = None,
+    now: datetime | None = None,
 ) -> tuple[str, ApiToken]:
-    """Returns the plaintext token (shown once) and the stored row, committed."""
+    """Returns the plaintext token (shown once) and the stored row, committed.
+
+    `expires_at`: from then on the token is refused (None: it never expires)."""
     if role is TokenRole.authority and not org_id:
         raise InvalidInput("org_id", "an authority token must be bound to one organisation")
+    now = now or utcnow()
+    if expires_at is not None and expires_at <= now:
+        raise InvalidInput("expires_at", "must lie in the future")
     async with transaction(session):
         if org_id:
             await known_org(session, "org_id", org_id)
@@ -69,13 +77,26 @@ async def create_token(
             org_id=org_id,
             person_id=person_id,
             label=label,
+            created_at=now,
+            expires_at=expires_at,
         )
         session.add(row)
     return plaintext, row
 
 
-async def principals_for(session: AsyncSession, digests: Collection[str]) -> dict[str, Principal]:
-    """The principals of the live (unrevoked) tokens among `digests`, in one query.
+def live(now: datetime):  # noqa: ANN201 - a SQL condition
+    """A token neither revoked nor expired at `now`."""
+    return ApiToken.revoked_at.is_(None) & or_(  # type: ignore[union-attr]
+        ApiToken.expires_at.is_(None),  # type: ignore[union-attr]
+        ApiToken.expires_at > now,  # type: ignore[operator]
+    )
+
+
+async def principals_for(
+    session: AsyncSession, digests: Collection[str], now: datetime | None = None
+) -> dict[str, Principal]:
+    """The principals of the live (neither revoked nor expired) tokens among `digests`, in one
+    query.
 
     Plain columns, not `ApiToken` rows: nothing enters the session's identity map."""
     rows = await session.exec(
@@ -89,7 +110,7 @@ async def principals_for(session: AsyncSession, digests: Collection[str]) -> dic
             Person.name,
         )
         .join(Person, Person.id == ApiToken.person_id, isouter=True)
-        .where(ApiToken.token_hash.in_(digests), ApiToken.revoked_at.is_(None))
+        .where(ApiToken.token_hash.in_(digests), live(now or utcnow()))
     )
     return {
         digest: Principal(

@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from datetime import timedelta
 
 import httpx
 from asgi_lifespan import LifespanManager
 
 from api.app import create_app
+from beredskab.auth.models import TokenRole
+from beredskab.auth.service import create_token
+from beredskab.metadata import utcnow
 from tests.conftest import make_settings
 
 
@@ -51,3 +55,28 @@ async def test_readyz_fails_while_the_database_is_unreachable(db, tmp_path):
             r = await c.get("/readyz")
             assert r.status_code == 503 and "unreachable" in r.json()["detail"]
             assert (await c.get("/healthz")).status_code == 200
+
+
+async def test_token_create_with_an_expiry_and_list_shows_it(db, client):
+    code, out = await _cli(db, "token", "create", "finance", "--expires", "2199-12-30")
+    assert code == 0, out
+    token = out.strip().splitlines()[-1]
+    works = await client.get("/tariffs", headers={"Authorization": f"Bearer {token}"})
+    assert works.status_code == 200
+    code, out = await _cli(db, "token", "list")
+    (line,) = out.strip().splitlines()
+    # through 30 December 2199 in Copenhagen: expires at the next local midnight
+    assert "\tactive\texpires 2199-12-31T00:00+01:00" in line
+    for refused in ("2020-01-01", "soon"):
+        code, out = await _cli(db, "token", "create", "finance", "--expires", refused)
+        assert code == 1 and "expires" in out
+
+
+async def test_token_list_says_which_tokens_have_expired(db):
+    now = utcnow()
+    async with db.sessionmaker() as session:
+        await create_token(
+            session, TokenRole.admin, label="gammel", expires_at=now, now=now - timedelta(days=1)
+        )
+    code, out = await _cli(db, "token", "list")
+    assert code == 0 and "\texpired\t" in out and "gammel" in out
