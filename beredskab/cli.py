@@ -251,7 +251,7 @@ def token_create(
 @token_app.command("list")
 def token_list() -> None:
     """List tokens (never their secrets): id, prefix, role, organisation, person, state,
-    expiry, label. Times are local, with their offset from UTC."""
+    expiry, last use (up to a minute stale), label. Times are local, with their offset."""
     from beredskab.auth.service import list_tokens
     from beredskab.metadata import utcnow
 
@@ -264,7 +264,7 @@ def token_list() -> None:
         expired = t.expires_at is not None and t.expires_at <= now
         state = "revoked" if t.revoked_at else "expired" if expired else "active"
         cols = [t.id, f"{t.prefix}…", t.role, t.org_id or "-", t.person_id or "-", state]
-        cols += [f"expires {when(t.expires_at)}", t.label]
+        cols += [f"expires {when(t.expires_at)}", f"last used {when(t.last_used_at)}", t.label]
         typer.echo("\t".join(str(c) for c in cols))
 
 

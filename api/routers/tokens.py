@@ -38,6 +38,7 @@ class TokenRead(BaseModel):
     created_at: datetime
     revoked_at: datetime | None
     expires_at: datetime | None
+    last_used_at: datetime | None = Field(description="up to a minute stale; null: never used")
 
 
 class TokenCreated(TokenRead):

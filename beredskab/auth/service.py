@@ -38,6 +38,7 @@ class Principal:
     person_id: str | None
     label: str
     person_name: str | None = None
+    last_used_at: datetime | None = None  # as the lookup read it (usage.py)
 
     @property
     def display_name(self) -> str:
@@ -108,6 +109,7 @@ async def principals_for(
             ApiToken.person_id,
             ApiToken.label,
             Person.name,
+            ApiToken.last_used_at,
         )
         .join(Person, Person.id == ApiToken.person_id, isouter=True)
         .where(ApiToken.token_hash.in_(digests), live(now or utcnow()))
@@ -120,8 +122,9 @@ async def principals_for(
             person_id=person_id,
             label=label,
             person_name=person_name,
+            last_used_at=last_used_at,
         )
-        for digest, token_id, role, org_id, person_id, label, person_name in rows.all()
+        for digest, token_id, role, org_id, person_id, label, person_name, last_used_at in rows
     }
 
 

@@ -19,8 +19,10 @@ def upgrade() -> None:
     # batch: SQLite cannot alter a table in place (render_as_batch in env.py does the same)
     with op.batch_alter_table('api_token') as batch:
         batch.add_column(sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('api_token') as batch:
+        batch.drop_column('last_used_at')
         batch.drop_column('expires_at')

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from asgi_lifespan import LifespanManager
@@ -57,16 +57,20 @@ async def test_readyz_fails_while_the_database_is_unreachable(db, tmp_path):
             assert (await c.get("/healthz")).status_code == 200
 
 
-async def test_token_create_with_an_expiry_and_list_shows_it(db, client):
+async def test_token_create_with_an_expiry_and_list_shows_it_and_its_last_use(db, app, client):
     code, out = await _cli(db, "token", "create", "finance", "--expires", "2199-12-30")
     assert code == 0, out
     token = out.strip().splitlines()[-1]
-    works = await client.get("/tariffs", headers={"Authorization": f"Bearer {token}"})
-    assert works.status_code == 200
     code, out = await _cli(db, "token", "list")
     (line,) = out.strip().splitlines()
     # through 30 December 2199 in Copenhagen: expires at the next local midnight
-    assert "\tactive\texpires 2199-12-31T00:00+01:00" in line
+    assert "\tactive\texpires 2199-12-31T00:00+01:00\tlast used -" in line
+    works = await client.get("/tariffs", headers={"Authorization": f"Bearer {token}"})
+    assert works.status_code == 200
+    await app.state.runtime.token_use.flush()
+    code, out = await _cli(db, "token", "list")
+    used = out.strip().split("\tlast used ")[1]
+    assert abs(datetime.fromisoformat(used) - datetime.now(UTC)) < timedelta(minutes=2)
     for refused in ("2020-01-01", "soon"):
         code, out = await _cli(db, "token", "create", "finance", "--expires", refused)
         assert code == 1 and "expires" in out
