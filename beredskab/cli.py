@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -266,6 +267,28 @@ def token_list() -> None:
         cols = [t.id, f"{t.prefix}…", t.role, t.org_id or "-", t.person_id or "-", state]
         cols += [f"expires {when(t.expires_at)}", f"last used {when(t.last_used_at)}", t.label]
         typer.echo("\t".join(str(c) for c in cols))
+
+
+@token_app.command("demo")
+def token_demo(
+    file: Annotated[Path, typer.Option(help="where the plaintext is kept between runs")] = Path(
+        ".demo-token"
+    ),
+) -> None:
+    """The demo's admin token (`make run`): the one kept in FILE while it works, else a new one
+    (living 30 days) written there with mode 600. Prints it."""
+    from beredskab.auth.service import demo_token
+
+    kept = file.read_text(encoding="utf-8").strip() if file.is_file() else None
+    plaintext, new = run_with_session(lambda session: demo_token(session, kept))
+    if new:
+        # created with mode 600, and made so if it existed: the token is an admin's
+        fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(plaintext + "\n")
+    typer.echo(f"admin token for the demo ({'new, ' if new else ''}kept in {file}):")
+    typer.echo(plaintext)
 
 
 @token_app.command("revoke")

@@ -9,7 +9,7 @@ import hashlib
 import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel import or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,6 +22,8 @@ from beredskab.metadata import utcnow
 from beredskab.unit_of_work import transaction
 
 TOKEN_PREFIX = "ddh_"
+DEMO_LABEL = "make run"  # the label of the demo's admin token
+DEMO_LIFETIME = timedelta(days=30)
 
 
 def hash_token(token: str) -> str:
@@ -70,18 +72,25 @@ async def create_token(
             await known_org(session, "org_id", org_id)
         if person_id and await session.get(Person, person_id) is None:
             raise InvalidInput("person_id", f"unknown person {person_id!r}")
-        plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        row = ApiToken(
-            token_hash=hash_token(plaintext),
-            prefix=plaintext[: len(TOKEN_PREFIX) + 6],
-            role=role,
-            org_id=org_id,
-            person_id=person_id,
-            label=label,
-            created_at=now,
-            expires_at=expires_at,
+        return _add_token(
+            session,
+            ApiToken(
+                role=role,
+                org_id=org_id,
+                person_id=person_id,
+                label=label,
+                created_at=now,
+                expires_at=expires_at,
+            ),
         )
-        session.add(row)
+
+
+def _add_token(session: AsyncSession, row: ApiToken) -> tuple[str, ApiToken]:
+    """Give `row` a new random token and add it. Runs inside the caller's transaction."""
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row.token_hash = hash_token(plaintext)
+    row.prefix = plaintext[: len(TOKEN_PREFIX) + 6]
+    session.add(row)
     return plaintext, row
 
 
@@ -128,13 +137,50 @@ async def principals_for(
     }
 
 
-async def authenticate(session: AsyncSession, plaintext: str) -> Principal | None:
+async def authenticate(
+    session: AsyncSession, plaintext: str, now: datetime | None = None
+) -> Principal | None:
     digest = hash_token(plaintext)
-    return (await principals_for(session, (digest,))).get(digest)
+    return (await principals_for(session, (digest,), now)).get(digest)
 
 
 async def list_tokens(session: AsyncSession) -> list[ApiToken]:
     return list((await session.exec(select(ApiToken).order_by(ApiToken.id))).all())
+
+
+async def demo_token(
+    session: AsyncSession, kept: str | None, now: datetime | None = None
+) -> tuple[str, bool]:
+    """The demo's admin token (`make run`) and whether it is new, committed.
+
+    `kept` is the plaintext an earlier run kept (only the hash is stored here): it is used again
+    while it is a live admin token of the demo. Otherwise a new one is made, living 30 days, and
+    the demo's other tokens are revoked: their plaintext is lost, so no one can use them."""
+    now = now or utcnow()
+    if kept:
+        found = await authenticate(session, kept, now)
+        if found and found.role is TokenRole.admin and found.label == DEMO_LABEL:
+            return kept, False
+    async with transaction(session):
+        lost = await session.exec(
+            select(ApiToken).where(
+                ApiToken.label == DEMO_LABEL,
+                ApiToken.revoked_at.is_(None),  # type: ignore[union-attr]
+            )
+        )
+        for row in lost.all():
+            row.revoked_at = now
+            session.add(row)
+        plaintext, _ = _add_token(
+            session,
+            ApiToken(
+                role=TokenRole.admin,
+                label=DEMO_LABEL,
+                created_at=now,
+                expires_at=now + DEMO_LIFETIME,
+            ),
+        )
+    return plaintext, True
 
 
 async def revoke_token(session: AsyncSession, token_id: int) -> ApiToken:

@@ -15,6 +15,7 @@ from beredskab.auth.models import TokenRole
 from beredskab.auth.service import create_token
 from beredskab.metadata import utcnow
 from tests.conftest import make_settings
+from tests.factories import bearer
 
 
 async def _cli(db, *args: str) -> tuple[int, str]:
@@ -84,3 +85,34 @@ async def test_token_list_says_which_tokens_have_expired(db):
         )
     code, out = await _cli(db, "token", "list")
     assert code == 0 and "\texpired\t" in out and "gammel" in out
+
+
+async def _active_demo_tokens(db) -> list[str]:
+    code, out = await _cli(db, "token", "list")
+    assert code == 0
+    return [
+        line for line in out.splitlines() if line.endswith("\tmake run") and "\tactive\t" in line
+    ]
+
+
+async def test_make_run_reuses_its_demo_token(db, client, tmp_path):
+    kept = tmp_path / ".demo-token"
+    code, out = await _cli(db, "token", "demo", "--file", str(kept))
+    assert code == 0, out
+    token = out.strip().splitlines()[-1]
+    assert kept.read_text().strip() == token and kept.stat().st_mode & 0o777 == 0o600
+    assert (await client.get("/admin/tokens", headers=bearer(token))).status_code == 200
+    code, out = await _cli(db, "token", "demo", "--file", str(kept))
+    assert code == 0 and out.strip().splitlines()[-1] == token  # the same token, no new one
+    assert len(await _active_demo_tokens(db)) == 1
+    # the file is gone (or was never this database's): a new token, and the lost one revoked
+    kept.unlink()
+    code, out = await _cli(db, "token", "demo", "--file", str(kept))
+    fresh = out.strip().splitlines()[-1]
+    assert code == 0 and fresh != token and kept.read_text().strip() == fresh
+    assert [line.split("\t")[0] for line in await _active_demo_tokens(db)] == ["2"]
+    assert (await client.get("/admin/tokens", headers=bearer(token))).status_code == 401
+    # a kept token that no longer works (revoked here) is replaced as well
+    assert (await _cli(db, "token", "revoke", "2"))[0] == 0
+    code, out = await _cli(db, "token", "demo", "--file", str(kept))
+    assert code == 0 and out.strip().splitlines()[-1] not in (token, fresh)
