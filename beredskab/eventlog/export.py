@@ -11,6 +11,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from beredskab.eventlog.schemas import LogEntryRead
+from beredskab.spreadsheet import text_cell
 
 CSV_COLUMNS = [
     "seq",
@@ -32,7 +33,10 @@ def local_time(dt: datetime, tz: ZoneInfo) -> str:
 
 
 def to_csv(entries: Sequence[LogEntryRead], tz: ZoneInfo) -> bytes:
-    """UTF-8 with BOM and `;` as separator, which is what Danish Excel opens correctly."""
+    """UTF-8 with BOM and `;` as separator, which is what Danish Excel opens correctly.
+
+    Every text cell goes through `text_cell`, so no text runs as a formula; seq and corrects
+    are numbers."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
@@ -44,11 +48,11 @@ def to_csv(entries: Sequence[LogEntryRead], tz: ZoneInfo) -> bytes:
                 e.seq,
                 local_time(e.occurred_at, tz),
                 local_time(e.recorded_at, tz),
-                e.actor,
-                e.kind,
-                e.text,
-                " / ".join(v for v in (source.get("who"), source.get("channel")) if v),
-                ", ".join(data.get("tags") or []),
+                text_cell(e.actor),
+                text_cell(e.kind),
+                text_cell(e.text),
+                text_cell(" / ".join(v for v in (source.get("who"), source.get("channel")) if v)),
+                text_cell(", ".join(data.get("tags") or [])),
                 e.corrects or "",
                 ", ".join(str(s) for s in e.corrected_by),
                 e.hash,
