@@ -3,7 +3,8 @@
 Headers, sheet names and labels are Danish (finance reads them); amounts are øre plus kroner
 written the Danish way ("1.234,50"), except in XLSX where they are numbers with a number format.
 No text runs as a formula (spreadsheet.py): in CSV it is quoted with a leading ', in XLSX it is a
-quote-prefixed text cell; amounts and hours are numbers, negative ones too.
+quote-prefixed text cell; amounts and hours are numbers, negative ones too. The report holds no
+times of day (the period is local dates, as in the JSON), so it names no time zone.
 """
 
 from __future__ import annotations

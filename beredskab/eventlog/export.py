@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 from beredskab.eventlog.schemas import LogEntryRead
 from beredskab.spreadsheet import text_cell
 
+TIME_COLUMNS = ("occurred_at", "recorded_at")
 CSV_COLUMNS = [
     "seq",
-    "occurred_at",
-    "recorded_at",
+    *TIME_COLUMNS,
     "actor",
     "kind",
     "text",
@@ -32,6 +32,12 @@ def local_time(dt: datetime, tz: ZoneInfo) -> str:
     return dt.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def csv_header(tz: ZoneInfo) -> list[str]:
+    """The columns, each time column naming its zone ("occurred_at (Europe/Copenhagen)"): the
+    CSV's times are local, as a reader in Excel wants them, while the API's JSON keeps UTC."""
+    return [f"{c} ({tz.key})" if c in TIME_COLUMNS else c for c in CSV_COLUMNS]
+
+
 def to_csv(entries: Sequence[LogEntryRead], tz: ZoneInfo) -> bytes:
     """UTF-8 with BOM and `;` as separator, which is what Danish Excel opens correctly.
 
@@ -39,7 +45,7 @@ def to_csv(entries: Sequence[LogEntryRead], tz: ZoneInfo) -> bytes:
     are numbers."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(csv_header(tz))
     for e in entries:
         data = e.data or {}
         source = data.get("source") or {}

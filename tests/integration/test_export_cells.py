@@ -111,3 +111,19 @@ def test_the_finance_xlsx_writes_links_as_text(text):
     lines = load_workbook(io.BytesIO(to_xlsx(report)))["Linjer"]
     cell = lines.cell(2, 17)
     assert (cell.value, cell.hyperlink) == (text, None)
+
+
+@pytest.mark.parametrize(("zone", "local"), [("Europe/Copenhagen", "12:00"), ("UTC", "10:00")])
+async def test_the_log_export_names_the_time_zone_of_its_times(db, zone, local):
+    async with await open_world(db, {"timezone": zone}) as world:
+        act = await world.activate("steering")
+        url = f"/activations/{act['id']}/log"
+        body = {"kind": "note", "text": "Sommertid", "occurred_at": "2026-07-01T10:00:00Z"}
+        r = await world.client.post(url, json=body, headers=bearer(world.tokens["log0"]))
+        assert r.status_code == 201, r.text
+        r = await world.client.get(
+            url, params={"format": "csv"}, headers=bearer(world.tokens["admin"])
+        )
+        row = _rows(r.content)[-1]
+        assert row[f"occurred_at ({zone})"] == f"2026-07-01 {local}:00"
+        assert f"recorded_at ({zone})" in row
