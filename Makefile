@@ -26,9 +26,13 @@ run: install
 	$(BIN)/beredskab directory import data/ddh_directory.yaml
 	@echo ""
 	@echo "Admin token for this demo (paste into Authorization: Bearer …):"
-	@$(BIN)/beredskab token create admin --label "make run" | tail -n 1
+	@$(BIN)/beredskab token demo --file .demo-token
 	@echo "API docs: http://$(HOST):$(PORT)/docs"
 	DEV_MODE=true SMS_GATEWAY=console $(BIN)/beredskab serve --host $(HOST) --port $(PORT)
+
+# the demo's admin token: the one kept in .demo-token (git-ignored, mode 600) while it works
+demo-token: migrate
+	@$(BIN)/beredskab token demo --file .demo-token
 
 lint: install
 	$(BIN)/ruff check .
@@ -42,5 +46,5 @@ bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) beredskab.db beredskab.db-wal beredskab.db-shm .pytest_cache \
+	rm -rf $(VENV) beredskab.db beredskab.db-wal beredskab.db-shm .demo-token .pytest_cache \
 		.import_linter_cache .grimp_cache

@@ -91,21 +91,24 @@ def _presented(credentials: HTTPAuthorizationCredentials | None) -> str:
     return credentials.credentials
 
 
-def _known(principal: Principal | None) -> Principal:
+def _known(principal: Principal | None, runtime: Runtime) -> Principal:
     if principal is None:
-        raise HTTPException(401, "invalid or revoked token", headers=_UNAUTHORISED)
+        raise HTTPException(401, "invalid, expired or revoked token", headers=_UNAUTHORISED)
+    runtime.token_use.note(principal)  # written later, at most once a minute: no wait here
     return principal
 
 
-async def current_principal(session: SessionDep, credentials: Credentials) -> Principal:
+async def current_principal(
+    session: SessionDep, runtime: RuntimeDep, credentials: Credentials
+) -> Principal:
     """Looks the token up in the request's own session (one connection per request)."""
-    return _known(await authenticate(session, _presented(credentials)))
+    return _known(await authenticate(session, _presented(credentials)), runtime)
 
 
 async def current_principal_shared(runtime: RuntimeDep, credentials: Credentials) -> Principal:
     """Looks the token up in a query shared with concurrent requests, outside any session of
     this request: for routes whose work is done in another transaction (the log writer)."""
-    return _known(await runtime.token_lookup.authenticate(_presented(credentials)))
+    return _known(await runtime.token_lookup.authenticate(_presented(credentials)), runtime)
 
 
 def require_roles(*roles: TokenRole, shared_lookup: bool = False) -> Callable[..., Principal]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -219,13 +221,26 @@ def token_create(
     org: Annotated[str | None, typer.Option(help="organisation id (authority tokens)")] = None,
     person: Annotated[str | None, typer.Option(help="person id the token acts as")] = None,
     label: str = "",
+    expires: Annotated[
+        str | None,
+        typer.Option(
+            help="last valid date (2027-01-31, through that local day), a lifetime (90d, 12h, "
+            "4w) or an instant; without it the token never expires"
+        ),
+    ] = None,
 ) -> None:
     """Create a token and print it once."""
+    from beredskab.auth.expiry import parse_expiry
     from beredskab.auth.service import create_token
+    from beredskab.metadata import utcnow
+
+    tz = settings_or_exit().tz
 
     async def _create(session):  # noqa: ANN001, ANN202
+        now = utcnow()
+        expires_at = parse_expiry(expires, now, tz) if expires else None
         plaintext, row = await create_token(
-            session, role, org_id=org, person_id=person, label=label
+            session, role, org_id=org, person_id=person, label=label, expires_at=expires_at, now=now
         )
         return plaintext, row.id
 
@@ -236,13 +251,44 @@ def token_create(
 
 @token_app.command("list")
 def token_list() -> None:
-    """List tokens (never their secrets)."""
+    """List tokens (never their secrets): id, prefix, role, organisation, person, state,
+    expiry, last use (up to a minute stale), label. Times are local, with their offset."""
     from beredskab.auth.service import list_tokens
+    from beredskab.metadata import utcnow
+
+    tz, now = settings_or_exit().tz, utcnow()
+
+    def when(at: datetime | None) -> str:
+        return at.astimezone(tz).isoformat(timespec="minutes") if at else "-"
 
     for t in run_with_session(list_tokens):
-        state = "revoked" if t.revoked_at else "active"
-        cols = [t.id, f"{t.prefix}…", t.role, t.org_id or "-", t.person_id or "-", state, t.label]
+        expired = t.expires_at is not None and t.expires_at <= now
+        state = "revoked" if t.revoked_at else "expired" if expired else "active"
+        cols = [t.id, f"{t.prefix}…", t.role, t.org_id or "-", t.person_id or "-", state]
+        cols += [f"expires {when(t.expires_at)}", f"last used {when(t.last_used_at)}", t.label]
         typer.echo("\t".join(str(c) for c in cols))
+
+
+@token_app.command("demo")
+def token_demo(
+    file: Annotated[Path, typer.Option(help="where the plaintext is kept between runs")] = Path(
+        ".demo-token"
+    ),
+) -> None:
+    """The demo's admin token (`make run`): the one kept in FILE while it works, else a new one
+    (living 30 days) written there with mode 600. Prints it."""
+    from beredskab.auth.service import demo_token
+
+    kept = file.read_text(encoding="utf-8").strip() if file.is_file() else None
+    plaintext, new = run_with_session(lambda session: demo_token(session, kept))
+    if new:
+        # created with mode 600, and made so if it existed: the token is an admin's
+        fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(plaintext + "\n")
+    typer.echo(f"admin token for the demo ({'new, ' if new else ''}kept in {file}):")
+    typer.echo(plaintext)
 
 
 @token_app.command("revoke")

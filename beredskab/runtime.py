@@ -18,6 +18,7 @@ from beredskab import deadlines
 from beredskab.activations.callbacks import sign_for_activation
 from beredskab.activations.config import ActivationConfig
 from beredskab.auth.lookup import TokenLookup
+from beredskab.auth.usage import TokenUse
 from beredskab.db import make_engine, make_read_engine, make_sessionmaker
 from beredskab.eventlog.appender import LogAppender
 from beredskab.flows import delivery
@@ -60,6 +61,7 @@ class Runtime:
         self.log_appender = LogAppender(self.sessionmaker)
         # token lookups only read: on SQLite they need not wait for the writer's connection
         self.token_lookup = TokenLookup(self.read_sessionmaker)
+        self.token_use = TokenUse(self.sessionmaker)  # writes last use, off the request path
         self.dispatcher = Dispatcher(
             self.sessionmaker,
             self.gateway,
@@ -133,6 +135,7 @@ class Runtime:
                 await asyncio.wait_for(self._dispatch_task, timeout=10)
             except TimeoutError:
                 self._dispatch_task.cancel()
+        await self.token_use.flush()
         await self.http.aclose()
         await self.gateway.aclose()
         await self.engine.dispose()

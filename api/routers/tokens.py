@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from api.deps import AdminDep, RowId, SessionDep
 from beredskab.auth import service
 from beredskab.auth.models import TokenRole
+from beredskab.instants import Instant
 
 router = APIRouter(prefix="/admin/tokens", tags=["admin"])
 
@@ -19,6 +20,12 @@ class TokenCreate(BaseModel):
     org_id: str | None = Field(default=None, description="required for role authority")
     person_id: str | None = None
     label: str = Field(default="", max_length=200)
+    expires_at: Instant | None = Field(
+        default=None,
+        description="from this instant on the token is refused (401); in the future; "
+        "omitted: the token never expires",
+        examples=["2027-02-01T00:00:00+01:00"],
+    )
 
 
 class TokenRead(BaseModel):
@@ -30,6 +37,8 @@ class TokenRead(BaseModel):
     label: str
     created_at: datetime
     revoked_at: datetime | None
+    expires_at: datetime | None
+    last_used_at: datetime | None = Field(description="up to a minute stale; null: never used")
 
 
 class TokenCreated(TokenRead):
@@ -47,7 +56,12 @@ async def list_tokens(_: AdminDep, session: SessionDep) -> list[TokenRead]:
 @router.post("", status_code=201, summary="Create a token; the response shows it once")
 async def create_token(body: TokenCreate, _: AdminDep, session: SessionDep) -> TokenCreated:
     plaintext, row = await service.create_token(
-        session, body.role, org_id=body.org_id, person_id=body.person_id, label=body.label
+        session,
+        body.role,
+        org_id=body.org_id,
+        person_id=body.person_id,
+        label=body.label,
+        expires_at=body.expires_at,
     )
     return TokenCreated(
         token=plaintext, **TokenRead.model_validate(row, from_attributes=True).model_dump()

@@ -30,3 +30,7 @@ class ApiToken(SQLModel, table=True):
     label: str = Field(default="", max_length=200)
     created_at: datetime = Field(default_factory=utcnow)
     revoked_at: datetime | None = None
+    # None: never expires. From this instant on the token is refused like a revoked one.
+    expires_at: datetime | None = None
+    # written at most once a minute (usage.py): the last use is up to a minute stale
+    last_used_at: datetime | None = None

@@ -9,8 +9,9 @@ import hashlib
 import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlmodel import select
+from sqlmodel import or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab.auth.models import ApiToken, TokenRole
@@ -21,6 +22,8 @@ from beredskab.metadata import utcnow
 from beredskab.unit_of_work import transaction
 
 TOKEN_PREFIX = "ddh_"
+DEMO_LABEL = "make run"  # the label of the demo's admin token
+DEMO_LIFETIME = timedelta(days=30)
 
 
 def hash_token(token: str) -> str:
@@ -37,6 +40,7 @@ class Principal:
     person_id: str | None
     label: str
     person_name: str | None = None
+    last_used_at: datetime | None = None  # as the lookup read it (usage.py)
 
     @property
     def display_name(self) -> str:
@@ -52,30 +56,57 @@ async def create_token(
     org_id: str | None = None,
     person_id: str | None = None,
     label: str = "",
+    expires_at: datetime | None = None,
+    now: datetime | None = None,
 ) -> tuple[str, ApiToken]:
-    """Returns the plaintext token (shown once) and the stored row, committed."""
+    """Returns the plaintext token (shown once) and the stored row, committed.
+
+    `expires_at`: from then on the token is refused (None: it never expires)."""
     if role is TokenRole.authority and not org_id:
         raise InvalidInput("org_id", "an authority token must be bound to one organisation")
+    now = now or utcnow()
+    if expires_at is not None and expires_at <= now:
+        raise InvalidInput("expires_at", "must lie in the future")
     async with transaction(session):
         if org_id:
             await known_org(session, "org_id", org_id)
         if person_id and await session.get(Person, person_id) is None:
             raise InvalidInput("person_id", f"unknown person {person_id!r}")
-        plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        row = ApiToken(
-            token_hash=hash_token(plaintext),
-            prefix=plaintext[: len(TOKEN_PREFIX) + 6],
-            role=role,
-            org_id=org_id,
-            person_id=person_id,
-            label=label,
+        return _add_token(
+            session,
+            ApiToken(
+                role=role,
+                org_id=org_id,
+                person_id=person_id,
+                label=label,
+                created_at=now,
+                expires_at=expires_at,
+            ),
         )
-        session.add(row)
+
+
+def _add_token(session: AsyncSession, row: ApiToken) -> tuple[str, ApiToken]:
+    """Give `row` a new random token and add it. Runs inside the caller's transaction."""
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row.token_hash = hash_token(plaintext)
+    row.prefix = plaintext[: len(TOKEN_PREFIX) + 6]
+    session.add(row)
     return plaintext, row
 
 
-async def principals_for(session: AsyncSession, digests: Collection[str]) -> dict[str, Principal]:
-    """The principals of the live (unrevoked) tokens among `digests`, in one query.
+def live(now: datetime):  # noqa: ANN201 - a SQL condition
+    """A token neither revoked nor expired at `now`."""
+    return ApiToken.revoked_at.is_(None) & or_(  # type: ignore[union-attr]
+        ApiToken.expires_at.is_(None),  # type: ignore[union-attr]
+        ApiToken.expires_at > now,  # type: ignore[operator]
+    )
+
+
+async def principals_for(
+    session: AsyncSession, digests: Collection[str], now: datetime | None = None
+) -> dict[str, Principal]:
+    """The principals of the live (neither revoked nor expired) tokens among `digests`, in one
+    query.
 
     Plain columns, not `ApiToken` rows: nothing enters the session's identity map."""
     rows = await session.exec(
@@ -87,9 +118,10 @@ async def principals_for(session: AsyncSession, digests: Collection[str]) -> dic
             ApiToken.person_id,
             ApiToken.label,
             Person.name,
+            ApiToken.last_used_at,
         )
         .join(Person, Person.id == ApiToken.person_id, isouter=True)
-        .where(ApiToken.token_hash.in_(digests), ApiToken.revoked_at.is_(None))
+        .where(ApiToken.token_hash.in_(digests), live(now or utcnow()))
     )
     return {
         digest: Principal(
@@ -99,18 +131,56 @@ async def principals_for(session: AsyncSession, digests: Collection[str]) -> dic
             person_id=person_id,
             label=label,
             person_name=person_name,
+            last_used_at=last_used_at,
         )
-        for digest, token_id, role, org_id, person_id, label, person_name in rows.all()
+        for digest, token_id, role, org_id, person_id, label, person_name, last_used_at in rows
     }
 
 
-async def authenticate(session: AsyncSession, plaintext: str) -> Principal | None:
+async def authenticate(
+    session: AsyncSession, plaintext: str, now: datetime | None = None
+) -> Principal | None:
     digest = hash_token(plaintext)
-    return (await principals_for(session, (digest,))).get(digest)
+    return (await principals_for(session, (digest,), now)).get(digest)
 
 
 async def list_tokens(session: AsyncSession) -> list[ApiToken]:
     return list((await session.exec(select(ApiToken).order_by(ApiToken.id))).all())
+
+
+async def demo_token(
+    session: AsyncSession, kept: str | None, now: datetime | None = None
+) -> tuple[str, bool]:
+    """The demo's admin token (`make run`) and whether it is new, committed.
+
+    `kept` is the plaintext an earlier run kept (only the hash is stored here): it is used again
+    while it is a live admin token of the demo. Otherwise a new one is made, living 30 days, and
+    the demo's other tokens are revoked: their plaintext is lost, so no one can use them."""
+    now = now or utcnow()
+    if kept:
+        found = await authenticate(session, kept, now)
+        if found and found.role is TokenRole.admin and found.label == DEMO_LABEL:
+            return kept, False
+    async with transaction(session):
+        lost = await session.exec(
+            select(ApiToken).where(
+                ApiToken.label == DEMO_LABEL,
+                ApiToken.revoked_at.is_(None),  # type: ignore[union-attr]
+            )
+        )
+        for row in lost.all():
+            row.revoked_at = now
+            session.add(row)
+        plaintext, _ = _add_token(
+            session,
+            ApiToken(
+                role=TokenRole.admin,
+                label=DEMO_LABEL,
+                created_at=now,
+                expires_at=now + DEMO_LIFETIME,
+            ),
+        )
+    return plaintext, True
 
 
 async def revoke_token(session: AsyncSession, token_id: int) -> ApiToken:

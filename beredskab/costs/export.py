@@ -2,6 +2,9 @@
 
 Headers, sheet names and labels are Danish (finance reads them); amounts are øre plus kroner
 written the Danish way ("1.234,50"), except in XLSX where they are numbers with a number format.
+No text runs as a formula (spreadsheet.py): in CSV it is quoted with a leading ', in XLSX it is a
+quote-prefixed text cell; amounts and hours are numbers, negative ones too. The report holds no
+times of day (the period is local dates, as in the JSON), so it names no time zone.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from datetime import datetime
 from beredskab.billing import format_dkk
 from beredskab.costs.report import Party, Report
 from beredskab.costs.report_lines import ReportLine
+from beredskab.spreadsheet import runs_as_formula, text_cell
 
 CATEGORY = {
     "crisis_staff": "Krisestab",
@@ -100,12 +104,6 @@ def to_json(report: Report, generated_at: datetime) -> dict:
     }
 
 
-def _safe(text: str | None) -> str:
-    """Excel runs a cell starting with = + - @ as a formula: make free text plain text."""
-    text = text or ""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 def _hours_da(hours: float) -> str:
     return f"{hours:.2f}".replace(".", ",")
 
@@ -122,27 +120,29 @@ def _rows(report: Report) -> Iterator[tuple[str, Party, ReportLine | None]]:
     yield "DDH-andel", report.ddh_share, None
 
 
-def _csv_row(view: str, party: Party, line: ReportLine | None) -> list[str]:
-    head = [view, party.org_id, _safe(party.name), party.cvr or "", party.ean or ""]
-    if line is None:
-        total = party.amount_ore
-        return [*head, "", "", "", "I alt", "", "", "", str(total), format_dkk(total), "", "", ""]
-    rate = "" if line.rate_ore_per_hour is None else format_dkk(line.rate_ore_per_hour)
-    return [
-        *head,
-        line.ref,
-        _safe(line.title),
+def _texts(view: str, party: Party, line: ReportLine) -> tuple[list[str], list[str]]:
+    """A line's text columns as typed: those before the numbers, and those after them."""
+    head = [view, party.org_id, party.name, party.cvr or "", party.ean or "", line.ref, line.title]
+    head += [
         STATUS.get(line.status, line.status),
         CATEGORY.get(line.category, line.category),
         _opening(line.in_hours),
-        _hours_da(line.hours) if line.agent_micros else "",
-        rate,
-        str(line.amount_ore),
-        format_dkk(line.amount_ore),
-        line.debtor_id,
-        line.creditor_id,
-        _safe(line.text),
     ]
+    return head, [line.debtor_id, line.creditor_id, line.text]
+
+
+def _csv_row(view: str, party: Party, line: ReportLine | None) -> list[str]:
+    if line is None:
+        total = party.amount_ore
+        head = [view, party.org_id, party.name, party.cvr or "", party.ean or ""]
+        head += ["", "", "", "I alt", ""]
+        numbers, tail = ["", "", str(total), format_dkk(total)], ["", "", ""]
+    else:
+        head, tail = _texts(view, party, line)
+        rate = "" if line.rate_ore_per_hour is None else format_dkk(line.rate_ore_per_hour)
+        hours = _hours_da(line.hours) if line.agent_micros else ""
+        numbers = [hours, rate, str(line.amount_ore), format_dkk(line.amount_ore)]
+    return [*map(text_cell, head), *numbers, *map(text_cell, tail)]
 
 
 def to_csv(report: Report) -> bytes:
@@ -160,21 +160,33 @@ def to_xlsx(report: Report) -> bytes:
     import xlsxwriter  # loaded on the first XLSX export, not at start-up
 
     buffer = io.BytesIO()
+    # text is text: never a formula, nor a link made of a text that looks like one
     book = xlsxwriter.Workbook(
-        buffer, {"in_memory": True, "constant_memory": True, "strings_to_formulas": False}
+        buffer,
+        {
+            "in_memory": True,
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
     )
     bold = book.add_format({"bold": True})
     kroner = book.add_format({"num_format": "#,##0.00"})
+    # shows the text as typed and keeps it text when edited (a leading ' would be shown)
+    quoted = book.add_format({"quote_prefix": True})
     summary = ["Part", "Navn", "CVR", "EAN", "Linjer", "Beløb (øre)", "Beløb (kr.)"]
+
+    def write_texts(sheet, row: int, col: int, texts: list[str]) -> None:  # noqa: ANN001
+        for i, text in enumerate(texts):
+            sheet.write_string(row, col + i, text, quoted if runs_as_formula(text) else None)
 
     def party_sheet(name: str, parties: list[Party]) -> None:
         sheet = book.add_worksheet(name)
         sheet.write_row(0, 0, summary, bold)
         for r, party in enumerate(parties, start=1):
             total = party.amount_ore
-            sheet.write_row(
-                r, 0, [party.org_id, party.name, party.cvr or "", party.ean or "", len(party.lines)]
-            )
+            write_texts(sheet, r, 0, [party.org_id, party.name, party.cvr or "", party.ean or ""])
+            sheet.write_number(r, 4, len(party.lines))
             sheet.write_number(r, 5, total)
             sheet.write_number(r, 6, total / 100, kroner)
         sheet.set_column(1, 1, 32)
@@ -188,13 +200,14 @@ def to_xlsx(report: Report) -> bytes:
     for view, party, line in _rows(report):
         if line is None:
             continue
-        lines.write_row(r, 0, _csv_row(view, party, line)[:10])
+        head, tail = _texts(view, party, line)
+        write_texts(lines, r, 0, head)
         lines.write_number(r, 10, line.hours)
         if line.rate_ore_per_hour is not None:
             lines.write_number(r, 11, line.rate_ore_per_hour / 100, kroner)
         lines.write_number(r, 12, line.amount_ore)
         lines.write_number(r, 13, line.amount_ore / 100, kroner)
-        lines.write_row(r, 14, [line.debtor_id, line.creditor_id, line.text])
+        write_texts(lines, r, 14, tail)
         r += 1
     book.close()
     return buffer.getvalue()

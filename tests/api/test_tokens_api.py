@@ -3,8 +3,14 @@ revoked token stops working; only an admin may call it."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 
+from beredskab.auth.lookup import TokenLookup
+from beredskab.auth.models import TokenRole
+from beredskab.auth.service import create_token
+from beredskab.metadata import utcnow
 from tests.factories import bearer
 from tests.scenario import open_world
 
@@ -75,3 +81,43 @@ async def test_only_an_admin_may_manage_tokens(world, method, path):
     for role in ("steering", "authority", "finance", "leader0"):
         r = await world.client.request(method, path, json=body, headers=bearer(world.tokens[role]))
         assert r.status_code == 403, role
+
+
+async def test_a_token_with_an_expiry_works_until_then(world):
+    expires = utcnow() + timedelta(days=90)
+    r = await world.client.post(
+        URL, json={"role": "finance", "expires_at": expires.isoformat()}, headers=world.admin
+    )
+    assert r.status_code == 201, r.text
+    assert datetime.fromisoformat(r.json()["expires_at"]) == expires
+    works = await world.client.get("/tariffs", headers=bearer(r.json()["token"]))
+    assert works.status_code == 200
+    listed = {t["id"]: t for t in (await world.client.get(URL, headers=world.admin)).json()}
+    assert datetime.fromisoformat(listed[r.json()["id"]]["expires_at"]) == expires
+
+
+async def test_an_expired_token_is_refused_like_a_revoked_one(world):
+    now = utcnow()
+    async with world.runtime.sessionmaker() as s:
+        # made an hour ago to live for 59 minutes: it expired a minute ago
+        expired, _ = await create_token(
+            s,
+            TokenRole.finance,
+            expires_at=now - timedelta(minutes=1),
+            now=now - timedelta(hours=1),
+        )
+    refused = await world.client.get("/tariffs", headers=bearer(expired))
+    assert refused.status_code == 401 and refused.headers["www-authenticate"] == "Bearer"
+    # the lookup shared by concurrent requests (the log writer's) refuses it too
+    lookup = TokenLookup(world.runtime.read_sessionmaker)
+    assert await lookup.authenticate(expired) is None
+    assert await lookup.authenticate(world.tokens["admin"]) is not None
+
+
+@pytest.mark.parametrize(
+    "expires_at", ["2020-01-01T00:00:00+00:00", "2027-01-31T12:00:00", "9999-12-31T00:00:00Z"]
+)
+async def test_an_expiry_in_the_past_naive_or_out_of_range_is_refused(world, expires_at):
+    body = {"role": "admin", "expires_at": expires_at}
+    r = await world.client.post(URL, json=body, headers=world.admin)
+    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["expires_at"]
