@@ -31,11 +31,13 @@ from beredskab.costs.schemas import (
     TenureOut,
 )
 from beredskab.crisis_staff.models import RoleTenure
+from beredskab.danish import count
 from beredskab.directory.service import known_org
 from beredskab.errors import Conflict, Forbidden, InvalidInput, NotFound
 from beredskab.eventlog import service as eventlog
 from beredskab.roles import Role
 from beredskab.shifts.models import Shift, VolunteerAllocation
+from beredskab.shifts.rules import shift_label
 from beredskab.unit_of_work import transaction
 
 # crisis-staff roles that may report what really happened on a shift (besides finance)
@@ -275,8 +277,9 @@ async def report_actuals(
         for name, value in changes.items():
             setattr(allocation, name, value)
         _refuse_out_of_bounds(allocation, shift, set(changes), tz)
+        # what will be billed, as every log text says times: local, and until the cut
         start = allocation.actual_start or shift.start
-        end = allocation.actual_end or shift.end
+        end = allocation.actual_end or _cut_end(shift)
         session.add(allocation)
         agents = allocation.agents if allocation.actual_agents is None else allocation.actual_agents
         eventlog.append(
@@ -285,7 +288,7 @@ async def report_actuals(
             "shift_time_reported",
             _with_reason(
                 f"Faktisk tid for {allocation.org_id} på vagt {shift.id}: "
-                f"{start:%Y-%m-%d %H:%M}–{end:%H:%M} UTC, {agents} agent(er).",
+                f"{shift_label(start, end, tz)}, {count(agents, 'agent', 'agenter')}.",
                 reason,
             ),
             actor=principal.display_name,

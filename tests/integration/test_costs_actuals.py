@@ -91,3 +91,22 @@ async def test_more_agents_than_allocated_are_refused(world):
     r = await patch(world, url, {"actual_agents": 1})
     assert r.status_code == 200, r.text
     assert await _shift_amount(world) == 4 * R
+
+
+async def test_the_log_says_the_time_in_copenhagen_and_until_the_cut(world):
+    aid = await add_shift(
+        world,
+        world.activation["id"],
+        local(*FRIDAY, 16),
+        local(*FRIDAY, 20),
+        ended_at=local(*FRIDAY, 18),
+    )
+    url = f"/activations/{world.activation['id']}/allocations/{aid}/actuals"
+    r = await patch(world, url, {"actual_agents": 1})
+    assert r.status_code == 200, r.text
+    log = await get(
+        world, f"/activations/{world.activation['id']}/log?kind=shift_time_reported", "admin"
+    )
+    (entry,) = log.json()["entries"]
+    assert "fre 20.11 16:00-18:00, 1 agent." in entry["text"], entry["text"]
+    assert "UTC" not in entry["text"]
