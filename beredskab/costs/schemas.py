@@ -36,6 +36,10 @@ class PartOut(BaseModel):
     amount_dkk: str
     debtor_id: str
     creditor_id: str
+    own_effort: bool = Field(
+        default=False,
+        description="the authority's own people on its own activation (egen indsats): 0 to pay",
+    )
 
 
 class LineOut(BaseModel):
