@@ -33,6 +33,7 @@ __all__ = [
     "Statement",
     "compute",
     "debtor_for",
+    "own_effort",
     "format_dkk",
     "from_micros",
     "to_micros",
@@ -140,6 +141,7 @@ class Part:
     """One priced piece of a line: wholly in or out of hours, at one rate (UTC instants).
 
     For an expense: no times, `in_hours` and `hours` are None and the amount is the line's.
+    Own effort (`own_effort`) is priced at 0: there is nothing to pay.
     """
 
     line_id: str
@@ -153,11 +155,13 @@ class Part:
     amount_ore: int
     debtor: str
     creditor: str
+    own_effort: bool = False
 
 
 @dataclass(frozen=True)
 class Statement:
-    """The parts and their sums; every øre appears once as owed and once as reimbursed."""
+    """The parts and their sums; every øre appears once as owed and once as reimbursed (own
+    effort is in neither sum: it is 0 øre)."""
 
     parts: tuple[Part, ...]
     by_debtor: Mapping[str, int]
@@ -175,6 +179,14 @@ def debtor_for(category: Category, in_hours: bool | None, policy: Policy) -> str
     if policy.out_of_hours_approved and in_hours is False and category in _OUT_OF_HOURS_BILLED:
         return policy.authority_id
     return policy.ddh_id
+
+
+def own_effort(debtor: str, creditor: str, policy: Policy) -> bool:
+    """A part the authority would pay to itself: its own people on its own activation. An invoice
+    and a reimbursement of the same amount would cancel out, so neither is made: the part shows
+    the work as "egen indsats" with 0 øre to pay. (DDH's common share paying DDH is a real
+    transfer between the members' budget and DDH, and stays.)"""
+    return debtor == creditor == policy.authority_id != policy.ddh_id
 
 
 def _rated_spans(
@@ -252,26 +264,33 @@ def part_amount(agents: int, micros: int, rate_ore_per_hour: int) -> int:
 def _work_parts(
     line: CostLine, rules: OpeningRules, policy: Policy, seen: dict[_SpanKey, list[_Piece]]
 ) -> list[Part]:
-    return [
-        Part(
-            line_id=line.id,
-            category=line.category,
-            start=begins,
-            end=ends,
-            in_hours=in_hours,
-            hours=hours,
-            rate_ore_per_hour=rate,
-            agents=line.agents,
-            amount_ore=part_amount(line.agents, micros, rate),
-            debtor=debtor_for(line.category, in_hours, policy),
-            creditor=line.creditor,
+    found = []
+    for begins, ends, in_hours, micros, hours, rate in _pieces(line, rules, seen):
+        debtor = debtor_for(line.category, in_hours, policy)
+        own = own_effort(debtor, line.creditor, policy)
+        found.append(
+            Part(
+                line_id=line.id,
+                category=line.category,
+                start=begins,
+                end=ends,
+                in_hours=in_hours,
+                hours=hours,
+                rate_ore_per_hour=rate,
+                agents=line.agents,
+                amount_ore=0 if own else part_amount(line.agents, micros, rate),
+                debtor=debtor,
+                creditor=line.creditor,
+                own_effort=own,
+            )
         )
-        for begins, ends, in_hours, micros, hours, rate in _pieces(line, rules, seen)
-    ]
+    return found
 
 
 def _expense_part(line: CostLine, policy: Policy) -> Part:
     assert line.amount_ore is not None
+    debtor = debtor_for(line.category, None, policy)
+    own = own_effort(debtor, line.creditor, policy)
     return Part(
         line_id=line.id,
         category=line.category,
@@ -281,9 +300,10 @@ def _expense_part(line: CostLine, policy: Policy) -> Part:
         hours=None,
         rate_ore_per_hour=None,
         agents=line.agents,
-        amount_ore=line.amount_ore,
-        debtor=debtor_for(line.category, None, policy),
+        amount_ore=0 if own else line.amount_ore,
+        debtor=debtor,
         creditor=line.creditor,
+        own_effort=own,
     )
 
 
@@ -304,6 +324,8 @@ def compute(lines: Iterable[CostLine], rules: OpeningRules, policy: Policy) -> S
     by_debtor: dict[str, int] = {}
     by_creditor: dict[str, int] = {}
     for part in parts:
+        if part.own_effort:
+            continue  # nothing owed, nothing reimbursed
         by_debtor[part.debtor] = by_debtor.get(part.debtor, 0) + part.amount_ore
         by_creditor[part.creditor] = by_creditor.get(part.creditor, 0) + part.amount_ore
     return Statement(
@@ -446,6 +468,7 @@ class PartSums:
     its own (`part_amount`)."""
 
     def __init__(self, policy: Policy) -> None:
+        self._policy = policy
         # [agents × µs, øre] per (in/out of hours, rate, creditor), for each kind of work
         self._work: dict[Category, dict[tuple[bool, int, str], list[int]]] = {}
         self._expenses: dict[str, int] = {}
@@ -481,15 +504,22 @@ class PartSums:
 
     @property
     def sums(self) -> dict[SumKey, list[int]]:
+        """The sums; own effort (`own_effort`) keeps its hours and is 0 øre, as in `compute`."""
         out: dict[SumKey, list[int]] = {}
+        policy = self._policy
         for category, sums in self._work.items():
             debtors = self._debtors[category]
-            for (in_hours, rate, creditor), found in sums.items():
-                out[category.value, in_hours, rate, debtors[in_hours], creditor] = list(found)
+            for (in_hours, rate, creditor), (micros, amount) in sums.items():
+                debtor = debtors[in_hours]
+                if own_effort(debtor, creditor, policy):
+                    amount = 0
+                out[category.value, in_hours, rate, debtor, creditor] = [micros, amount]
         expense = Category.expense
         for creditor, amount_ore in self._expenses.items():
-            key = (expense.value, None, None, self._debtors[expense][None], creditor)
-            out[key] = [0, amount_ore]
+            debtor = self._debtors[expense][None]
+            if own_effort(debtor, creditor, policy):
+                amount_ore = 0
+            out[expense.value, None, None, debtor, creditor] = [0, amount_ore]
         return out
 
 

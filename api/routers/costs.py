@@ -116,7 +116,8 @@ async def report_actuals(
     body: AllocationActuals,
     principal: Reporter,
     session: SessionDep,
+    rules: Rules,
 ) -> AllocationOut:
     return await records.report_actuals(
-        session, activation_id, allocation_id, body, principal, now=utcnow()
+        session, activation_id, allocation_id, body, principal, tz=rules.tz, now=utcnow()
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -30,11 +31,13 @@ from beredskab.costs.schemas import (
     TenureOut,
 )
 from beredskab.crisis_staff.models import RoleTenure
+from beredskab.danish import count
 from beredskab.directory.service import known_org
 from beredskab.errors import Conflict, Forbidden, InvalidInput, NotFound
 from beredskab.eventlog import service as eventlog
 from beredskab.roles import Role
 from beredskab.shifts.models import Shift, VolunteerAllocation
+from beredskab.shifts.rules import shift_label
 from beredskab.unit_of_work import transaction
 
 # crisis-staff roles that may report what really happened on a shift (besides finance)
@@ -197,6 +200,44 @@ async def _may_report_shift_time(
         )
 
 
+def _cut_end(shift: Shift) -> datetime:
+    """Where the shift's billed time ends when no end is reported: its end, or where it was cut
+    (cancelled, or cut short by stand-down)."""
+    return shift.end if shift.ended_at is None else min(shift.end, shift.ended_at)
+
+
+def _refuse_out_of_bounds(
+    allocation: VolunteerAllocation, shift: Shift, changed: set[str], tz: ZoneInfo
+) -> None:
+    """Refuse actuals that would silently change the bill (`statement.billed_span` bills nothing
+    for an empty span): more agents than were allocated, or a reported time that leaves no time
+    worked. The field is the one this report sets; the bound is named in local time."""
+
+    def at(moment: datetime) -> str:
+        return f"{moment.astimezone(tz):%Y-%m-%d %H:%M} ({tz.key})"
+
+    if allocation.actual_agents is not None and allocation.actual_agents > allocation.agents:
+        raise InvalidInput(
+            "actual_agents", f"must be at most {allocation.agents}, the agents allocated"
+        )
+    if not changed & {"actual_start", "actual_end"}:
+        return
+    start = shift.start if allocation.actual_start is None else allocation.actual_start
+    if allocation.actual_end is not None:
+        if allocation.actual_end > start:
+            return
+        if "actual_start" in changed:
+            bound = f"the actual_end, {at(allocation.actual_end)}"
+            raise InvalidInput("actual_start", f"must be before {bound}")
+        what = "actual_start" if allocation.actual_start is not None else "the shift's start"
+        raise InvalidInput("actual_end", f"must be after {what}, {at(start)}")
+    end = _cut_end(shift)
+    if end > start:
+        return
+    cut = " (the shift was cut short)" if end < shift.end else ""
+    raise InvalidInput("actual_start", f"must be before the shift's end, {at(end)}{cut}")
+
+
 async def report_actuals(
     session: AsyncSession,
     activation_id: str,
@@ -204,8 +245,11 @@ async def report_actuals(
     body: AllocationActuals,
     principal: Principal,
     *,
+    tz: ZoneInfo,
     now: datetime,
 ) -> AllocationOut:
+    """What really happened on a volunteer allocation; refused where it would bill nothing or
+    more than was allocated (`_refuse_out_of_bounds`)."""
     async with transaction(session):
         activation = await lock_activation(session, activation_id)
         await _may_report_shift_time(session, activation, principal)
@@ -232,10 +276,10 @@ async def report_actuals(
         before = {"actual_start": had[0], "actual_end": had[1], "actual_agents": had[2]}
         for name, value in changes.items():
             setattr(allocation, name, value)
+        _refuse_out_of_bounds(allocation, shift, set(changes), tz)
+        # what will be billed, as every log text says times: local, and until the cut
         start = allocation.actual_start or shift.start
-        end = allocation.actual_end or shift.end
-        if end <= start:
-            raise InvalidInput("actual_end", "must be after the start")
+        end = allocation.actual_end or _cut_end(shift)
         session.add(allocation)
         agents = allocation.agents if allocation.actual_agents is None else allocation.actual_agents
         eventlog.append(
@@ -244,7 +288,7 @@ async def report_actuals(
             "shift_time_reported",
             _with_reason(
                 f"Faktisk tid for {allocation.org_id} på vagt {shift.id}: "
-                f"{start:%Y-%m-%d %H:%M}–{end:%H:%M} UTC, {agents} agent(er).",
+                f"{shift_label(start, end, tz)}, {count(agents, 'agent', 'agenter')}.",
                 reason,
             ),
             actor=principal.display_name,

@@ -66,7 +66,8 @@ def _merged(lines: list[ReportLine], position: dict[str | None, int]) -> list[Re
     """One party's lines summed per activation, category, in/out of hours and rate: an invoice
     line does not need to name each reimbursed municipality, nor a reimbursement each payer.
     A side that differs within a sum is left empty. In the order of the activations (`position`),
-    then category, in hours before out of hours, and rate; training last, by day."""
+    then category, in hours before out of hours, rate, and own effort last; training last, by
+    day."""
     sums: dict[tuple, list] = {}
     for line in lines:
         key = (
@@ -103,9 +104,20 @@ def _merged(lines: list[ReportLine], position: dict[str | None, int]) -> list[Re
             _CATEGORY_ORDER[line.category],
             _OPENING_ORDER[line.in_hours],
             line.rate_ore_per_hour or 0,
+            line.text == statements.OWN_EFFORT,  # after what is paid; not by row order
         )
     )
     return out
+
+
+def _own_effort(line: ReportLine, ddh: str) -> bool:
+    """The authority's own people on its own activation (`billing.own_effort`): priced at 0
+    already; a frozen statement's groups say it by debtor and creditor alone."""
+    return (
+        line.category != "adjustment"
+        and line.debtor_id == line.creditor_id == line.authority_id
+        and line.debtor_id != ddh
+    )
 
 
 def _party(org_id: str, orgs: dict[str, Organisation]) -> Party:
@@ -150,21 +162,26 @@ async def build(
     invoices: dict[str, Party] = {}
     reimbursements: dict[str, Party] = {}
     share = _party(ddh, orgs)
+
+    def add(parties: dict[str, Party], org_id: str, line: ReportLine) -> None:
+        party = parties.get(org_id)
+        if party is None:
+            party = parties[org_id] = _party(org_id, orgs)
+        party.lines.append(line)
+
     for line in lines:
         mine = authority_id is None or line.authority_id == authority_id
+        if _own_effort(line, ddh):
+            # one line on the authority's invoice, 0 kr. (billing.own_effort), no reimbursement
+            add(invoices, line.debtor_id, replace(line, text=statements.OWN_EFFORT, amount_ore=0))
+            continue
         if line.debtor_id == ddh:
             if mine:
                 share.lines.append(line)
         elif authority_id is None or line.debtor_id == authority_id:
-            party = invoices.get(line.debtor_id)
-            if party is None:
-                party = invoices[line.debtor_id] = _party(line.debtor_id, orgs)
-            party.lines.append(line)
+            add(invoices, line.debtor_id, line)
         if authority_id is None or line.creditor_id == authority_id:
-            party = reimbursements.get(line.creditor_id)
-            if party is None:
-                party = reimbursements[line.creditor_id] = _party(line.creditor_id, orgs)
-            party.lines.append(line)
+            add(reimbursements, line.creditor_id, line)
     position: dict[str | None, int] = {a.id: i for i, a in enumerate(activations)}
     for party in [*invoices.values(), *reimbursements.values(), share]:
         party.lines = _merged(party.lines, position)

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from beredskab.instants import Day, Instant
 from beredskab.texts import Reason
@@ -20,8 +20,22 @@ def _whole_minutes(value: Decimal) -> Decimal:
     return value
 
 
-# hours of training per person: more than nothing, at most a day, in whole minutes
-Hours = Annotated[Decimal, Field(gt=0, le=24), AfterValidator(_whole_minutes)]
+def _decimal_comma(value: object) -> object:
+    """Hours typed the Danish way, "2,5", read as 2.5. Only a lone comma is a decimal mark: at
+    most 24 hours, so a thousands separator ("1.000,5") is a typo and stays refused."""
+    if isinstance(value, str) and value.count(",") == 1 and "." not in value:
+        return value.strip().replace(",", ".")
+    return value
+
+
+# hours of training per person: more than nothing, at most a day, in whole minutes; a number,
+# or text with a decimal point or a Danish decimal comma
+Hours = Annotated[
+    Decimal,
+    BeforeValidator(_decimal_comma),
+    Field(gt=0, le=24),
+    AfterValidator(_whole_minutes),
+]
 MAX_ORE = 2_000_000_000  # 20 million kroner: the database's INTEGER holds it
 
 
@@ -36,6 +50,10 @@ class PartOut(BaseModel):
     amount_dkk: str
     debtor_id: str
     creditor_id: str
+    own_effort: bool = Field(
+        default=False,
+        description="the authority's own people on its own activation (egen indsats): 0 to pay",
+    )
 
 
 class LineOut(BaseModel):
@@ -214,7 +232,10 @@ class TrainingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     day: Day
-    hours: Hours = Field(description="per person, in whole minutes", examples=[2.5])
+    hours: Hours = Field(
+        description='per person, in whole minutes; "2,5" (decimal comma) is 2.5',
+        examples=[2.5, "2,5"],
+    )
     people: int = Field(ge=1, le=1000)
     org_id: str = Field(description="the people's employer, who is reimbursed")
     text: str = Field(default="", max_length=500, examples=["Introduktion til krisestaben"])

@@ -32,6 +32,7 @@ DEFAULT_DDH_ID = "ddh"
 # municipality's responsibility until another takes the places over (it is then withdrawn).
 BILLED_ALLOCATION_STATES = ("active", "released")
 T = TypeVar("T", datetime, int)  # an instant, or µs since the epoch
+OWN_EFFORT = "egen indsats"  # how a line of own effort (`billing.own_effort`) is shown
 
 
 async def ddh_id(session: AsyncSession) -> str:
@@ -264,13 +265,20 @@ def lines_out(raw: Raw, statement: Statement) -> list[LineOut]:
                 amount_dkk=format_dkk(p.amount_ore),
                 debtor_id=p.debtor,
                 creditor_id=p.creditor,
+                own_effort=p.own_effort,
             )
         )
+
+    def description(line_id: str) -> str:
+        text = raw.descriptions.get(line_id, "")
+        own = any(p.own_effort for p in parts_of.get(line_id, []))
+        return f"{text} ({OWN_EFFORT})" if own else text
+
     return [
         LineOut(
             id=line.id,
             category=line.category.value,
-            description=raw.descriptions.get(line.id, ""),
+            description=description(line.id),
             creditor_id=line.creditor,
             start=line.start,
             end=line.end,
@@ -337,7 +345,7 @@ async def recompute(
     statement = compute(raw.lines, rules, policy)
     debtors, creditors, total = await _totals(
         session,
-        [(p.debtor, p.creditor, p.amount_ore) for p in statement.parts]
+        [(p.debtor, p.creditor, p.amount_ore) for p in statement.parts if not p.own_effort]
         + [(a.debtor_id, a.creditor_id, a.amount_ore) for a in adjustments],
     )
     out = StatementOut(
@@ -373,7 +381,12 @@ async def current(
     base = StatementOut.model_validate(final.snapshot)
     if not adjustments:
         return base
-    flows = [(p.debtor_id, p.creditor_id, p.amount_ore) for line in base.lines for p in line.parts]
+    flows = [
+        (p.debtor_id, p.creditor_id, p.amount_ore)
+        for line in base.lines
+        for p in line.parts
+        if not p.own_effort
+    ]
     flows += [(a.debtor_id, a.creditor_id, a.amount_ore) for a in adjustments]
     debtors, creditors, total = await _totals(session, flows)
     return base.model_copy(

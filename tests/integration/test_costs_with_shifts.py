@@ -61,12 +61,19 @@ async def test_an_approved_saturday_shift_is_the_authoritys_and_stand_down_unbil
         ("m1", 4 * R),
     ]
     assert all(p["debtor_id"] == "odder" for line in lines for p in line["parts"])
-    # the staffing lead reports that Kommune 1 sent two agents in the end
-    aid = int(next(line for line in lines if line["creditor_id"] == "m1")["id"].split("-")[1])
-    url = f"/activations/{world.activation['id']}/allocations/{aid}/actuals"
-    r = await patch(world, url, {"actual_agents": 2}, "staff0")
+
+    # the staffing lead reports that Kommune 0 sent one agent in the end; more agents than
+    # Kommune 1 was allocated cannot be reported (issue 14.4: it would change the bill silently)
+    def actuals(org: str) -> str:
+        aid = next(line for line in lines if line["creditor_id"] == org)["id"].split("-")[1]
+        return f"/activations/{world.activation['id']}/allocations/{aid}/actuals"
+
+    r = await patch(world, actuals("m0"), {"actual_agents": 1}, "staff0")
     assert r.status_code == 200, r.text
-    assert by_org((await _costs(world))["by_creditor"])["m1"] == 2 * 4 * R
+    r = await patch(world, actuals("m1"), {"actual_agents": 2}, "staff0")
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "actual_agents"
+    paid = by_org((await _costs(world))["by_creditor"])
+    assert (paid["m0"], paid["m1"]) == (4 * R, 4 * R)
     r = await world.client.post(
         f"/activations/{world.activation['id']}/stand-down",
         json={"reason": "Slut"},

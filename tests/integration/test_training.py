@@ -63,3 +63,16 @@ async def test_training_is_reimbursed_from_ddhs_share_in_the_report(world):
     assert body["ddh_share"]["amount_ore"] == amount and body["invoices"] == []
     (line,) = body["ddh_share"]["lines"]
     assert (line["category"], line["hours"], line["status"]) == ("training", 7.5, "training")
+
+
+async def test_hours_may_be_written_with_a_danish_decimal_comma(world):
+    r = await post(world, "/training-sessions", {**SESSION, "hours": "2,5"})
+    assert r.status_code == 201, r.text
+    assert r.json()["hours"] == 2.5 and r.json()["amount_ore"] == round(3 * 2.5 * R)
+    url = f"/training-sessions/{r.json()['id']}"
+    r = await patch(world, url, {"hours": " 1,25 ", "reason": "Timeseddel"})
+    assert r.status_code == 200, r.text
+    assert r.json()["hours"] == 1.25
+    for bad in ("1,001", "2,5,0", "1.000,5", "to timer"):
+        r = await post(world, "/training-sessions", {**SESSION, "hours": bad})
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "hours", (bad, r.text)

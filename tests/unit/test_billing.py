@@ -166,6 +166,32 @@ def test_who_pays(lines: list[CostLine], policy: Policy, debtors: dict[str, int]
     assert statement.total_ore == sum(debtors.values()) == sum(statement.by_creditor.values())
 
 
+def test_an_authoritys_own_effort_is_shown_with_nothing_to_pay() -> None:
+    """Horsens' own agents on Horsens' activation, out of hours with approval: an invoice to
+    Horsens and a reimbursement to Horsens would cancel out, so neither is made (issue 14.4)."""
+    friday = (2026, 11, 20)
+    lines = [
+        work("own", SHIFT, local(*friday, 16), local(*friday, 20), creditor="horsens", agents=2),
+        work("other", SHIFT, local(*friday, 16), local(*friday, 20), creditor="aarhus"),
+    ]
+    taxa = CostLine("taxa", EXPENSE, "horsens", amount_ore=10_000)  # a non-member pays it
+    for policy, with_taxa in (
+        (MEMBER_APPROVED, []),
+        (Policy(False, "horsens", False, False), [taxa]),
+    ):
+        statement = compute(lines + with_taxa, RULES, policy)
+        own = [p for p in statement.parts if p.creditor == "horsens"]
+        assert len(own) == 1 + len(with_taxa)
+        assert all(p.own_effort and p.amount_ore == 0 for p in own)
+        assert [p.hours for p in own if p.line_id == "own"] == [4]
+        assert dict(statement.by_debtor) == {"horsens": 4 * R}
+        assert dict(statement.by_creditor) == {"aarhus": 4 * R}
+        assert statement.by_line["own"] == 0 == statement.by_line.get("taxa", 0)
+    # without approval out of hours, DDH pays a member's own agents: a real reimbursement
+    statement = compute([lines[0]], RULES, MEMBER_NOT_APPROVED)
+    assert dict(statement.by_creditor) == {"horsens": 2 * 4 * R}
+
+
 def test_an_opened_holiday_is_in_hours() -> None:
     line = work("s", SHIFT, local(2026, 4, 3, 10), local(2026, 4, 3, 14))
     rules = default_rules(public_holidays_closed=False)
@@ -237,7 +263,7 @@ def test_a_line_id_given_twice_is_refused() -> None:
 
 # --- properties ---------------------------------------------------------------------------------
 
-CREDITORS = ["aarhus", "odense", "kobenhavn", "ddh"]
+CREDITORS = ["aarhus", "odense", "kobenhavn", "ddh", "horsens"]  # horsens: own effort too
 
 
 @st.composite
@@ -285,7 +311,7 @@ policies = st.builds(
 )
 
 
-def _check_sums(lines: list[CostLine], statement: Statement) -> None:
+def _check_sums(lines: list[CostLine], statement: Statement, policy: Policy) -> None:
     assert sum(statement.by_debtor.values()) == statement.total_ore
     assert sum(statement.by_creditor.values()) == statement.total_ore
     assert sum(p.amount_ore for p in statement.parts) == statement.total_ore
@@ -294,13 +320,17 @@ def _check_sums(lines: list[CostLine], statement: Statement) -> None:
         parts = [p for p in statement.parts if p.line_id == line.id]
         assert statement.by_line[line.id] == sum(p.amount_ore for p in parts)
         assert all(p.creditor == line.creditor for p in parts)
+        # own effort, the authority paying itself, is priced at 0 and in neither total
+        assert all(p.own_effort == (p.debtor == p.creditor == policy.authority_id) for p in parts)
+        assert all(p.amount_ore == 0 for p in parts if p.own_effort)
+        paid = [p for p in parts if not p.own_effort]
         if line.category is EXPENSE:
-            assert [p.amount_ore for p in parts] == [line.amount_ore]
+            assert [p.amount_ore for p in paid] == [line.amount_ore] * len(paid)
             continue
         # Each part is within half an øre of exact; the line within half an øre per part.
-        exact = sum((p.agents * p.hours * p.rate_ore_per_hour for p in parts), Fraction(0))
-        assert abs(statement.by_line[line.id] - exact) <= Fraction(len(parts), 2)
-        for p in parts:  # half-up: x.5 goes up, anything less goes down
+        exact = sum((p.agents * p.hours * p.rate_ore_per_hour for p in paid), Fraction(0))
+        assert abs(statement.by_line[line.id] - exact) <= Fraction(len(paid), 2)
+        for p in paid:  # half-up: x.5 goes up, anything less goes down
             error = p.amount_ore - p.agents * p.hours * p.rate_ore_per_hour
             assert -Fraction(1, 2) < error <= Fraction(1, 2)
         # The parts tile the line, and their hours are its real elapsed time.
@@ -327,7 +357,7 @@ def _expected_debtor(category: Category, in_hours: bool | None, policy: Policy) 
 @given(cost_lines(), policies)
 def test_every_ore_has_one_debtor_and_one_creditor(lines: list[CostLine], policy: Policy) -> None:
     statement = compute(lines, RULES, policy)
-    _check_sums(lines, statement)
+    _check_sums(lines, statement, policy)
     for part in statement.parts:
         assert part.debtor == _expected_debtor(part.category, part.in_hours, policy)
         assert part.debtor in {"ddh", policy.authority_id}
