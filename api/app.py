@@ -12,6 +12,7 @@ from fastapi import Depends, FastAPI
 from api.deps import refuse_nul
 from api.errors import install_error_handlers
 from api.limits import BodyLimit
+from api.openapi import install_openapi
 from api.routers import (
     activations,
     authorities,
@@ -84,4 +85,5 @@ def create_app(settings: Settings | None = None, *, gateway: SmsGateway | None =
     app.include_router(finance.router)
     if settings.dev_mode:
         app.include_router(dev.router)
+    install_openapi(app)
     return app

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from api.deps import AdminDep, RowId, SessionDep
+from api.openapi import problems
 from beredskab.auth import service
 from beredskab.auth.models import TokenRole
 
@@ -54,7 +55,7 @@ async def create_token(body: TokenCreate, _: AdminDep, session: SessionDep) -> T
     )
 
 
-@router.delete("/{token_id}", summary="Revoke a token")
+@router.delete("/{token_id}", summary="Revoke a token", responses=problems(404))
 async def revoke_token(token_id: RowId, _: AdminDep, session: SessionDep) -> TokenRead:
     row = await service.revoke_token(session, token_id)
     return TokenRead.model_validate(row, from_attributes=True)
