@@ -24,8 +24,7 @@ from api.errors import PROBLEM_JSON, FieldError, Problem
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
 WHY: dict[int, str] = {
-    400: "A malformed request: a Content-Length that is not a number, or a body that cannot "
-    "be read as the declared form",
+    400: "A body that cannot be parsed (not UTF-8 text), or a Content-Length that is not a number",
     401: "No bearer token, or one that is unknown or revoked (or a JSON body sent without one)",
     403: "The token's role may not do this, or the record is another organisation's",
     404: "No such record, or none the caller may see",
@@ -33,6 +32,8 @@ WHY: dict[int, str] = {
     413: "The body is larger than `MAX_REQUEST_BYTES`; refused before it is read",
     422: "Invalid input: `errors` names each bad field (`body`, `to`, `shifts[0].start`) and why",
 }
+# the costs are computed from the rate in force on each day worked: the rate is data
+NO_RATE = "No DDH hourly rate is in force on a day worked (finance must enter one: POST /tariffs)"
 _WITH_BODY = frozenset({"post", "put", "patch", "delete"})
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from api.deps import RowId, Rules, SessionDep, require_roles
-from api.openapi import problems
+from api.openapi import NO_RATE, problems
 from beredskab.auth.models import TokenRole as R
 from beredskab.auth.service import Principal
 from beredskab.costs import final, records
@@ -34,7 +34,7 @@ Reporter = Annotated[Principal, Depends(require_roles(R.finance, R.crisis_staff)
 @router.get(
     "/costs",
     summary="Cost statement: lines, their split, debtor, creditor, totals",
-    responses=problems(404),
+    responses=problems(404, 409, s409=NO_RATE),
 )
 async def get_costs(
     activation_id: str, principal: Reader, session: SessionDep, rules: Rules

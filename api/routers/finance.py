@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from api.deps import RowId, Rules, SessionDep, attachment, require_roles
-from api.openapi import problems
+from api.openapi import NO_RATE, problems
 from beredskab.auth.models import TokenRole as R
 from beredskab.auth.service import Principal
 from beredskab.costs import export, report, tariffs, training
@@ -22,7 +22,7 @@ from beredskab.costs.schemas import (
     TrainingUpdate,
 )
 from beredskab.errors import InvalidInput
-from beredskab.instants import Day
+from beredskab.instants import YEARS, Day
 from beredskab.metadata import utcnow
 
 router = APIRouter(tags=["finance"])
@@ -161,14 +161,20 @@ async def update_training(
     "reimbursement and DDH's share of its own activations. `to` must not be before `from`, and "
     "the period may be at most 400 days.",
     response_class=Response,
-    responses={200: REPORT},
+    responses={200: REPORT, **problems(409, s409=NO_RATE)},
 )
 async def finance_report(
     principal: ReportReader,
     session: SessionDep,
     rules: Rules,
-    first: Annotated[Day, Query(alias="from", description="first local date, YYYY-MM-DD")],
-    last: Annotated[Day, Query(alias="to", description="last local date, included")],
+    first: Annotated[Day, Query(alias="from", description=f"first local date, {YEARS}")],
+    last: Annotated[
+        Day,
+        Query(
+            alias="to",
+            description="last local date, included: not before `from`, at most 400 days after",
+        ),
+    ],
     format: Literal["json", "csv", "xlsx"] = "json",
 ) -> Response:
     if last < first:
