@@ -28,7 +28,10 @@ ReadinessReader = Annotated[Principal, Depends(require_roles(R.admin, R.steering
 class PersonIds(BaseModel):
     model_config = ConfigDict(extra="forbid")
     person_ids: list[str] = Field(
-        description="in order: the primary first", examples=[["p003", "p004", "p005"]]
+        description="in order, the primary first: known, active people, each once (a "
+        "municipality's contacts: 1 or 2)",
+        examples=[["p003", "p004", "p005"]],
+        json_schema_extra={"uniqueItems": True},
     )
 
 

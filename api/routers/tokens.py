@@ -18,7 +18,7 @@ router = APIRouter(prefix="/admin/tokens", tags=["admin"])
 class TokenCreate(BaseModel):
     role: TokenRole
     org_id: str | None = Field(default=None, description="required for role authority")
-    person_id: str | None = None
+    person_id: str | None = Field(default=None, description="a known person, if given")
     label: str = Field(default="", max_length=200)
 
 
