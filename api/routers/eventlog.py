@@ -30,6 +30,19 @@ Reader = Annotated[
 ]
 Archiver = Annotated[Principal, Depends(require_roles(R.crisis_staff, R.steering))]
 STREAM_POLL_S = 0.5
+LOG_EVENT = {
+    "type": "object",
+    "properties": {
+        "event": {"const": "entry"},
+        "id": {"type": "string", "description": "the entry's seq: send it as Last-Event-ID"},
+        "data": {
+            "type": "string",
+            "contentMediaType": "application/json",
+            "contentSchema": {"$ref": "#/components/schemas/LogEntryRead"},
+        },
+        "retry": {"type": "integer"},
+    },
+}
 
 
 @router.post(
@@ -142,9 +155,10 @@ async def verify(activation_id: str, principal: Reader, session: SessionDep) -> 
     response_class=StreamingResponse,
     responses={
         200: {
-            "description": "`text/event-stream`: each entry as an `entry` event whose `id` is its "
+            "description": "Server-Sent Events: each entry as an `entry` event whose `id` is its "
             "seq and whose data is a LogEntryRead; comments keep the connection alive",
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            # OpenAPI 3.1: the schema of a text/event-stream describes one event
+            "content": {"text/event-stream": {"schema": LOG_EVENT}},
         },
         **problems(404),
     },
