@@ -149,10 +149,11 @@ def fuzzed(
 
 
 def _exercise(operation, headers: dict[str, str], statuses: Counter) -> list[str]:  # noqa: ANN001
-    """Send the operation's examples, valid and invalid; returns what schemathesis found."""
+    """Send the operation's examples, valid and invalid; returns what schemathesis found, and
+    any 5xx the operation does not declare."""
     # the log's live stream never ends: schemathesis keeps the events sent before the timeout
-    answers = operation.definition.raw["responses"].get("200", {}).get("content", {})
-    timeout = STREAM_READ_S if "text/event-stream" in answers else None
+    declared = operation.definition.raw["responses"]
+    timeout = STREAM_READ_S if "text/event-stream" in str(declared.get("200")) else None
     cases = st.one_of(
         operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
         operation.as_strategy(generation_mode=GenerationMode.NEGATIVE),
@@ -171,6 +172,8 @@ def _exercise(operation, headers: dict[str, str], statuses: Counter) -> list[str
     def send(case: schemathesis.Case) -> None:
         response = case.call(headers=headers, timeout=timeout)
         statuses[response.status_code] += 1
+        if response.status_code >= 500 and str(response.status_code) not in declared:
+            failures.append(f"{response.status_code}: {response.text}")
         try:
             case.validate_response(response, headers=headers)
         except FailureGroup as exc:
@@ -195,5 +198,5 @@ def test_every_operation_keeps_the_promises_of_its_openapi(fuzzed: Fuzzed) -> No
         f"statuses {dict(sorted(statuses.items()))}"
     )
     assert operations > 60
-    assert not any(s >= 500 for s in statuses), statuses
+    # a 5xx is a failure unless declared: /readyz's 503 when the database is not at the head
     assert not failures, "\n\n".join(f"{op}:\n" + "\n".join(f[:2]) for op, f in failures.items())
