@@ -13,6 +13,7 @@ from api.deps import refuse_nul
 from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.limits import BodyLimit
+from api.openapi import install_openapi
 from api.routers import (
     activations,
     authorities,
@@ -88,4 +89,5 @@ def create_app(settings: Settings | None = None, *, gateway: SmsGateway | None =
     app.include_router(finance.router)
     if settings.dev_mode:
         app.include_router(dev.router)
+    install_openapi(app)
     return app

@@ -8,6 +8,7 @@ from http import HTTPStatus
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from beredskab.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
@@ -22,6 +23,26 @@ STATUS_OF: dict[type[DomainError], int] = {
     Forbidden: 403,
     InvalidInput: 422,
 }
+
+
+class FieldError(BaseModel):
+    """One bad input: which field (`shifts[0].start`, `to`, `body`) and why."""
+
+    field: str = Field(examples=["to"])
+    reason: str = Field(examples=["must be after from"])
+
+
+class Problem(BaseModel):
+    """An error answer, RFC 9457 `application/problem+json`: what `problem` below writes."""
+
+    type: str = Field(default="about:blank")
+    title: str = Field(examples=["Invalid input"])
+    status: int = Field(ge=400, le=599, examples=[422])
+    detail: str = Field(examples=["to: must be after from"])
+    instance: str | None = Field(default=None, description="the path that was asked")
+    errors: list[FieldError] | None = Field(
+        default=None, description="with 422 only: each bad field and why"
+    )
 
 
 def problem(

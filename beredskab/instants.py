@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime
+from pydantic import AfterValidator, AwareDatetime, Field
 
 MIN_YEAR, MAX_YEAR = 2000, 2199
 
@@ -30,5 +30,13 @@ def _day(value: date) -> date:
     return value
 
 
-Instant = Annotated[AwareDatetime, AfterValidator(_instant)]
-Day = Annotated[date, AfterValidator(_day)]
+# The bound in the OpenAPI document too: JSON Schema cannot compare dates, a pattern can say it
+# (the years 2000-2199). A field's own description replaces these; it says the years again.
+YEARS = f"in the years {MIN_YEAR}-{MAX_YEAR}"
+_IN_YEARS = {"pattern": r"^2[01][0-9]{2}-"}
+Instant = Annotated[
+    AwareDatetime,
+    AfterValidator(_instant),
+    Field(description=f"with a UTC offset, {YEARS}", json_schema_extra=_IN_YEARS),
+]
+Day = Annotated[date, AfterValidator(_day), Field(description=YEARS, json_schema_extra=_IN_YEARS)]

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Response
 
 from api.deps import RuntimeDep, SessionDep, require_roles
+from api.openapi import problems
 from beredskab.activations import repository as visibility
 from beredskab.activations.models import ActivationStatus
 from beredskab.activations.schemas import (
@@ -44,7 +45,13 @@ Viewer = Annotated[
     "",
     status_code=201,
     summary="Request an activation (a steering member's request counts as endorsed)",
-    responses={200: {"description": "replayed: the activation this Idempotency-Key made"}},
+    responses={
+        200: {
+            "description": "Replayed: the activation this Idempotency-Key made",
+            "model": ActivationSummary,
+        },
+        **problems(409),
+    },
 )
 async def create_activation(
     body: ActivationCreate,
@@ -75,7 +82,11 @@ async def list_activations(
     return await board.list_visible(session, principal, status)
 
 
-@router.get("/{activation_id}", summary="Status board: roles, open pages, counts, callbacks")
+@router.get(
+    "/{activation_id}",
+    summary="Status board: roles, open pages, counts, callbacks",
+    responses=problems(404),
+)
 async def get_activation(
     activation_id: str, principal: Viewer, session: SessionDep, runtime: RuntimeDep
 ) -> ActivationBoard:
@@ -83,7 +94,11 @@ async def get_activation(
     return await board.build(session, runtime.activation_config.playbook, activation)
 
 
-@router.post("/{activation_id}/endorse", summary="Endorse (steering group): requested → active")
+@router.post(
+    "/{activation_id}/endorse",
+    summary="Endorse (steering group): requested → active",
+    responses=problems(404, 409),
+)
 async def endorse(
     activation_id: str, principal: Steering, session: SessionDep, runtime: RuntimeDep
 ) -> ActivationSummary:
@@ -99,7 +114,11 @@ async def endorse(
     return board.summary(activation)
 
 
-@router.post("/{activation_id}/reject", summary="Reject before endorsement (steering group)")
+@router.post(
+    "/{activation_id}/reject",
+    summary="Reject before endorsement (steering group)",
+    responses=problems(404, 409),
+)
 async def reject(
     activation_id: str,
     body: Rejection,
@@ -112,7 +131,11 @@ async def reject(
     )
 
 
-@router.post("/{activation_id}/cancel", summary="Withdraw a request before endorsement")
+@router.post(
+    "/{activation_id}/cancel",
+    summary="Withdraw a request before endorsement",
+    responses=problems(404, 409),
+)
 async def cancel(
     activation_id: str,
     principal: Requester,
@@ -147,7 +170,11 @@ async def _end_early(
     return board.summary(activation)
 
 
-@router.post("/{activation_id}/roles/{role}/ack", summary="Accept a role page (the paged person)")
+@router.post(
+    "/{activation_id}/roles/{role}/ack",
+    summary="Accept a role page (the paged person)",
+    responses=problems(404, 409),
+)
 async def ack(
     activation_id: str,
     role: Role,
@@ -158,7 +185,11 @@ async def ack(
     return await _answer(activation_id, role, True, principal, session, runtime)
 
 
-@router.post("/{activation_id}/roles/{role}/decline", summary="Decline a role page")
+@router.post(
+    "/{activation_id}/roles/{role}/decline",
+    summary="Decline a role page",
+    responses=problems(404, 409),
+)
 async def decline(
     activation_id: str,
     role: Role,
@@ -192,6 +223,7 @@ async def _answer(
 @router.post(
     "/{activation_id}/roles/{role}/handover",
     summary="Hand a role over (the crisis leader): relieve the holder, assign another person",
+    responses=problems(404, 409),
 )
 async def handover(
     activation_id: str,
@@ -218,6 +250,7 @@ async def handover(
 @router.post(
     "/{activation_id}/stand-down",
     summary="Stand down (the crisis leader or steering group): pages and deadlines cancelled",
+    responses=problems(404, 409),
 )
 async def stand_down(
     activation_id: str,

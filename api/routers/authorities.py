@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from api.deps import SessionDep, require_roles
+from api.openapi import problems
 from beredskab.activations.callbacks import SIGNATURE_HEADER, rotate_secret
 from beredskab.auth.models import TokenRole
 from beredskab.auth.service import Principal
@@ -25,6 +26,7 @@ class CallbackSecretOut(BaseModel):
 @router.post(
     "/{org_id}/callback-secret",
     summary="Create or rotate the secret that signs status callbacks (admin, or the authority)",
+    responses=problems(404),
 )
 async def rotate_callback_secret(
     org_id: str,

@@ -13,7 +13,7 @@ from beredskab.auth.models import TokenRole
 from beredskab.auth.service import Principal
 from beredskab.calendar import day_kind, opening_intervals, split
 from beredskab.errors import InvalidInput
-from beredskab.instants import Instant
+from beredskab.instants import YEARS, Instant
 
 router = APIRouter(prefix="/calendar", tags=["calendar"])
 MAX_SPAN = timedelta(days=62)
@@ -51,8 +51,11 @@ def _hhmm(t) -> str:  # noqa: ANN001 - datetime.time
 async def opening_hours(
     rules: Rules,
     _: Annotated[Principal, Depends(require_roles(*TokenRole))],  # every role may look
-    start: Annotated[Instant, Query(alias="from", description="with a UTC offset")],
-    end: Annotated[Instant, Query(alias="to", description="with a UTC offset")],
+    start: Annotated[Instant, Query(alias="from", description=f"with a UTC offset, {YEARS}")],
+    end: Annotated[
+        Instant,
+        Query(alias="to", description="after `from`, and at most 62 days after it"),
+    ],
 ) -> OpeningHoursOut:
     if end <= start:
         raise InvalidInput("to", "must be after from")

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import SessionDep, require_roles
+from api.openapi import problems
 from beredskab.auth.models import TokenRole as R
 from beredskab.auth.service import Principal
 from beredskab.directory import service
@@ -27,7 +28,10 @@ ReadinessReader = Annotated[Principal, Depends(require_roles(R.admin, R.steering
 class PersonIds(BaseModel):
     model_config = ConfigDict(extra="forbid")
     person_ids: list[str] = Field(
-        description="in order: the primary first", examples=[["p003", "p004", "p005"]]
+        description="in order, the primary first: known, active people, each once (a "
+        "municipality's contacts: 1 or 2)",
+        examples=[["p003", "p004", "p005"]],
+        json_schema_extra={"uniqueItems": True},
     )
 
 
@@ -62,18 +66,27 @@ async def list_people(
     return [PersonRead.model_validate(p) for p in people]
 
 
-@router.get("/people/{person_id}", summary="One person")
+@router.get("/people/{person_id}", summary="One person", responses=problems(404))
 async def get_person(person_id: str, _: Admin, session: SessionDep) -> PersonRead:
     return PersonRead.model_validate(await service.get_person(session, person_id))
 
 
-@router.post("/people", status_code=201, summary="Add a person (phone stored as E.164)")
+@router.post(
+    "/people",
+    status_code=201,
+    summary="Add a person (phone stored as E.164)",
+    responses=problems(409),
+)
 async def create_person(body: PersonCreate, _: Admin, session: SessionDep) -> PersonRead:
     person = await service.create_person(session, body)
     return PersonRead.model_validate(person)
 
 
-@router.patch("/people/{person_id}", summary="Change a person (active=false takes them off duty)")
+@router.patch(
+    "/people/{person_id}",
+    summary="Change a person (active=false takes them off duty)",
+    responses=problems(404),
+)
 async def update_person(
     person_id: str, body: PersonUpdate, _: Admin, session: SessionDep
 ) -> PersonRead:
@@ -104,13 +117,19 @@ async def put_steering_group(body: PersonIds, _: Admin, session: SessionDep) -> 
 
 
 @router.get(
-    "/municipality-contacts/{org_id}", summary="A municipality's primary and secondary contact"
+    "/municipality-contacts/{org_id}",
+    summary="A municipality's primary and secondary contact",
+    responses=problems(404),
 )
 async def get_municipality_contacts(org_id: str, _: Admin, session: SessionDep) -> PersonIds:
     return PersonIds(person_ids=await service.get_municipality_contacts(session, org_id))
 
 
-@router.put("/municipality-contacts/{org_id}", summary="Replace a municipality's contacts")
+@router.put(
+    "/municipality-contacts/{org_id}",
+    summary="Replace a municipality's contacts",
+    responses=problems(404),
+)
 async def put_municipality_contacts(
     org_id: str, body: PersonIds, _: Admin, session: SessionDep
 ) -> PersonIds:
@@ -118,12 +137,20 @@ async def put_municipality_contacts(
     return PersonIds(person_ids=ids)
 
 
-@router.get("/authority-contacts/{org_id}", summary="An authority's contact persons")
+@router.get(
+    "/authority-contacts/{org_id}",
+    summary="An authority's contact persons",
+    responses=problems(404),
+)
 async def get_authority_contacts(org_id: str, _: Admin, session: SessionDep) -> PersonIds:
     return PersonIds(person_ids=await service.get_authority_contacts(session, org_id))
 
 
-@router.put("/authority-contacts/{org_id}", summary="Replace an authority's contact persons")
+@router.put(
+    "/authority-contacts/{org_id}",
+    summary="Replace an authority's contact persons",
+    responses=problems(404),
+)
 async def put_authority_contacts(
     org_id: str, body: PersonIds, _: Admin, session: SessionDep
 ) -> PersonIds:

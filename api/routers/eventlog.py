@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from api.deps import RuntimeDep, SessionDep, attachment, require_roles
+from api.openapi import problems
 from beredskab.activations import repository as activations
 from beredskab.auth.models import TokenRole as R
 from beredskab.auth.service import Principal
@@ -29,9 +30,27 @@ Reader = Annotated[
 ]
 Archiver = Annotated[Principal, Depends(require_roles(R.crisis_staff, R.steering))]
 STREAM_POLL_S = 0.5
+LOG_EVENT = {
+    "type": "object",
+    "properties": {
+        "event": {"const": "entry"},
+        "id": {"type": "string", "description": "the entry's seq: send it as Last-Event-ID"},
+        "data": {
+            "type": "string",
+            "contentMediaType": "application/json",
+            "contentSchema": {"$ref": "#/components/schemas/LogEntryRead"},
+        },
+        "retry": {"type": "integer"},
+    },
+}
 
 
-@router.post("/log", status_code=201, summary="Write a log entry (crisis staff); no edits, ever")
+@router.post(
+    "/log",
+    status_code=201,
+    summary="Write a log entry (crisis staff); no edits, ever",
+    responses=problems(404),
+)
 async def write_entry(
     activation_id: str, body: LogEntryCreate, principal: Writer, runtime: RuntimeDep
 ) -> LogEntryRead:
@@ -43,8 +62,21 @@ async def write_entry(
 @router.get(
     "/log",
     summary="The timeline: filter, order, cursor pages; ?format=csv|pdf|json exports it whole",
-    response_model=LogPage,
-    responses={200: {"content": {"text/csv": {}, "application/pdf": {}}}},
+    description="What `format` answers: `page` (the default) one `LogPage` of the filtered "
+    "timeline; `json` the whole log as an array of entries (the filters and the cursor do not "
+    "apply); `csv` and `pdf` the whole log as a file to download.",
+    response_model=None,
+    responses={
+        200: {
+            "description": "A `LogPage` (format=page), an array of entries (json), or a file",
+            "model": LogPage | list[LogEntryRead],
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+            },
+        },
+        **problems(404),
+    },
 )
 async def read_timeline(
     activation_id: str,
@@ -107,7 +139,11 @@ async def read_timeline(
     return LogPage(entries=entries, next_cursor=next_cursor)
 
 
-@router.get("/log/verify", summary="Recompute the hash chain: {ok, entries, first_bad_seq}")
+@router.get(
+    "/log/verify",
+    summary="Recompute the hash chain: {ok, entries, first_bad_seq}",
+    responses=problems(404),
+)
 async def verify(activation_id: str, principal: Reader, session: SessionDep) -> VerifyOut:
     result = await verify_visible_log(session, activation_id, principal)
     return VerifyOut(ok=result.ok, entries=result.entries, first_bad_seq=result.first_bad_seq)
@@ -117,6 +153,15 @@ async def verify(activation_id: str, principal: Reader, session: SessionDep) -> 
     "/log/stream",
     summary="Live feed (Server-Sent Events); resumes after Last-Event-ID",
     response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "Server-Sent Events: each entry as an `entry` event whose `id` is its "
+            "seq and whose data is a LogEntryRead; comments keep the connection alive",
+            # OpenAPI 3.1: the schema of a text/event-stream describes one event
+            "content": {"text/event-stream": {"schema": LOG_EVENT}},
+        },
+        **problems(404),
+    },
 )
 async def stream(
     activation_id: str,
@@ -163,7 +208,9 @@ async def stream(
 
 
 @router.post(
-    "/archive", summary="Archive (the crisis leader or steering): the log becomes read-only"
+    "/archive",
+    summary="Archive (the crisis leader or steering): the log becomes read-only",
+    responses=problems(404, 409),
 )
 async def archive(activation_id: str, principal: Archiver, session: SessionDep) -> dict:
     archived = await timeline.archive(session, activation_id, principal, now=utcnow())

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
+from pydantic import BaseModel, Field
 
 from api.deps import SessionDep
 from api.errors import problem
+from api.openapi import problems
 from beredskab import metrics
 from beredskab.metadata import utcnow
 from beredskab.migrations_support import current_revisions, head_revisions
 
 router = APIRouter(tags=["health"])
+
+
+class Ready(BaseModel):
+    status: Literal["ready"]
+    revision: list[str] = Field(description="the database's migration heads")
 
 
 @router.get("/healthz", summary="Liveness: the process answers")
@@ -22,7 +31,10 @@ async def healthz() -> dict:
 @router.get(
     "/readyz",
     summary="Readiness: the database answers and its schema is at the migrations' head",
-    responses={503: {"description": "not ready (problem+json names the reason)"}},
+    responses={
+        200: {"model": Ready},
+        **problems(503, s503="Not ready: the problem's detail names the reason"),
+    },
 )
 async def readyz(request: Request) -> JSONResponse:
     try:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.deps import RowId, RuntimeDep, SessionDep, attachment, require_roles
+from api.openapi import problems
 from beredskab.auth.models import TokenRole as R
 from beredskab.auth.service import Principal
 from beredskab.metadata import utcnow
@@ -21,6 +22,10 @@ from beredskab.shifts.schemas import (
 
 router = APIRouter(tags=["shifts"])
 ICS = "text/calendar; charset=utf-8"
+CALENDAR_FILE = {
+    "description": "An iCalendar (RFC 5545) file",
+    "content": {"text/calendar": {"schema": {"type": "string"}}},
+}
 
 Requester = Annotated[Principal, Depends(require_roles(R.crisis_staff, R.authority))]
 Steering = Annotated[Principal, Depends(require_roles(R.steering))]
@@ -36,6 +41,7 @@ FeedAdmin = Annotated[Principal, Depends(require_roles(R.crisis_staff, R.admin))
     "/activations/{activation_id}/shifts",
     status_code=201,
     summary="Request a contact-centre shift; the answer shows its in-/out-of-hours split",
+    responses=problems(404, 409),
 )
 async def request_shift(
     activation_id: str,
@@ -52,14 +58,20 @@ async def request_shift(
     return await views.describe(session, cfg, shift)
 
 
-@router.get("/activations/{activation_id}/shifts", summary="The activation's shifts")
+@router.get(
+    "/activations/{activation_id}/shifts",
+    summary="The activation's shifts",
+    responses=problems(404),
+)
 async def list_shifts(
     activation_id: str, principal: Viewer, session: SessionDep, runtime: RuntimeDep
 ) -> list[ShiftOut]:
     return await views.shifts_for(session, runtime.activation_config, principal, activation_id)
 
 
-@router.get("/activations/{activation_id}/shifts/{shift_id}", summary="One shift")
+@router.get(
+    "/activations/{activation_id}/shifts/{shift_id}", summary="One shift", responses=problems(404)
+)
 async def get_shift(
     activation_id: str, shift_id: RowId, principal: Viewer, session: SessionDep, runtime: RuntimeDep
 ) -> ShiftOut:
@@ -70,6 +82,7 @@ async def get_shift(
 @router.post(
     "/activations/{activation_id}/shifts/{shift_id}/approve",
     summary="Approve a shift's out-of-hours part (steering group); volunteers are paged",
+    responses=problems(404, 409),
 )
 async def approve_shift(
     activation_id: str,
@@ -88,6 +101,7 @@ async def approve_shift(
 @router.post(
     "/activations/{activation_id}/shifts/{shift_id}/reject",
     summary="Reject a shift awaiting approval, with a reason (steering group)",
+    responses=problems(404, 409),
 )
 async def reject_shift(
     activation_id: str,
@@ -107,6 +121,7 @@ async def reject_shift(
 @router.post(
     "/activations/{activation_id}/shifts/{shift_id}/cancel",
     summary="Cancel a shift; the municipalities and the staffing lead are told",
+    responses=problems(404, 409),
 )
 async def cancel_shift(
     activation_id: str,
@@ -126,6 +141,7 @@ async def cancel_shift(
 @router.post(
     "/allocations/{allocation_id}/confirm",
     summary="Confirm a municipality's agents by name or count (staffing lead or the municipality)",
+    responses=problems(404, 409),
 )
 async def confirm_allocation(
     allocation_id: RowId,
@@ -144,6 +160,7 @@ async def confirm_allocation(
 @router.post(
     "/allocations/{allocation_id}/withdraw",
     summary="Withdraw a municipality's places (AFMELD); the call-out resumes",
+    responses=problems(404, 409),
 )
 async def withdraw_allocation(
     allocation_id: RowId, principal: Volunteer, session: SessionDep, runtime: RuntimeDep
@@ -159,7 +176,7 @@ async def withdraw_allocation(
     "/shifts/{shift_id}.ics",
     summary="One shift as an iCalendar file",
     response_class=Response,
-    responses={200: {"content": {"text/calendar": {}}}},
+    responses={200: CALENDAR_FILE, **problems(404)},
 )
 async def shift_ics(
     shift_id: RowId, principal: Viewer, session: SessionDep, runtime: RuntimeDep
@@ -173,6 +190,7 @@ async def shift_ics(
     "/municipalities/{org_id}/calendar-feed",
     status_code=201,
     summary="Make (or replace) a municipality's secret calendar-feed URL; shown once",
+    responses=problems(404),
 )
 async def create_feed(
     org_id: str, principal: FeedAdmin, session: SessionDep, request: Request
@@ -186,7 +204,7 @@ async def create_feed(
     "/calendar/feeds/{org_id}.ics",
     summary="A municipality's shifts as a calendar feed (the secret key in the URL is the access)",
     response_class=Response,
-    responses={200: {"content": {"text/calendar": {}}}},
+    responses={200: CALENDAR_FILE, **problems(403, s403="The key is not this feed's")},
 )
 async def municipality_feed(
     org_id: str,

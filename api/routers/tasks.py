@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from api.deps import RowId, RuntimeDep, SessionDep, require_roles
+from api.openapi import problems
 from beredskab.activations import repository as activations
 from beredskab.auth.models import TokenRole as R
 from beredskab.auth.service import Principal
@@ -22,7 +23,7 @@ Reader = Annotated[
 CrisisStaff = Annotated[Principal, Depends(require_roles(R.crisis_staff))]
 
 
-@router.get("", summary="The four roles' action cards and their state")
+@router.get("", summary="The four roles' action cards and their state", responses=problems(404))
 async def list_tasks(
     activation_id: str, principal: Reader, session: SessionDep
 ) -> list[tasks.TaskRead]:
@@ -30,7 +31,11 @@ async def list_tasks(
     return await tasks.list_tasks(session, activation.id)
 
 
-@router.post("/{task_id}", summary="Mark a task done, not applicable, or open again (logged)")
+@router.post(
+    "/{task_id}",
+    summary="Mark a task done, not applicable, or open again (logged)",
+    responses=problems(404, 409),
+)
 async def update_task(
     activation_id: str,
     task_id: RowId,

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from api.deps import AdminDep, RowId, SessionDep
+from api.openapi import problems
 from beredskab.auth import service
 from beredskab.auth.models import TokenRole
 from beredskab.instants import Instant
@@ -18,7 +19,7 @@ router = APIRouter(prefix="/admin/tokens", tags=["admin"])
 class TokenCreate(BaseModel):
     role: TokenRole
     org_id: str | None = Field(default=None, description="required for role authority")
-    person_id: str | None = None
+    person_id: str | None = Field(default=None, description="a known person, if given")
     label: str = Field(default="", max_length=200)
     expires_at: Instant | None = Field(
         default=None,
@@ -68,7 +69,7 @@ async def create_token(body: TokenCreate, _: AdminDep, session: SessionDep) -> T
     )
 
 
-@router.delete("/{token_id}", summary="Revoke a token")
+@router.delete("/{token_id}", summary="Revoke a token", responses=problems(404))
 async def revoke_token(token_id: RowId, _: AdminDep, session: SessionDep) -> TokenRead:
     row = await service.revoke_token(session, token_id)
     return TokenRead.model_validate(row, from_attributes=True)

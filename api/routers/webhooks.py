@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from twilio.request_validator import RequestValidator
 
 from api.errors import problem
+from api.openapi import problems
 from beredskab.flows.delivery import record_delivery_status
 from beredskab.flows.inbound import handle_inbound_sms, record_unprocessed
 from beredskab.metadata import utcnow
@@ -45,7 +46,20 @@ def _forbidden(request: Request) -> Response:
     return problem(403, "missing or invalid X-Twilio-Signature", instance=request.url.path)
 
 
-@router.post("/sms", summary="Inbound SMS (Twilio, signed)", response_class=Response)
+@router.post(
+    "/sms",
+    summary="Inbound SMS (Twilio, signed)",
+    description="A form Twilio posts, signed with X-Twilio-Signature. Answered with TwiML: empty, "
+    "or a message to the sender when the SMS could not be processed (it is kept).",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "TwiML",
+            "content": {"application/xml": {"schema": {"type": "string"}}},
+        },
+        **problems(403, s403="Missing or invalid X-Twilio-Signature"),
+    },
+)
 async def inbound_sms(request: Request) -> Response:
     form = await _verified_form(request)
     if form is None:
@@ -96,6 +110,7 @@ async def inbound_sms(request: Request) -> Response:
     summary="Delivery status callback (Twilio, signed)",
     status_code=204,
     response_class=Response,
+    responses=problems(403, s403="Missing or invalid X-Twilio-Signature"),
 )
 async def delivery_status(request: Request) -> Response:
     form = await _verified_form(request)

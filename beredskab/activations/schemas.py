@@ -18,16 +18,25 @@ class ActivationCreate(BaseModel):
     title: Title = Field(examples=["Vandforsyning svigter i Odder"])
     description: str = Field(default="", max_length=4000)
     authority_id: str | None = Field(
-        default=None, description="the activating authority; an authority token implies its own"
+        default=None,
+        description="the activating authority, a known organisation: required when a steering "
+        "member or an admin asks; an authority's token implies its own (another is 403)",
     )
     contact_name: Title = Field(examples=["Frida Bak"])
-    contact_phone: str = Field(examples=["+45 20 12 34 56"])
+    contact_phone: str = Field(
+        description="any Danish notation or E.164; stored as E.164", examples=["+45 20 12 34 56"]
+    )
     channels: list[Literal["phone", "chat"]] = Field(
-        default_factory=lambda: ["phone"], min_length=1
+        default_factory=lambda: ["phone"], min_length=1, json_schema_extra={"uniqueItems": True}
     )
     exercise: bool = False
     out_of_hours_requested: bool = False
-    callback_url: str | None = Field(default=None, max_length=500)
+    callback_url: str | None = Field(
+        default=None,
+        max_length=500,
+        description="where status changes are posted, signed: an absolute https URL whose host "
+        "resolves to public addresses only (plain http to loopback in development only)",
+    )
 
     @field_validator("contact_phone")
     @classmethod
@@ -135,5 +144,5 @@ class Rejection(BaseModel):
 
 class Handover(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    person_id: str = Field(description="who takes the role over")
+    person_id: str = Field(description="who takes the role over: a person active in the directory")
     reason: str = Field(default="", max_length=1000)

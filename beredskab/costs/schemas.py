@@ -8,7 +8,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from beredskab.instants import Day, Instant
+from beredskab.instants import YEARS, Day, Instant
 from beredskab.texts import Reason
 
 WHY = "why; required for every change after the fact (and after stand-down)"
@@ -160,15 +160,20 @@ class AdjustmentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     amount_ore: int = Field(
-        ge=-MAX_ORE, le=MAX_ORE, description="signed øre, not 0", examples=[-50000]
+        ge=-MAX_ORE,
+        le=MAX_ORE,
+        description="signed øre, not 0",
+        examples=[-50000],
+        json_schema_extra={"not": {"const": 0}},
     )
-    debtor_id: str
-    creditor_id: str
+    debtor_id: str = Field(description="the activation's authority or DDH")
+    creditor_id: str = Field(description="a known organisation")
     reason: Reason
 
 
 class AllocationActuals(BaseModel):
-    """What really happened on a volunteer allocation (omitted fields stay as they are)."""
+    """What really happened on a volunteer allocation (omitted fields stay as they are; give at
+    least one of actual_start, actual_end, actual_agents; actual_end after the start)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -192,7 +197,7 @@ class TenureCorrection(_Patch):
     NOT_NULL = ("started_at",)
 
     started_at: Instant | None = None
-    ended_at: Instant | None = None
+    ended_at: Instant | None = Field(default=None, description=f"after started_at; {YEARS}")
     reason: Reason
 
 
@@ -209,11 +214,14 @@ class TenureOut(BaseModel):
 class TariffCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    valid_from: Day = Field(description="takes effect at 00:00 Europe/Copenhagen that day")
+    valid_from: Day = Field(
+        description=f"takes effect at 00:00 Europe/Copenhagen that day; {YEARS}"
+    )
     rate_ore_per_hour: int = Field(gt=0, le=10_000_000, examples=[45000])
     reason: Reason | None = Field(
         default=None,
-        description="required when the date is today or earlier, or replaces a rate",
+        description="required when valid_from is today or earlier (a back-dated rate), or when "
+        "a rate of that date is replaced",
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from beredskab.eventlog.models import TEXT_MAX
-from beredskab.instants import Instant
+from beredskab.instants import YEARS, Instant
 
 ManualKind = Literal["information", "decision", "action", "omission", "note"]
 
@@ -25,11 +25,14 @@ class LogEntryCreate(BaseModel):
     kind: ManualKind
     text: str = Field(min_length=1, max_length=TEXT_MAX)
     occurred_at: Instant | None = Field(
-        default=None, description="when it happened (may be earlier than now, never later)"
+        default=None,
+        description=f"when it happened: may be earlier than now, never later; {YEARS}",
     )
     source: Source | None = None
     tags: list[str] = Field(default_factory=list, max_length=20)
-    corrects: int | None = Field(default=None, ge=1, description="seq of the entry this corrects")
+    corrects: int | None = Field(
+        default=None, ge=1, description="seq of an entry of this log that this corrects"
+    )
 
     @field_validator("text")
     @classmethod

@@ -6,15 +6,21 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from beredskab.instants import Instant
+from beredskab.instants import YEARS, Instant
+from beredskab.shifts.rules import MAX_AGENTS
 from beredskab.texts import AgentName, Reason
 
 
 class ShiftCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    start: Instant = Field(description="with a UTC offset")
-    end: Instant = Field(description="with a UTC offset; at most 24 hours after start")
-    agents_needed: int = Field(description="1-50")
+    start: Instant = Field(description=f"with a UTC offset, {YEARS}")
+    end: Instant = Field(
+        description="with a UTC offset: after start, at most 24 hours after it, and not past"
+    )
+    # checked by shifts.rules.shift_problems (with the other fields' problems, in one answer)
+    agents_needed: int = Field(
+        description=f"1-{MAX_AGENTS}", json_schema_extra={"minimum": 1, "maximum": MAX_AGENTS}
+    )
 
 
 class ShiftReason(BaseModel):
