@@ -136,7 +136,10 @@ async def read_timeline(
             limit=limit,
         ),
     )
-    return LogPage(entries=entries, next_cursor=next_cursor)
+    # serialised by pydantic here: with response_model=None (the route answers files too),
+    # FastAPI would walk the page in jsonable_encoder, ~5 ms for 100 entries
+    page = LogPage(entries=entries, next_cursor=next_cursor)
+    return Response(page.model_dump_json(), media_type="application/json")
 
 
 @router.get(
