@@ -51,6 +51,9 @@ def run_with_session(fn: Callable[..., Awaitable[T]]) -> T:
     """Run `fn(session)` in a fresh session; domain errors exit 1 with their text.
 
     Like a router, a command only translates: the service function it calls commits."""
+    # every table mapped, with the listeners they carry (auth.models signs out a person whom a
+    # directory import deactivates)
+    from beredskab import models  # noqa: F401
     from beredskab.db import make_engine, make_sessionmaker
 
     settings = settings_or_exit()

@@ -43,6 +43,8 @@ MESSAGES: dict[str, frozenset[str]] = {
         "role_relieved": {"ref", "role_name"},
         "role_assigned": {"ref", "role_name"},
         "page_closed": {"ref"},
+        # the web console's sign-in code (auth.signin)
+        "login_code": {"code", "minutes"},
         "stood_down": {"ref", "title"},
         # the requesting authority's contact person: told what happens, whom to call
         "authority_received": {"ref", "title"},

@@ -14,9 +14,11 @@ from api.deps import SessionDep, require_roles
 from api.openapi import problems
 from beredskab.auth.models import TokenRole as R
 from beredskab.auth.service import Principal
+from beredskab.auth.signin import end_sessions_of
 from beredskab.directory import service
 from beredskab.directory.readiness import readiness
 from beredskab.directory.schemas import OrganisationRead, PersonCreate, PersonRead, PersonUpdate
+from beredskab.metadata import utcnow
 from beredskab.roles import Role
 
 router = APIRouter(prefix="/directory", tags=["directory"])
@@ -39,6 +41,10 @@ class GapOut(BaseModel):
     kind: str = Field(examples=["too_few_deputies"])
     subject: str = Field(examples=["log_keeper"])
     detail: str = Field(examples=["log_keeper has 1 deputies, needs 2"])
+
+
+class SessionsEnded(BaseModel):
+    ended: int = Field(description="web console sessions that were live", examples=[2])
 
 
 class ReadinessOut(BaseModel):
@@ -92,6 +98,15 @@ async def update_person(
 ) -> PersonRead:
     person = await service.update_person(session, person_id, body)
     return PersonRead.model_validate(person)
+
+
+@router.post(
+    "/people/{person_id}/sessions/end",
+    summary="Sign a person out of the web console everywhere (deactivating them does it too)",
+    responses=problems(404),
+)
+async def end_sessions(person_id: str, _: Admin, session: SessionDep) -> SessionsEnded:
+    return SessionsEnded(ended=await end_sessions_of(session, person_id, now=utcnow()))
 
 
 @router.get("/roster/{role}", summary="A role's ranked roster (the primary first)")

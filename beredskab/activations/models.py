@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, String, UniqueConstraint
+from sqlalchemy import JSON, Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from beredskab.escalation import PageState  # the rule and the table share one vocabulary
@@ -38,7 +38,18 @@ class PagePurpose(StrEnum):
 
 
 class Activation(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("created_by_token_id", "idempotency_key"),)
+    __table_args__ = (
+        UniqueConstraint("created_by_token_id", "idempotency_key"),
+        # a person signed in to the web console has no token: their keys are theirs
+        Index(
+            "uq_activation_person_idempotency_key",
+            "created_by_person_id",
+            "idempotency_key",
+            unique=True,
+            sqlite_where=text("created_by_token_id IS NULL"),
+            postgresql_where=text("created_by_token_id IS NULL"),
+        ),
+    )
     id: str = Field(primary_key=True, max_length=36)
     ref: str = Field(max_length=20, unique=True)
     title: str = Field(max_length=200)
@@ -53,6 +64,7 @@ class Activation(SQLModel, table=True):
     status: ActivationStatus = Field(default=ActivationStatus.requested, sa_type=String(20))
     playbook_hash: str = Field(max_length=64)
     created_by_token_id: int | None = Field(default=None, foreign_key="api_token.id")
+    created_by_person_id: str | None = Field(default=None, foreign_key="person.id", max_length=64)
     created_by: str = Field(max_length=200)
     idempotency_key: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow)

@@ -32,9 +32,12 @@ def hash_token(token: str) -> str:
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the token's role, and the organisation/person it is bound to."""
+    """Who is calling: the token's role, and the organisation/person it is bound to.
 
-    token_id: int
+    `token_id` is None for a person signed in to the web console (auth.identity), who acts
+    without a token."""
+
+    token_id: int | None
     role: TokenRole
     org_id: str | None
     person_id: str | None

@@ -39,7 +39,10 @@ class TokenUse:
     def note(self, principal: Principal, now: datetime | None = None) -> None:
         """`principal` was just authenticated: have its use written if it is a minute old.
 
-        Never awaits: the request goes on at once."""
+        Never awaits: the request goes on at once. A person signed in without a token
+        (`token_id` None) has nothing to note here: their session notes its own use."""
+        if principal.token_id is None:
+            return
         now = now or utcnow()
         # the row as the lookup read it: another process may have written it a moment ago
         if principal.last_used_at is not None and now - principal.last_used_at < self.every:

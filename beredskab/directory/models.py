@@ -85,3 +85,18 @@ class DirectoryImport(SQLModel, table=True):
     updated: int = 0
     unchanged: int = 0
     removed: int = 0
+
+
+class Grant(StrEnum):
+    """Roles the directory gives by name; the others follow from where a person is listed."""
+
+    finance = "finance"
+    admin = "admin"
+
+
+class PersonGrant(SQLModel, table=True):
+    """An explicit grant of `finance` or `admin` to a person (the directory file's `grants:`)."""
+
+    __tablename__ = "person_grant"
+    person_id: str = Field(foreign_key="person.id", primary_key=True, max_length=64)
+    role: Grant = Field(sa_type=String(20), primary_key=True)

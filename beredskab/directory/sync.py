@@ -7,8 +7,10 @@ Decisions where the brief was silent:
 - The file is the truth for what it lists. People missing from it are deactivated, not deleted:
   tokens, pages and log entries may still point at them (each counts as one `updated`).
   Organisations missing from it are kept as they are, for the same reason. Roster,
-  steering-group and contact rows missing from it are removed; a row whose person or rank
+  steering-group, contact and grant rows missing from it are removed; a row whose person or rank
   changed is removed and created again.
+- Deactivating a person ends their web sessions in the same transaction (auth.models listens
+  for it on every flush, so this file need not know sessions exist).
 - A DirectoryImport row records every import, changed or not.
 """
 
@@ -25,6 +27,7 @@ from beredskab.directory.models import (
     MunicipalityContact,
     Organisation,
     Person,
+    PersonGrant,
     RosterEntry,
     SteeringMember,
 )
@@ -61,6 +64,7 @@ async def import_directory(session: AsyncSession, data: Any, source: str) -> Imp
         await _sync_links(
             session, AuthorityContact, ("org_id", "person_id"), directory.authority_contacts, report
         )
+        await _sync_links(session, PersonGrant, ("person_id", "role"), directory.grants, report)
         session.add(
             DirectoryImport(
                 source=source[:500],
@@ -163,6 +167,9 @@ async def export_directory(session: AsyncSession) -> dict[str, Any]:
     authority = await session.exec(
         select(AuthorityContact).order_by(AuthorityContact.org_id, AuthorityContact.person_id)
     )
+    grants: dict[str, list[str]] = {}
+    for g in await session.exec(select(PersonGrant).order_by(PersonGrant.role)):
+        grants.setdefault(g.person_id, []).append(str(g.role))
 
     def org_row(o: Organisation) -> dict:
         row = {"id": o.id, "name": o.name, "kind": str(o.kind)}
@@ -173,6 +180,8 @@ async def export_directory(session: AsyncSession) -> dict[str, Any]:
     def person_row(p: Person) -> dict:
         row = {"id": p.id, "name": p.name, "phone": p.phone, "org": p.org_id}
         row.update({k: getattr(p, k) for k in ("title", "email") if getattr(p, k)})
+        if p.id in grants:
+            row["grants"] = grants[p.id]
         return row if p.active else {**row, "active": False}
 
     out_roster: dict[str, list] = {}

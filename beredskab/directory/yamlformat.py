@@ -13,13 +13,13 @@ from typing import Any
 
 import yaml
 
-from beredskab.directory.models import OrgKind
+from beredskab.directory.models import Grant, OrgKind
 from beredskab.errors import FieldProblem, InvalidInput
 from beredskab.phones import normalise_phone
 from beredskab.roles import Role
 
 ORG_KEYS = {"id", "name", "kind", "ddh_member", "contact_centre", "network", "cvr", "ean"}
-PERSON_KEYS = {"id", "name", "phone", "org", "title", "email", "active"}
+PERSON_KEYS = {"id", "name", "phone", "org", "title", "email", "active", "grants"}
 RANKED_KEYS = {"person", "rank"}
 SECTIONS = (
     "organisations",
@@ -42,6 +42,7 @@ class Directory:
     steering: list[tuple[int, str]] = field(default_factory=list)  # (position, person)
     municipality_contacts: list[tuple[str, int, str]] = field(default_factory=list)
     authority_contacts: list[tuple[str, str]] = field(default_factory=list)
+    grants: list[tuple[str, str]] = field(default_factory=list)  # (person, finance|admin)
     person_paths: dict[str, str] = field(default_factory=dict)  # id -> "people[i]" in the file
 
 
@@ -157,6 +158,23 @@ def _phone(c: _Checker, person: dict, path: str) -> str | None:
         return None
 
 
+def _grants(c: _Checker, person: dict, path: str) -> list[str]:
+    """`grants: [finance, admin]`: the roles a person has by name, each once."""
+    value = person.get("grants", [])
+    if not isinstance(value, list):
+        c.add(f"{path}.grants", f"must be a list ({', '.join(Grant.__members__)})")
+        return []
+    out: list[str] = []
+    for i, grant in enumerate(value):
+        if not isinstance(grant, str) or grant not in Grant.__members__:
+            c.add(f"{path}.grants[{i}]", f"{grant!r} is not one of {', '.join(Grant.__members__)}")
+        elif grant in out:
+            c.add(f"{path}.grants[{i}]", f"{grant!r} is listed twice")
+        else:
+            out.append(grant)
+    return out
+
+
 def validate_directory(data: Any) -> tuple[Directory, list[FieldProblem]]:  # noqa: C901
     """Check the whole file; returns the rows and every problem found (empty when valid)."""
     c = _Checker()
@@ -231,6 +249,7 @@ def validate_directory(data: Any) -> tuple[Directory, list[FieldProblem]]:  # no
             if phone:
                 phones.setdefault(phone, pid)
             d.people.append(row)
+            d.grants += [(pid, g) for g in _grants(c, person, path)]
 
     def person_ref(value: Any, path: str) -> str | None:
         if not isinstance(value, str) or value not in people:

@@ -38,13 +38,17 @@ async def _existing_for_key(
 ) -> Activation | None:
     if not key:
         return None
-    return (
-        await session.exec(
-            select(Activation).where(
-                Activation.created_by_token_id == principal.token_id,
-                Activation.idempotency_key == key,
-            )
+    # a key is the caller's own: their token's, or a signed-in person's when there is no token
+    caller = (
+        Activation.created_by_token_id == principal.token_id
+        if principal.token_id is not None
+        else (
+            Activation.created_by_token_id.is_(None)  # type: ignore[union-attr]
+            & (Activation.created_by_person_id == principal.person_id)
         )
+    )
+    return (
+        await session.exec(select(Activation).where(caller, Activation.idempotency_key == key))
     ).first()
 
 
@@ -153,6 +157,7 @@ async def _create(
         callback_url=data.callback_url,
         playbook_hash=cfg.playbook_hash,
         created_by_token_id=principal.token_id,
+        created_by_person_id=principal.person_id,
         created_by=by,
         idempotency_key=idempotency_key,
         created_at=now,

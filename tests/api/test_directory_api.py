@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+import re
 
-from beredskab.auth.models import TokenRole
-from tests.factories import bearer, make_token
+import pytest
+from sqlmodel import select
+
+from beredskab.auth.models import TokenRole, WebSession
+from beredskab.auth.signin import SignInResult, identify, request_code, sign_in
+from beredskab.metadata import utcnow
+from beredskab.outbox import OutboxMessage
+from tests.factories import bearer, demo_config, make_token
 from tests.integration.test_directory import import_demo
 
 NEW = {"id": "p100", "name": "Nina Holm", "phone": "20 12 34 56", "org_id": "odder"}
@@ -24,7 +30,7 @@ async def test_lists_organisations_and_people(client, admin):
         o for o in orgs if o["id"] == "skive"
     ).items()
     people = (await client.get("/directory/people", headers=admin)).json()
-    assert len(people) == 75 and people[0]["phone"] == "+4550100001"
+    assert len(people) == 77 and people[0]["phone"] == "+4550100001"
     one = await client.get("/directory/people/p001", headers=admin)
     assert one.status_code == 200 and one.json()["name"] == "Jens Rasmussen"
     assert (await client.get("/directory/people/nobody", headers=admin)).status_code == 404
@@ -225,3 +231,44 @@ async def test_authority_contacts_are_read_and_replaced(client, admin):
     assert (
         await client.get("/directory/authority-contacts/atlantis", headers=admin)
     ).status_code == 404
+
+
+async def _signed_in(session, phone: str) -> str:
+    now = utcnow()
+    await request_code(session, phone, "10.0.0.1", playbook=demo_config().playbook, now=now)
+    sms = (await session.exec(select(OutboxMessage).where(OutboxMessage.recipient == phone))).all()
+    code = re.search(r"\b(\d{6})\b", sms[-1].body)[1]
+    result, token = await sign_in(session, phone, code, "10.0.0.1", "UA", now=now)
+    assert result is SignInResult.ok
+    return token
+
+
+async def test_an_admin_ends_a_persons_web_sessions(client, admin, session):
+    tokens = [await _signed_in(session, "+4550100075") for _ in range(2)]
+    other = await _signed_in(session, "+4550100001")
+    r = await client.post("/directory/people/p003/sessions/end", headers=admin)
+    assert r.status_code == 200 and r.json() == {"ended": 2}
+    for token in tokens:
+        assert await identify(session, token, now=utcnow()) is None
+    assert await identify(session, other, now=utcnow()) is not None
+    r = await client.post("/directory/people/p003/sessions/end", headers=admin)
+    assert r.json() == {"ended": 0}
+    r = await client.post("/directory/people/nobody/sessions/end", headers=admin)
+    assert r.status_code == 404
+
+
+@pytest.mark.parametrize("role", [r for r in TokenRole if r is not TokenRole.admin])
+async def test_only_an_admin_ends_sessions(client, session, admin, role):
+    token = await make_token(session, role, person_id="p003")
+    r = await client.post("/directory/people/p003/sessions/end", headers=bearer(token))
+    assert r.status_code == 403
+
+
+async def test_deactivating_by_patch_signs_the_person_out(client, admin, session):
+    token = await _signed_in(session, "+4550100075")
+    r = await client.patch("/directory/people/p003", headers=admin, json={"active": False})
+    assert r.status_code == 200
+    assert await identify(session, token, now=utcnow()) is None
+    row = (await session.exec(select(WebSession))).one()
+    await session.refresh(row)
+    assert row.ended_at is not None

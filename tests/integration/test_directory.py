@@ -23,7 +23,7 @@ from beredskab.directory.yamlformat import dump_directory_yaml, parse_directory_
 from beredskab.errors import InvalidInput
 
 DEMO = Path(__file__).resolve().parents[2] / "data" / "ddh_directory.yaml"
-DEMO_ROWS = 36 + 75 + 11 + 9 + 52 + 3  # organisations, people, roster, steering, contacts
+DEMO_ROWS = 36 + 77 + 11 + 9 + 52 + 3 + 2  # orgs, people, roster, steering, contacts, grants
 
 
 def demo() -> dict:
@@ -157,12 +157,12 @@ async def test_a_number_still_held_by_someone_left_out_is_refused(db, session):
     data = demo()
     gone = data["people"].pop(74)
     del data["authority_contacts"]["odder"]
-    data["people"].append({"id": "p076", "name": "Ny", "phone": gone["phone"], "org": "odder"})
+    data["people"].append({"id": "p099", "name": "Ny", "phone": gone["phone"], "org": "odder"})
     with pytest.raises(InvalidInput) as exc:
         await import_directory(session, data, "bad.yaml")
     await session.rollback()
     assert [str(p) for p in exc.value.problems] == [
-        "people[74].phone: +4550102739 is the phone of 'p075', who is not in this file "
+        "people[76].phone: +4550102739 is the phone of 'p075', who is not in this file "
         "(list them with another number, active: false if they have left)"
     ]
     assert await contents(db) == before

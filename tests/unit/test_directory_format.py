@@ -34,7 +34,7 @@ def mutated(change) -> dict:  # noqa: ANN001
 def test_demo_file_is_valid_and_phones_are_e164():
     directory, problems = validate_directory(DEMO)
     assert problems == []
-    assert len(directory.organisations) == 36 and len(directory.people) == 75
+    assert len(directory.organisations) == 36 and len(directory.people) == 77
     assert all(p["phone"].startswith("+45") and len(p["phone"]) == 11 for p in directory.people)
     assert ("log_keeper", 2, "p005") in directory.roster
     assert ("skive", 1, "p024") in directory.municipality_contacts
@@ -90,11 +90,23 @@ def test_an_unquoted_international_number_is_read_as_meant():
         ),
         (
             lambda d: d["people"].append(dict(d["people"][0], phone="+4520123456")),
-            "people[75].id: duplicate person id 'p001'",
+            "people[77].id: duplicate person id 'p001'",
         ),
         (
             lambda d: d["organisations"].append(dict(d["organisations"][0])),
             "organisations[36].id: duplicate organisation id 'ddh'",
+        ),
+        (
+            lambda d: d["people"][0].update(grants=["finance", "steering"]),
+            "people[0].grants[1]: 'steering' is not one of finance, admin",
+        ),
+        (
+            lambda d: d["people"][0].update(grants=["admin", "admin"]),
+            "people[0].grants[1]: 'admin' is listed twice",
+        ),
+        (
+            lambda d: d["people"][0].update(grants="admin"),
+            "people[0].grants: must be a list (finance, admin)",
         ),
         (
             lambda d: d["people"][1].update(phone="+4550100001"),

@@ -6,6 +6,7 @@ import pytest
 
 from beredskab.auth.login_rules import (
     CodeState,
+    code_digest,
     code_usable,
     digest,
     may_issue,
@@ -68,3 +69,16 @@ def test_codes_are_six_digits_and_stored_hashed():
     codes = {new_code() for _ in range(200)}
     assert all(len(c) == 6 and c.isdigit() for c in codes)
     assert digest("123456") != "123456" and len(digest("123456")) == 64
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        (("+4520123456", "123456"), ("+4520123456", "123456"), True),
+        (("+4520123456", "123456"), ("+4520123457", "123456"), False),
+        (("+4520123456", "123456"), ("+4520123456", "123457"), False),
+    ],
+)
+def test_a_code_is_hashed_with_its_number(a, b, same):
+    assert (code_digest(*a) == code_digest(*b)) is same
+    assert a[1] not in code_digest(*a)
