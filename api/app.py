@@ -32,6 +32,7 @@ from api.routers import (
 from beredskab.runtime import Runtime
 from beredskab.settings import Settings, get_settings
 from notifications.gateway import SmsGateway
+from web.app import install_web
 
 log = logging.getLogger(__name__)
 
@@ -89,5 +90,6 @@ def create_app(settings: Settings | None = None, *, gateway: SmsGateway | None =
     app.include_router(finance.router)
     if settings.dev_mode:
         app.include_router(dev.router)
+    install_web(app)  # after the API's error handlers: it answers its own paths with pages
     install_openapi(app)
     return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import case, func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -9,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from beredskab.activations.models import (
     Activation,
     ActivationStatus,
+    CalloutState,
     Page,
     PageState,
     RoleCallout,
@@ -25,7 +28,7 @@ from beredskab.activations.schemas import (
 from beredskab.auth.models import TokenRole
 from beredskab.auth.service import Principal
 from beredskab.crisis_staff import action_cards as action_cards
-from beredskab.directory.models import Person
+from beredskab.directory.models import Organisation, Person
 from beredskab.outbox import Channel, OutboxMessage, OutboxStatus
 from beredskab.playbook import Playbook
 from beredskab.roles import Role
@@ -53,6 +56,52 @@ async def list_visible(
     if status is not None:
         query = query.where(Activation.status == status)
     return [summary(a) for a in (await session.exec(query)).all()]
+
+
+@dataclass(frozen=True)
+class OverviewRow:
+    """One line of the console's overview: the activation, its authority's name and how many
+    of the four crisis-staff roles are filled."""
+
+    activation: ActivationSummary
+    authority_name: str
+    roles_filled: int
+
+
+async def overview(
+    session: AsyncSession, principal: Principal, status: ActivationStatus | None = None
+) -> list[OverviewRow]:
+    """The activations `principal` may see, newest first, with names and filled roles."""
+    rows = await list_visible(session, principal, status)
+    if not rows:
+        return []
+    ids = [row.id for row in rows]
+    filled = dict(
+        (
+            await session.exec(
+                select(RoleCallout.activation_id, func.count())
+                .where(
+                    RoleCallout.activation_id.in_(ids),  # type: ignore[attr-defined]
+                    RoleCallout.state == CalloutState.filled,
+                )
+                .group_by(RoleCallout.activation_id)
+            )
+        ).all()
+    )
+    orgs = {row.authority_id for row in rows}
+    names = dict(
+        (
+            await session.exec(
+                select(Organisation.id, Organisation.name).where(
+                    Organisation.id.in_(orgs)  # type: ignore[attr-defined]
+                )
+            )
+        ).all()
+    )
+    return [
+        OverviewRow(row, names.get(row.authority_id, row.authority_id), filled.get(row.id, 0))
+        for row in rows
+    ]
 
 
 async def _people(session: AsyncSession, ids: set[str]) -> dict[str, PersonRef]:

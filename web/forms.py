@@ -1,0 +1,71 @@
+"""Form input to the services' own models, and their complaints in Danish next to each field.
+
+A console form is validated by the same pydantic model the API uses, so the rules are the
+same; only the words differ (the API answers in English problem+json)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from beredskab.errors import InvalidInput
+
+M = TypeVar("M", bound=BaseModel)
+
+_BY_TYPE: dict[str, Callable[[dict], str]] = {
+    "missing": lambda e: "Skal udfyldes.",
+    "string_too_short": lambda e: "Skal udfyldes.",
+    "too_short": lambda e: "Vælg mindst én.",
+    "string_too_long": lambda e: f"Må højst være {e['ctx']['max_length']} tegn.",
+    "too_long": lambda e: "Der er valgt for mange.",
+    "int_parsing": lambda e: "Skriv et helt tal.",
+    "int_type": lambda e: "Skriv et helt tal.",
+    "float_parsing": lambda e: "Skriv et tal.",
+    "decimal_parsing": lambda e: "Skriv et beløb, fx 1250,50.",
+    "greater_than_equal": lambda e: f"Skal være mindst {e['ctx']['ge']}.",
+    "greater_than": lambda e: f"Skal være større end {e['ctx']['gt']}.",
+    "less_than_equal": lambda e: f"Må højst være {e['ctx']['le']}.",
+    "datetime_parsing": lambda e: "Skriv dato og klokkeslæt.",
+    "datetime_from_date_parsing": lambda e: "Skriv dato og klokkeslæt.",
+    "date_parsing": lambda e: "Skriv en dato.",
+    "literal_error": lambda e: "Vælg en af mulighederne.",
+    "enum": lambda e: "Vælg en af mulighederne.",
+}
+_BY_REASON = {  # the services' own reasons (English) that a form can meet
+    "is not a valid phone number": "Skriv et gyldigt telefonnummer, fx 20 12 34 56.",
+    "must be after": "Slut skal ligge efter start.",
+    "must lie in the future": "Skal ligge i fremtiden.",
+}
+FALLBACK = "Værdien kan ikke bruges."
+
+
+def danish_reason(reason: str) -> str:
+    for english, danish in _BY_REASON.items():
+        if english in reason:
+            return danish
+    return FALLBACK
+
+
+def _field(loc: tuple) -> str:
+    return str(loc[0]) if loc else "form"
+
+
+def parse(model: type[M], data: Mapping[str, object]) -> tuple[M | None, dict[str, str]]:
+    """`model` built from `data`, or None and a Danish message per field name."""
+    try:
+        return model.model_validate(dict(data)), {}
+    except ValidationError as exc:
+        errors: dict[str, str] = {}
+        for error in exc.errors():
+            field = _field(tuple(error.get("loc", ())))
+            make = _BY_TYPE.get(error["type"])
+            message = make(error) if make else danish_reason(str(error.get("msg", "")))
+            errors.setdefault(field, message)
+        return None, errors
+
+
+def invalid_input_errors(exc: InvalidInput) -> dict[str, str]:
+    """A service's refusal, per field, in Danish."""
+    return {p.field: danish_reason(p.reason) for p in exc.problems}
