@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from beredskab.roles import Role
 from tests.factories import bearer
 from tests.scenario import open_world
 
@@ -14,9 +15,12 @@ ENTRY = {"kind": "decision", "text": "Vi åbner for chat kl. 12"}
 
 @pytest.fixture
 async def world(db):
+    """An active activation: leader0 its crisis leader, log0 its log keeper."""
     async with await open_world(db) as w:
         w.act = await w.activate("steering")
         w.base = f"/activations/{w.act['id']}"
+        await w.take_role(w.act["id"], "leader0", Role.crisis_leader)
+        await w.take_role(w.act["id"], "log0", Role.log_keeper)
         yield w
 
 
@@ -27,7 +31,14 @@ async def test_a_written_entry_answers_201_with_its_place_in_the_chain(world):
     assert r.status_code == 201, r.text
     entry = r.json()
     assert (entry["kind"], entry["text"], entry["corrects"]) == ("decision", ENTRY["text"], None)
-    assert "Navn log0" in entry["actor"] and len(entry["hash"]) == 64 and entry["seq"] > 1
+    assert entry["actor"] == "Navn log0" and len(entry["hash"]) == 64 and entry["seq"] > 1
+
+
+async def test_crisis_staff_without_a_role_in_the_activation_may_not_write(world):
+    r = await world.client.post(
+        f"{world.base}/log", json=ENTRY, headers=bearer(world.tokens["log1"])
+    )
+    assert r.status_code == 403 and "delegates" in r.json()["detail"], r.text
 
 
 async def test_the_timeline_pages_and_verifies(world):
