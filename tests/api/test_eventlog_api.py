@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from beredskab.roles import Role
 from tests.factories import bearer
 from tests.scenario import open_world
 
@@ -15,12 +14,9 @@ ENTRY = {"kind": "decision", "text": "Vi åbner for chat kl. 12"}
 
 @pytest.fixture
 async def world(db):
-    """An active activation: leader0 its crisis leader, log0 its log keeper."""
     async with await open_world(db) as w:
-        w.act = await w.activate("steering")
+        w.act = await w.staffed_activation()
         w.base = f"/activations/{w.act['id']}"
-        await w.take_role(w.act["id"], "leader0", Role.crisis_leader)
-        await w.take_role(w.act["id"], "log0", Role.log_keeper)
         yield w
 
 

@@ -14,12 +14,11 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from beredskab.auth import lookup
 from beredskab.auth.lookup import TokenLookup
+from beredskab.crisis_staff.log_writers import refusals
 from beredskab.errors import InvalidInput
 from beredskab.eventlog.appender import LogAppender
 from beredskab.eventlog.schemas import LogEntryCreate
-from beredskab.crisis_staff.log_writers import refusals
 from beredskab.metadata import utcnow
-from beredskab.roles import Role
 from tests.factories import bearer
 from tests.scenario import open_world
 
@@ -29,9 +28,7 @@ async def world(db):
     """An active activation whose crisis leader is leader0 and log keeper log0; the leader has
     made log1 a delegate: the three may write in its log."""
     async with await open_world(db) as w:
-        w.act = await w.activate("steering")
-        await w.take_role(w.act["id"], "leader0", Role.crisis_leader)
-        await w.take_role(w.act["id"], "log0", Role.log_keeper)
+        w.act = await w.staffed_activation()
         await w.add_delegate(w.act["id"], "log1")
         await w.drain()
         yield w
