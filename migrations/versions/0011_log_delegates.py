@@ -1,7 +1,7 @@
 """log delegates: who else the crisis leader lets write in an activation's log
 
-Revision ID: 0011_log_delegates
-Revises: 0009 (the lead re-points this to 0010 at the merge with the sign-in branch)
+Revision ID: 0011
+Revises: 0010
 """
 
 from collections.abc import Sequence
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0011_log_delegates'
-down_revision: str | None = '0009'
+revision: str = '0011'
+down_revision: str | None = '0010'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
