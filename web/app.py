@@ -31,8 +31,12 @@ ROUTERS = (signin.router, overview.router)
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 
 
+def is_console_path(path: str) -> bool:
+    return path.split("/")[1] in WEB_SEGMENTS
+
+
 def is_web(request: Request) -> bool:
-    return request.url.path.split("/")[1] in WEB_SEGMENTS
+    return is_console_path(request.url.path)
 
 
 def _page(request: Request, status: int, heading: str, message: str) -> Response:
