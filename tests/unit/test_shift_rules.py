@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from beredskab.calendar import default_rules
+from beredskab.danish import duration
 from beredskab.shifts import rules, volunteer_rules
 
 CPH = ZoneInfo("Europe/Copenhagen")
@@ -481,6 +482,4 @@ def test_staffing_warns_as_the_checkpoints_would(state, places, now, expected):
     ("minutes", "text"), [(0, "0 min"), (45, "45 min"), (240, "4 t"), (150, "2 t 30 min")]
 )
 def test_a_duration_reads_as_a_dane_writes_it(minutes, text):
-    from beredskab.danish import duration
-
     assert duration(minutes) == text
