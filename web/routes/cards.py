@@ -3,18 +3,22 @@ done or not applicable (or opens it again). The same service and roles as api/ro
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from beredskab.activations.repository import get_visible
+from beredskab.auth.identity import Identity
 from beredskab.auth.models import TokenRole as R
 from beredskab.crisis_staff import action_cards
 from beredskab.metadata import utcnow
 from beredskab.roles import Role
-from web.deps import Me, ReadSession, WriteSession, acting, activation_tabs, viewer
+from web.deps import Me, ReadSession, WriteSession, acting, activation_tabs, allow, viewer
 from web.forms import parse
 from web.render import render
 
+Ticker = Annotated[Identity, Depends(allow(R.crisis_staff))]
 router = APIRouter(prefix="/aktivering/{activation_id}/handlingskort", include_in_schema=False)
 
 
@@ -42,7 +46,7 @@ async def cards_page(
 
 @router.post("/{task_id}")
 async def tick(
-    request: Request, activation_id: str, task_id: int, me: Me, session: WriteSession
+    request: Request, activation_id: str, task_id: int, me: Ticker, session: WriteSession
 ) -> Response:
     principal = acting(me, R.crisis_staff)
     raw = await request.form()

@@ -8,16 +8,17 @@ from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from beredskab.activations.repository import get_visible
+from beredskab.auth.identity import Identity
 from beredskab.auth.models import TokenRole as R
 from beredskab.errors import InvalidInput
 from beredskab.metadata import utcnow
 from beredskab.shifts import approval, ending, plan, requesting, rules, views
 from beredskab.shifts.schemas import ShiftCreate, ShiftReason
-from web.deps import Me, ReadSession, WriteSession, acting, activation_tabs, viewer
+from web.deps import Me, ReadSession, WriteSession, acting, activation_tabs, allow, viewer
 from web.forms import danish_reason, parse
 from web.render import render
 
@@ -25,6 +26,8 @@ router = APIRouter(prefix="/aktivering/{activation_id}/vagter", include_in_schem
 
 REQUESTERS = (R.crisis_staff, R.authority)  # as the API: the crisis staff or the own authority
 DECIDERS = (R.steering,)
+Requester = Annotated[Identity, Depends(allow(*REQUESTERS))]
+Decider = Annotated[Identity, Depends(allow(*DECIDERS))]
 _REASONS = {  # the shift rules' reasons (English, for the API), as the form says them
     "must be after start": "Slut skal ligge efter start.",
     "at most 24 hours": "En vagt må højst vare 24 timer.",
@@ -130,7 +133,7 @@ async def split_preview(
 
 @router.post("")
 async def request_shift(
-    request: Request, activation_id: str, me: Me, session: WriteSession
+    request: Request, activation_id: str, me: Requester, session: WriteSession
 ) -> Response:
     principal = acting(me, *REQUESTERS)
     cfg = request.app.state.runtime.activation_config
@@ -170,7 +173,7 @@ async def _reason(  # noqa: ANN001 - session and me as _page takes them
 
 @router.post("/{shift_id}/godkend")
 async def approve(
-    request: Request, activation_id: str, shift_id: int, me: Me, session: WriteSession
+    request: Request, activation_id: str, shift_id: int, me: Decider, session: WriteSession
 ) -> Response:
     principal = acting(me, *DECIDERS)
     cfg = request.app.state.runtime.activation_config
@@ -180,7 +183,7 @@ async def approve(
 
 @router.post("/{shift_id}/afvis")
 async def reject(
-    request: Request, activation_id: str, shift_id: int, me: Me, session: WriteSession
+    request: Request, activation_id: str, shift_id: int, me: Decider, session: WriteSession
 ) -> Response:
     principal = acting(me, *DECIDERS)
     reason, again = await _reason(request, session, me, activation_id, shift_id, "afvis")
@@ -195,7 +198,7 @@ async def reject(
 
 @router.post("/{shift_id}/aflys")
 async def cancel(
-    request: Request, activation_id: str, shift_id: int, me: Me, session: WriteSession
+    request: Request, activation_id: str, shift_id: int, me: Requester, session: WriteSession
 ) -> Response:
     principal = acting(me, *REQUESTERS)
     reason, again = await _reason(request, session, me, activation_id, shift_id, "aflys")
