@@ -38,6 +38,28 @@ DELIVERY = {
     None: "Ukendt",
 }
 CHANNEL = {"phone": "Telefon", "chat": "Chat"}
+SHIFT_STATE = {
+    "awaiting_approval": "Afventer godkendelse",
+    "recruiting": "Søger agenter",
+    "full": "Fuldt besat",
+    "rejected": "Afvist",
+    "cancelled": "Aflyst",
+}
+SHIFT_TONE = {
+    "awaiting_approval": "warn",
+    "recruiting": "info",
+    "full": "ok",
+    "rejected": "bad",
+    "cancelled": "bad",
+}
+ALLOCATION_STATE = {
+    "active": "Har pladser",
+    "released": "Afmeldt (ansvarlig, til en anden overtager)",
+    "withdrawn": "Afmeldt",
+    "cancelled": "Vagten er aflyst",
+}
+TASK_STATE = {"open": "Åben", "done": "Udført", "not_applicable": "Ikke relevant"}
+TASK_TONE = {"open": "warn", "done": "ok", "not_applicable": "info"}
 ROLE_NAME_OF_TOKEN = {
     "authority": "Myndighed",
     "steering": "Styregruppen",

@@ -11,10 +11,10 @@ from beredskab.auth.identity import identity_of
 from beredskab.auth.models import TokenRole as R
 from beredskab.eventlog.timeline import all_entries
 from beredskab.flows.closing import stand_down
-from beredskab.lifecycle.endorsement import endorse
 from beredskab.lifecycle.staff import answer_role_page_via_api
 from beredskab.metadata import utcnow
 from beredskab.roles import Role
+from tests.web.activations import endorsed_activation
 
 pytestmark = pytest.mark.db
 
@@ -29,28 +29,9 @@ OTHER_STAFF = "p004"  # on the roster, holds no role in this activation
 @pytest.fixture
 async def act(app, as_person):
     """Odder's activation, endorsed, with p001 as crisis leader and p003 as log keeper."""
-    odder = await as_person(AUTHORITY)
-    made = await odder.post(
-        "/oversigt/anmod",
-        {
-            "title": "Vandforsyning svigter",
-            "contact_name": "Frida",
-            "contact_phone": "20123456",
-            "channels": "phone",
-        },
-    )
-    activation_id = made.headers["location"].rsplit("/", 1)[1]
+    activation_id = await endorsed_activation(app, as_person)
     cfg = app.state.runtime.activation_config
     async with app.state.sessionmaker() as session:
-        await endorse(
-            session,
-            cfg,
-            activation_id,
-            by="Styregruppen",
-            person_id=STEERING,
-            via="test",
-            now=utcnow(),
-        )
         for pid, role in ((LEADER, Role.crisis_leader), (LOG_KEEPER, Role.log_keeper)):
             me = await identity_of(session, pid)
             await answer_role_page_via_api(

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from beredskab.activations.repository import get_visible
@@ -21,11 +21,15 @@ from beredskab.eventlog import files, logbook, timeline
 from beredskab.eventlog.schemas import LogEntryCreate, ManualKind
 from beredskab.eventlog.service import verify_visible_log
 from beredskab.metadata import MAX_INTEGER, utcnow
-from web.deps import Me, ReadSession, WriteSession, acting, activation_tabs, viewer
+from web.deps import Me, ReadSession, WriteSession, acting, activation_tabs, allow, viewer
 from web.forms import danish_reason, parse
 from web.render import render
 
 router = APIRouter(include_in_schema=False)
+# any signed-in person reads (an authority only its own); the crisis staff writes (and the log's
+# own rule decides which of them); steering or the crisis leader archives
+Writer = Annotated[Identity, Depends(allow(R.crisis_staff))]
+Archiver = Annotated[Identity, Depends(allow(R.steering, R.crisis_staff))]
 PAGE = "/aktivering/{activation_id}/logbog"
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends
 LIVE_POLL_S = 0.5
@@ -144,7 +148,7 @@ def _occurred_at(raw: str, shown: str, tz: ZoneInfo) -> tuple[datetime | None, s
 
 @router.post(PAGE)
 async def write_entry(
-    activation_id: str, request: Request, me: Me, session: WriteSession
+    activation_id: str, request: Request, me: Writer, session: WriteSession
 ) -> Response:
     principal = acting(me, R.crisis_staff)
     tz = request.app.state.settings.tz
@@ -223,7 +227,7 @@ async def verify(activation_id: str, request: Request, me: Me, session: ReadSess
 
 
 @router.post(PAGE + "/arkiver")
-async def archive(activation_id: str, me: Me, session: WriteSession) -> Response:
+async def archive(activation_id: str, me: Archiver, session: WriteSession) -> Response:
     principal = acting(me, R.steering, R.crisis_staff)  # the service: steering or the leader
     await timeline.archive(session, activation_id, principal, now=utcnow())
     return RedirectResponse(PAGE.format(activation_id=activation_id), status_code=303)
