@@ -43,7 +43,7 @@ async def make_person(session: AsyncSession, org_id: str, **kw: object) -> Perso
     values: dict = {
         "id": f"person{n}",
         "name": f"Person {n}",
-        "phone": f"+4561{n:06d}",  # never a demo directory number (50…)
+        "phone": f"+4528{n:06d}",  # never a demo directory number (50…)
         "org_id": org_id,
     }
     values.update(kw)
