@@ -60,3 +60,15 @@ ROLE_NAME_OF_TOKEN = {
 def word(table: dict, key: object) -> str:
     """The Danish word for `key`, or the key itself if the table lacks it (never blank)."""
     return table.get(key, str(key))  # type: ignore[arg-type]
+
+
+def actor(by: str | None) -> str:
+    """Who did something, as the services write it ("Frida Bak (authority)"), with the role in
+    Danish ("Frida Bak (myndighed)")."""
+    if not by:
+        return ""
+    name, _, rest = by.rpartition(" (")
+    role = rest.removesuffix(")")
+    if name and rest.endswith(")") and role in ROLE_NAME_OF_TOKEN:
+        return f"{name} ({ROLE_NAME_OF_TOKEN[role].lower()})"
+    return by
