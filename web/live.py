@@ -18,6 +18,7 @@ from starlette.datastructures import State
 
 POLL_S = 0.25
 KEEP_ALIVE_S = 15.0
+RECHECK_S = 10.0  # how often a stream asks whether its session may still see it
 RETRY_MS = 2000
 STOPPING = "live_streams_stopping"
 
@@ -37,15 +38,22 @@ def stream(
     mark: Callable[[], Awaitable[object]],
     render: Callable[[object], Awaitable[str]],
     name: str,
+    allowed: Callable[[], Awaitable[bool]],
 ) -> StreamingResponse:
     """An event `name` with `await render(m)` each time `await mark()` gives a new value m
-    (the first poll always sends), a keep-alive comment every 15 s of quiet."""
+    (the first poll always sends), a keep-alive comment every 15 s of quiet. Every 10 s
+    `await allowed()` must still say yes (a session signed out or a person deactivated ends
+    the stream; the browser's reconnect then meets the sign-in)."""
 
     async def events() -> AsyncIterator[str]:
         yield f"retry: {RETRY_MS}\n\n"
         last: object = None
-        quiet = 0.0
+        quiet = since_check = 0.0
         while not stopping(request) and not await request.is_disconnected():
+            if since_check >= RECHECK_S:
+                since_check = 0.0
+                if not await allowed():
+                    return
             now = await mark()
             if now != last:
                 last = now
@@ -56,6 +64,7 @@ def stream(
                 yield ": keep-alive\n\n"
             await asyncio.sleep(POLL_S)
             quiet += POLL_S
+            since_check += POLL_S
 
     return StreamingResponse(
         events(),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -20,6 +21,7 @@ from beredskab.metadata import utcnow
 from beredskab.outbox import OutboxMessage
 from tests.e2e.conftest import CODE, DIRECTORY, _served, check_page
 from tests.factories import demo_config
+from web import live as live_module
 from web.deps import COOKIE, csrf_for
 
 pytestmark = pytest.mark.db
@@ -90,40 +92,59 @@ def test_the_reject_form_needs_a_reason(console, browser):
     assert "Afvist" in authority.locator("#tavle").inner_text()
 
 
+def _open_live_board(url: str, token: str) -> tuple[httpx.Client, httpx.Response, Iterator[str]]:
+    """Odder's request made through the form, and its board's live stream with the first event
+    (the board as it is) read."""
+    client = httpx.Client(base_url=url, cookies={COOKIE: token}, timeout=10)
+    made = client.post(
+        "/oversigt/anmod",
+        data={
+            "csrf": csrf_for(token),
+            "title": "Vandforsyning svigter i Odder",
+            "contact_name": "Frida Bak",
+            "contact_phone": "20 12 34 56",
+            "channels": "phone",
+        },
+    )
+    assert made.status_code == 303
+    live = client.send(client.build_request("GET", made.headers["location"] + "/live"), stream=True)
+    assert live.headers["content-type"].startswith("text/event-stream")
+    lines = live.iter_lines()
+    assert next(line for line in lines if line.startswith("event:")) == "event: board"
+    assert "Roller" in next(lines)
+    return client, live, lines
+
+
 def test_an_open_live_board_does_not_hold_up_the_server_shutdown(db):
     """uvicorn waits for open responses when it stops; the board's stream must end by itself."""
     served = _served(db)
     url = served.__enter__()
     try:
-        token = asyncio.run(_signed_in(db, AUTHORITY))
-        client = httpx.Client(base_url=url, cookies={COOKIE: token}, timeout=10)
-        made = client.post(
-            "/oversigt/anmod",
-            data={
-                "csrf": csrf_for(token),
-                "title": "Vandforsyning svigter i Odder",
-                "contact_name": "Frida Bak",
-                "contact_phone": "20 12 34 56",
-                "channels": "phone",
-            },
-        )
-        assert made.status_code == 303
-        live = client.send(
-            client.build_request("GET", made.headers["location"] + "/live"), stream=True
-        )
-        assert live.headers["content-type"].startswith("text/event-stream")
-        lines = live.iter_lines()
-        assert next(line for line in lines if line.startswith("event:")) == "event: board"
-        assert "Roller" in next(lines)
+        client, live, lines = _open_live_board(url, asyncio.run(_signed_in(db, AUTHORITY)))
     except BaseException:
         served.__exit__(None, None, None)
         raise
     started = time.monotonic()
     served.__exit__(None, None, None)  # stops the server while the stream is open
     assert time.monotonic() - started < 3, "the live board held the shutdown up"
-    assert list(lines) is not None  # the stream has ended: iterating finishes
+    list(lines)  # the stream has ended: reading it to the end returns
     live.close()
     client.close()
+
+
+def test_signing_out_ends_an_open_live_board(db, monkeypatch):
+    monkeypatch.setattr(live_module, "RECHECK_S", 0.5)
+    with _served(db) as url:
+        token = asyncio.run(_signed_in(db, AUTHORITY))
+        client, live, lines = _open_live_board(url, token)
+        signed_out = client.post("/logout", data={"csrf": csrf_for(token)})
+        assert signed_out.status_code == 303
+        started = time.monotonic()
+        rest = list(lines)  # ends when the stream does
+        assert time.monotonic() - started < 3
+        assert not any(line.startswith("event:") for line in rest)  # nothing more was sent
+        live.close()
+        client.close()
 
 
 async def _signed_in(db, person_id: str) -> str:  # noqa: ANN001

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from beredskab.activations import repository as visibility
 from beredskab.activations.models import Activation, ActivationStatus
 from beredskab.activations.schemas import ActivationBoard, Handover, Reason, Rejection
+from beredskab.auth import signin
 from beredskab.auth.identity import Identity
 from beredskab.auth.models import TokenRole as R
 from beredskab.errors import InvalidInput
@@ -19,7 +20,7 @@ from beredskab.lifecycle import endorsement, staff
 from beredskab.metadata import utcnow
 from beredskab.roles import Role
 from web import live
-from web.deps import Me, ReadSession, WriteSession, acting, activation_tabs, viewer
+from web.deps import COOKIE, Me, ReadSession, WriteSession, acting, activation_tabs, viewer
 from web.forms import invalid_input_errors, parse
 from web.render import render
 
@@ -137,7 +138,12 @@ async def board_live(
         context["page_status"] = page_status
         return render(request, "board_live.html", context).body.decode()
 
-    return live.stream(request, mark, fragment, "board")
+    async def allowed() -> bool:  # the session is still live and its person active
+        async with runtime.sessionmaker() as s:
+            return await signin.identify(s, token, now=utcnow()) is not None
+
+    token = request.cookies.get(COOKIE, "")
+    return live.stream(request, mark, fragment, "board", allowed)
 
 
 def _back(activation_id: str) -> RedirectResponse:
