@@ -20,19 +20,27 @@ from beredskab.errors import DomainError
 from web.deps import CsrfRefused, SignInRequired, login_redirect
 from web.render import ASSETS, render
 from web.routes import board, overview, signin
+from web.routes import cards as cards_page
+from web.routes import shifts as shifts_page
 
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
 # the first path segments that are the console's: errors there are answered as pages
 WEB_SEGMENTS = frozenset({"", "login", "logout", "oversigt", "aktivering", "beredskab", "okonomi"})
-ROUTERS = (signin.router, overview.router, board.router)
+ROUTERS = (signin.router, overview.router)
+ROUTERS += (shifts_page.router, cards_page.router)  # Vagter, Handlingskort
+ROUTERS += (board.router,)  # Aktivering (the status board)
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 
 
+def is_console_path(path: str) -> bool:
+    return path.split("/")[1] in WEB_SEGMENTS
+
+
 def is_web(request: Request) -> bool:
-    return request.url.path.split("/")[1] in WEB_SEGMENTS
+    return is_console_path(request.url.path)
 
 
 def _page(request: Request, status: int, heading: str, message: str) -> Response:

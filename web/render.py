@@ -44,6 +44,7 @@ def _kr(amount: object) -> str:
 _env.filters["kr"] = _kr
 _env.globals.update(
     count=danish.count,
+    duration=danish.duration,
     HTMX=HTMX,
     HTMX_SSE=HTMX_SSE,
     ASSETS=ASSETS,

@@ -48,6 +48,28 @@ PAGE_PURPOSE = {
     "volunteer": "Frivillige til vagt",
 }
 CHANNEL = {"phone": "Telefon", "chat": "Chat"}
+SHIFT_STATE = {
+    "awaiting_approval": "Afventer godkendelse",
+    "recruiting": "Søger agenter",
+    "full": "Fuldt besat",
+    "rejected": "Afvist",
+    "cancelled": "Aflyst",
+}
+SHIFT_TONE = {
+    "awaiting_approval": "warn",
+    "recruiting": "info",
+    "full": "ok",
+    "rejected": "bad",
+    "cancelled": "bad",
+}
+ALLOCATION_STATE = {
+    "active": "Har pladser",
+    "released": "Afmeldt (ansvarlig, til en anden overtager)",
+    "withdrawn": "Afmeldt",
+    "cancelled": "Vagten er aflyst",
+}
+TASK_STATE = {"open": "Åben", "done": "Udført", "not_applicable": "Ikke relevant"}
+TASK_TONE = {"open": "warn", "done": "ok", "not_applicable": "info"}
 ROLE_NAME_OF_TOKEN = {
     "authority": "Myndighed",
     "steering": "Styregruppen",
@@ -60,15 +82,3 @@ ROLE_NAME_OF_TOKEN = {
 def word(table: dict, key: object) -> str:
     """The Danish word for `key`, or the key itself if the table lacks it (never blank)."""
     return table.get(key, str(key))  # type: ignore[arg-type]
-
-
-def actor(by: str | None) -> str:
-    """Who did something, as the services write it ("Frida Bak (authority)"), with the role in
-    Danish ("Frida Bak (myndighed)")."""
-    if not by:
-        return ""
-    name, _, rest = by.rpartition(" (")
-    role = rest.removesuffix(")")
-    if name and rest.endswith(")") and role in ROLE_NAME_OF_TOKEN:
-        return f"{name} ({ROLE_NAME_OF_TOKEN[role].lower()})"
-    return by

@@ -48,14 +48,23 @@ LOG_EVENT = {
 @router.post(
     "/log",
     status_code=201,
-    summary="Write a log entry (crisis staff); no edits, ever",
-    responses=problems(404),
+    summary="Write a log entry (the holders of the activation's roles and the crisis leader's "
+    "delegates); no edits, ever",
+    description="A crisis_staff token bound to a person who holds one of the activation's roles "
+    "now (after stand-down: held one when it ended), or whom its crisis leader has named a "
+    "delegate (`POST /activations/{id}/delegates`). Anyone else, and a token bound to no "
+    "person, gets 403.",
+    responses=problems(403, 404),
 )
 async def write_entry(
     activation_id: str, body: LogEntryCreate, principal: Writer, runtime: RuntimeDep
 ) -> LogEntryRead:
     return await runtime.log_appender.append(
-        activation_id, body, author=principal.display_name, now=utcnow()
+        activation_id,
+        body,
+        author=principal.display_name,
+        person_id=principal.person_id,
+        now=utcnow(),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from tests.web.conftest import last_code
@@ -135,3 +136,25 @@ async def test_a_deactivated_person_is_signed_out_at_once(app, as_person, demo):
         session.add(person)
         await session.commit()
     assert (await me.client.get("/oversigt")).status_code == 303
+
+
+async def test_the_cookie_is_secure_when_the_service_is_served_over_https(db, demo):
+    from asgi_lifespan import LifespanManager
+
+    from api.app import create_app
+    from tests.conftest import make_settings
+
+    app = create_app(make_settings(db, public_base_url="https://beredskab.example"))
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as c:
+            page = await c.get("/login")
+            assert "Secure" in page.headers["set-cookie"]
+            csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
+            phone = demo[AUTHORITY]["phone"]
+            await c.post("/login", data={"phone": phone, "csrf": csrf})
+            code = await last_code(app, phone)
+            done = await c.post("/login/kode", data={"phone": phone, "code": code, "csrf": csrf})
+            cookie = next(x for x in done.headers.get_list("set-cookie") if x.startswith(COOKIE))
+            assert "Secure" in cookie
+            assert "HttpOnly" in cookie

@@ -5,7 +5,9 @@ allowed to the same roles; the buttons shown are only a courtesy, the use cases 
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from beredskab.activations import repository as visibility
@@ -20,7 +22,16 @@ from beredskab.lifecycle import endorsement, staff
 from beredskab.metadata import utcnow
 from beredskab.roles import Role
 from web import live
-from web.deps import COOKIE, Me, ReadSession, WriteSession, acting, activation_tabs, viewer
+from web.deps import (
+    COOKIE,
+    Me,
+    ReadSession,
+    WriteSession,
+    acting,
+    activation_tabs,
+    allow,
+    viewer,
+)
 from web.forms import invalid_input_errors, parse
 from web.render import render
 
@@ -33,6 +44,11 @@ REJECT = (R.steering,)
 CANCEL = (R.authority, R.steering, R.admin)
 STAND_DOWN = (R.steering, R.crisis_staff)  # crisis staff: only the activation's crisis leader
 HANDOVER = (R.steering, R.admin, R.crisis_staff)  # likewise
+Endorser = Annotated[Identity, Depends(allow(*ENDORSE))]
+Rejecter = Annotated[Identity, Depends(allow(*REJECT))]
+Canceller = Annotated[Identity, Depends(allow(*CANCEL))]
+StandingDown = Annotated[Identity, Depends(allow(*STAND_DOWN))]
+HandingOver = Annotated[Identity, Depends(allow(*HANDOVER))]
 
 
 def phone_shown(phone: str) -> str:
@@ -151,7 +167,9 @@ def _back(activation_id: str) -> RedirectResponse:
 
 
 @router.post("/aktivering/{activation_id}/godkend", include_in_schema=False)
-async def endorse(activation_id: str, request: Request, me: Me, session: WriteSession) -> Response:
+async def endorse(
+    activation_id: str, request: Request, me: Endorser, session: WriteSession
+) -> Response:
     principal = acting(me, *ENDORSE)
     await endorsement.endorse(
         session,
@@ -173,14 +191,18 @@ async def _reason(request: Request, model: type) -> tuple[object, dict, dict]:
 
 
 @router.post("/aktivering/{activation_id}/afvis", include_in_schema=False)
-async def reject(activation_id: str, request: Request, me: Me, session: WriteSession) -> Response:
+async def reject(
+    activation_id: str, request: Request, me: Rejecter, session: WriteSession
+) -> Response:
     return await _end_early(
         activation_id, request, me, session, REJECT, Rejection, ActivationStatus.rejected
     )
 
 
 @router.post("/aktivering/{activation_id}/annuller", include_in_schema=False)
-async def cancel(activation_id: str, request: Request, me: Me, session: WriteSession) -> Response:
+async def cancel(
+    activation_id: str, request: Request, me: Canceller, session: WriteSession
+) -> Response:
     return await _end_early(
         activation_id, request, me, session, CANCEL, Reason, ActivationStatus.cancelled
     )
@@ -217,7 +239,7 @@ async def _end_early(
 
 @router.post("/aktivering/{activation_id}/afslut", include_in_schema=False)
 async def stand_down(
-    activation_id: str, request: Request, me: Me, session: WriteSession
+    activation_id: str, request: Request, me: StandingDown, session: WriteSession
 ) -> Response:
     principal = acting(me, *STAND_DOWN)
     activation = await visibility.get_visible(session, principal, activation_id)
@@ -237,7 +259,9 @@ async def stand_down(
 
 
 @router.post("/aktivering/{activation_id}/overdrag", include_in_schema=False)
-async def handover(activation_id: str, request: Request, me: Me, session: WriteSession) -> Response:
+async def handover(
+    activation_id: str, request: Request, me: HandingOver, session: WriteSession
+) -> Response:
     principal = acting(me, *HANDOVER)
     activation = await visibility.get_visible(session, principal, activation_id)
     raw = await request.form()
