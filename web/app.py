@@ -21,6 +21,7 @@ from web.deps import CsrfRefused, SignInRequired, login_redirect
 from web.render import ASSETS, render
 from web.routes import board, overview, signin
 from web.routes import cards as cards_page
+from web.routes import log as log_page
 from web.routes import shifts as shifts_page
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 WEB_SEGMENTS = frozenset({"", "login", "logout", "oversigt", "aktivering", "beredskab", "okonomi"})
 ROUTERS = (signin.router, overview.router)
 ROUTERS += (shifts_page.router, cards_page.router)  # Vagter, Handlingskort
+ROUTERS += (log_page.router,)  # Logbog
 ROUTERS += (board.router,)  # Aktivering (the status board)
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
