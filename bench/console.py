@@ -182,7 +182,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     parts = set(args.only.split(","))
     print(
-        f"console: board page over {LOG_ENTRIES:,} log entries, {REQUESTS} requests; "
+        f"console: board and log pages over {LOG_ENTRIES:,} log entries, {REQUESTS} requests; "
         f"{ACTIVATIONS * REPLIES_EACH} SMS replies to an open board in Chromium"
     )
     for name, url in databases():
