@@ -1,6 +1,13 @@
 """`make bench`: run every benchmark in turn."""
 
-from bench import activation_latency, callout_storm, console_log, finance_report, log_keeper
+from bench import (
+    activation_latency,
+    callout_storm,
+    console,
+    console_log,
+    finance_report,
+    log_keeper,
+)
 
 if __name__ == "__main__":
     activation_latency.main()
@@ -8,3 +15,4 @@ if __name__ == "__main__":
     console_log.main([])
     callout_storm.main()
     finance_report.main()
+    console.main()

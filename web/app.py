@@ -19,9 +19,9 @@ from api.errors import STATUS_OF
 from beredskab.errors import DomainError
 from web.deps import CsrfRefused, SignInRequired, login_redirect
 from web.render import ASSETS, render
+from web.routes import board, overview, signin
 from web.routes import cards as cards_page
 from web.routes import log as log_page
-from web.routes import overview, signin
 from web.routes import shifts as shifts_page
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,7 @@ WEB_SEGMENTS = frozenset({"", "login", "logout", "oversigt", "aktivering", "bere
 ROUTERS = (signin.router, overview.router)
 ROUTERS += (shifts_page.router, cards_page.router)  # Vagter, Handlingskort
 ROUTERS += (log_page.router,)  # Logbog
+ROUTERS += (board.router,)  # Aktivering (the status board)
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 

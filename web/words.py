@@ -29,6 +29,8 @@ CALLOUT_STATE = {
     "closed": "Lukket",
 }
 DELIVERY = {
+    "pending": "I kø",
+    "accepted": "I kø",
     "queued": "I kø",
     "sending": "Sendes",
     "sent": "Sendt",
@@ -36,6 +38,14 @@ DELIVERY = {
     "failed": "Ikke leveret",
     "undelivered": "Ikke leveret",
     None: "Ukendt",
+}
+CALLOUT_TONE = {"calling": "warn", "filled": "ok", "unfilled": "bad", "closed": "info"}
+DELIVERY_TONE = {"delivered": "ok", "failed": "bad", "undelivered": "bad"}
+PAGE_PURPOSE = {
+    "endorse": "Godkendelse af aktiveringen",
+    "role": "Rolle",
+    "shift_approve": "Godkendelse af vagt",
+    "volunteer": "Frivillige til vagt",
 }
 CHANNEL = {"phone": "Telefon", "chat": "Chat"}
 SHIFT_STATE = {

@@ -9,6 +9,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab.activations.models import (
+    ActionTask,
     Activation,
     ActivationStatus,
     CalloutState,
@@ -299,3 +300,56 @@ def _shown(error: str | None) -> str | None:
     if error.startswith("refused: "):
         return "refused: not a public https address"
     return "no answer"
+
+
+async def fingerprint(session: AsyncSession, activation_id: str) -> tuple:
+    """A cheap summary of everything the status board shows, in ONE small query: it changes
+    whenever the board would (a role answered or handed over, a page sent, answered, delivered
+    or expired, the status, a task ticked, a shift filled). The console's live board polls it and
+    renders only when it moved."""
+    aid = activation_id
+
+    def one(*columns, where) -> object:  # noqa: ANN001, ANN002 - a scalar subquery
+        return select(*columns).where(*where).scalar_subquery()
+
+    on_callouts = (RoleCallout.activation_id == aid,)
+    on_pages = (Page.activation_id == aid,)
+    on_sms = (OutboxMessage.activation_id == aid, OutboxMessage.channel == Channel.sms)
+    shift_ids = select(Shift.id).where(Shift.activation_id == aid)
+    query = select(
+        Activation.status,
+        Activation.endorsed_at,
+        Activation.ended_at,
+        Activation.archived_at,
+        one(func.max(RoleCallout.since), where=on_callouts),
+        one(func.count(RoleCallout.person_id), where=on_callouts),
+        one(func.max(Page.id), where=on_pages),
+        one(func.max(Page.answered_at), where=on_pages),
+        one(func.count(), where=(*on_pages, Page.state == PageState.open)),
+        *(
+            one(func.count(), where=(*on_sms, condition))
+            for condition in (
+                OutboxMessage.status == OutboxStatus.sending,
+                OutboxMessage.status == OutboxStatus.sent,
+                OutboxMessage.status == OutboxStatus.failed,
+                OutboxMessage.provider_status == "delivered",
+                OutboxMessage.provider_status.in_(("failed", "undelivered")),  # type: ignore[union-attr]
+            )
+        ),
+        one(func.max(ActionTask.changed_at), where=(ActionTask.activation_id == aid,)),
+        one(func.count(), where=(Shift.activation_id == aid,)),
+        one(
+            func.max(func.coalesce(Shift.ended_at, Shift.approved_at)),
+            where=(Shift.activation_id == aid,),
+        ),
+        one(
+            func.count(VolunteerAllocation.confirmed_at),
+            where=(VolunteerAllocation.shift_id.in_(shift_ids),),  # type: ignore[attr-defined]
+        ),
+        one(
+            func.count(),
+            where=(VolunteerAllocation.shift_id.in_(shift_ids),),  # type: ignore[attr-defined]
+        ),
+    ).where(Activation.id == aid)
+    row = (await session.exec(query)).first()
+    return tuple(row) if row is not None else ()
