@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from beredskab.costs.export import CATEGORY
+
 ACTIVATION_STATUS = {
     "requested": "Anmodet",
     "active": "Aktiv",
@@ -50,3 +52,9 @@ ROLE_NAME_OF_TOKEN = {
 def word(table: dict, key: object) -> str:
     """The Danish word for `key`, or the key itself if the table lacks it (never blank)."""
     return table.get(key, str(key))  # type: ignore[arg-type]
+
+
+STATEMENT_STATUS = {"draft": "Kladde", "final": "Endelig"}
+STATEMENT_TONE = {"draft": "warn", "final": "ok"}
+COST_CATEGORY = CATEGORY  # the words the finance report's exports use
+OPENING = {True: "I åbningstid", False: "Uden for åbningstid", None: "–"}
