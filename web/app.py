@@ -19,7 +19,7 @@ from api.errors import STATUS_OF
 from beredskab.errors import DomainError
 from web.deps import CsrfRefused, SignInRequired, login_redirect
 from web.render import ASSETS, render
-from web.routes import finance, finance_period, overview, signin
+from web.routes import finance, finance_period, overview, readiness, signin
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 # the first path segments that are the console's: errors there are answered as pages
 WEB_SEGMENTS = frozenset({"", "login", "logout", "oversigt", "aktivering", "beredskab", "okonomi"})
 ROUTERS = (signin.router, overview.router)
-ROUTERS += (finance.router, finance_period.router)
+ROUTERS += (finance.router, finance_period.router, readiness.router)
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 

@@ -58,3 +58,13 @@ STATEMENT_STATUS = {"draft": "Kladde", "final": "Endelig"}
 STATEMENT_TONE = {"draft": "warn", "final": "ok"}
 COST_CATEGORY = CATEGORY  # the words the finance report's exports use
 OPENING = {True: "I åbningstid", False: "Uden for åbningstid", None: "–"}
+GAP = {  # a readiness gap, after its subject (a role, "Styregruppen", an organisation)
+    "no_primary": "har ingen primær",
+    "too_few_deputies": "har for få stedfortrædere (mindst {need})",
+    "inactive_on_roster": "{person} står på vagtlisten, men er deaktiveret",
+    "no_steering_group": "er tom",
+    "inactive_in_steering_group": "{person} er deaktiveret",
+    "no_primary_contact": "har ingen primær kontaktperson",
+    "no_secondary_contact": "har ingen sekundær kontaktperson",
+    "inactive_contact": "kontaktpersonen {person} er deaktiveret",
+}
