@@ -66,7 +66,7 @@ def test_finance_makes_a_statement_final_and_downloads_the_report(console, brows
     with tab.expect_download() as download:
         tab.get_by_role("link", name="Hent som Excel (xlsx)").click()
     assert download.value.suggested_filename == f"ddh-omkostninger-{PERIOD[0]}-{PERIOD[1]}.xlsx"
-    book = load_workbook(io.BytesIO(open(download.value.path(), "rb").read()), read_only=True)
+    book = load_workbook(io.BytesIO(download.value.path().read_bytes()), read_only=True)
     rows = list(book["Faktura"].iter_rows(values_only=True))
     assert rows[1][0] == "odder"
     kroner = f"{rows[1][6]:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
