@@ -19,6 +19,7 @@ from api.routers import (
     authorities,
     calendar,
     costs,
+    delegates,
     dev,
     directory,
     eventlog,
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, *, gateway: SmsGateway | None =
     app.include_router(webhooks.router)
     app.include_router(authorities.router)
     app.include_router(eventlog.router)
+    app.include_router(delegates.router)
     app.include_router(tasks.router)
     app.include_router(calendar.router)
     app.include_router(shifts.router)

@@ -1,9 +1,10 @@
 """`make bench`: run every benchmark in turn."""
 
-from bench import activation_latency, callout_storm, finance_report, log_keeper
+from bench import activation_latency, callout_storm, console_log, finance_report, log_keeper
 
 if __name__ == "__main__":
     activation_latency.main()
     log_keeper.main()
+    console_log.main([])
     callout_storm.main()
     finance_report.main()

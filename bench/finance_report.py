@@ -281,7 +281,7 @@ def main() -> None:
     for name, url in databases():
         cli(url, "migrate")
         cli(url, "directory", "import", "data/ddh_directory.yaml")
-        finance = token(url, "finance")
+        finance = token(url, "finance", "--label", "økonomisystem")
         t0 = time.perf_counter()
         ids = asyncio.run(_seed(url))
         print(f"  {name:<10} seeded in {time.perf_counter() - t0:.0f} s")

@@ -111,7 +111,9 @@ def _check_append_counts(db_url: str, port: int, activation: str, token: str, n:
         )
 
 
-def _activation(db_url: str, port: int, token: str) -> str:
+def _activation(db_url: str, port: int, token: str, log_keeper: str) -> str:
+    """A steering member's activation (endorsed at once) whose log keeper role `log_keeper`
+    has taken: only the holders of its roles and its delegates may write in its log."""
     r = httpx.post(
         f"http://127.0.0.1:{port}/activations",
         headers={"Authorization": f"Bearer {token}"},
@@ -123,7 +125,12 @@ def _activation(db_url: str, port: int, token: str) -> str:
         },
     )
     r.raise_for_status()
-    return r.json()["id"]
+    activation_id = r.json()["id"]
+    httpx.post(
+        f"http://127.0.0.1:{port}/activations/{activation_id}/roles/log_keeper/ack",
+        headers={"Authorization": f"Bearer {log_keeper}"},
+    ).raise_for_status()
+    return activation_id
 
 
 async def _seed_big_log(db_url: str, activation_id: str, n: int) -> None:
@@ -247,7 +254,7 @@ def main(argv: list[str] | None = None) -> None:
             server([*baseline, "--log-level", "warning"], env, base_port),
             server(["-m", "beredskab", "serve", "--port", str(port), "--no-worker"], env, port),
         ):
-            activation = _activation(url, port, steering)
+            activation = _activation(url, port, steering, staff)
             if "append" in parts:
                 results = _append_rounds(base_port, port, activation, staff, args.rounds)
                 requests = WRITERS * (WARM_UP_PER_WRITER + args.rounds * PER_WRITER)
@@ -277,7 +284,7 @@ def _pdf() -> None:
             seq=i,
             occurred_at=now,
             recorded_at=now,
-            actor="Jens Rasmussen (crisis_staff)",
+            actor="Jens Rasmussen",
             kind="decision",
             text=f"Beslutning {i}: " + "borgerne informeres om vandet. " * (1 + i % 4),
             data=None,

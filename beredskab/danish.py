@@ -20,3 +20,11 @@ def count(n: int, one: str, many: str) -> str:
     """A count with its noun in the number it needs: count(1, "frist", "frister") is "1 frist".
     The playbook's `{n:one|many}` format does the same for SMS texts."""
     return f"{n} {one if n == 1 else many}"
+
+
+def duration(minutes: int) -> str:
+    """A span as a Dane writes it on a page: "45 min", "4 t", "2 t 30 min"."""
+    hours, rest = divmod(max(minutes, 0), 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} t" + (f" {rest} min" if rest else "")

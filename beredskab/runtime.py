@@ -19,6 +19,7 @@ from beredskab.activations.callbacks import sign_for_activation
 from beredskab.activations.config import ActivationConfig
 from beredskab.auth.lookup import TokenLookup
 from beredskab.auth.usage import TokenUse
+from beredskab.crisis_staff import log_writers
 from beredskab.db import make_engine, make_read_engine, make_sessionmaker
 from beredskab.eventlog.appender import LogAppender
 from beredskab.flows import delivery
@@ -58,7 +59,8 @@ class Runtime:
             **deadline_handlers(self.activation_config),
             **shift_deadline_handlers(self.activation_config),
         }
-        self.log_appender = LogAppender(self.sessionmaker)
+        # who may write in a log is the crisis staff's rule, a layer above the log
+        self.log_appender = LogAppender(self.sessionmaker, log_writers.refusals)
         # token lookups only read: on SQLite they need not wait for the writer's connection
         self.token_lookup = TokenLookup(self.read_sessionmaker)
         self.token_use = TokenUse(self.sessionmaker)  # writes last use, off the request path

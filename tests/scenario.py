@@ -143,6 +143,31 @@ class World:
         assert r.status_code == 201, r.text
         return r.json()
 
+    async def take_role(self, activation_id: str, pid: str, role: Role) -> None:
+        """`pid` acknowledges their page for `role` through the API with their own token."""
+        r = await self.client.post(
+            f"/activations/{activation_id}/roles/{role.value}/ack",
+            headers=bearer(self.tokens[pid]),
+        )
+        assert r.status_code == 200 and r.json()["outcome"] == "role_filled", r.text
+
+    async def staffed_activation(self) -> dict:
+        """A steering member's activation (active at once) whose crisis leader is leader0 and
+        log keeper log0: the two may write in its log."""
+        act = await self.activate("steering")
+        await self.take_role(act["id"], "leader0", Role.crisis_leader)
+        await self.take_role(act["id"], "log0", Role.log_keeper)
+        return act
+
+    async def add_delegate(self, activation_id: str, pid: str, by: str = "leader0") -> None:
+        """The crisis leader `by` lets `pid` write in the log."""
+        r = await self.client.post(
+            f"/activations/{activation_id}/delegates",
+            json={"person_id": pid},
+            headers=bearer(self.tokens[by]),
+        )
+        assert r.status_code == 201, r.text
+
     async def board(self, activation_id: str) -> dict:
         r = await self.client.get(
             f"/activations/{activation_id}", headers=bearer(self.tokens["admin"])

@@ -19,7 +19,10 @@ from api.errors import STATUS_OF
 from beredskab.errors import DomainError
 from web.deps import CsrfRefused, SignInRequired, login_redirect
 from web.render import ASSETS, render
+from web.routes import cards as cards_page
 from web.routes import finance, finance_period, overview, readiness, signin
+from web.routes import log as log_page
+from web.routes import shifts as shifts_page
 
 log = logging.getLogger(__name__)
 
@@ -27,13 +30,19 @@ STATIC = Path(__file__).resolve().parent / "static"
 # the first path segments that are the console's: errors there are answered as pages
 WEB_SEGMENTS = frozenset({"", "login", "logout", "oversigt", "aktivering", "beredskab", "okonomi"})
 ROUTERS = (signin.router, overview.router)
-ROUTERS += (finance.router, finance_period.router, readiness.router)
+ROUTERS += (shifts_page.router, cards_page.router)  # Vagter, Handlingskort
+ROUTERS += (log_page.router,)  # Logbog
+ROUTERS += (finance.router, finance_period.router, readiness.router)  # Økonomi, Beredskab
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 
 
+def is_console_path(path: str) -> bool:
+    return path.split("/")[1] in WEB_SEGMENTS
+
+
 def is_web(request: Request) -> bool:
-    return request.url.path.split("/")[1] in WEB_SEGMENTS
+    return is_console_path(request.url.path)
 
 
 def _page(request: Request, status: int, heading: str, message: str) -> Response:

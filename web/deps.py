@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 from urllib.parse import quote
 
@@ -91,7 +91,24 @@ async def _check_csrf(request: Request, token: str) -> None:
         raise CsrfRefused
 
 
-Me = Annotated[Identity, Depends(identity)]
+def allow(*roles: TokenRole) -> Callable[..., Awaitable[Identity]]:
+    """Dependency: the signed-in person, if they hold one of `roles` (a 403 page otherwise).
+
+    Every console route states its roles this way; tests/web/test_console_roles.py reads
+    `allowed_roles` and checks that each other role is refused."""
+    allowed = frozenset(roles)
+
+    async def _check(me: Identity = Depends(identity)) -> Identity:
+        if not any(me.has(role) for role in allowed):
+            raise Forbidden("Du har ikke adgang til dette.")
+        return me
+
+    _check.allowed_roles = allowed  # type: ignore[attr-defined]
+    return _check
+
+
+# any signed-in person, whatever their roles (what they then see depends on them)
+Me = Annotated[Identity, Depends(allow(*TokenRole))]
 
 
 def acting(me: Identity, *roles: TokenRole) -> Principal:

@@ -52,6 +52,7 @@ _env.filters["kr"] = _kr
 _env.filters["phone"] = _phone
 _env.globals.update(
     count=danish.count,
+    duration=danish.duration,
     HTMX=HTMX,
     HTMX_SSE=HTMX_SSE,
     ASSETS=ASSETS,

@@ -40,6 +40,28 @@ DELIVERY = {
     None: "Ukendt",
 }
 CHANNEL = {"phone": "Telefon", "chat": "Chat"}
+SHIFT_STATE = {
+    "awaiting_approval": "Afventer godkendelse",
+    "recruiting": "Søger agenter",
+    "full": "Fuldt besat",
+    "rejected": "Afvist",
+    "cancelled": "Aflyst",
+}
+SHIFT_TONE = {
+    "awaiting_approval": "warn",
+    "recruiting": "info",
+    "full": "ok",
+    "rejected": "bad",
+    "cancelled": "bad",
+}
+ALLOCATION_STATE = {
+    "active": "Har pladser",
+    "released": "Afmeldt (ansvarlig, til en anden overtager)",
+    "withdrawn": "Afmeldt",
+    "cancelled": "Vagten er aflyst",
+}
+TASK_STATE = {"open": "Åben", "done": "Udført", "not_applicable": "Ikke relevant"}
+TASK_TONE = {"open": "warn", "done": "ok", "not_applicable": "info"}
 ROLE_NAME_OF_TOKEN = {
     "authority": "Myndighed",
     "steering": "Styregruppen",
@@ -47,6 +69,69 @@ ROLE_NAME_OF_TOKEN = {
     "finance": "Økonomi",
     "admin": "Administrator",
 }
+
+# the log's kinds: the log keeper's own (the form's choices, in this order), then the entries
+# the service writes itself
+LOG_KIND_MANUAL = {
+    "information": "Information",
+    "decision": "Beslutning",
+    "action": "Handling",
+    "omission": "Undladelse",
+    "note": "Notat",
+}
+LOG_KIND = {
+    **LOG_KIND_MANUAL,
+    "requested": "Anmodning",
+    "endorsement_requested": "Godkendelse anmodet",
+    "endorsement_overdue": "Godkendelse forsinket",
+    "endorsement_declined": "Godkendelse afvist",
+    "endorsed": "Godkendt",
+    "page_sent": "Opkald sendt",
+    "page_declined": "Opkald afvist",
+    "page_expired": "Opkald udløbet",
+    "page_failed": "Opkald ikke leveret",
+    "role_filled": "Rolle besat",
+    "role_unfilled": "Rolle ikke besat",
+    "role_no_candidates": "Ingen at kalde op",
+    "role_handover": "Rolle overdraget",
+    "role_time_corrected": "Rolletid rettet",
+    "action_card": "Handlingskort",
+    "shift_requested": "Vagt anmodet",
+    "shift_approval_requested": "Vagt til godkendelse",
+    "shift_approval_overdue": "Vagtgodkendelse forsinket",
+    "shift_approval_declined": "Vagtgodkendelse afvist",
+    "shift_approved": "Vagt godkendt",
+    "shift_rejected": "Vagt afvist",
+    "shift_full": "Vagt fuldt bemandet",
+    "shift_over": "Vagt slut",
+    "shift_cancelled": "Vagt aflyst",
+    "shift_ended_early": "Vagt afbrudt",
+    "shift_remind_24h": "Vagtpåmindelse",
+    "shift_check_2h": "Vagtkontrol",
+    "shift_check_1h": "Vagtkontrol",
+    "shift_time_reported": "Vagttid indberettet",
+    "volunteers_paged": "Kommuner kaldt op",
+    "volunteer_allocated": "Frivillige tildelt",
+    "volunteer_confirmed": "Frivillige bekræftet",
+    "volunteer_declined": "Kommune takkede nej",
+    "volunteer_too_late": "Svar for sent",
+    "volunteer_withdrawn": "Frivillige afmeldt",
+    "volunteer_secondary_paged": "Sekundær kontakt kaldt op",
+    "volunteer_no_secondary": "Ingen sekundær kontakt",
+    "expense_added": "Udgift registreret",
+    "expense_changed": "Udgift ændret",
+    "cost_statement_final": "Opgørelse endelig",
+    "cost_adjustment": "Opgørelse reguleret",
+    "stood_down": "Afsluttet",
+    "rejected": "Afvist",
+    "cancelled": "Annulleret",
+    "archived": "Arkiveret",
+}
+
+
+def log_kind(kind: str) -> str:
+    """A log entry's kind in Danish; a kind this table lacks is still never shown in English."""
+    return LOG_KIND.get(kind, "Automatisk")
 
 
 def word(table: dict, key: object) -> str:

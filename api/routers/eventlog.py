@@ -14,7 +14,7 @@ from api.openapi import problems
 from beredskab.activations import repository as activations
 from beredskab.auth.models import TokenRole as R
 from beredskab.auth.service import Principal
-from beredskab.eventlog import export, timeline
+from beredskab.eventlog import files, timeline
 from beredskab.eventlog.schemas import LogEntryCreate, LogEntryRead, LogPage, VerifyOut
 from beredskab.eventlog.service import verify_visible_log
 from beredskab.instants import Instant
@@ -48,14 +48,23 @@ LOG_EVENT = {
 @router.post(
     "/log",
     status_code=201,
-    summary="Write a log entry (crisis staff); no edits, ever",
-    responses=problems(404),
+    summary="Write a log entry (the holders of the activation's roles and the crisis leader's "
+    "delegates); no edits, ever",
+    description="A crisis_staff token bound to a person who holds one of the activation's roles "
+    "now (after stand-down: held one when it ended), or whom its crisis leader has named a "
+    "delegate (`POST /activations/{id}/delegates`). Anyone else, and a token bound to no "
+    "person, gets 403.",
+    responses=problems(403, 404),
 )
 async def write_entry(
     activation_id: str, body: LogEntryCreate, principal: Writer, runtime: RuntimeDep
 ) -> LogEntryRead:
     return await runtime.log_appender.append(
-        activation_id, body, author=principal.display_name, now=utcnow()
+        activation_id,
+        body,
+        author=principal.display_name,
+        person_id=principal.person_id,
+        now=utcnow(),
     )
 
 
@@ -99,27 +108,10 @@ async def read_timeline(
     if format != "page":
         log = await timeline.for_export(session, activation_id, principal)
         await session.close()  # all is read: free the connection while the file is made
-        activation, entries = log.activation, log.entries
-        settings = request.app.state.settings
-        name = f"logbog-{activation.ref}"
-        if format == "csv":
-            return attachment(
-                export.to_csv(entries, settings.tz), "text/csv; charset=utf-8", f"{name}.csv"
-            )
+        file = await files.log_file(log, format, request.app.state.settings.tz)
         if format == "json":
-            return Response(export.to_json(entries), media_type="application/json")
-        from beredskab.eventlog import pdf as log_pdf  # fpdf2 loads on the first export
-
-        pdf = await asyncio.to_thread(
-            log_pdf.to_pdf,
-            entries,
-            ref=activation.ref,
-            authority=log.authority,
-            title=activation.title,
-            tz=settings.tz,
-            head_hash=activation.log_head_hash,
-        )
-        return attachment(pdf, "application/pdf", f"{name}.pdf")
+            return Response(file.body, media_type=file.media_type)
+        return attachment(file.body, file.media_type, file.filename)
     entries, next_cursor = await timeline.visible_timeline(
         session,
         activation_id,

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlmodel import or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from beredskab.auth import binding
 from beredskab.auth.models import ApiToken, TokenRole
 from beredskab.directory.models import Person
 from beredskab.directory.service import known_org
@@ -47,9 +48,9 @@ class Principal:
 
     @property
     def display_name(self) -> str:
-        """How this caller is named in the log: the person, else the token's label."""
-        who = self.person_name or self.label or f"token {self.token_id}"
-        return f"{who} ({self.role.value})"
+        """How this caller is named in the log, the texts and the board: the person's name, as
+        an SMS from them is named; a system token (bound to no person) by its label."""
+        return self.person_name or self.label or f"system (token {self.token_id})"
 
 
 async def create_token(
@@ -65,16 +66,24 @@ async def create_token(
     """Returns the plaintext token (shown once) and the stored row, committed.
 
     `expires_at`: from then on the token is refused (None: it never expires)."""
-    if role is TokenRole.authority and not org_id:
-        raise InvalidInput("org_id", "an authority token must be bound to one organisation")
+    binding.check(role, org_id=org_id, person_id=person_id)
     now = now or utcnow()
     if expires_at is not None and expires_at <= now:
         raise InvalidInput("expires_at", "must lie in the future")
     async with transaction(session):
         if org_id:
             await known_org(session, "org_id", org_id)
-        if person_id and await session.get(Person, person_id) is None:
-            raise InvalidInput("person_id", f"unknown person {person_id!r}")
+        if person_id:
+            person = await session.get(Person, person_id)
+            binding.check_person(
+                role,
+                org_id,
+                person_id,
+                exists=person is not None,
+                active=bool(person and person.active),
+                person_org_id=person.org_id if person else None,
+            )
+        binding.check_label(person_id, label)
         return _add_token(
             session,
             ApiToken(

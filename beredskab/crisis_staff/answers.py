@@ -84,12 +84,13 @@ async def acknowledge(
     ]
     await close_open_pages(session, playbook, activation, others, now)
     person = await session.get(Person, page.person_id)
+    who = person.name if person else page.person_id
     eventlog.append(
         session,
         activation,
         "role_filled",
-        f"{person.name if person else page.person_id} har bekræftet rollen som {name} ({via}).",
-        actor=page.person_id,
+        f"{who} har bekræftet rollen som {name} ({via}).",
+        actor=who,
         data={"role": callout.role, "person_id": page.person_id, "page_id": page.id, "via": via},
         now=now,
     )
@@ -99,7 +100,7 @@ async def acknowledge(
         "role_filled",
         now,
         role=callout.role,
-        person=person.name if person else page.person_id,
+        person=who,
     )
     if person is not None:
         _tell_authority_of_leader(playbook, session, activation, callout.role, person)
@@ -143,13 +144,14 @@ async def decline(
     page.state = PageState.declined
     page.answered_at = now
     session.add(page)
+    person = await session.get(Person, page.person_id)
     eventlog.append(
         session,
         activation,
         "page_declined",
         f"Kald til {name} afvist ({via}); næste stedfortræder kaldes.",
-        actor=page.person_id,
-        data={"role": page.role, "page_id": page.id, "via": via},
+        actor=person.name if person else page.person_id,
+        data={"role": page.role, "page_id": page.id, "person_id": page.person_id, "via": via},
         now=now,
     )
     await advance(session, playbook, activation, callout, now)

@@ -13,6 +13,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab.crisis_staff.models import RoleTenure
+from beredskab.crisis_staff.write_rule import STOOD_DOWN
 from beredskab.directory.models import Person
 
 
@@ -56,5 +57,5 @@ async def close_all(session: AsyncSession, activation_id: str, now: datetime) ->
             RoleTenure.activation_id == activation_id,
             RoleTenure.ended_at.is_(None),  # type: ignore[union-attr]
         )
-        .values(ended_at=now, end_reason="stood_down")
+        .values(ended_at=now, end_reason=STOOD_DOWN)
     )

@@ -107,14 +107,14 @@ class TimelineQuery:
     occurred_from: datetime | None = None
     occurred_to: datetime | None = None
     text: str | None = None
-    order: str = "seq"  # or "occurred_at"
+    order: str = "seq"  # or "occurred_at", or "newest" (seq, newest first: the console's page)
     cursor: str | None = None
     after_seq: int = 0  # entries after this seq (the live feed's Last-Event-ID, ?after=)
     limit: int = 100
 
 
 def _encode_cursor(order: str, entry: LogEntry) -> str:
-    key = [entry.seq] if order == "seq" else [entry.occurred_at.isoformat(), entry.seq]
+    key = [entry.occurred_at.isoformat(), entry.seq] if order == "occurred_at" else [entry.seq]
     return base64.urlsafe_b64encode(json.dumps([order, *key]).encode()).decode()
 
 
@@ -126,7 +126,7 @@ def _decode_cursor(cursor: str, order: str) -> list:
         seq = int(decoded[-1])
         if not 0 <= seq <= MAX_INTEGER:
             raise ValueError("seq out of range")
-        if order == "seq":
+        if order != "occurred_at":
             return [seq]
         at = datetime.fromisoformat(decoded[1])
         if at.utcoffset() is None or not MIN_YEAR <= at.year <= MAX_YEAR:
@@ -147,8 +147,8 @@ async def visible_timeline(
 async def timeline(
     session: AsyncSession, activation_id: str, q: TimelineQuery
 ) -> tuple[list[LogEntryRead], str | None]:
-    if q.order not in ("seq", "occurred_at"):
-        raise InvalidInput("order", "must be seq or occurred_at")
+    if q.order not in ("seq", "occurred_at", "newest"):
+        raise InvalidInput("order", "must be seq, occurred_at or newest")
     if not 1 <= q.limit <= MAX_PAGE:
         raise InvalidInput("limit", f"must be between 1 and {MAX_PAGE}")
     stmt = select(LogEntry).where(LogEntry.activation_id == activation_id)
@@ -168,6 +168,10 @@ async def timeline(
         if q.cursor:
             stmt = stmt.where(LogEntry.seq > _decode_cursor(q.cursor, "seq")[0])
         stmt = stmt.order_by(LogEntry.seq)
+    elif q.order == "newest":
+        if q.cursor:
+            stmt = stmt.where(LogEntry.seq < _decode_cursor(q.cursor, "newest")[0])
+        stmt = stmt.order_by(LogEntry.seq.desc())
     else:
         if q.cursor:
             at, seq = _decode_cursor(q.cursor, "occurred_at")

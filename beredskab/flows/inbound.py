@@ -320,8 +320,9 @@ async def _endorsement_reply(
             session,
             activation,
             "endorsement_declined",
-            f"{person.name} (styregruppen) godkender ikke via SMS.",
-            actor=person.id,
+            f"{person.name} godkender ikke aktiveringen (SMS).",
+            actor=person.name,
+            data={"person_id": person.id, "via": "SMS"},
             now=now,
         )
         return ReplyOutcome("endorse_declined", "page_closed", values)
@@ -329,7 +330,7 @@ async def _endorsement_reply(
         session,
         cfg,
         activation,
-        by=f"{person.name} (styregruppen)",
+        by=person.name,
         person_id=person.id,
         via="SMS",
         now=now,

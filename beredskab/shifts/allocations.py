@@ -89,8 +89,13 @@ async def volunteer_reply(
                 activation,
                 "volunteer_declined",
                 f"{municipality} kan ikke stille agenter til vagt {text} ({person.name}, {via}).",
-                actor=person.id,
-                data={"shift_id": shift.id, "org_id": page.org_id, "via": via},
+                actor=person.name,
+                data={
+                    "shift_id": shift.id,
+                    "org_id": page.org_id,
+                    "person_id": person.id,
+                    "via": via,
+                },
                 now=now,
             )
             return ReplyOutcome("volunteer_declined", "volunteer_declined", values)
@@ -102,8 +107,13 @@ async def volunteer_reply(
                 "volunteer_too_late",
                 f"{municipality} tilbød {danish.count(offered, 'agent', 'agenter')} til vagt "
                 f"{text}, men vagten er dækket.",
-                actor=person.id,
-                data={"shift_id": shift.id, "org_id": page.org_id, "offered": offered},
+                actor=person.name,
+                data={
+                    "shift_id": shift.id,
+                    "org_id": page.org_id,
+                    "offered": offered,
+                    "person_id": person.id,
+                },
                 now=now,
             )
             return ReplyOutcome("shift_full", "volunteer_full", values)
@@ -159,10 +169,11 @@ async def _allocate(
         f"{notices.label(cfg, shift)}"
         + (f" (tilbød {wanted}; kun {granted} pladser tilbage)" if grant.partial else "")
         + f" ({person.name}, {via}). Mangler nu {grant.left}.",
-        actor=person.id,
+        actor=person.name,
         data={
             "shift_id": shift.id,
             "org_id": page.org_id,
+            "person_id": person.id,
             "agents": granted,
             "offered": wanted,
             "remaining": grant.left,

@@ -281,7 +281,7 @@ async def approval_reply(
     if shift.state != ShiftState.awaiting_approval or activation.status != ActivationStatus.active:
         status = rules.STATE_WORDS.get(shift.state, shift.state)
         return ReplyOutcome("shift_not_pending", "reply_shift_closed", {**values, "status": status})
-    by = f"{person.name} (styregruppen)"
+    by = person.name
     page.state = PageState.acked if accept else PageState.declined
     page.answered_at = now
     session.add(page)
@@ -291,8 +291,8 @@ async def approval_reply(
             activation,
             "shift_approval_declined",
             f"{by} godkender ikke vagt {text} (SMS).",
-            actor=person.id,
-            data={"shift_id": shift.id, "page_id": page.id},
+            actor=by,
+            data={"shift_id": shift.id, "page_id": page.id, "person_id": person.id},
             now=now,
         )
     asked = await repository.shift_pages(session, shift, PagePurpose.shift_approve, open_only=False)

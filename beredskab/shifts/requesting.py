@@ -50,16 +50,19 @@ async def request_shift(
                 f"activation {activation.ref} is {activation.status}; shifts can only be "
                 "requested for an active (endorsed) activation"
             )
-        problems = rules.shift_problems(body.start, body.end, body.agents_needed, now)
-        if problems:
-            raise InvalidInput([FieldProblem(field, reason) for field, reason in problems])
-        in_minutes, out_minutes, pieces = rules.split_shift(body.start, body.end, cfg.opening_rules)
+        preview = rules.preview_request(
+            body.start, body.end, body.agents_needed, cfg.opening_rules, now
+        )
+        if preview.problems:
+            raise InvalidInput([FieldProblem(f, reason) for f, reason in preview.problems])
+        in_minutes, out_minutes = preview.in_hours_minutes, preview.out_of_hours_minutes
+        pieces = list(preview.pieces)
         shift = Shift(
             activation_id=activation.id,
             start=body.start,
             end=body.end,
             agents_needed=body.agents_needed,
-            state=rules.initial_state(out_minutes),
+            state=preview.state,
             in_hours_minutes=in_minutes,
             out_of_hours_minutes=out_minutes,
             pieces=pieces,

@@ -117,6 +117,37 @@ def shift_problems(
     return found
 
 
+@dataclass(frozen=True)
+class RequestPreview:
+    """What requesting a shift would meet, before it is requested: the refusals, and the split
+    into time in and out of opening hours (the split is empty where the span is no span)."""
+
+    problems: tuple[tuple[str, str], ...]
+    in_hours_minutes: int
+    out_of_hours_minutes: int
+    pieces: tuple[dict, ...]
+
+    @property
+    def state(self) -> ShiftState:
+        return initial_state(self.out_of_hours_minutes)
+
+    @property
+    def needs_approval(self) -> bool:
+        return self.state is ShiftState.awaiting_approval
+
+
+def preview_request(
+    start: datetime, end: datetime, agents_needed: int, opening: OpeningRules, now: datetime
+) -> RequestPreview:
+    """The checks and the split a request makes; the console shows it before the request is sent
+    and the request acts on it."""
+    problems = tuple(shift_problems(start, end, agents_needed, now))
+    if start.tzinfo is None or end.tzinfo is None or not start < end <= start + MAX_SPAN:
+        return RequestPreview(problems, 0, 0, ())
+    in_minutes, out_minutes, pieces = split_shift(start, end, opening)
+    return RequestPreview(problems, in_minutes, out_minutes, tuple(pieces))
+
+
 def _whole_second_after(moment: datetime) -> datetime:
     """`moment` in UTC, rounded up to the second: a start at the bound shown is accepted."""
     moment = moment.astimezone(UTC)
@@ -265,6 +296,34 @@ def checkpoint_plan(kind: str, agents_needed: int, places: Sequence[Places]) -> 
         missing=missing,
         alert_short=kind == CHECK_2H and missing > 0,
         alert_unconfirmed=kind == CHECK_1H and bool(unconfirmed),
+    )
+
+
+@dataclass(frozen=True)
+class Staffing:
+    """How a shift being staffed stands, as the staffing lead's page warns of it: the places not
+    taken, the municipalities that hold places unconfirmed, and whether the checkpoints' alert
+    windows (T-2 h short, T-1 h unconfirmed) have been reached."""
+
+    missing: int
+    unconfirmed: int
+    short_alert: bool
+    unconfirmed_alert: bool
+
+
+def staffing(
+    state: str, agents_needed: int, places: Sequence[Places], start: datetime, now: datetime
+) -> Staffing | None:
+    """None where the shift is not being staffed (awaiting approval, ended) or has started."""
+    if state not in STAFFING_STATES or start <= now:
+        return None
+    plan = checkpoint_plan(CHECK_2H, agents_needed, places)
+    left = start - now
+    return Staffing(
+        missing=max(plan.missing, 0),
+        unconfirmed=len(plan.unconfirmed),
+        short_alert=plan.missing > 0 and left <= dict(CHECKPOINTS)[CHECK_2H],
+        unconfirmed_alert=bool(plan.unconfirmed) and left <= dict(CHECKPOINTS)[CHECK_1H],
     )
 
 

@@ -25,6 +25,7 @@ MATRIX = [
         ADMIN,
     ),
     ("PATCH", "/directory/people/p001", {"title": "Kriseleder"}, ADMIN),
+    ("POST", "/directory/people/p001/sessions/end", None, ADMIN),
     ("GET", "/directory/roster/log_keeper", None, ADMIN),
     ("PUT", "/directory/roster/log_keeper", {"person_ids": ["p003", "p004", "p005"]}, ADMIN),
     ("GET", "/directory/steering-group", None, ADMIN),
@@ -45,6 +46,7 @@ def test_the_matrix_lists_every_directory_endpoint(app):
     }
     templates = {
         "/directory/people/p001": "/directory/people/{person_id}",
+        "/directory/people/p001/sessions/end": "/directory/people/{person_id}/sessions/end",
         "/directory/roster/log_keeper": "/directory/roster/{role}",
         "/directory/municipality-contacts/skive": "/directory/municipality-contacts/{org_id}",
         "/directory/authority-contacts/kobenhavn": "/directory/authority-contacts/{org_id}",

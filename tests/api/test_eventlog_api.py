@@ -15,7 +15,7 @@ ENTRY = {"kind": "decision", "text": "Vi åbner for chat kl. 12"}
 @pytest.fixture
 async def world(db):
     async with await open_world(db) as w:
-        w.act = await w.activate("steering")
+        w.act = await w.staffed_activation()
         w.base = f"/activations/{w.act['id']}"
         yield w
 
@@ -27,7 +27,14 @@ async def test_a_written_entry_answers_201_with_its_place_in_the_chain(world):
     assert r.status_code == 201, r.text
     entry = r.json()
     assert (entry["kind"], entry["text"], entry["corrects"]) == ("decision", ENTRY["text"], None)
-    assert "Navn log0" in entry["actor"] and len(entry["hash"]) == 64 and entry["seq"] > 1
+    assert entry["actor"] == "Navn log0" and len(entry["hash"]) == 64 and entry["seq"] > 1
+
+
+async def test_crisis_staff_without_a_role_in_the_activation_may_not_write(world):
+    r = await world.client.post(
+        f"{world.base}/log", json=ENTRY, headers=bearer(world.tokens["log1"])
+    )
+    assert r.status_code == 403 and "delegates" in r.json()["detail"], r.text
 
 
 async def test_the_timeline_pages_and_verifies(world):

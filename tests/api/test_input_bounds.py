@@ -16,7 +16,7 @@ HUGE = "99999999999999999999"
 @pytest.fixture
 async def world(db):
     async with await open_world(db) as w:
-        w.act = await w.activate("steering")
+        w.act = await w.staffed_activation()
         yield w
 
 

@@ -46,7 +46,11 @@ async def test_a_new_token_is_shown_once_and_works(world):
 
 
 async def test_a_revoked_token_is_refused_from_then_on(world):
-    created = (await world.client.post(URL, json={"role": "finance"}, headers=world.admin)).json()
+    created = (
+        await world.client.post(
+            URL, json={"role": "finance", "label": "bogholderi"}, headers=world.admin
+        )
+    ).json()
     r = await world.client.delete(f"{URL}/{created['id']}", headers=world.admin)
     assert r.status_code == 200 and r.json()["revoked_at"] is not None
     assert "token" not in r.json()
@@ -67,6 +71,13 @@ async def test_revoking_an_absent_token_is_404(world):
         ({"role": "authority", "org_id": "atlantis"}, "org_id"),
         ({"role": "crisis_staff", "person_id": "nobody"}, "person_id"),
         ({"role": "admin", "label": "x" * 201}, "label"),
+        # a token that acts for a person is bound to them (auth/binding.py)
+        ({"role": "crisis_staff", "label": "krisestab"}, "person_id"),
+        ({"role": "steering", "label": "styregruppen"}, "person_id"),
+        ({"role": "authority", "org_id": "region-x", "person_id": "log0"}, "person_id"),
+        # a system token is named by its label in the log
+        ({"role": "finance"}, "label"),
+        ({"role": "admin", "label": "   "}, "label"),
     ],
 )
 async def test_a_bad_token_request_names_the_field(world, body, field):
@@ -86,7 +97,9 @@ async def test_only_an_admin_may_manage_tokens(world, method, path):
 async def test_a_token_with_an_expiry_works_until_then(world):
     expires = utcnow() + timedelta(days=90)
     r = await world.client.post(
-        URL, json={"role": "finance", "expires_at": expires.isoformat()}, headers=world.admin
+        URL,
+        json={"role": "finance", "label": "bogholderi", "expires_at": expires.isoformat()},
+        headers=world.admin,
     )
     assert r.status_code == 201, r.text
     assert datetime.fromisoformat(r.json()["expires_at"]) == expires
@@ -103,6 +116,7 @@ async def test_an_expired_token_is_refused_like_a_revoked_one(world):
         expired, _ = await create_token(
             s,
             TokenRole.finance,
+            label="bogholderi",
             expires_at=now - timedelta(minutes=1),
             now=now - timedelta(hours=1),
         )

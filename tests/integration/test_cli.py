@@ -59,7 +59,9 @@ async def test_readyz_fails_while_the_database_is_unreachable(db, tmp_path):
 
 
 async def test_token_create_with_an_expiry_and_list_shows_it_and_its_last_use(db, app, client):
-    code, out = await _cli(db, "token", "create", "finance", "--expires", "2199-12-30")
+    code, out = await _cli(
+        db, "token", "create", "finance", "--label", "økonomisystem", "--expires", "2199-12-30"
+    )
     assert code == 0, out
     token = out.strip().splitlines()[-1]
     code, out = await _cli(db, "token", "list")
@@ -70,10 +72,12 @@ async def test_token_create_with_an_expiry_and_list_shows_it_and_its_last_use(db
     assert works.status_code == 200
     await app.state.runtime.token_use.flush()
     code, out = await _cli(db, "token", "list")
-    used = out.strip().split("\tlast used ")[1]
+    used = out.strip().split("\tlast used ")[1].split("\t")[0]  # the label follows
     assert abs(datetime.fromisoformat(used) - datetime.now(UTC)) < timedelta(minutes=2)
     for refused in ("2020-01-01", "soon"):
-        code, out = await _cli(db, "token", "create", "finance", "--expires", refused)
+        code, out = await _cli(
+            db, "token", "create", "finance", "--label", "x", "--expires", refused
+        )
         assert code == 1 and "expires" in out
 
 

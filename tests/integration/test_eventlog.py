@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from beredskab.auth import lookup
 from beredskab.auth.lookup import TokenLookup
+from beredskab.crisis_staff.log_writers import refusals
 from beredskab.errors import InvalidInput
 from beredskab.eventlog.appender import LogAppender
 from beredskab.eventlog.schemas import LogEntryCreate
@@ -24,8 +25,11 @@ from tests.scenario import open_world
 
 @pytest.fixture
 async def world(db):
+    """An active activation whose crisis leader is leader0 and log keeper log0; the leader has
+    made log1 a delegate: the three may write in its log."""
     async with await open_world(db) as w:
-        w.act = await w.activate("steering")
+        w.act = await w.staffed_activation()
+        await w.add_delegate(w.act["id"], "log1")
         await w.drain()
         yield w
 
@@ -234,17 +238,21 @@ class _DeadDatabase:
 
 async def test_a_dead_database_fails_waiting_writers_and_lookups_at_once():
     """Neither group writer keeps callers waiting (or spins) when it cannot reach the database."""
-    appender, lookup = LogAppender(_DeadDatabase()), TokenLookup(_DeadDatabase())
+    appender = LogAppender(_DeadDatabase(), refusals)
+    lookup = TokenLookup(_DeadDatabase())
     entry = LogEntryCreate(kind="note", text="Notat")
     async with asyncio.timeout(30):  # a guard against hanging, not a measurement
         results = await asyncio.gather(
-            *(appender.append("a1", entry, author="x", now=utcnow()) for _ in range(5)),
+            *(
+                appender.append("a1", entry, author="x", person_id="log0", now=utcnow())
+                for _ in range(5)
+            ),
             *(lookup.authenticate(f"ddh_{i}") for i in range(5)),
             return_exceptions=True,
         )
         assert all(isinstance(r, OperationalError) for r in results), results
         with pytest.raises(OperationalError):  # and the next caller is not stuck behind them
-            await appender.append("a1", entry, author="x", now=utcnow())
+            await appender.append("a1", entry, author="x", person_id="log0", now=utcnow())
 
 
 _REFUSE_BOOM = {
@@ -276,14 +284,14 @@ async def test_an_entry_refused_in_a_failed_round_keeps_its_own_answer(world, db
     """A round whose insert fails gives its entries the database's error; an entry the checks
     refused in that round still hears its own 422, and the log is unchanged."""
     start = (await _verify(world))["entries"]
-    appender = LogAppender(db.sessionmaker)
+    appender = LogAppender(db.sessionmaker, refusals)
     boom = LogEntryCreate(kind="note", text="boom")
     wrong = LogEntryCreate(kind="note", text="rettelse", corrects=999)
     await _run(db, _REFUSE_BOOM[db.kind])
     try:
         results = await asyncio.gather(  # one round: both are queued before it starts
-            appender.append(world.act["id"], boom, author="x", now=utcnow()),
-            appender.append(world.act["id"], wrong, author="x", now=utcnow()),
+            appender.append(world.act["id"], boom, author="x", person_id="log0", now=utcnow()),
+            appender.append(world.act["id"], wrong, author="x", person_id="log0", now=utcnow()),
             return_exceptions=True,
         )
     finally:

@@ -27,7 +27,7 @@ def _rows(raw: bytes) -> list[dict[str, str]]:
 
 async def test_the_log_export_writes_formulas_as_text(db):
     async with await open_world(db) as world:
-        act = await world.activate("steering")
+        act = await world.staffed_activation()
         url = f"/activations/{act['id']}/log"
         for text in FORMULAS:
             body = {"kind": "note", "text": text, "source": {"who": text}, "tags": ["@tag"]}
@@ -116,7 +116,7 @@ def test_the_finance_xlsx_writes_links_as_text(text):
 @pytest.mark.parametrize(("zone", "local"), [("Europe/Copenhagen", "12:00"), ("UTC", "10:00")])
 async def test_the_log_export_names_the_time_zone_of_its_times(db, zone, local):
     async with await open_world(db, {"timezone": zone}) as world:
-        act = await world.activate("steering")
+        act = await world.staffed_activation()
         url = f"/activations/{act['id']}/log"
         body = {"kind": "note", "text": "Sommertid", "occurred_at": "2026-07-01T10:00:00Z"}
         r = await world.client.post(url, json=body, headers=bearer(world.tokens["log0"]))

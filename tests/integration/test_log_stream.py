@@ -42,7 +42,7 @@ async def _events(client: httpx.AsyncClient, url: str, headers: dict, want: int)
 
 async def test_live_feed_streams_new_entries_and_resumes_after_last_event_id(db):
     async with await open_world(db) as world:
-        act = await world.activate("steering")
+        act = await world.staffed_activation()
         tokens = world.tokens
     port = _free_port()
     server = uvicorn.Server(

@@ -17,7 +17,7 @@ GUARD = 20  # seconds: a guard against hanging (a writer queued behind the reade
 
 async def test_writes_go_on_while_a_long_read_is_open(db):
     async with await open_world(db) as world:
-        act = await world.activate("steering")
+        act = await world.staffed_activation()
         runtime = world.runtime
         if db.kind == "sqlite":
             assert runtime.read_engine is not runtime.engine

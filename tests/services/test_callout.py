@@ -46,7 +46,7 @@ async def test_an_acknowledgement_fills_the_role_and_the_person_hears_so(staff, 
     [page] = await rows.pages(session, activation.id, role="process_lead")
     assert page.state == PageState.acked and page.answered_at == NOW
     entry = (await rows.log(session, activation.id))[-1]
-    assert entry.kind == "role_filled" and entry.actor == "proc0"
+    assert entry.kind == "role_filled" and entry.actor == "Navn proc0"
 
 
 async def test_a_late_acknowledgement_still_fills_the_role_and_closes_the_deputys_page(

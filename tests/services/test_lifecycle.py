@@ -19,7 +19,7 @@ from beredskab.lifecycle import staff as crisis_staff
 from beredskab.lifecycle.endorsement import ENDORSE_TIMEOUT, deadline_handlers
 from beredskab.lifecycle.request import request_activation
 from beredskab.roles import Role
-from tests.factories import make_activation, make_principal
+from tests.factories import make_activation, make_principal, make_unbound_principal
 from tests.services import rows
 from tests.services.conftest import NOW, PRIMARIES, STEERING
 
@@ -319,7 +319,7 @@ async def test_someone_never_paged_for_the_role_may_not_answer(staff, session):
 
 async def test_a_token_not_bound_to_a_person_cannot_answer(staff, session):
     activation = await staff.active()
-    unbound = await make_principal(session, TokenRole.crisis_staff)
+    unbound = await make_unbound_principal(session, TokenRole.crisis_staff)
     with pytest.raises(Forbidden, match="not bound to a person"):
         await crisis_staff.answer_role_page_via_api(
             session, staff.cfg, activation.id, Role.log_keeper, unbound, accept=True, now=NOW

@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from beredskab.calendar import default_rules
+from beredskab.danish import duration
 from beredskab.shifts import rules, volunteer_rules
 
 CPH = ZoneInfo("Europe/Copenhagen")
@@ -411,3 +412,74 @@ def test_a_shift_cut_short_ends_at_the_cut(state, cut_after, ends_after):
     if cut_after is not None:
         shift.ended_at = shift.start + timedelta(hours=cut_after)
     assert rules.ends_at(shift) == shift.start + timedelta(hours=ends_after)
+
+
+# --- what the staffing lead's page shows before a request and while a shift fills ------------
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "inside", "outside", "needs_approval"),
+    [
+        # Friday 15-21: one hour before closing at 16, five after
+        (local(2026, 11, 27, 15), local(2026, 11, 27, 21), 60, 300, True),
+        # Wednesday 10-14: all inside
+        (local(2026, 11, 25, 10), local(2026, 11, 25, 14), 240, 0, False),
+        # a night: all outside
+        (local(2026, 11, 26, 2), local(2026, 11, 26, 6), 0, 240, True),
+    ],
+)
+def test_the_preview_splits_as_the_request_will(start, end, inside, outside, needs_approval):
+    preview = rules.preview_request(start, end, 2, default_rules(), NOW)
+    assert preview.problems == ()
+    assert (preview.in_hours_minutes, preview.out_of_hours_minutes) == (inside, outside)
+    assert preview.needs_approval is needs_approval
+    assert preview.pieces == tuple(rules.split_shift(start, end, default_rules())[2])
+
+
+def test_the_preview_names_the_problems_and_splits_nothing_that_is_no_span():
+    backwards = rules.preview_request(
+        local(2026, 11, 27, 21), local(2026, 11, 27, 15), 51, default_rules(), NOW
+    )
+    assert backwards.problems == (
+        ("end", "must be after start"),
+        ("agents_needed", "must be between 1 and 50"),
+    )
+    assert (backwards.in_hours_minutes, backwards.out_of_hours_minutes, backwards.pieces) == (
+        0,
+        0,
+        (),
+    )
+
+
+START = NOW + timedelta(hours=5)
+
+
+@pytest.mark.parametrize(
+    ("state", "places", "now", "expected"),
+    [
+        ("awaiting_approval", [], NOW, None),
+        ("cancelled", [], NOW, None),
+        ("recruiting", [], START, None),  # started: nothing left to warn of
+        ("recruiting", [], NOW, rules.Staffing(3, 0, False, False)),
+        ("recruiting", [(2, False)], START - timedelta(hours=2), rules.Staffing(1, 1, True, False)),
+        ("full", [(3, False)], START - timedelta(minutes=59), rules.Staffing(0, 1, False, True)),
+        (
+            "full",
+            [(1, True), (2, True)],
+            START - timedelta(minutes=5),
+            rules.Staffing(0, 0, False, False),
+        ),
+    ],
+)
+def test_staffing_warns_as_the_checkpoints_would(state, places, now, expected):
+    held = [
+        rules.Places(i, f"m{i}", agents, confirmed) for i, (agents, confirmed) in enumerate(places)
+    ]
+    assert rules.staffing(state, 3, held, START, now) == expected
+
+
+@pytest.mark.parametrize(
+    ("minutes", "text"), [(0, "0 min"), (45, "45 min"), (240, "4 t"), (150, "2 t 30 min")]
+)
+def test_a_duration_reads_as_a_dane_writes_it(minutes, text):
+    assert duration(minutes) == text

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
@@ -20,12 +20,14 @@ from beredskab.costs.schemas import AdjustmentCreate, ExpenseCreate, ExpenseUpda
 from beredskab.directory import service as directory
 from beredskab.errors import Conflict, InvalidInput
 from beredskab.metadata import MAX_INTEGER, utcnow
-from web.deps import Me, ReadSession, WriteSession, acting, activation_tabs
+from web.deps import ReadSession, WriteSession, acting, activation_tabs, allow
 from web.forms import invalid_input_errors, local_input, local_instant, ore, parse
 from web.render import render
 
 router = APIRouter()
 RowId = Annotated[int, Path(ge=1, le=MAX_INTEGER)]
+Reader = Annotated[Identity, Depends(allow(R.finance, R.admin))]
+Finance = Annotated[Identity, Depends(allow(R.finance))]
 NO_RATE = (
     "Opgørelsen kan ikke beregnes: der er ingen DDH-timepris for en dag med arbejde. "
     "Indtast timeprisen under Økonomi."
@@ -88,7 +90,7 @@ async def _page(
 
 @router.get("/aktivering/{activation_id}/okonomi", include_in_schema=False)
 async def statement_page(
-    activation_id: str, request: Request, me: Me, session: ReadSession
+    activation_id: str, request: Request, me: Reader, session: ReadSession
 ) -> Response:
     return await _page(request, session, me, activation_id)
 
@@ -167,7 +169,7 @@ def _model(model: type[BaseModel], data: dict, errors: dict) -> BaseModel | None
 
 @router.post("/aktivering/{activation_id}/okonomi/endelig", include_in_schema=False)
 async def make_final(
-    activation_id: str, request: Request, me: Me, session: WriteSession
+    activation_id: str, request: Request, me: Finance, session: WriteSession
 ) -> Response:
     principal = acting(me, R.finance)
     form = await _fields(request, "confirm")
@@ -184,7 +186,7 @@ async def make_final(
 
 @router.post("/aktivering/{activation_id}/okonomi/regulering", include_in_schema=False)
 async def add_adjustment(
-    activation_id: str, request: Request, me: Me, session: WriteSession
+    activation_id: str, request: Request, me: Finance, session: WriteSession
 ) -> Response:
     principal = acting(me, R.finance)
     form = await _fields(request, "amount", "debtor_id", "creditor_id", "reason")
@@ -203,7 +205,7 @@ async def add_adjustment(
 
 @router.post("/aktivering/{activation_id}/okonomi/udgift", include_in_schema=False)
 async def add_expense(
-    activation_id: str, request: Request, me: Me, session: WriteSession
+    activation_id: str, request: Request, me: Finance, session: WriteSession
 ) -> Response:
     principal = acting(me, R.finance)
     form = await _fields(request, "amount", "text", "creditor_id", "spent_on", "reason")
@@ -226,7 +228,7 @@ async def add_expense(
 
 @router.post("/aktivering/{activation_id}/okonomi/udgift/{expense_id}", include_in_schema=False)
 async def correct_expense(
-    activation_id: str, expense_id: RowId, request: Request, me: Me, session: WriteSession
+    activation_id: str, expense_id: RowId, request: Request, me: Finance, session: WriteSession
 ) -> Response:
     principal = acting(me, R.finance)
     form = await _fields(request, "amount", "text", "reason")
@@ -247,7 +249,7 @@ async def correct_expense(
 
 @router.post("/aktivering/{activation_id}/okonomi/rolletid/{tenure_id}", include_in_schema=False)
 async def correct_tenure(
-    activation_id: str, tenure_id: RowId, request: Request, me: Me, session: WriteSession
+    activation_id: str, tenure_id: RowId, request: Request, me: Finance, session: WriteSession
 ) -> Response:
     principal = acting(me, R.finance)
     form = await _fields(request, "started_at", "ended_at", "reason")

@@ -3,9 +3,9 @@ downloads, as api/routers/finance.py allows (tariffs: finance and admin; the rep
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
@@ -17,11 +17,13 @@ from beredskab.costs.schemas import TariffCreate
 from beredskab.errors import Conflict, FieldProblem, InvalidInput
 from beredskab.instants import Day
 from beredskab.metadata import utcnow
-from web.deps import Me, ReadSession, WriteSession, acting
+from web.deps import ReadSession, WriteSession, acting, allow
 from web.forms import invalid_input_errors, ore, parse
 from web.render import render
 
 router = APIRouter()
+Reader = Annotated[Identity, Depends(allow(R.finance, R.admin))]  # tariffs, as in the API
+Finance = Annotated[Identity, Depends(allow(R.finance))]  # the report, as in the API
 NO_RATE = (
     "Rapporten kan ikke beregnes: der er ingen DDH-timepris for en dag med arbejde i perioden. "
     "Indtast timeprisen nedenfor."
@@ -50,7 +52,6 @@ async def _page(
     tariff_errors: dict | None = None,
     status: int = 200,
 ) -> Response:
-    acting(me, R.finance, R.admin)
     context: dict = {
         "tariffs": await tariffs.list_tariffs(session),
         "tariff_form": tariff_form or {},
@@ -85,7 +86,7 @@ async def _report(request: Request, session, me: Identity, chosen: Period) -> re
 
 
 @router.get("/okonomi", include_in_schema=False)
-async def finance_page(request: Request, me: Me, session: ReadSession) -> Response:
+async def finance_page(request: Request, me: Reader, session: ReadSession) -> Response:
     period = dict(request.query_params) if "vis" in request.query_params else {}
     return await _page(request, session, me, period=period or _default_period(request))
 
@@ -96,7 +97,7 @@ async def download_report(
     first: str,
     last: str,
     request: Request,
-    me: Me,
+    me: Finance,
     session: ReadSession,
 ) -> Response:
     chosen, errors = parse(Period, {"first": first, "last": last})
@@ -108,7 +109,7 @@ async def download_report(
 
 
 @router.post("/okonomi/timepris", include_in_schema=False)
-async def add_tariff(request: Request, me: Me, session: WriteSession) -> Response:
+async def add_tariff(request: Request, me: Reader, session: WriteSession) -> Response:
     principal = acting(me, R.finance, R.admin)
     raw = await request.form()
     form = {name: str(raw.get(name, "")).strip() for name in ("valid_from", "rate", "reason")}

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from beredskab.activations.schemas import ActivationCreate
+from beredskab.auth.identity import Identity
 from beredskab.auth.models import TokenRole as R
 from beredskab.errors import InvalidInput
 from beredskab.flows import board
 from beredskab.lifecycle.request import request_activation
 from beredskab.metadata import utcnow
-from web.deps import Me, ReadSession, WriteSession, acting, viewer
+from web.deps import Me, ReadSession, WriteSession, acting, allow, viewer
 from web.forms import invalid_input_errors, parse
 from web.render import render
 
@@ -62,8 +64,11 @@ async def overview(request: Request, me: Me, session: ReadSession) -> Response:
     return await _page(request, session, me, _blank_request(me), {})
 
 
+Requester = Annotated[Identity, Depends(allow(R.authority))]
+
+
 @router.post("/oversigt/anmod", include_in_schema=False)
-async def ask_for_activation(request: Request, me: Me, session: WriteSession) -> Response:
+async def ask_for_activation(request: Request, me: Requester, session: WriteSession) -> Response:
     principal = acting(me, R.authority)
     raw = await request.form()
     form = {
