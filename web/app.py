@@ -19,20 +19,25 @@ from api.errors import STATUS_OF
 from beredskab.errors import DomainError
 from web.deps import CsrfRefused, SignInRequired, login_redirect
 from web.render import ASSETS, render
-from web.routes import board, overview, signin
-from web.routes import cards as cards_page
+from web.routes import board, cards, finance, finance_period, overview, readiness, shifts, signin
 from web.routes import log as log_page
-from web.routes import shifts as shifts_page
 
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
 # the first path segments that are the console's: errors there are answered as pages
 WEB_SEGMENTS = frozenset({"", "login", "logout", "oversigt", "aktivering", "beredskab", "okonomi"})
-ROUTERS = (signin.router, overview.router)
-ROUTERS += (shifts_page.router, cards_page.router)  # Vagter, Handlingskort
-ROUTERS += (log_page.router,)  # Logbog
-ROUTERS += (board.router,)  # Aktivering (the status board)
+ROUTERS = (
+    signin.router,  # /login, /logout
+    overview.router,  # Oversigt
+    board.router,  # Aktivering: the status board
+    log_page.router,  # Logbog
+    shifts.router,  # Vagter
+    cards.router,  # Handlingskort
+    finance.router,  # Økonomi of one activation
+    finance_period.router,  # Økonomi: tariffs and the period report
+    readiness.router,  # Beredskab
+)
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 

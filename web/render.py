@@ -41,7 +41,15 @@ def _kr(amount: object) -> str:
     return text.replace(",", "X").replace(".", ",").replace("X", ".") + " kr."
 
 
+def _phone(e164: str) -> str:
+    """A Danish number as a Dane reads it ("50 10 00 01"); others as stored."""
+    if e164.startswith("+45") and len(e164) == 11:
+        return " ".join(e164[i : i + 2] for i in range(3, 11, 2))
+    return e164
+
+
 _env.filters["kr"] = _kr
+_env.filters["phone"] = _phone
 _env.globals.update(
     count=danish.count,
     duration=danish.duration,

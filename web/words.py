@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from beredskab.costs.export import CATEGORY
+
 ACTIVATION_STATUS = {
     "requested": "Anmodet",
     "active": "Aktiv",
@@ -145,3 +147,19 @@ def log_kind(kind: str) -> str:
 def word(table: dict, key: object) -> str:
     """The Danish word for `key`, or the key itself if the table lacks it (never blank)."""
     return table.get(key, str(key))  # type: ignore[arg-type]
+
+
+STATEMENT_STATUS = {"draft": "Kladde", "final": "Endelig"}
+STATEMENT_TONE = {"draft": "warn", "final": "ok"}
+COST_CATEGORY = CATEGORY  # the words the finance report's exports use
+OPENING = {True: "I åbningstid", False: "Uden for åbningstid", None: "–"}
+GAP = {  # a readiness gap, after its subject (a role, "Styregruppen", an organisation)
+    "no_primary": "har ingen primær",
+    "too_few_deputies": "har for få stedfortrædere (mindst {need})",
+    "inactive_on_roster": "{person} står på vagtlisten, men er deaktiveret",
+    "no_steering_group": "er tom",
+    "inactive_in_steering_group": "{person} er deaktiveret",
+    "no_primary_contact": "har ingen primær kontaktperson",
+    "no_secondary_contact": "har ingen sekundær kontaktperson",
+    "inactive_contact": "kontaktpersonen {person} er deaktiveret",
+}

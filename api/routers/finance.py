@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -21,7 +20,6 @@ from beredskab.costs.schemas import (
     TrainingOut,
     TrainingUpdate,
 )
-from beredskab.errors import InvalidInput
 from beredskab.instants import YEARS, Day
 from beredskab.metadata import utcnow
 
@@ -29,8 +27,7 @@ router = APIRouter(tags=["finance"])
 
 FinanceOrAdmin = Annotated[Principal, Depends(require_roles(R.finance, R.admin))]
 ReportReader = Annotated[Principal, Depends(require_roles(R.finance, R.authority))]
-MAX_PERIOD = timedelta(days=400)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = export.XLSX
 
 
 # The report's JSON as `costs.export.to_json` writes it: declared here so a client generated
@@ -177,16 +174,8 @@ async def finance_report(
     ],
     format: Literal["json", "csv", "xlsx"] = "json",
 ) -> Response:
-    if last < first:
-        raise InvalidInput("to", "must not be before from")
-    if last - first > MAX_PERIOD:
-        raise InvalidInput("to", "the period may be at most 400 days")
     now = utcnow()
-    scope = principal.org_id if principal.role is R.authority else None
-    built = await report.build(session, rules, first, last, now=now, authority_id=scope)
-    name = f"ddh-omkostninger-{first}-{last}"
-    if format == "csv":
-        return attachment(export.to_csv(built), "text/csv; charset=utf-8", f"{name}.csv")
-    if format == "xlsx":
-        return attachment(export.to_xlsx(built), XLSX, f"{name}.xlsx")
+    built = await report.for_reader(session, rules, principal, first, last, now=now)
+    if format in ("csv", "xlsx"):
+        return attachment(*export.as_file(built, format, now))
     return JSONResponse(export.to_json(built, now))

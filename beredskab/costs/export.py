@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -26,6 +27,8 @@ CATEGORY = {
     "training": "Uddannelse",
     "adjustment": "Regulering",
 }
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
 STATUS = {"final": "endelig", "draft": "kladde", "training": ""}
 VIEWS = (("invoices", "Faktura"), ("reimbursements", "Refusion"))
 HEADER = [
@@ -211,3 +214,15 @@ def to_xlsx(report: Report) -> bytes:
         r += 1
     book.close()
     return buffer.getvalue()
+
+
+def as_file(report: Report, kind: str, generated_at: datetime) -> tuple[bytes, str, str]:
+    """The report as a file to download: (body, media type, file name); `kind` is json, csv or
+    xlsx."""
+    name = f"ddh-omkostninger-{report.start}-{report.end}"
+    if kind == "json":
+        body = json.dumps(to_json(report, generated_at), ensure_ascii=False, indent=1)
+        return body.encode("utf-8"), "application/json", f"{name}.json"
+    if kind == "csv":
+        return to_csv(report), CSV, f"{name}.csv"
+    return to_xlsx(report), XLSX, f"{name}.xlsx"

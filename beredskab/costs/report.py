@@ -8,17 +8,21 @@ share of its own activations.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from beredskab.auth.models import TokenRole
+from beredskab.auth.service import Principal
 from beredskab.calendar import OpeningRules
 from beredskab.costs import statement as statements
 from beredskab.costs.report_lines import ReportLine, period_lines
 from beredskab.directory.models import Organisation
+from beredskab.errors import InvalidInput
 
 OTHER = "-"  # a debtor an authority may not see
+MAX_PERIOD = timedelta(days=400)
 
 
 @dataclass
@@ -193,3 +197,22 @@ async def build(
         reimbursements=sorted(reimbursements.values(), key=lambda p: p.org_id),
         ddh_share=share,
     )
+
+
+async def for_reader(
+    session: AsyncSession,
+    rules: OpeningRules,
+    principal: Principal,
+    first: date,
+    last: date,
+    *,
+    now: datetime,
+) -> Report:
+    """The report for `first`..`last` as `principal` may read it (finance and admin: all of it;
+    an authority: its share). The period must not run backwards nor exceed 400 days."""
+    if last < first:
+        raise InvalidInput("to", "must not be before from")
+    if last - first > MAX_PERIOD:
+        raise InvalidInput("to", "the period may be at most 400 days")
+    scope = principal.org_id if principal.role is TokenRole.authority else None
+    return await build(session, rules, first, last, now=now, authority_id=scope)

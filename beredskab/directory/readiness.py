@@ -1,4 +1,5 @@
-"""Directory readiness: the gaps that would hurt on the night, read from the directory."""
+"""Directory readiness: the gaps that would hurt on the night, and who is on duty, read from the
+directory."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from beredskab.directory.models import (
     Person,
     RosterEntry,
 )
-from beredskab.directory.schemas import Gap, Readiness
+from beredskab.directory.schemas import Duty, Gap, Listed, OrgContacts, Readiness
 from beredskab.directory.service import get_steering_group
 from beredskab.roles import REQUIRED_DEPUTIES, Role
 
@@ -32,7 +33,12 @@ async def readiness(session: AsyncSession) -> Readiness:
             detail = f"{role.value} has {deputies} deputies, needs {need}"
             gaps.append(Gap("too_few_deputies", role.value, detail))
         gaps += [
-            Gap("inactive_on_roster", role.value, f"{e.person_id} (rank {e.rank}) is inactive")
+            Gap(
+                "inactive_on_roster",
+                role.value,
+                f"{e.person_id} (rank {e.rank}) is inactive",
+                e.person_id,
+            )
             for e in entries
             if not active[e.person_id]
         ]
@@ -41,7 +47,7 @@ async def readiness(session: AsyncSession) -> Readiness:
     if not steering:
         gaps.append(Gap("no_steering_group", "steering_group", "the steering group is empty"))
     gaps += [
-        Gap("inactive_in_steering_group", "steering_group", f"{pid} is inactive")
+        Gap("inactive_in_steering_group", "steering_group", f"{pid} is inactive", pid)
         for pid in steering
         if not active[pid]
     ]
@@ -62,11 +68,59 @@ async def readiness(session: AsyncSession) -> Readiness:
                 gaps.append(Gap(f"no_{label}_contact", org.id, detail))
             elif not active[ranks[rank]]:
                 detail = f"{org.name}'s {label} contact {ranks[rank]} is inactive"
-                gaps.append(Gap("inactive_contact", org.id, detail))
+                gaps.append(Gap("inactive_contact", org.id, detail, ranks[rank]))
     authority = await session.exec(select(AuthorityContact).order_by(AuthorityContact.org_id))
     gaps += [
-        Gap("inactive_contact", a.org_id, f"authority contact {a.person_id} is inactive")
+        Gap(
+            "inactive_contact",
+            a.org_id,
+            f"authority contact {a.person_id} is inactive",
+            a.person_id,
+        )
         for a in authority.all()
         if not active[a.person_id]
     ]
     return Readiness(gaps)
+
+
+async def on_duty(session: AsyncSession) -> Duty:
+    """Who is called on the night, in the order they are called (inactive people included and
+    marked: a gap the page shows)."""
+    people = {p.id: p for p in (await session.exec(select(Person))).all()}
+    orgs = {o.id: o for o in (await session.exec(select(Organisation))).all()}
+
+    def listed(person_id: str) -> Listed:
+        p = people[person_id]
+        return Listed(p.id, p.name, p.phone, p.org_id, p.title, p.active)
+
+    roster = (await session.exec(select(RosterEntry).order_by(RosterEntry.rank))).all()
+    by_role = {role.value: [listed(e.person_id) for e in roster if e.role == role] for role in Role}
+    contacts = (
+        await session.exec(
+            select(MunicipalityContact).order_by(
+                MunicipalityContact.org_id, MunicipalityContact.rank
+            )
+        )
+    ).all()
+    authority = (
+        await session.exec(
+            select(AuthorityContact).order_by(AuthorityContact.org_id, AuthorityContact.person_id)
+        )
+    ).all()
+
+    def grouped(rows) -> list[OrgContacts]:  # noqa: ANN001 - contact rows, ordered by org
+        out: dict[str, OrgContacts] = {}
+        for row in rows:
+            org = orgs[row.org_id]
+            out.setdefault(org.id, OrgContacts(org.id, org.name, [])).people.append(
+                listed(row.person_id)
+            )
+        return sorted(out.values(), key=lambda c: c.name)
+
+    return Duty(
+        roster=by_role,
+        steering=[listed(pid) for pid in await get_steering_group(session)],
+        municipalities=grouped(contacts),
+        authorities=grouped(authority),
+        required_deputies={role.value: n for role, n in REQUIRED_DEPUTIES.items()},
+    )

@@ -100,11 +100,13 @@ class ImportReport:
 
 @dataclass(frozen=True)
 class Gap:
-    """One readiness gap: what kind, about which role / organisation / group, in words."""
+    """One readiness gap: what kind, about which role / organisation / group, in words (and the
+    person it is about, where it is about one)."""
 
     kind: str
     subject: str
     detail: str
+    person_id: str | None = None
 
 
 @dataclass
@@ -114,3 +116,34 @@ class Readiness:
     @property
     def ready(self) -> bool:
         return not self.gaps
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A person as a duty list shows them: who, how to call them, whether they are active."""
+
+    person_id: str
+    name: str
+    phone: str
+    org_id: str
+    title: str | None
+    active: bool
+
+
+@dataclass(frozen=True)
+class OrgContacts:
+    org_id: str
+    name: str
+    people: list[Listed]  # a municipality's primary first, then its secondary
+
+
+@dataclass
+class Duty:
+    """Who is called on the night: each role's roster (primary, then deputies in rank order), the
+    steering group, the municipalities' contacts and the authorities' contact persons."""
+
+    roster: dict[str, list[Listed]]
+    steering: list[Listed]
+    municipalities: list[OrgContacts]
+    authorities: list[OrgContacts]
+    required_deputies: dict[str, int]

@@ -1,5 +1,5 @@
 """The directory service on SQLite and PostgreSQL: import as a sync, all or nothing; export round
-trip; readiness gaps."""
+trip; readiness gaps; who is on duty."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from beredskab.directory.models import (
     RosterEntry,
     SteeringMember,
 )
-from beredskab.directory.readiness import readiness
+from beredskab.directory.readiness import on_duty, readiness
 from beredskab.directory.sync import export_directory, import_directory
 from beredskab.directory.yamlformat import dump_directory_yaml, parse_directory_yaml
 from beredskab.errors import InvalidInput
@@ -298,3 +298,42 @@ async def test_municipalities_outside_the_contact_centre_need_no_contacts(sessio
     next(o for o in data["organisations"] if o["id"] == "skive")["contact_centre"] = False
     await load(session, data)
     assert (await readiness(session)).ready
+
+
+async def test_an_inactive_persons_gap_names_the_person(session):
+    data = demo()
+    _deactivate("p024")(data)
+    _deactivate("p004")(data)
+    await load(session, data)
+    gaps = (await readiness(session)).gaps
+    assert [(g.kind, g.person_id) for g in gaps] == [
+        ("inactive_on_roster", "p004"),
+        ("inactive_contact", "p024"),
+    ]
+
+
+async def test_on_duty_lists_each_role_in_rank_order_with_contacts_primary_first(session):
+    data = demo()
+    data["crisis_roster"]["log_keeper"] = ["p005", "p003", "p004"]
+    _deactivate("p004")(data)
+    await load(session, data)
+    duty = await on_duty(session)
+    assert [p.person_id for p in duty.roster["log_keeper"]] == ["p005", "p003", "p004"]
+    assert [p.active for p in duty.roster["log_keeper"]] == [True, True, False]
+    assert duty.roster["crisis_leader"][0].phone == "+4550100001"
+    assert [p.person_id for p in duty.steering] == data["steering_group"]
+    skive = next(m for m in duty.municipalities if m.org_id == "skive")
+    assert [p.person_id for p in skive.people] == ["p023", "p024"]
+    assert [m.name for m in duty.municipalities] == sorted(m.name for m in duty.municipalities)
+    assert {a.org_id: [p.person_id for p in a.people] for a in duty.authorities} == {
+        "kobenhavn": ["p073"],
+        "odder": ["p075"],
+        "region-sjaelland": ["p074"],
+    }
+    assert duty.required_deputies["log_keeper"] == 2
+
+
+async def test_on_duty_of_an_empty_directory_is_empty(session):
+    duty = await on_duty(session)
+    assert all(people == [] for people in duty.roster.values())
+    assert (duty.steering, duty.municipalities, duty.authorities) == ([], [], [])

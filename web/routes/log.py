@@ -22,7 +22,7 @@ from beredskab.eventlog.schemas import LogEntryCreate, ManualKind
 from beredskab.eventlog.service import verify_visible_log
 from beredskab.metadata import MAX_INTEGER, utcnow
 from web.deps import Me, ReadSession, WriteSession, acting, activation_tabs, allow, viewer
-from web.forms import danish_reason, parse
+from web.forms import danish_reason, local_input, parse
 from web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -44,12 +44,8 @@ def _html(request: Request, template: str, context: dict) -> str:
     return render(request, template, context).body.decode()
 
 
-def _local_input(moment: datetime, tz: ZoneInfo) -> str:
-    return moment.astimezone(tz).strftime(LOCAL_INPUT)
-
-
 def _blank(tz: ZoneInfo, correcting=None) -> dict:  # noqa: ANN001 - a LogEntryRead
-    shown = _local_input(utcnow(), tz)
+    shown = local_input(utcnow(), tz)
     manual = correcting is not None and correcting.kind in get_args(ManualKind)
     return {
         "kind": correcting.kind if manual else "information",

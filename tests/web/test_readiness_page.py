@@ -1,0 +1,76 @@
+"""Beredskab over HTTP: who may open it, the demo directory's duty lists with phone links, the
+gaps in Danish, and an admin signing a person out everywhere."""
+
+from __future__ import annotations
+
+import pytest
+
+from beredskab.directory.models import Person
+
+pytestmark = pytest.mark.db
+
+STEERING = "p012"  # Søren Madsen
+ADMIN = "p077"
+FINANCE = "p076"
+AUTHORITY = "p075"
+CRISIS_STAFF = "p003"
+
+
+async def test_steering_sees_who_is_on_duty_with_phone_links(as_person, demo):
+    me = await as_person(STEERING)
+    page = await me.client.get("/beredskab")
+    assert page.status_code == 200
+    text = page.text
+    leader = demo["p001"]
+    assert leader["name"] in text
+    assert f'href="tel:{leader["phone"]}"' in text
+    assert "50 10 00 01" in text  # the number as a Dane reads it
+    assert text.index(demo["p001"]["name"]) < text.index(demo["p002"]["name"])  # primary first
+    assert "primær" in text and "1. stedfortræder" in text
+    assert "Styregruppen" in text and demo["p020"]["name"] in text
+    assert "Odder Kommune" in text  # a municipality's contacts
+    assert demo[AUTHORITY]["name"] in text  # an authority's contact
+    assert "Log ud alle steder" not in text  # that is an admin's
+
+
+async def test_a_gap_is_shown_in_danish(app, as_person, demo):
+    async with app.state.sessionmaker() as session:
+        person = await session.get(Person, "p004")
+        person.active = False
+        session.add(person)
+        await session.commit()
+    me = await as_person(STEERING)
+    text = (await me.client.get("/beredskab")).text
+    name = demo["p004"]["name"]
+    assert f"Logfører {name} står på vagtlisten, men er deaktiveret" in text
+    assert "Deaktiveret" in text
+
+
+@pytest.mark.parametrize("person", [AUTHORITY, CRISIS_STAFF, FINANCE])
+async def test_others_may_not_open_it(as_person, demo, person):
+    me = await as_person(person)
+    assert (await me.client.get("/beredskab")).status_code == 403
+    assert (await me.post(f"/beredskab/log-ud/{STEERING}")).status_code == 403
+
+
+async def test_an_admin_signs_a_person_out_everywhere(as_person, demo):
+    steering = await as_person(STEERING)
+    assert (await steering.client.get("/beredskab")).status_code == 200
+    admin = await as_person(ADMIN)
+    refused = await admin.client.post(f"/beredskab/log-ud/{STEERING}", data={})
+    assert refused.status_code == 403  # no CSRF token: nothing changed
+    assert (await steering.client.get("/beredskab")).status_code == 200
+    page = await admin.client.get("/beredskab")
+    assert f'action="/beredskab/log-ud/{STEERING}"' in page.text
+    done = await admin.post(f"/beredskab/log-ud/{STEERING}")
+    assert done.status_code == 303
+    shown = await admin.client.get(done.headers["location"])
+    assert f"{demo[STEERING]['name']} er logget ud alle steder (1 session afsluttet)" in shown.text
+    gone = await steering.client.get("/beredskab")
+    assert gone.status_code == 303
+    assert gone.headers["location"].startswith("/login")
+
+
+async def test_signing_out_an_unknown_person_is_404(as_person, demo):
+    admin = await as_person(ADMIN)
+    assert (await admin.post("/beredskab/log-ud/nobody")).status_code == 404
