@@ -4,7 +4,7 @@ cancel it, and take it home as a calendar file. The services and roles of api/ro
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,7 @@ from beredskab.metadata import utcnow
 from beredskab.shifts import approval, ending, plan, requesting, rules, views
 from beredskab.shifts.schemas import ShiftCreate, ShiftReason
 from web.deps import Me, ReadSession, WriteSession, acting, activation_tabs, allow, viewer
-from web.forms import danish_reason, parse
+from web.forms import danish_reason, local_instant, parse
 from web.render import render
 
 router = APIRouter(prefix="/aktivering/{activation_id}/vagter", include_in_schema=False)
@@ -40,16 +40,6 @@ _REASONS = {  # the shift rules' reasons (English, for the API), as the form say
 
 def _danish(reason: str) -> str:
     return next((d for e, d in _REASONS.items() if e in reason), None) or danish_reason(reason)
-
-
-def _local(text: str, tz: ZoneInfo) -> datetime | str:
-    """A datetime-local field's value read as Copenhagen time (with its offset), or the text back
-    as it came when it is none (the form's own check then names the field)."""
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        return text
-    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 
 def _blank_form() -> dict:
@@ -99,8 +89,8 @@ async def shifts_page(
 
 def _request_values(raw: dict, tz: ZoneInfo) -> dict:
     return {
-        "start": _local(str(raw.get("start", "")), tz),
-        "end": _local(str(raw.get("end", "")), tz),
+        "start": local_instant(str(raw.get("start", "")), tz),
+        "end": local_instant(str(raw.get("end", "")), tz),
         "agents_needed": str(raw.get("agents_needed", "")).strip(),
     }
 
@@ -151,24 +141,12 @@ async def request_shift(
             for problem in exc.problems:
                 errors.setdefault(problem.field, _danish(problem.reason))
         else:
-            return RedirectResponse(f"{_here(activation_id)}#vagt-{shift.id}", status_code=303)
+            return _back(activation_id, shift.id)
     return await _page(request, session, me, activation_id, form=form, errors=errors, status=422)
 
 
-def _here(activation_id: str) -> str:
-    return f"/aktivering/{activation_id}/vagter"
-
-
-async def _reason(  # noqa: ANN001 - session and me as _page takes them
-    request: Request, session, me, activation_id: str, shift_id: int, action: str
-) -> tuple[str | None, Response | None]:
-    """The form's reason, or the page again with the Danish complaint next to that shift's form."""
-    raw = await request.form()
-    data, errors = parse(ShiftReason, {"reason": str(raw.get("reason", ""))})
-    if data is not None:
-        return data.reason, None
-    shown = {f"{action}-{shift_id}": errors.get("reason", "Skriv en begrundelse.")}
-    return None, await _page(request, session, me, activation_id, errors=shown, status=422)
+def _back(activation_id: str, shift_id: int) -> RedirectResponse:
+    return RedirectResponse(f"/aktivering/{activation_id}/vagter#vagt-{shift_id}", status_code=303)
 
 
 @router.post("/{shift_id}/godkend")
@@ -178,37 +156,50 @@ async def approve(
     principal = acting(me, *DECIDERS)
     cfg = request.app.state.runtime.activation_config
     await approval.approve_shift(session, cfg, activation_id, shift_id, principal, now=utcnow())
-    return RedirectResponse(f"{_here(activation_id)}#vagt-{shift_id}", status_code=303)
+    return _back(activation_id, shift_id)
 
 
 @router.post("/{shift_id}/afvis")
 async def reject(
     request: Request, activation_id: str, shift_id: int, me: Decider, session: WriteSession
 ) -> Response:
-    principal = acting(me, *DECIDERS)
-    reason, again = await _reason(request, session, me, activation_id, shift_id, "afvis")
-    if reason is None:
-        return again  # type: ignore[return-value]
-    cfg = request.app.state.runtime.activation_config
-    await approval.reject_shift(
-        session, cfg, activation_id, shift_id, principal, reason=reason, now=utcnow()
+    return await _end_with_reason(
+        request, session, me, activation_id, shift_id, DECIDERS, "afvis", approval.reject_shift
     )
-    return RedirectResponse(f"{_here(activation_id)}#vagt-{shift_id}", status_code=303)
 
 
 @router.post("/{shift_id}/aflys")
 async def cancel(
     request: Request, activation_id: str, shift_id: int, me: Requester, session: WriteSession
 ) -> Response:
-    principal = acting(me, *REQUESTERS)
-    reason, again = await _reason(request, session, me, activation_id, shift_id, "aflys")
-    if reason is None:
-        return again  # type: ignore[return-value]
-    cfg = request.app.state.runtime.activation_config
-    await ending.cancel_shift(
-        session, cfg, activation_id, shift_id, principal, reason=reason, now=utcnow()
+    return await _end_with_reason(
+        request, session, me, activation_id, shift_id, REQUESTERS, "aflys", ending.cancel_shift
     )
-    return RedirectResponse(f"{_here(activation_id)}#vagt-{shift_id}", status_code=303)
+
+
+async def _end_with_reason(  # noqa: ANN001 - session and me as _page takes them
+    request: Request,
+    session,
+    me,
+    activation_id: str,
+    shift_id: int,
+    roles: tuple[R, ...],
+    action: str,
+    use_case: Callable[..., Awaitable[object]],
+) -> Response:
+    """Reject (steering) or cancel (the requesters) a shift with the form's reason; without one,
+    the page again with the Danish complaint next to that shift's form."""
+    principal = acting(me, *roles)
+    raw = await request.form()
+    data, errors = parse(ShiftReason, {"reason": str(raw.get("reason", ""))})
+    if data is None:
+        shown = {f"{action}-{shift_id}": errors.get("reason", "Skriv en begrundelse.")}
+        return await _page(request, session, me, activation_id, errors=shown, status=422)
+    cfg = request.app.state.runtime.activation_config
+    await use_case(
+        session, cfg, activation_id, shift_id, principal, reason=data.reason, now=utcnow()
+    )
+    return _back(activation_id, shift_id)
 
 
 @router.get("/{shift_id}.ics")
