@@ -183,11 +183,23 @@ async def endorse(
     return _back(activation_id)
 
 
-async def _reason(request: Request, model: type) -> tuple[object, dict, dict]:
+async def _reason(  # noqa: ANN001 - session as _page takes it
+    request: Request,
+    session,
+    me: Identity,
+    activation: Activation,
+    model: type[Reason] | type[Rejection],
+    field: str,
+) -> tuple[str | None, Response | None]:
+    """The form's reason, or the page again with the Danish complaint under `field`."""
     raw = await request.form()
     form = {"reason": str(raw.get("reason", "")).strip()}
     data, errors = parse(model, form)
-    return data, form, errors
+    if data is not None:
+        return data.reason, None
+    errors = {field: errors.get("reason", "Værdien kan ikke bruges.")}
+    again = await _page(request, session, me, activation, form=form, errors=errors, status=422)
+    return None, again
 
 
 @router.post("/aktivering/{activation_id}/afvis", include_in_schema=False)
@@ -220,18 +232,17 @@ async def _end_early(
     """Reject (steering) or cancel (the authority) before endorsement, as the API does."""
     principal = acting(me, *roles)
     activation = await visibility.get_visible(session, principal, activation_id)
-    data, form, errors = await _reason(request, model)
-    if data is None:
-        field = "reject_reason" if status == ActivationStatus.rejected else "cancel_reason"
-        errors = {field: errors.get("reason", "Værdien kan ikke bruges.")}
-        return await _page(request, session, me, activation, form=form, errors=errors, status=422)
+    field = "reject_reason" if status == ActivationStatus.rejected else "cancel_reason"
+    reason, again = await _reason(request, session, me, activation, model, field)
+    if again is not None:
+        return again
     await closing.end_before_endorsement(
         session,
         request.app.state.runtime.activation_config,
         activation_id,
         status=status,
         by=principal.display_name,
-        reason=data.reason,  # type: ignore[attr-defined]
+        reason=reason,
         now=utcnow(),
     )
     return _back(activation_id)
@@ -243,16 +254,15 @@ async def stand_down(
 ) -> Response:
     principal = acting(me, *STAND_DOWN)
     activation = await visibility.get_visible(session, principal, activation_id)
-    data, form, errors = await _reason(request, Reason)
-    if data is None:
-        errors = {"stand_down_reason": errors.get("reason", "Værdien kan ikke bruges.")}
-        return await _page(request, session, me, activation, form=form, errors=errors, status=422)
+    reason, again = await _reason(request, session, me, activation, Reason, "stand_down_reason")
+    if again is not None:
+        return again
     await closing.stand_down(
         session,
         request.app.state.runtime.activation_config,
         activation_id,
         principal,
-        reason=data.reason,  # type: ignore[attr-defined]
+        reason=reason,
         now=utcnow(),
     )
     return _back(activation_id)
