@@ -110,6 +110,9 @@ AXE = Path(__file__).resolve().parent / "vendor" / "axe-core-4.14.1" / "axe.min.
 SHOTS = Path(os.environ.get("SCREENSHOT_DIR", Path(__file__).resolve().parent / "screenshots"))
 SIZES = {"1280": (1280, 900), "360": (360, 760)}
 CODE = re.compile(r"\b(\d{6})\b")
+OK_CODE = re.compile(r"OK (\w+)")  # the code an SMS asks to be answered with
+AUTHORITY = "p075"  # Odder Kommune's contact on the demo directory
+STEERING = "p012"  # a steering group member
 
 
 @dataclass
@@ -156,6 +159,37 @@ class Console:
         tab.get_by_label("Kode fra SMS").fill(CODE.search(body)[1])
         tab.get_by_role("button", name="Log ind").click()
         tab.wait_for_url(f"{self.url}{next_path}*")
+
+    def ask_for_activation(self, tab, title: str, by: str = AUTHORITY) -> str:  # noqa: ANN001
+        """`by`, an authority's contact, signs in on `tab` and asks on Oversigt: the activation's
+        id; `tab` is left on its status board."""
+        self.sign_in(tab, by)
+        tab.get_by_label("Hændelse (kort overskrift)").fill(title)
+        tab.get_by_role("button", name="Send anmodning").click()
+        tab.wait_for_url(re.compile(r".*/aktivering/[0-9a-f-]+$"))
+        return tab.url.rsplit("/", 1)[1]
+
+    def answer_ok(self, person_id: str, containing: str) -> None:
+        """`person_id` answers OK with the code of the SMS to them that says `containing`."""
+        asked = self.wait_for_text(person_id, containing)
+        assert self.reply(person_id, f"OK {OK_CODE.search(asked)[1]}").status_code == 200
+
+    def active_activation(
+        self,
+        browser,  # noqa: ANN001
+        roles: tuple[str, ...],
+        title: str = "Vandforsyning svigter i Odder",
+    ) -> str:
+        """Odder asks, a steering member endorses by SMS, and each of `roles` (person ids) answers
+        the role page by SMS: the activation's id."""
+        tab = browser.new_page(locale="da-DK")
+        activation_id = self.ask_for_activation(tab, title)
+        tab.close()
+        self.answer_ok(STEERING, "anmodning om aktivering")
+        for person_id in roles:
+            self.answer_ok(person_id, "du kaldes som")
+            self.wait_for_text(person_id, "Du er nu")
+        return activation_id
 
     def reply(self, person_id: str, body: str) -> httpx.Response:
         """`person_id` answers by SMS: a signed Twilio webhook, as Twilio would post it."""

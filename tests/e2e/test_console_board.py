@@ -19,25 +19,21 @@ from beredskab.db import make_engine, make_sessionmaker
 from beredskab.directory.sync import import_directory
 from beredskab.metadata import utcnow
 from beredskab.outbox import OutboxMessage
-from tests.e2e.conftest import CODE, DIRECTORY, _served, check_page
+from tests.e2e.conftest import AUTHORITY, CODE, DIRECTORY, STEERING, _served, check_page
 from tests.factories import demo_config
 from web import live as live_module
 from web.deps import COOKIE, csrf_for
 
 pytestmark = pytest.mark.db
 
-AUTHORITY = "p075"  # Odder Kommune's contact
-STEERING = "p012"
 LEADER = "p001"  # the crisis leader's primary on the demo roster
 
 
 def test_a_role_answered_by_sms_shows_on_the_open_board_without_reload(console, browser):
     authority = browser.new_context().new_page()
-    console.sign_in(authority, AUTHORITY)
-    authority.get_by_label("Hændelse (kort overskrift)").fill("Vandforsyning svigter i Odder")
-    authority.get_by_role("button", name="Send anmodning").click()
-    authority.wait_for_url(re.compile(r".*/aktivering/[0-9a-f-]+$"))
-    board_path = authority.url.removeprefix(console.url)
+    board_path = "/aktivering/" + console.ask_for_activation(
+        authority, "Vandforsyning svigter i Odder"
+    )
     assert authority.get_by_role("button", name="Træk anmodningen tilbage").is_visible()
     assert authority.get_by_role("button", name="Godkend aktiveringen").count() == 0
 
@@ -72,11 +68,7 @@ def test_a_role_answered_by_sms_shows_on_the_open_board_without_reload(console, 
 
 def test_the_reject_form_needs_a_reason(console, browser):
     authority = browser.new_context().new_page()
-    console.sign_in(authority, AUTHORITY)
-    authority.get_by_label("Hændelse (kort overskrift)").fill("Strømsvigt i Odder")
-    authority.get_by_role("button", name="Send anmodning").click()
-    authority.wait_for_url(re.compile(r".*/aktivering/[0-9a-f-]+$"))
-    board_path = authority.url.removeprefix(console.url)
+    board_path = "/aktivering/" + console.ask_for_activation(authority, "Strømsvigt i Odder")
 
     steering = browser.new_context().new_page()
     console.sign_in(steering, STEERING, next_path=board_path)

@@ -10,32 +10,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.e2e.conftest import check_page
+from tests.e2e.conftest import AUTHORITY, check_page
 
 pytestmark = pytest.mark.db
 
-AUTHORITY = "p075"  # Odder
-STEERING = "p012"
 LOG_KEEPER = "p003"  # first on the roster for log_keeper
 TZ = ZoneInfo("Europe/Copenhagen")
-CODE = re.compile(r"OK (\w+)")
-
-
-def _staffed_activation(console, browser) -> str:  # noqa: ANN001
-    """Odder asks, a steering member endorses by SMS, p003 answers the log keeper's page."""
-    tab = browser.new_page()
-    console.sign_in(tab, AUTHORITY)
-    tab.get_by_label("Hændelse (kort overskrift)").fill("Vandforsyning svigter i Odder")
-    tab.get_by_role("button", name="Send anmodning").click()
-    tab.wait_for_url(re.compile(r".*/aktivering/[0-9a-f-]+$"))
-    activation_id = tab.url.rsplit("/", 1)[1]
-    tab.close()
-    asked = console.wait_for_text(STEERING, "Godkend")
-    assert console.reply(STEERING, f"OK {CODE.search(asked)[1]}").status_code == 200
-    paged = console.wait_for_text(LOG_KEEPER, "du kaldes som")
-    assert console.reply(LOG_KEEPER, f"OK {CODE.search(paged)[1]}").status_code == 200
-    console.wait_for_text(LOG_KEEPER, "Du er nu")
-    return activation_id
 
 
 def _save(tab, text: str) -> None:  # noqa: ANN001
@@ -48,7 +28,7 @@ def _save(tab, text: str) -> None:  # noqa: ANN001
 
 
 def test_the_log_keeper_writes_corrects_filters_and_exports(console, browser):
-    activation_id = _staffed_activation(console, browser)
+    activation_id = console.active_activation(browser, roles=(LOG_KEEPER,))
     page = f"/aktivering/{activation_id}/logbog"
     keeper = browser.new_page()
     console.sign_in(keeper, LOG_KEEPER, next_path=page)

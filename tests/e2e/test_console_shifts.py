@@ -11,12 +11,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from beredskab.metadata import utcnow
-from tests.e2e.conftest import check_page
+from tests.e2e.conftest import STEERING, check_page
 
 pytestmark = pytest.mark.db
 
-AUTHORITY = "p075"  # Odder Kommune
-STEERING = "p012"
 STAFFING_LEAD = "p009"  # the staffing lead roster's primary
 JAMMERBUGT, SKIVE = "p021", "p023"  # contact-centre municipalities' primary contacts
 CPH = ZoneInfo("Europe/Copenhagen")
@@ -34,26 +32,8 @@ def tomorrow_night() -> tuple[str, str]:
     )
 
 
-def active_activation(console, browser) -> str:  # noqa: ANN001
-    """Odder asks on its page, a steering member endorses by SMS and the staffing lead answers
-    her page by SMS: the activation's id."""
-    tab = browser.new_page(locale="da-DK")
-    console.sign_in(tab, AUTHORITY)
-    tab.get_by_label("Hændelse (kort overskrift)").fill("Vandforsyning svigter i Odder")
-    tab.get_by_role("button", name="Send anmodning").click()
-    tab.wait_for_url(re.compile(r".*/aktivering/[0-9a-f-]+$"))
-    activation_id = tab.url.rsplit("/", 1)[1]
-    tab.close()
-    endorse = console.wait_for_text(STEERING, "anmodning om aktivering")
-    assert console.reply(STEERING, f"OK {code(endorse, 'OK')}").status_code == 200
-    paged = console.wait_for_text(STAFFING_LEAD, "bemandingsansvarlig")
-    assert console.reply(STAFFING_LEAD, f"OK {code(paged, 'OK')}").status_code == 200
-    console.wait_for_text(STAFFING_LEAD, "Du er nu bemandingsansvarlig")
-    return activation_id
-
-
 def test_the_staffing_lead_requests_a_night_shift_and_watches_it_fill(console, browser):
-    activation_id = active_activation(console, browser)
+    activation_id = console.active_activation(browser, roles=(STAFFING_LEAD,))
     shifts = f"/aktivering/{activation_id}/vagter"
     tab = browser.new_page(locale="da-DK")
     console.sign_in(tab, STAFFING_LEAD, next_path=shifts)
@@ -72,8 +52,7 @@ def test_the_staffing_lead_requests_a_night_shift_and_watches_it_fill(console, b
     assert "Afventer godkendelse" in shift.inner_text()
     assert shift.locator("time[data-countdown]").count() == 1
 
-    asked = console.wait_for_text(STEERING, "vagt uden for åbningstid")
-    assert console.reply(STEERING, f"OK {code(asked, 'OK')}").status_code == 200
+    console.answer_ok(STEERING, "vagt uden for åbningstid")
     console.wait_for_text(STEERING, "er godkendt")
     tab.reload()
     assert "Søger agenter" in shift.inner_text()
@@ -93,7 +72,7 @@ def test_the_staffing_lead_requests_a_night_shift_and_watches_it_fill(console, b
 
 
 def test_a_crisis_staff_member_ticks_an_action_card_task(console, browser):
-    activation_id = active_activation(console, browser)
+    activation_id = console.active_activation(browser, roles=(STAFFING_LEAD,))
     tab = browser.new_page(locale="da-DK")
     console.sign_in(tab, STAFFING_LEAD, next_path=f"/aktivering/{activation_id}/handlingskort")
     card = tab.get_by_role("region", name=re.compile("^Bemandingsansvarlig"))
