@@ -24,8 +24,10 @@ from beredskab.eventlog.models import LogEntry
 from beredskab.outbox import OutboxMessage
 from beredskab.playbook_file import load_playbook
 from beredskab.settings import DEFAULT_PLAYBOOK
+from beredskab.shifts import allocations, confirmation
 from beredskab.shifts.handlers import deadline_handlers
-from beredskab.shifts.models import Shift
+from beredskab.shifts.models import Shift, VolunteerAllocation
+from beredskab.shifts.requesting import ShiftRequest, request_shift
 from beredskab.unit_of_work import transaction
 from tests.conftest import TestDB
 from tests.factories import make_active_activation, make_municipality
@@ -160,3 +162,53 @@ async def open_shift_world(
 
 def hours(n: float) -> timedelta:
     return timedelta(hours=n)
+
+
+# --- steps the shift tests take, as the staffing lead and the municipalities would -------------
+
+
+async def shift_for(world: ShiftWorld, agents: int) -> Shift:
+    """The staffing lead asks for Wednesday 10-14 (in opening hours: no approval); what the request
+    queued is taken as seen."""
+    wanted = ShiftRequest(WEDNESDAY_10, WEDNESDAY_10 + hours(4), agents)
+    shift = await request_shift(
+        world.session, world.cfg, world.activation_id, wanted, LEADER, now=NOW
+    )
+    await world.sent()
+    return shift
+
+
+async def reply(  # noqa: ANN201 - what the step returns
+    world: ShiftWorld,
+    pid: str,
+    shift: Shift,
+    *,
+    accept: bool = True,
+    count: int | None = None,
+    now: datetime = NOW,
+):
+    """`pid` answers their newest page for the shift by SMS: JA (with `count`) or NEJ."""
+    page = await world.page_of(pid, shift)
+    return await world.inside(
+        allocations.volunteer_reply,
+        page,
+        world.people[pid],
+        accept=accept,
+        count=count,
+        via="SMS",
+        now=now,
+    )
+
+
+async def allocation_of(world: ShiftWorld, shift: Shift, org_id: str) -> VolunteerAllocation:
+    rows = await world.session.exec(
+        select(VolunteerAllocation)
+        .where(VolunteerAllocation.shift_id == shift.id, VolunteerAllocation.org_id == org_id)
+        .execution_options(populate_existing=True)
+    )
+    return rows.one()
+
+
+async def withdraw(world: ShiftWorld, shift: Shift, org_id: str, now: datetime = NOW):  # noqa: ANN201
+    allocation = await allocation_of(world, shift, org_id)
+    return await world.inside(confirmation.withdraw, allocation, by="Kontakt", via="SMS", now=now)

@@ -8,51 +8,23 @@ from sqlmodel import select
 
 from beredskab.auth.models import TokenRole
 from beredskab.errors import NotFound
-from beredskab.shifts import allocations, confirmation, repository
-from beredskab.shifts.models import VolunteerAllocation, VolunteerAnswer
-from beredskab.shifts.requesting import ShiftRequest, request_shift
-from tests.services.shift_world import LEADER, NOW, WEDNESDAY_10, hours, open_shift_world, principal
+from beredskab.shifts import confirmation, repository
+from beredskab.shifts.models import VolunteerAnswer
+from tests.services.shift_world import (
+    NOW,
+    allocation_of,
+    hours,
+    open_shift_world,
+    principal,
+    reply,
+    shift_for,
+    withdraw,
+)
 
 
 @pytest.fixture
 async def world(db, session):
     return await open_shift_world(db, session)
-
-
-async def shift_for(world, agents):
-    wanted = ShiftRequest(WEDNESDAY_10, WEDNESDAY_10 + hours(4), agents)
-    shift = await request_shift(
-        world.session, world.cfg, world.activation_id, wanted, LEADER, now=NOW
-    )
-    await world.sent()
-    return shift
-
-
-async def reply(world, pid, shift, *, accept=True, count=None, now=NOW):
-    page = await world.page_of(pid, shift)
-    return await world.inside(
-        allocations.volunteer_reply,
-        page,
-        world.people[pid],
-        accept=accept,
-        count=count,
-        via="SMS",
-        now=now,
-    )
-
-
-async def allocation_of(world, shift, org_id):
-    rows = await world.session.exec(
-        select(VolunteerAllocation)
-        .where(VolunteerAllocation.shift_id == shift.id, VolunteerAllocation.org_id == org_id)
-        .execution_options(populate_existing=True)
-    )
-    return rows.one()
-
-
-async def withdraw(world, shift, org_id, now=NOW):
-    allocation = await allocation_of(world, shift, org_id)
-    return await world.inside(confirmation.withdraw, allocation, by="Kontakt", via="SMS", now=now)
 
 
 async def held(world, shift):

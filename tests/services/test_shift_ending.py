@@ -9,7 +9,7 @@ from sqlmodel import func, select
 from beredskab.activations.models import Page, PageState
 from beredskab.errors import Conflict
 from beredskab.flows import closing
-from beredskab.shifts import allocations, checkpoints, confirmation, ending, rules
+from beredskab.shifts import checkpoints, confirmation, ending, rules
 from beredskab.shifts.models import VolunteerAllocation
 from beredskab.shifts.requesting import ShiftRequest, request_shift
 from tests.factories import make_allocation, make_shift, make_shift_page
@@ -20,6 +20,7 @@ from tests.services.shift_world import (
     WEDNESDAY_10,
     hours,
     open_shift_world,
+    reply,
 )
 
 
@@ -32,19 +33,6 @@ async def shift_for(world, agents):
     wanted = ShiftRequest(WEDNESDAY_10, WEDNESDAY_10 + hours(4), agents)
     return await request_shift(
         world.session, world.cfg, world.activation_id, wanted, LEADER, now=NOW
-    )
-
-
-async def reply(world, pid, shift, count):
-    page = await world.page_of(pid, shift)
-    return await world.inside(
-        allocations.volunteer_reply,
-        page,
-        world.people[pid],
-        accept=True,
-        count=count,
-        via="SMS",
-        now=NOW,
     )
 
 
@@ -64,12 +52,12 @@ async def open_pages(world, shift):
 
 async def test_cancel_and_replies_to_a_cancelled_shift(world):
     shift = await shift_for(world, 3)
-    await reply(world, "m0p", shift, 1)
+    await reply(world, "m0p", shift, count=1)
     cancelled = await cancel(world, shift, "Hændelsen er under kontrol")
     assert cancelled.state == "cancelled" and cancelled.decided_reason.startswith("Hændelsen")
     assert "aflyst" in (await world.inbox("m0p"))[-1] and "aflyst" in (await world.inbox("m1p"))[-1]
     assert "aflyst af" in (await world.inbox("staff0"))[-1]
-    late = await reply(world, "m1p", shift, 2)
+    late = await reply(world, "m1p", shift, count=2)
     assert late.outcome == "shift_closed" and late.values["status"] == "aflyst"
     states = (await world.session.exec(select(VolunteerAllocation.state))).all()
     assert states == ["cancelled"]
@@ -81,7 +69,7 @@ async def test_cancel_and_replies_to_a_cancelled_shift(world):
 
 async def test_stand_down_cancels_future_shifts_and_tells_the_municipalities(world):
     shift = await shift_for(world, 2)
-    await reply(world, "m0p", shift, 1)
+    await reply(world, "m0p", shift, count=1)
     await closing.stand_down(
         world.session, world.cfg, world.activation_id, STEERING, reason="Slut", now=NOW
     )

@@ -7,7 +7,7 @@ import pytest
 
 from beredskab.auth.models import TokenRole
 from beredskab.errors import NotFound
-from beredskab.shifts import allocations, plan, rules
+from beredskab.shifts import plan, rules
 from beredskab.shifts.requesting import ShiftRequest, request_shift
 from tests.services.shift_world import (
     LEADER,
@@ -16,6 +16,7 @@ from tests.services.shift_world import (
     hours,
     open_shift_world,
     principal,
+    reply,
 )
 
 
@@ -24,26 +25,13 @@ async def world(db, session):
     return await open_shift_world(db, session)
 
 
-async def reply(world, pid, shift, *, accept, count=None, at=NOW):
-    page = await world.page_of(pid, shift)
-    return await world.inside(
-        allocations.volunteer_reply,
-        page,
-        world.people[pid],
-        accept=accept,
-        count=count,
-        via="SMS",
-        now=at,
-    )
-
-
 async def test_the_plan_shows_yes_and_no_answers_in_order_and_the_shortfall(world):
     wanted = ShiftRequest(WEDNESDAY_10, WEDNESDAY_10 + hours(4), 3)
     shift = await request_shift(
         world.session, world.cfg, world.activation_id, wanted, LEADER, now=NOW
     )
-    await reply(world, "m1p", shift, accept=False, at=NOW + hours(0.1))
-    await reply(world, "m0p", shift, accept=True, count=2, at=NOW + hours(0.2))
+    await reply(world, "m1p", shift, accept=False, now=NOW + hours(0.1))
+    await reply(world, "m0p", shift, accept=True, count=2, now=NOW + hours(0.2))
 
     shown = await plan.shift_plan(world.session, world.cfg, LEADER, world.activation_id, NOW)
 

@@ -6,23 +6,23 @@ that is told back instead of silently cut."""
 from __future__ import annotations
 
 import pytest
-from sqlmodel import select
 
 from beredskab.auth.models import TokenRole
 from beredskab.errors import InvalidInput
 from beredskab.flows import closing
-from beredskab.shifts import allocations, confirmation, ending
+from beredskab.shifts import confirmation, ending
 from beredskab.shifts.models import VolunteerAllocation
-from beredskab.shifts.requesting import ShiftRequest, request_shift
 from tests.factories import make_allocation, make_shift
 from tests.services.shift_world import (
-    LEADER,
     NOW,
     STEERING,
-    WEDNESDAY_10,
+    allocation_of,
     hours,
     open_shift_world,
     principal,
+    reply,
+    shift_for,
+    withdraw,
 )
 
 NOBODY_LEFT = "ingen kommuner at kalde"
@@ -31,42 +31,6 @@ NOBODY_LEFT = "ingen kommuner at kalde"
 @pytest.fixture
 async def world(db, session):
     return await open_shift_world(db, session)
-
-
-async def shift_for(world, agents):
-    wanted = ShiftRequest(WEDNESDAY_10, WEDNESDAY_10 + hours(4), agents)
-    shift = await request_shift(
-        world.session, world.cfg, world.activation_id, wanted, LEADER, now=NOW
-    )
-    await world.sent()
-    return shift
-
-
-async def reply(world, pid, shift, *, accept=True, count=None, now=NOW):
-    page = await world.page_of(pid, shift)
-    return await world.inside(
-        allocations.volunteer_reply,
-        page,
-        world.people[pid],
-        accept=accept,
-        count=count,
-        via="SMS",
-        now=now,
-    )
-
-
-async def allocation_of(world, shift, org_id):
-    rows = await world.session.exec(
-        select(VolunteerAllocation)
-        .where(VolunteerAllocation.shift_id == shift.id, VolunteerAllocation.org_id == org_id)
-        .execution_options(populate_existing=True)
-    )
-    return rows.one()
-
-
-async def withdraw(world, shift, org_id, now=NOW):
-    allocation = await allocation_of(world, shift, org_id)
-    return await world.inside(confirmation.withdraw, allocation, by="Kontakt", via="SMS", now=now)
 
 
 async def lead_inbox(world):
