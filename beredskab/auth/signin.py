@@ -60,8 +60,8 @@ async def _recent_issues(session: AsyncSession, where, now: datetime) -> list[da
 async def request_code(
     session: AsyncSession, phone: str, client: str, *, playbook: Playbook, now: datetime
 ) -> None:
-    """Send a sign-in code by SMS (through the outbox) if `phone` is an active person's and the
-    limits allow it. The same (no) answer whatever happened; InvalidInput("phone") only for a
+    """Send a sign-in code by SMS (through the outbox) if `phone` is an active person's who has a
+    role in the directory, and the limits allow it. The same (no) answer whatever happened; InvalidInput("phone") only for a
     malformed number."""
     phone, client = _phone(phone), client[:CLIENT_CHARS]
     async with transaction(session):
@@ -83,10 +83,16 @@ async def request_code(
                 issued_at=now,
             )
         )
-        if allowed and person is not None and person.active:
+        # a person without any role in the directory could sign in to nothing: no code
+        if allowed and person is not None and person.active and await _has_a_role(session, person):
             minutes = int(rules.CODE_LIFETIME.total_seconds() // 60)
             body = playbook.render("login_code", code=code, minutes=minutes)
             enqueue_sms(session, phone, body, person_id=person.id)
+
+
+async def _has_a_role(session: AsyncSession, person: Person) -> bool:
+    found = await identity_of(session, person.id)
+    return found is not None and bool(found.roles)
 
 
 async def sign_in(

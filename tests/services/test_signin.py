@@ -15,7 +15,7 @@ from beredskab.auth import signin
 from beredskab.auth.login_rules import digest
 from beredskab.auth.models import LoginCode, WebSession
 from beredskab.auth.signin import SignInResult, end_sessions_of, identify, request_code, sign_in
-from beredskab.directory.models import Person
+from beredskab.directory.models import Person, SteeringMember
 from beredskab.directory.schemas import PersonUpdate
 from beredskab.directory.service import update_person
 from beredskab.errors import InvalidInput, NotFound
@@ -32,7 +32,16 @@ UNKNOWN = "+4560606060"
 @pytest.fixture
 async def person(session) -> Person:
     org = await make_org(session)
-    return await make_person(session, org.id, name="Emil Friis", phone="+4520123456")
+    return await on_the_steering_group(
+        session, await make_person(session, org.id, name="Emil Friis", phone="+4520123456")
+    )
+
+
+async def on_the_steering_group(session, person: Person) -> Person:
+    """A role, so the person may sign in (a person without one gets no code)."""
+    session.add(SteeringMember(person_id=person.id))
+    await session.commit()
+    return person
 
 
 async def ask(session, phone: str = "20 12 34 56", client: str = "10.0.0.1", now=NOW) -> None:
@@ -200,13 +209,25 @@ async def test_an_unknown_number_counts_against_the_limit_like_a_known_one(sessi
     assert [r.code_hash is not None for r in rows] == [True, True, True, False]
 
 
-async def test_one_client_may_ask_for_20_codes_in_15_minutes(session, person):
-    for n in range(20):
+async def test_one_client_may_ask_for_60_codes_in_15_minutes(session, person):
+    for n in range(60):
         await ask(session, f"+45601000{n:02d}", client="203.0.113.9", now=NOW)
     await ask(session, client="203.0.113.9", now=NOW + M)
-    assert await sms_to(session, person.phone) == []  # the 21st: refused
+    assert await sms_to(session, person.phone) == []  # the 61st: refused
     await ask(session, client="198.51.100.1", now=NOW + M)  # another client: sent
     assert len(await sms_to(session, person.phone)) == 1
+
+
+async def test_a_person_without_any_role_gets_no_code(session):
+    org = await make_org(session)
+    nobody = await make_person(session, org.id, phone="+4520123457")
+    await ask(session, "20 12 34 57")
+    assert await sms_to(session, nobody.phone) == []
+    rows = await codes_of(session, nobody.phone)
+    assert len(rows) == 1  # seen and counted like any other request: the same answer
+    await on_the_steering_group(session, nobody)
+    await ask(session, "20 12 34 57", now=NOW + M)
+    assert len(await sms_to(session, nobody.phone)) == 1
 
 
 async def test_old_codes_are_deleted(session, person):
@@ -258,7 +279,7 @@ async def test_end_sessions_of_a_person(session, person):
     first = await signed_in(session, person)
     second = await signed_in(session, person, now=NOW + M)
     org = await make_org(session)
-    someone = await make_person(session, org.id)
+    someone = await on_the_steering_group(session, await make_person(session, org.id))
     theirs = await signed_in(session, someone, now=NOW + M)
     assert await end_sessions_of(session, person.id, now=NOW + 2 * M) == 2
     assert await identify(session, first, now=NOW + 3 * M) is None

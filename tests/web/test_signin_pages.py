@@ -103,19 +103,36 @@ async def test_a_person_without_an_authority_role_may_not_request(as_person):
     assert "Ingen adgang" in refused.text
 
 
-async def test_five_wrong_codes_end_the_code_even_for_the_right_one(client, demo):
+async def test_five_wrong_codes_end_the_code_even_for_the_right_one(app, client, demo):
     page = await client.get("/login")
     csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
     phone = demo[AUTHORITY]["phone"]
     await client.post("/login", data={"phone": phone, "csrf": csrf})
+    right = await last_code(app, phone)
+    wrong = f"{(int(right) + 1) % 1_000_000:06d}"
     answers = [
-        await client.post("/login/kode", data={"phone": phone, "code": "000000", "csrf": csrf})
+        await client.post("/login/kode", data={"phone": phone, "code": wrong, "csrf": csrf})
         for _ in range(5)
     ]
-    assert all("Koden passer ikke" in a.text for a in answers[:4])
-    sixth = await client.post("/login/kode", data={"phone": phone, "code": "000000", "csrf": csrf})
+    assert all("Koden passer ikke" in a.text for a in answers)
+    sixth = await client.post("/login/kode", data={"phone": phone, "code": right, "csrf": csrf})
     assert "Bed om en ny kode" in sixth.text
     assert COOKIE not in sixth.cookies
+    assert (await client.get("/oversigt")).status_code == 303  # not signed in
+
+
+async def test_a_person_whose_roles_are_gone_may_still_sign_out(app, as_person):
+    from sqlalchemy import delete
+
+    from beredskab.directory.models import AuthorityContact
+
+    me = await as_person(AUTHORITY)
+    async with app.state.sessionmaker() as session:
+        await session.exec(delete(AuthorityContact).where(AuthorityContact.person_id == AUTHORITY))
+        await session.commit()
+    assert (await me.client.get("/oversigt")).status_code == 403
+    out = await me.post("/logout")
+    assert out.status_code == 303 and out.headers["location"].startswith("/login")
 
 
 async def test_sign_out_ends_the_session(as_person):

@@ -9,13 +9,14 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from beredskab.auth import signin
+from beredskab.auth.identity import Identity
 from beredskab.errors import InvalidInput
 from beredskab.metadata import utcnow
-from web.deps import COOKIE, CsrfRefused, Me, WriteSession, csrf_for
+from web.deps import COOKIE, CsrfRefused, WriteSession, csrf_for, identity
 from web.render import render
 
 router = APIRouter()
@@ -136,8 +137,10 @@ async def check_code(
 
 
 @router.post("/logout", include_in_schema=False)
-async def logout(request: Request, me: Me, session: WriteSession) -> RedirectResponse:
-    del me  # signed in and the CSRF token checked
+async def logout(
+    request: Request, me: Annotated[Identity, Depends(identity)], session: WriteSession
+) -> RedirectResponse:
+    del me  # signed in (whatever roles are left) and the CSRF token checked
     await signin.sign_out(session, request.cookies.get(COOKIE, ""), now=utcnow())
     answer = RedirectResponse("/login?ude=1", status_code=303)
     answer.delete_cookie(COOKIE, path="/")
