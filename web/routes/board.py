@@ -13,7 +13,6 @@ from fastapi.responses import RedirectResponse, Response
 from beredskab.activations import repository as visibility
 from beredskab.activations.models import Activation, ActivationStatus
 from beredskab.activations.schemas import ActivationBoard, Handover, Reason, Rejection
-from beredskab.auth import signin
 from beredskab.auth.identity import Identity
 from beredskab.auth.models import TokenRole as R
 from beredskab.errors import InvalidInput
@@ -23,7 +22,6 @@ from beredskab.metadata import utcnow
 from beredskab.roles import Role
 from web import live
 from web.deps import (
-    COOKIE,
     Me,
     ReadSession,
     WriteSession,
@@ -154,12 +152,7 @@ async def board_live(
         context["page_status"] = page_status
         return render(request, "board_live.html", context).body.decode()
 
-    async def allowed() -> bool:  # the session is still live and its person active
-        async with runtime.sessionmaker() as s:
-            return await signin.identify(s, token, now=utcnow()) is not None
-
-    token = request.cookies.get(COOKIE, "")
-    return live.stream(request, mark, fragment, "board", allowed)
+    return live.stream(request, mark, fragment, "board", live.signed_in(request))
 
 
 def _back(activation_id: str) -> RedirectResponse:
