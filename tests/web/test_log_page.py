@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 
 from beredskab.auth.identity import identity_of
 from beredskab.auth.models import TokenRole as R
+from beredskab.eventlog import service as eventlog_service
 from beredskab.eventlog.timeline import all_entries
 from beredskab.flows.closing import stand_down
 from beredskab.lifecycle.staff import answer_role_page_via_api
@@ -273,3 +275,22 @@ async def test_a_bad_last_event_id_is_ignored(act, as_person, monkeypatch, last_
 async def _first_poll(request, poll, allowed):  # noqa: ANN001, ANN202
     """web.live's loop cut to one poll (httpx's ASGI transport waits for a stream's end)."""
     yield (await poll()) or ""
+
+
+async def test_the_badge_keeps_a_recent_check_and_the_full_check_sees_tampering_at_once(
+    app, act, as_person, monkeypatch
+):
+    reader = await as_person(AUTHORITY)
+    badge = page(act) + "/kontrol"
+    htmx = {"HX-Request": "true"}
+    assert "Logbogen er uændret" in (await reader.client.get(badge, headers=htmx)).text
+    async with app.state.sessionmaker() as session:  # a row changed behind the service's back
+        await session.exec(
+            text("UPDATE log_entry SET text = 'forfalsket' WHERE seq = 1 AND activation_id = :a"),
+            params={"a": act},
+        )
+        await session.commit()
+    assert "Logbogen er uændret" in (await reader.client.get(badge, headers=htmx)).text
+    assert "Logbogen er brudt" in (await reader.client.get(badge)).text  # the full check
+    monkeypatch.setattr(eventlog_service, "VERIFIED_FOR", timedelta(0))
+    assert "Logbogen er brudt" in (await reader.client.get(badge, headers=htmx)).text
