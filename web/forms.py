@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ValidationError
 
 from beredskab.errors import InvalidInput
+from beredskab.metadata import MAX_INTEGER
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -117,3 +118,15 @@ def local_instant(text: str, tz: ZoneInfo) -> str:
 def local_input(moment: datetime | None, tz: ZoneInfo) -> str:
     """`moment` as a `datetime-local` field shows it: local time to the minute."""
     return "" if moment is None else f"{moment.astimezone(tz):%Y-%m-%dT%H:%M}"
+
+
+_WHOLE = re.compile(r"[0-9]{1,19}")
+
+
+def whole_number(raw: str | None) -> int | None:
+    """A non-negative whole number the database can hold (ASCII digits, <= MAX_INTEGER), or
+    None: a query parameter or header that is not one ("²", 5,000 digits) is ignored."""
+    if raw is None or not _WHOLE.fullmatch(raw):
+        return None
+    number = int(raw)
+    return number if number <= MAX_INTEGER else None

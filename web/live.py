@@ -16,11 +16,16 @@ from fastapi import Request
 from fastapi.responses import StreamingResponse
 from starlette.datastructures import State
 
+from beredskab.auth import signin
+from beredskab.metadata import utcnow
+from web.deps import COOKIE
+
 POLL_S = 0.25
 KEEP_ALIVE_S = 15.0
 RECHECK_S = 10.0  # how often a stream asks whether its session may still see it
 RETRY_MS = 2000
 STOPPING = "live_streams_stopping"
+_NOTHING = object()  # no mark seen yet
 
 
 def stopping(request: Request) -> bool:
@@ -33,6 +38,18 @@ def event(name: str, data: str) -> str:
     return f"event: {name}\n{lines}\n"
 
 
+def signed_in(request: Request) -> Callable[[], Awaitable[bool]]:
+    """A stream's `allowed`: the request's session is still live and its person active."""
+    token = request.cookies.get(COOKIE, "")
+    runtime = request.app.state.runtime
+
+    async def allowed() -> bool:
+        async with runtime.sessionmaker() as s:
+            return await signin.identify(s, token, now=utcnow()) is not None
+
+    return allowed
+
+
 def stream(
     request: Request,
     mark: Callable[[], Awaitable[object]],
@@ -41,33 +58,72 @@ def stream(
     allowed: Callable[[], Awaitable[bool]],
 ) -> StreamingResponse:
     """An event `name` with `await render(m)` each time `await mark()` gives a new value m
-    (the first poll always sends), a keep-alive comment every 15 s of quiet. Every 10 s
-    `await allowed()` must still say yes (a session signed out or a person deactivated ends
-    the stream; the browser's reconnect then meets the sign-in)."""
+    (the first poll always sends)."""
+    last: object = _NOTHING
 
-    async def events() -> AsyncIterator[str]:
-        yield f"retry: {RETRY_MS}\n\n"
-        last: object = None
-        quiet = since_check = 0.0
-        while not stopping(request) and not await request.is_disconnected():
-            if since_check >= RECHECK_S:
-                since_check = 0.0
-                if not await allowed():
-                    return
-            now = await mark()
-            if now != last:
-                last = now
-                quiet = 0.0
-                yield event(name, await render(now))
-            elif quiet >= KEEP_ALIVE_S:
-                quiet = 0.0
-                yield ": keep-alive\n\n"
-            await asyncio.sleep(POLL_S)
-            quiet += POLL_S
-            since_check += POLL_S
+    async def poll() -> str | None:
+        nonlocal last
+        now = await mark()
+        if now == last:
+            return None
+        last = now
+        return event(name, await render(now))
 
+    return _response(_events(request, poll, allowed))
+
+
+def feed(
+    request: Request,
+    after: int,
+    batch: Callable[[int], Awaitable[tuple[int, str] | None]],
+    name: str,
+    allowed: Callable[[], Awaitable[bool]],
+) -> StreamingResponse:
+    """Events `name` of what came after a position: `await batch(after)` gives the newest
+    position it covers and its rendered data, or None when nothing is new. Each event's id is
+    that position, so a browser that reconnects sends it back as Last-Event-ID and resumes."""
+
+    async def poll() -> str | None:
+        nonlocal after
+        got = await batch(after)
+        if got is None:
+            return None
+        after, data = got
+        return f"id: {after}\n" + event(name, data)
+
+    return _response(_events(request, poll, allowed))
+
+
+async def _events(
+    request: Request,
+    poll: Callable[[], Awaitable[str | None]],
+    allowed: Callable[[], Awaitable[bool]],
+) -> AsyncIterator[str]:
+    """What `poll` gives, a keep-alive comment every 15 s of quiet. Every 10 s `await
+    allowed()` must still say yes (a session signed out or a person deactivated ends the
+    stream; the browser's reconnect then meets the sign-in). Ends when the server stops."""
+    yield f"retry: {RETRY_MS}\n\n"
+    quiet = since_check = 0.0
+    while not stopping(request) and not await request.is_disconnected():
+        if since_check >= RECHECK_S:
+            since_check = 0.0
+            if not await allowed():
+                return
+        sent = await poll()
+        if sent is not None:
+            quiet = 0.0
+            yield sent
+        elif quiet >= KEEP_ALIVE_S:
+            quiet = 0.0
+            yield ": keep-alive\n\n"
+        await asyncio.sleep(POLL_S)
+        quiet += POLL_S
+        since_check += POLL_S
+
+
+def _response(events: AsyncIterator[str]) -> StreamingResponse:
     return StreamingResponse(
-        events(),
+        events,
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )

@@ -106,6 +106,8 @@ LOG_KIND = {
     "role_handover": "Rolle overdraget",
     "role_time_corrected": "Rolletid rettet",
     "action_card": "Handlingskort",
+    "delegate_added": "Logfører tilføjet",
+    "delegate_removed": "Logfører fjernet",
     "shift_requested": "Vagt anmodet",
     "shift_approval_requested": "Vagt til godkendelse",
     "shift_approval_overdue": "Vagtgodkendelse forsinket",

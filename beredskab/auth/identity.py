@@ -1,15 +1,17 @@
 """Who a signed-in person is and what the directory lets them do.
 
 Roles follow from where the directory lists a person: the steering group -> steering; any
-crisis roster -> crisis_staff; an authority's or a municipality's contact person -> authority
-for those organisations; the explicit grants (`PersonGrant`) -> finance and admin. A person
-with several gets all of them and picks one per action (`Identity.principal`).
+crisis roster -> crisis_staff, and so does a standing log delegation in an activation whose log
+is open (the crisis leader let them write in it); an authority's or a municipality's contact
+person -> authority for those organisations; the explicit grants (`PersonGrant`) -> finance and
+admin. A person with several gets all of them and picks one per action (`Identity.principal`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import column, table
 from sqlmodel import exists, select, union
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,6 +26,26 @@ from beredskab.directory.models import (
     SteeringMember,
 )
 from beredskab.errors import Forbidden
+
+# auth sits below activations and crisis_staff (the layers), so it names the few columns it
+# reads of their tables instead of importing their models; tests/services/test_identity.py
+# covers the query against the real tables
+_DELEGATE = table(
+    "log_delegate", column("activation_id"), column("person_id"), column("removed_at")
+)
+_ACTIVATION = table("activation", column("id"), column("status"), column("archived_at"))
+_LOG_OPEN = ("requested", "active", "stood_down")  # rejected/cancelled never had a leader
+
+
+def _delegate(person_id: str):  # noqa: ANN202 - an EXISTS clause
+    """A standing log delegation of `person_id` in an activation whose log is still open."""
+    return exists().where(
+        _DELEGATE.c.person_id == person_id,
+        _DELEGATE.c.removed_at.is_(None),
+        _ACTIVATION.c.id == _DELEGATE.c.activation_id,
+        _ACTIVATION.c.archived_at.is_(None),
+        _ACTIVATION.c.status.in_(_LOG_OPEN),
+    )
 
 
 class RoleRefused(Forbidden, PermissionError):
@@ -70,7 +92,8 @@ async def identity_of(
     session: AsyncSession, person_id: str, session_id: int | None = None
 ) -> Identity | None:
     """The person's identity with every role the directory gives them; None if unknown or
-    inactive. Three queries: the person with steering and roster, their orgs, their grants."""
+    inactive. Three queries: the person with steering, roster and delegations, their orgs,
+    their grants."""
     row = (
         await session.exec(
             select(
@@ -79,12 +102,13 @@ async def identity_of(
                 Person.org_id,
                 exists().where(SteeringMember.person_id == person_id),
                 exists().where(RosterEntry.person_id == person_id),
+                _delegate(person_id),
             ).where(Person.id == person_id, Person.active.is_(True))  # type: ignore[attr-defined]
         )
     ).first()
     if row is None:
         return None
-    name, phone, own_org, steering, rostered = row
+    name, phone, own_org, steering, rostered, delegate = row
     orgs = set(
         (
             await session.exec(
@@ -103,7 +127,7 @@ async def identity_of(
     roles = {TokenRole(str(g)) for g in grants}
     if steering:
         roles.add(TokenRole.steering)
-    if rostered:
+    if rostered or delegate:
         roles.add(TokenRole.crisis_staff)
     if orgs:
         roles.add(TokenRole.authority)

@@ -7,7 +7,7 @@ only reads.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, update
@@ -141,6 +141,32 @@ async def verify_visible_log(
     return await verify_activation_log(
         session, await get_visible(session, principal, activation_id)
     )
+
+
+# A log's chain is read whole to verify it (~0.3-0.5 s at 10,000 entries), and the Logbog page's
+# badge asks on every load. A result is kept in this process per (activation, head) for a while:
+# a new entry moves the head and so verifies afresh; rows changed behind the service's back are
+# seen at the latest VERIFIED_FOR later (and at once on the full check, `verify_visible_log`).
+VERIFIED_FOR = timedelta(minutes=5)
+_VERIFIED_MAX = 256
+_verified: dict[tuple[str, int, str | None], tuple[datetime, VerifyResult]] = {}
+
+
+async def verify_visible_log_cached(
+    session: AsyncSession, activation_id: str, principal: Principal, *, now: datetime
+) -> VerifyResult:
+    """`verify_visible_log`, answered from this process's recent result for the same head."""
+    activation = await get_visible(session, principal, activation_id)
+    key = (activation.id, activation.log_seq, activation.log_head_hash)
+    kept = _verified.get(key)
+    if kept is not None and now - kept[0] < VERIFIED_FOR:
+        return kept[1]
+    result = await verify_activation_log(session, activation)
+    if len(_verified) >= _VERIFIED_MAX:
+        _verified.pop(next(iter(_verified)))  # the oldest kept
+    _verified.pop(key, None)
+    _verified[key] = (now, result)
+    return result
 
 
 async def verify_log_by_reference(session: AsyncSession, ref: str) -> VerifyResult:

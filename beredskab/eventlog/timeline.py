@@ -121,6 +121,8 @@ def _encode_cursor(order: str, entry: LogEntry) -> str:
 def _decode_cursor(cursor: str, order: str) -> list:
     try:
         decoded = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if not isinstance(decoded, list) or not decoded:
+            raise ValueError("not a list")
         if decoded[0] != order:
             raise ValueError("cursor belongs to another ordering")
         seq = int(decoded[-1])
@@ -132,8 +134,17 @@ def _decode_cursor(cursor: str, order: str) -> list:
         if at.utcoffset() is None or not MIN_YEAR <= at.year <= MAX_YEAR:
             raise ValueError("time out of range")
         return [at, seq]
-    except (ValueError, IndexError, TypeError, json.JSONDecodeError) as exc:
+    except (ValueError, IndexError, TypeError, OverflowError) as exc:
         raise InvalidInput("cursor", f"is not a cursor from this timeline ({exc})") from None
+
+
+def is_cursor(cursor: str, order: str) -> bool:
+    """Whether `cursor` is one this timeline gave out for `order` (a page may start afresh)."""
+    try:
+        _decode_cursor(cursor, order)
+    except InvalidInput:
+        return False
+    return True
 
 
 async def visible_timeline(

@@ -27,6 +27,17 @@ async def authority_name(session: AsyncSession, authority_id: str) -> str:
     return (await org_names(session, [authority_id])).get(authority_id, authority_id)
 
 
+async def active_people(session: AsyncSession) -> list[PersonRef]:
+    """Every active person in the directory, by name: whom the crisis leader may let write in
+    the log (an extra log keeper from the contact centre need be on no roster)."""
+    rows = await session.exec(
+        select(Person.id, Person.name)
+        .where(Person.active.is_(True))  # type: ignore[attr-defined]
+        .order_by(Person.name)
+    )
+    return [PersonRef(id=pid, name=name) for pid, name in rows.all()]
+
+
 async def handover_candidates(session: AsyncSession) -> list[PersonRef]:
     """The active people on any crisis-staff roster, by name: whom a role is handed over to."""
     rows = await session.exec(

@@ -126,3 +126,15 @@ async def test_only_crisis_staff_write_and_a_token_is_needed(world):
     for role in ("authority", "admin", "finance"):
         r = await world.client.post(f"{world.base}/archive", headers=bearer(world.tokens[role]))
         assert r.status_code == 403, role
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    ["e30=", "eyJhIjogMX0=", "W10=", "WyJzZXEiLCBJbmZpbml0eV0=", "bm90IGpzb24=", "²"],
+    ids=["object", "object with a key", "empty list", "infinite seq", "not json", "not base64"],
+)
+async def test_a_mangled_cursor_is_422_naming_the_field(world, cursor):
+    r = await world.client.get(
+        f"{world.base}/log", params={"cursor": cursor}, headers=bearer(world.tokens["authority"])
+    )
+    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["cursor"], r.text

@@ -87,9 +87,19 @@ def test_the_reject_form_needs_a_reason(console, browser):
     assert note.get_by_role("link", name="Genindlæs siden").is_visible()
 
 
-def _open_live_board(url: str, token: str) -> tuple[httpx.Client, httpx.Response, Iterator[str]]:
-    """Odder's request made through the form, and its board's live stream with the first event
-    (the board as it is) read."""
+# the live streams of an activation's pages: (path after /aktivering/{id}, event, first data)
+STREAMS = {
+    "board": ("/live", "event: board", "Roller"),
+    "log": ("/logbog/live", "event: entry", "indlaeg-"),
+}
+
+
+def _open_live(
+    url: str, token: str, stream: str
+) -> tuple[httpx.Client, httpx.Response, Iterator[str]]:
+    """Odder's request made through the form, and one of its live streams with the first
+    event (the board as it is, the log's entries so far) read."""
+    path, event, first = STREAMS[stream]
     client = httpx.Client(base_url=url, cookies={COOKIE: token}, timeout=10)
     made = client.post(
         "/oversigt/anmod",
@@ -102,41 +112,51 @@ def _open_live_board(url: str, token: str) -> tuple[httpx.Client, httpx.Response
         },
     )
     assert made.status_code == 303
-    live = client.send(client.build_request("GET", made.headers["location"] + "/live"), stream=True)
+    live = client.send(client.build_request("GET", made.headers["location"] + path), stream=True)
     assert live.headers["content-type"].startswith("text/event-stream")
     lines = live.iter_lines()
-    assert next(line for line in lines if line.startswith("event:")) == "event: board"
-    assert "Roller" in next(lines)
+    assert next(line for line in lines if line.startswith("event:")) == event
+    assert first in next(lines)
     return client, live, lines
 
 
-def test_an_open_live_board_does_not_hold_up_the_server_shutdown(db):
-    """uvicorn waits for open responses when it stops; the board's stream must end by itself."""
+def _rest_within(lines: Iterator[str], seconds: float) -> list[str]:
+    """The stream read to its end, which must come within `seconds` (keep-alives or not)."""
+    started, rest = time.monotonic(), []
+    for line in lines:
+        rest.append(line)
+        assert time.monotonic() - started < seconds, "the live stream did not end"
+    assert time.monotonic() - started < seconds, "the live stream did not end"
+    return rest
+
+
+@pytest.mark.parametrize("stream", STREAMS)
+def test_an_open_live_stream_does_not_hold_up_the_server_shutdown(db, stream):
+    """uvicorn waits for open responses when it stops; a live stream must end by itself."""
     served = _served(db)
     url = served.__enter__()
     try:
-        client, live, lines = _open_live_board(url, asyncio.run(_signed_in(db, AUTHORITY)))
+        client, live, lines = _open_live(url, asyncio.run(_signed_in(db, AUTHORITY)), stream)
     except BaseException:
         served.__exit__(None, None, None)
         raise
     started = time.monotonic()
     served.__exit__(None, None, None)  # stops the server while the stream is open
-    assert time.monotonic() - started < 3, "the live board held the shutdown up"
+    assert time.monotonic() - started < 3, f"the live {stream} held the shutdown up"
     list(lines)  # the stream has ended: reading it to the end returns
     live.close()
     client.close()
 
 
-def test_signing_out_ends_an_open_live_board(db, monkeypatch):
+@pytest.mark.parametrize("stream", STREAMS)
+def test_signing_out_ends_an_open_live_stream(db, monkeypatch, stream):
     monkeypatch.setattr(live_module, "RECHECK_S", 0.5)
     with _served(db) as url:
         token = asyncio.run(_signed_in(db, AUTHORITY))
-        client, live, lines = _open_live_board(url, token)
+        client, live, lines = _open_live(url, token, stream)
         signed_out = client.post("/logout", data={"csrf": csrf_for(token)})
         assert signed_out.status_code == 303
-        started = time.monotonic()
-        rest = list(lines)  # ends when the stream does
-        assert time.monotonic() - started < 3
+        rest = _rest_within(lines, 3)  # ends when the stream does
         assert not any(line.startswith("event:") for line in rest)  # nothing more was sent
         live.close()
         client.close()

@@ -113,3 +113,41 @@ def _type_time(tab, moment: datetime) -> None:  # noqa: ANN001
     tab.keyboard.type("P" if moment.hour >= 12 else "A")
     typed = tab.locator("#occurred_at").input_value()
     assert typed == f"{moment:%Y-%m-%dT%H:%M}", f"the time field reads {typed}"
+
+
+def test_a_draft_met_by_an_ended_session_is_kept_through_the_sign_in(console, browser):
+    activation_id = console.active_activation(browser, roles=(LOG_KEEPER,))
+    page = f"/aktivering/{activation_id}/logbog"
+    context = browser.new_context()
+    keeper = context.new_page()
+    console.sign_in(keeper, LOG_KEEPER, next_path=page)
+    keeper.get_by_label("Tekst", exact=True).fill("Halvt skrevet om vandet")
+    context.clear_cookies()  # the session has ended (signed out elsewhere, expired)
+    keeper.get_by_label("Tekst", exact=True).press("Control+Enter")
+    keeper.wait_for_url("**/login**")
+    console.sign_in(keeper, LOG_KEEPER, next_path=page)
+    assert keeper.get_by_label("Tekst", exact=True).input_value() == "Halvt skrevet om vandet"
+    assert keeper.get_by_role("alert").filter(has_text="Din session var udløbet").is_visible()
+    keeper.get_by_label("Tekst", exact=True).press("Control+Enter")
+    keeper.locator("#tidslinje .entry-text", has_text="Halvt skrevet om vandet").wait_for()
+
+
+def test_a_refused_save_says_so_in_the_form_and_keeps_the_text(console, browser):
+    activation_id = console.active_activation(browser, roles=(LOG_KEEPER,))
+    page = f"/aktivering/{activation_id}/logbog"
+    keeper = browser.new_context().new_page()
+    console.sign_in(keeper, LOG_KEEPER, next_path=page)
+    keeper.route(
+        "**/logbog",
+        lambda route: (
+            route.fulfill(status=500, body="fejl")
+            if route.request.method == "POST"
+            else route.continue_()
+        ),
+    )
+    keeper.get_by_label("Tekst", exact=True).fill("Gemmes ikke")
+    keeper.get_by_label("Tekst", exact=True).press("Control+Enter")
+    alert = keeper.get_by_role("alert").filter(has_text="Indlægget er ikke gemt")
+    alert.wait_for(timeout=5000)
+    assert "(500)" in alert.inner_text()
+    assert keeper.get_by_label("Tekst", exact=True).input_value() == "Gemmes ikke"

@@ -8,10 +8,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
+from beredskab.activations.models import ActivationStatus
 from beredskab.activations.schemas import ActivationCreate
 from beredskab.auth.identity import identity_of
 from beredskab.auth.models import TokenRole, WebSession
 from beredskab.auth.signin import identify, request_code, sign_in
+from beredskab.crisis_staff.models import LogDelegate
 from beredskab.directory.models import AuthorityContact, MunicipalityContact, PersonGrant
 from beredskab.directory.sync import import_directory
 from beredskab.errors import Forbidden
@@ -20,6 +22,7 @@ from beredskab.outbox import OutboxMessage
 from beredskab.roles import Role
 from tests.factories import (
     demo_config,
+    make_activation,
     make_org,
     make_person,
     make_roster_entry,
@@ -153,3 +156,37 @@ async def test_a_signed_in_persons_idempotency_key_is_theirs(session):
     assert (again.id, created) == (made.id, False)
     theirs, created = await ask(second)  # the same key of another person is another request
     assert created and theirs.id != made.id
+
+
+@pytest.mark.parametrize(
+    ("status", "archived", "removed", "staff"),
+    [
+        (ActivationStatus.active, False, False, True),
+        (ActivationStatus.requested, False, False, True),
+        (ActivationStatus.stood_down, False, False, True),  # the log is still written
+        (ActivationStatus.stood_down, True, False, False),  # archived: read-only
+        (ActivationStatus.active, False, True, False),  # the leader removed them
+    ],
+)
+async def test_a_standing_log_delegate_of_an_open_log_is_crisis_staff(
+    session, status, archived, removed, staff
+):
+    org = await make_org(session)
+    person = await make_person(session, org.id, name="Ekstra Logfører")
+    activation = await make_activation(
+        session, status=status, archived_at=NOW if archived else None
+    )
+    session.add(
+        LogDelegate(
+            activation_id=activation.id,
+            person_id=person.id,
+            added_by="Kriselederen",
+            added_at=NOW,
+            removed_at=NOW if removed else None,
+            removed_by="Kriselederen" if removed else None,
+        )
+    )
+    await session.commit()
+    me = await identity_of(session, person.id)
+    assert me.has(TokenRole.crisis_staff) is staff
+    assert me.roles <= {TokenRole.crisis_staff}  # nothing else from a delegation

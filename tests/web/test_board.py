@@ -53,6 +53,23 @@ async def _active(as_person) -> str:  # noqa: ANN001
     return activation_id
 
 
+async def _led(as_person, app) -> str:  # noqa: ANN001
+    """An active activation whose crisis leader (LEADER) took the role (the API's way)."""
+    activation_id = await _active(as_person)
+    async with app.state.sessionmaker() as session:
+        me = await identity_of(session, LEADER)
+        await staff.answer_role_page_via_api(
+            session,
+            app.state.runtime.activation_config,
+            activation_id,
+            Role.crisis_leader,
+            me.principal(TokenRole.crisis_staff),
+            accept=True,
+            now=utcnow(),
+        )
+    return activation_id
+
+
 async def test_the_board_shows_roles_phones_and_pages_after_endorsement(as_person, demo):
     activation_id = await _active(as_person)
     steering = await as_person(STEERING)
@@ -134,18 +151,7 @@ async def test_a_wrong_role_is_refused_an_active_activations_actions(
 
 
 async def test_the_crisis_leader_may_hand_over_and_stand_down(as_person, app, demo):
-    activation_id = await _active(as_person)
-    async with app.state.sessionmaker() as session:  # the leader takes the role (the API's way)
-        me = await identity_of(session, LEADER)
-        await staff.answer_role_page_via_api(
-            session,
-            app.state.runtime.activation_config,
-            activation_id,
-            Role.crisis_leader,
-            me.principal(TokenRole.crisis_staff),
-            accept=True,
-            now=utcnow(),
-        )
+    activation_id = await _led(as_person, app)
     leader = await as_person(LEADER)
     text = (await leader.client.get(f"/aktivering/{activation_id}")).text
     assert "Overdrag rollen" in text and "Afslut aktiveringen" in text
@@ -224,3 +230,44 @@ async def test_reject_needs_a_reason_and_then_tells_it(as_person):
     assert done.status_code == 303
     text = (await steering.client.get(f"/aktivering/{activation_id}")).text
     assert "Afvist" in text and "Kommunen klarer det selv." in text
+
+
+OFF_ROSTER = "p076"  # in the directory, on no roster, in no group: no role of their own
+
+
+async def test_the_crisis_leader_adds_and_removes_a_log_delegate_who_then_writes(
+    as_person, app, demo
+):
+    activation_id = await _led(as_person, app)
+    board = f"/aktivering/{activation_id}"
+    log = f"{board}/logbog"
+    name = demo[OFF_ROSTER]["name"]
+    leader = await as_person(LEADER)
+    shown = (await leader.client.get(board)).text
+    assert "Logførere ud over rollerne" in shown and f'value="{OFF_ROSTER}"' in shown
+    empty = await leader.post(f"{board}/logfoerere", {"delegate_person_id": ""})
+    assert empty.status_code == 422 and "Vælg en person." in empty.text
+    added = await leader.post(f"{board}/logfoerere", {"delegate_person_id": OFF_ROSTER})
+    assert added.status_code == 303
+    again = await leader.post(f"{board}/logfoerere", {"delegate_person_id": OFF_ROSTER})
+    assert again.status_code == 422 and "kan allerede skrive i logbogen" in again.text
+
+    delegate = await as_person(OFF_ROSTER)  # a role now: crisis staff, while the log is open
+    assert "Nyt indlæg" in (await delegate.client.get(log)).text
+    wrote = await delegate.post(log, {"kind": "note", "text": "Ekstra logfører skriver"})
+    assert wrote.status_code == 303
+    steering = await as_person(STEERING)  # sees the list, may not change it
+    seen = (await steering.client.get(board)).text
+    assert name in seen.split("Logførere ud over rollerne")[1]
+    assert "Tilføj logfører" not in seen and f"logfoerere/{OFF_ROSTER}/fjern" not in seen
+    assert (await steering.post(f"{board}/logfoerere/{OFF_ROSTER}/fjern")).status_code == 403
+    timeline = (await leader.client.get(log)).text
+    assert "Logfører tilføjet" in timeline
+
+    removed = await leader.post(f"{board}/logfoerere/{OFF_ROSTER}/fjern")
+    assert removed.status_code == 303
+    after = (await leader.client.get(board)).text.split("Logførere ud over rollerne")[1]
+    assert f"logfoerere/{OFF_ROSTER}/fjern" not in after and "Ingen." in after
+    refused = await delegate.post(log, {"kind": "note", "text": "Nu ikke mere"})
+    assert refused.status_code == 403  # no role any more: refused, nothing written
+    assert "Nu ikke mere" not in (await leader.client.get(log)).text

@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 
 from beredskab.auth.identity import identity_of
 from beredskab.auth.models import TokenRole as R
+from beredskab.eventlog import service as eventlog_service
 from beredskab.eventlog.timeline import all_entries
 from beredskab.flows.closing import stand_down
 from beredskab.lifecycle.staff import answer_role_page_via_api
@@ -220,3 +222,75 @@ async def test_archive_makes_the_page_read_only(app, act, as_person):
     refused = await keeper.post(page(act), {"kind": "note", "text": "For sent"})
     assert refused.status_code == 403
     assert len(await entries(app, act)) == before
+
+
+@pytest.mark.parametrize("ret", ["²", "9" * 5000, "99999999999999999999", "-1", " 1"])
+async def test_a_bad_ret_is_ignored(act, as_person, ret):
+    keeper = await as_person(LOG_KEEPER)
+    shown = await keeper.client.get(page(act), params={"ret": ret})
+    assert shown.status_code == 200 and "Du retter indlæg" not in shown.text
+
+
+@pytest.mark.parametrize("corrects", ["²", "9" * 5000, "99999999999999999999", "x"])
+async def test_a_bad_corrects_is_a_danish_field_error_and_writes_nothing(
+    app, act, as_person, corrects
+):
+    keeper = await as_person(LOG_KEEPER)
+    before = len(await entries(app, act))
+    form = {"kind": "note", "text": "Retter noget", "corrects": corrects}
+    refused = await keeper.post(page(act), form)
+    assert refused.status_code == 422
+    assert "Indlægget, der rettes, findes ikke i denne logbog." in refused.text
+    assert "Retter noget</textarea>" in refused.text
+    htmx = await keeper.post(page(act), form, headers={"HX-Request": "true"})
+    assert htmx.status_code == 200 and "Indlægget, der rettes, findes ikke" in htmx.text
+    assert len(await entries(app, act)) == before
+
+
+@pytest.mark.parametrize(
+    "cursor", ["e30=", "eyJhIjogMX0=", "W10=", "WyJuZXdlc3QiLCBJbmZpbml0eV0=", "²"]
+)
+async def test_a_mangled_older_link_starts_from_the_newest(act, as_person, cursor):
+    # {} / {"a": 1} / [] / ["newest", Infinity] / not base64
+    keeper = await as_person(LOG_KEEPER)
+    shown = await keeper.client.get(page(act), params={"aeldre": cursor})
+    assert shown.status_code == 200
+    assert "Du ser ældre indlæg" not in shown.text and "/live?" in shown.text
+
+
+@pytest.mark.parametrize("last_event_id", ["²", "9" * 5000, "99999999999999999999"])
+async def test_a_bad_last_event_id_is_ignored(act, as_person, monkeypatch, last_event_id):
+    """The feed starts from ?after= instead (here a bad one too: the whole log)."""
+    monkeypatch.setattr("web.live._events", _first_poll)
+    reader = await as_person(AUTHORITY)
+    feed = await reader.client.get(
+        page(act) + "/live",
+        params={"after": "²"},
+        headers={"Last-Event-ID": last_event_id.encode()},
+    )
+    assert feed.status_code == 200
+    assert "event: entry" in feed.text and 'id="indlaeg-1"' in feed.text
+
+
+async def _first_poll(request, poll, allowed):  # noqa: ANN001, ANN202
+    """web.live's loop cut to one poll (httpx's ASGI transport waits for a stream's end)."""
+    yield (await poll()) or ""
+
+
+async def test_the_badge_keeps_a_recent_check_and_the_full_check_sees_tampering_at_once(
+    app, act, as_person, monkeypatch
+):
+    reader = await as_person(AUTHORITY)
+    badge = page(act) + "/kontrol"
+    htmx = {"HX-Request": "true"}
+    assert "Logbogen er uændret" in (await reader.client.get(badge, headers=htmx)).text
+    async with app.state.sessionmaker() as session:  # a row changed behind the service's back
+        await session.exec(
+            text("UPDATE log_entry SET text = 'forfalsket' WHERE seq = 1 AND activation_id = :a"),
+            params={"a": act},
+        )
+        await session.commit()
+    assert "Logbogen er uændret" in (await reader.client.get(badge, headers=htmx)).text
+    assert "Logbogen er brudt" in (await reader.client.get(badge)).text  # the full check
+    monkeypatch.setattr(eventlog_service, "VERIFIED_FOR", timedelta(0))
+    assert "Logbogen er brudt" in (await reader.client.get(badge, headers=htmx)).text

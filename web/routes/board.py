@@ -13,17 +13,16 @@ from fastapi.responses import RedirectResponse, Response
 from beredskab.activations import repository as visibility
 from beredskab.activations.models import Activation, ActivationStatus
 from beredskab.activations.schemas import ActivationBoard, Handover, Reason, Rejection
-from beredskab.auth import signin
 from beredskab.auth.identity import Identity
 from beredskab.auth.models import TokenRole as R
-from beredskab.errors import InvalidInput
+from beredskab.crisis_staff import delegates
+from beredskab.errors import Conflict, InvalidInput, NotFound
 from beredskab.flows import board, board_page, closing
 from beredskab.lifecycle import endorsement, staff
 from beredskab.metadata import utcnow
 from beredskab.roles import Role
 from web import live
 from web.deps import (
-    COOKIE,
     Me,
     ReadSession,
     WriteSession,
@@ -49,6 +48,7 @@ Rejecter = Annotated[Identity, Depends(allow(*REJECT))]
 Canceller = Annotated[Identity, Depends(allow(*CANCEL))]
 StandingDown = Annotated[Identity, Depends(allow(*STAND_DOWN))]
 HandingOver = Annotated[Identity, Depends(allow(*HANDOVER))]
+Delegating = Annotated[Identity, Depends(allow(R.crisis_staff))]  # the service: only the leader
 
 
 def phone_shown(phone: str) -> str:
@@ -104,6 +104,12 @@ async def _page(
     context = await _live_context(session, request, activation)
     allowed = may(me, context["board"])
     candidates = await board_page.handover_candidates(session) if allowed["handover"] else []
+    standing = await delegates.visible_delegates(session, activation.id, viewer(me))
+    may_delegate = activation.archived_at is None and (
+        me.has(R.crisis_staff) and _is_leader(me, context["board"])
+    )
+    named = {d.person_id for d in standing}
+    people = await board_page.active_people(session) if may_delegate else []
     return render(
         request,
         "board.html",
@@ -111,6 +117,9 @@ async def _page(
             **context,
             "may": allowed,
             "candidates": candidates,
+            "delegates": standing,
+            "may_delegate": may_delegate,
+            "delegate_candidates": [p for p in people if p.id not in named],
             "roles": list(Role),
             "page_status": activation.status,
             "form": form or {},
@@ -154,12 +163,7 @@ async def board_live(
         context["page_status"] = page_status
         return render(request, "board_live.html", context).body.decode()
 
-    async def allowed() -> bool:  # the session is still live and its person active
-        async with runtime.sessionmaker() as s:
-            return await signin.identify(s, token, now=utcnow()) is not None
-
-    token = request.cookies.get(COOKIE, "")
-    return live.stream(request, mark, fragment, "board", allowed)
+    return live.stream(request, mark, fragment, "board", live.signed_in(request))
 
 
 def _back(activation_id: str) -> RedirectResponse:
@@ -310,3 +314,48 @@ async def handover(
         else:
             return _back(activation_id)
     return await _page(request, session, me, activation, form=form, errors=errors, status=422)
+
+
+@router.post("/aktivering/{activation_id}/logfoerere", include_in_schema=False)
+async def add_delegate(
+    activation_id: str, request: Request, me: Delegating, session: WriteSession
+) -> Response:
+    """The crisis leader lets a person write in the log (the API's delegates use case)."""
+    principal = acting(me, R.crisis_staff)
+    person_id = str((await request.form()).get("delegate_person_id", ""))
+    if not person_id:
+        errors = {"delegate_person_id": "Vælg en person."}
+    else:
+        try:
+            await delegates.add_delegate(
+                session, activation_id, principal, person_id=person_id, now=utcnow()
+            )
+        except (InvalidInput, Conflict) as exc:
+            errors = {"delegate_person_id": _delegate_refusal(exc)}
+        else:
+            return RedirectResponse(f"/aktivering/{activation_id}#logfoerere", status_code=303)
+    form = {"delegate_person_id": person_id}
+    # loaded after the refused transaction (its rollback expires what was loaded in it)
+    activation = await visibility.get_visible(session, principal, activation_id)
+    return await _page(request, session, me, activation, form=form, errors=errors, status=422)
+
+
+@router.post("/aktivering/{activation_id}/logfoerere/{person_id}/fjern", include_in_schema=False)
+async def remove_delegate(
+    activation_id: str, person_id: str, me: Delegating, session: WriteSession
+) -> Response:
+    """The crisis leader stops a delegate writing in the log; one already gone is no error."""
+    principal = acting(me, R.crisis_staff)
+    try:
+        await delegates.remove_delegate(
+            session, activation_id, principal, person_id=person_id, now=utcnow()
+        )
+    except NotFound:
+        await visibility.get_visible(session, principal, activation_id)  # the activation: 404
+    return RedirectResponse(f"/aktivering/{activation_id}#logfoerere", status_code=303)
+
+
+def _delegate_refusal(exc: InvalidInput | Conflict) -> str:
+    if isinstance(exc, Conflict):
+        return "Personen kan allerede skrive i logbogen."
+    return "Personen findes ikke som aktiv i kontaktoversigten."

@@ -3,7 +3,7 @@ filter it, check its chain, download it, archive it. The same services the API's
 
 from __future__ import annotations
 
-import asyncio
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Literal, get_args
 from urllib.parse import urlencode
@@ -19,10 +19,11 @@ from beredskab.crisis_staff.log_writers import may_write_log
 from beredskab.errors import InvalidInput
 from beredskab.eventlog import files, logbook, timeline
 from beredskab.eventlog.schemas import LogEntryCreate, ManualKind
-from beredskab.eventlog.service import verify_visible_log
-from beredskab.metadata import MAX_INTEGER, utcnow
+from beredskab.eventlog.service import verify_visible_log, verify_visible_log_cached
+from beredskab.metadata import utcnow
+from web import live
 from web.deps import Me, ReadSession, WriteSession, acting, activation_tabs, allow, viewer
-from web.forms import danish_reason, local_input, parse
+from web.forms import danish_reason, local_input, parse, whole_number
 from web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -32,7 +33,6 @@ Writer = Annotated[Identity, Depends(allow(R.crisis_staff))]
 Archiver = Annotated[Identity, Depends(allow(R.steering, R.crisis_staff))]
 PAGE = "/aktivering/{activation_id}/logbog"
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends
-LIVE_POLL_S = 0.5
 # the log service's refusals a form can meet, in Danish
 _REASONS = {
     "must not be in the future": "Tidspunktet må ikke ligge i fremtiden.",
@@ -77,6 +77,8 @@ async def _page(
     q = request.query_params
     filters = {k: q.get(k, "")[:200] for k in ("type", "af", "tekst")}
     older = q.get("aeldre") or None
+    if older and not timeline.is_cursor(older, "newest"):
+        older = None  # a mangled link: the page from the newest entry
     principal = viewer(me)
     book = await logbook.log_book(
         session,
@@ -91,10 +93,10 @@ async def _page(
     page = PAGE.format(activation_id=a.id)
     tz = request.app.state.settings.tz
     may_write = await _may_write(session, me, a)
-    if corrects is None and q.get("ret", "").isdigit():
-        corrects = int(q["ret"])
+    if corrects is None:
+        corrects = whole_number(q.get("ret"))
     correcting = None
-    if may_write and corrects is not None and 1 <= corrects <= MAX_INTEGER:
+    if may_write and corrects:
         correcting = await logbook.entry(session, a.id, principal, corrects)
     archivable = a.archived_at is None and a.status in ("stood_down", "rejected", "cancelled")
     may_archive = archivable and (
@@ -150,12 +152,15 @@ async def write_entry(
     tz = request.app.state.settings.tz
     raw = await request.form()
     form = {k: str(raw.get(k, "")) for k in ("kind", "text", "occurred_at", "shown_at")}
-    corrects = int(raw["corrects"]) if str(raw.get("corrects", "")).isdigit() else None
+    raw_corrects = str(raw.get("corrects", "")).strip()
+    corrects = whole_number(raw_corrects)
     occurred_at, time_error = _occurred_at(form["occurred_at"], form["shown_at"], tz)
     values = {"kind": form["kind"], "text": form["text"].strip(), "occurred_at": occurred_at}
     data, errors = parse(LogEntryCreate, {**values, "corrects": corrects})
     if time_error:
         errors["occurred_at"] = time_error
+    if raw_corrects and corrects is None:
+        data, errors["corrects"] = None, _REASONS["no entry"]
     htmx = bool(request.headers.get("HX-Request"))
     if data is not None and not errors:
         try:
@@ -204,9 +209,10 @@ def _danish(reason: str) -> str:
 
 @router.get(PAGE + "/kontrol")
 async def verify(activation_id: str, request: Request, me: Me, session: ReadSession) -> Response:
-    verified = await verify_visible_log(session, activation_id, viewer(me))
-    if request.headers.get("HX-Request"):
+    if request.headers.get("HX-Request"):  # the badge, on each page load: a recent result
+        verified = await verify_visible_log_cached(session, activation_id, viewer(me), now=utcnow())
         return render(request, "_log_verify.html", {"verified": verified})
+    verified = await verify_visible_log(session, activation_id, viewer(me))
     a = await get_visible(session, viewer(me), activation_id)
     return render(
         request,
@@ -230,65 +236,41 @@ async def archive(activation_id: str, me: Archiver, session: WriteSession) -> Re
 
 
 @router.get(PAGE + "/live")
-async def live(
+async def live_feed(
     activation_id: str,
     request: Request,
     me: Me,
     session: ReadSession,
-    after: int = 0,
+    after: str = "",
     type: str = "",  # noqa: A002 - the filter's name on the page
     af: str = "",
     tekst: str = "",
     last_event_id: str | None = Header(default=None),
 ) -> StreamingResponse:
-    """New entries as rendered rows (Server-Sent Events 'entry', id = seq), filtered as the page."""
+    """New entries as rendered rows (Server-Sent Events 'entry', id = seq), filtered as the page;
+    a reconnect resumes after its Last-Event-ID. Ends on sign-out and when the server stops."""
     activation = await get_visible(session, viewer(me), activation_id)
     may_write = await _may_write(session, me, activation)
     await session.close()  # a stream lives for hours: each poll takes a short session
-    if last_event_id and last_event_id.isdigit():
-        after = int(last_event_id)
-    after = after if 0 <= after <= MAX_INTEGER else 0
+    resumed = whole_number(last_event_id)
+    start = resumed if resumed is not None else whole_number(after) or 0
     runtime = request.app.state.runtime
     page = PAGE.format(activation_id=activation.id)
     query = timeline.TimelineQuery(
         kind=type[:40] or None, author=af[:200] or None, text=tekst[:200] or None
     )
 
-    async def events():  # noqa: ANN202
-        nonlocal after
-        yield "retry: 2000\n\n"
-        while not await request.is_disconnected():
-            async with runtime.read_sessionmaker() as s:
-                batch, _ = await timeline.timeline(
-                    s,
-                    activation.id,
-                    timeline.TimelineQuery(
-                        **{**query.__dict__, "after_seq": after, "limit": timeline.MAX_PAGE}
-                    ),
-                )
-            if batch:
-                after = batch[-1].seq
-                html = _html(
-                    request,
-                    "_log_new.html",
-                    {
-                        "entries": batch[::-1],
-                        "oob_rows": False,
-                        "may_write": may_write,
-                        "page": page,
-                    },
-                )
-                data = "".join(f"data: {line}\n" for line in html.splitlines() if line.strip())
-                yield f"id: {after}\nevent: entry\n{data}\n"
-            else:
-                yield ": keep-alive\n\n"
-                await asyncio.sleep(LIVE_POLL_S)
+    async def batch(seen: int) -> tuple[int, str] | None:
+        async with runtime.read_sessionmaker() as s:
+            new, _ = await timeline.timeline(
+                s, activation.id, replace(query, after_seq=seen, limit=timeline.MAX_PAGE)
+            )
+        if not new:
+            return None
+        context = {"entries": new[::-1], "oob_rows": False, "may_write": may_write, "page": page}
+        return new[-1].seq, _html(request, "_log_new.html", context)
 
-    return StreamingResponse(
-        events(),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-    )
+    return live.feed(request, start, batch, "entry", live.signed_in(request))
 
 
 # last: its path would take /live and /kontrol
