@@ -61,8 +61,8 @@ async def request_code(
     session: AsyncSession, phone: str, client: str, *, playbook: Playbook, now: datetime
 ) -> None:
     """Send a sign-in code by SMS (through the outbox) if `phone` is an active person's who has a
-    role in the directory, and the limits allow it. The same (no) answer whatever happened; InvalidInput("phone") only for a
-    malformed number."""
+    role in the directory, and the limits allow it. The same (no) answer whatever happened;
+    InvalidInput("phone") only for a malformed number."""
     phone, client = _phone(phone), client[:CLIENT_CHARS]
     async with transaction(session):
         await session.exec(delete(LoginCode).where(LoginCode.issued_at < now - KEEP_CODES))
