@@ -44,6 +44,7 @@ REJECT = (R.steering,)
 CANCEL = (R.authority, R.steering, R.admin)
 STAND_DOWN = (R.steering, R.crisis_staff)  # crisis staff: only the activation's crisis leader
 HANDOVER = (R.steering, R.admin, R.crisis_staff)  # likewise
+STAND_DOWN_CONFIRM = "stand_down_confirm"  # the checkbox that makes ending it two steps
 Endorser = Annotated[Identity, Depends(allow(*ENDORSE))]
 Rejecter = Annotated[Identity, Depends(allow(*REJECT))]
 Canceller = Annotated[Identity, Depends(allow(*CANCEL))]
@@ -190,14 +191,19 @@ async def _reason(  # noqa: ANN001 - session as _page takes it
     activation: Activation,
     model: type[Reason] | type[Rejection],
     field: str,
+    *,
+    confirm: str | None = None,
 ) -> tuple[str | None, Response | None]:
-    """The form's reason, or the page again with the Danish complaint under `field`."""
+    """The form's reason, or the page again with the Danish complaint under `field`; with
+    `confirm` (a field name) the form's checkbox of that name must be ticked too."""
     raw = await request.form()
     form = {"reason": str(raw.get("reason", "")).strip()}
-    data, errors = parse(model, form)
-    if data is not None:
+    data, problems = parse(model, form)
+    errors = {} if data is not None else {field: problems.get("reason", "Værdien kan ikke bruges.")}
+    if confirm and raw.get(confirm) != "ja":
+        errors[confirm] = "Sæt kryds for at bekræfte, at aktiveringen skal afsluttes."
+    if not errors:
         return data.reason, None
-    errors = {field: errors.get("reason", "Værdien kan ikke bruges.")}
     again = await _page(request, session, me, activation, form=form, errors=errors, status=422)
     return None, again
 
@@ -254,7 +260,9 @@ async def stand_down(
 ) -> Response:
     principal = acting(me, *STAND_DOWN)
     activation = await visibility.get_visible(session, principal, activation_id)
-    reason, again = await _reason(request, session, me, activation, Reason, "stand_down_reason")
+    reason, again = await _reason(
+        request, session, me, activation, Reason, "stand_down_reason", confirm=STAND_DOWN_CONFIRM
+    )
     if again is not None:
         return again
     await closing.stand_down(
