@@ -20,6 +20,7 @@ async def test_a_row_shows_the_age_of_the_activation(app, as_person):
     async with app.state.sessionmaker() as session:
         activation = await session.get(Activation, activation_id)
         activation.created_at = utcnow() - timedelta(hours=2, minutes=5, seconds=10)
+        activation.exercise = True
         session.add(activation)
         await session.commit()
     steering = await as_person(STEERING)
@@ -31,4 +32,5 @@ async def test_a_row_shows_the_age_of_the_activation(app, as_person):
         re.S,
     )[0]
     assert "for 2 t 5 min siden" in row
-    assert "Aktiv" in row and "Odder Kommune" in row and "af 4" in row
+    assert '<span class="badge info">Øvelse</span>' in row
+    assert '<span class="badge ok">Aktiv</span>' in row and "Odder Kommune" in row and "af 4" in row
