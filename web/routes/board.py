@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from beredskab.activations import repository as visibility
 from beredskab.activations.models import Activation, ActivationStatus
-from beredskab.activations.schemas import ActivationBoard, Handover, Reason, Rejection
+from beredskab.activations.schemas import Handover, Reason, Rejection
 from beredskab.auth import signin
 from beredskab.auth.identity import Identity
 from beredskab.auth.models import TokenRole as R
@@ -60,25 +60,6 @@ def phone_shown(phone: str) -> str:
     return phone
 
 
-def _is_leader(me: Identity, shown: ActivationBoard) -> bool:
-    leader = next((r for r in shown.roles if r.role == Role.crisis_leader.value), None)
-    return bool(leader and leader.person and leader.person.id == me.person_id)
-
-
-def may(me: Identity, shown: ActivationBoard) -> dict[str, bool]:
-    """Which of the board's actions `me` is offered now."""
-    requested = shown.status == ActivationStatus.requested
-    active = shown.status == ActivationStatus.active
-    leads = me.has(R.crisis_staff) and _is_leader(me, shown)
-    return {
-        "endorse": requested and me.has(R.steering),
-        "reject": requested and me.has(R.steering),
-        "cancel": requested and me.has(R.authority),
-        "stand_down": active and (me.has(R.steering) or leads),
-        "handover": active and (me.has(R.steering) or me.has(R.admin) or leads),
-    }
-
-
 async def _live_context(session, request: Request, activation: Activation) -> dict:  # noqa: ANN001
     playbook = request.app.state.runtime.activation_config.playbook
     shown = await board.build(session, playbook, activation)
@@ -103,7 +84,7 @@ async def _page(
     status: int = 200,
 ) -> Response:
     context = await _live_context(session, request, activation)
-    allowed = may(me, context["board"])
+    allowed = board.allowed_actions(context["board"], me.roles, me.person_id)
     candidates = await board_page.handover_candidates(session) if allowed["handover"] else []
     return render(
         request,
