@@ -60,6 +60,7 @@ async def _page(
         statement, problem = None, NO_RATE
     may_edit = me.has(R.finance)
     orgs = await directory.list_organisations(session)
+    debtors = await final.debtor_ids(session, activation.authority_id)
     context = {
         "activation": activation,
         "tab": "okonomi",
@@ -71,11 +72,7 @@ async def _page(
         "orgs": orgs,
         "names": {o.id: o.name for o in orgs},
         "org_options": [(o.id, o.name) for o in orgs],
-        "debtors": [
-            (o.id, o.name)
-            for o in orgs
-            if o.id == activation.authority_id or o.kind == "cooperation"
-        ],
+        "debtors": [(o.id, o.name) for o in orgs if o.id in debtors],
         "local_input": lambda moment: local_input(moment, request.app.state.settings.tz),
         "expenses": await records.list_expenses(session, activation_id) if may_edit else [],
         "tenures": await records.list_tenures(session, activation_id) if may_edit else [],
