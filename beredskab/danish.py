@@ -22,6 +22,13 @@ def count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
+def age(since: datetime, now: datetime) -> str:
+    """How long ago `since` was, as a page says it: "for 2 t 5 min siden" ("lige nu" within the
+    first minute, and for a moment ahead of `now`)."""
+    minutes = int((now - since).total_seconds() // 60)
+    return "lige nu" if minutes < 1 else f"for {duration(minutes)} siden"
+
+
 def duration(minutes: int) -> str:
     """A span as a Dane writes it on a page: "45 min", "4 t", "2 t 30 min"."""
     hours, rest = divmod(max(minutes, 0), 60)

@@ -53,6 +53,7 @@ _env.filters["phone"] = _phone
 _env.globals.update(
     count=danish.count,
     duration=danish.duration,
+    age=danish.age,
     HTMX=HTMX,
     HTMX_SSE=HTMX_SSE,
     ASSETS=ASSETS,

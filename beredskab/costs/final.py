@@ -24,6 +24,11 @@ from beredskab.eventlog import service as eventlog
 from beredskab.unit_of_work import transaction
 
 
+async def debtor_ids(session: AsyncSession, authority_id: str) -> tuple[str, str]:
+    """Who may owe an adjustment of an activation: its authority or DDH (the cooperation)."""
+    return authority_id, await statements.ddh_id(session)
+
+
 async def get_statement(
     session: AsyncSession,
     activation_id: str,
@@ -109,11 +114,9 @@ async def add_adjustment(
         activation = await lock_activation(session, activation_id)
         if body.amount_ore == 0:
             raise InvalidInput("amount_ore", "must not be 0")
-        ddh = await statements.ddh_id(session)
-        if body.debtor_id not in (ddh, activation.authority_id):
-            raise InvalidInput(
-                "debtor_id", f"must be the authority ({activation.authority_id}) or DDH ({ddh})"
-            )
+        authority, ddh = await debtor_ids(session, activation.authority_id)
+        if body.debtor_id not in (authority, ddh):
+            raise InvalidInput("debtor_id", f"must be the authority ({authority}) or DDH ({ddh})")
         await known_org(session, "debtor_id", body.debtor_id)
         await known_org(session, "creditor_id", body.creditor_id)
         session.add(

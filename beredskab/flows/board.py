@@ -353,3 +353,29 @@ async def fingerprint(session: AsyncSession, activation_id: str) -> tuple:
     ).where(Activation.id == aid)
     row = (await session.exec(query)).first()
     return tuple(row) if row is not None else ()
+
+
+def allowed_actions(
+    shown: ActivationBoard, roles: frozenset[TokenRole], person_id: str
+) -> dict[str, bool]:
+    """Which of the board's actions a person with `roles` is offered now (the buttons; the use
+    cases decide again): endorse and reject (steering) and cancel (the authority) while it is
+    requested; stand down (steering, or the activation's crisis leader) and hand over a role
+    (steering, admin, or that crisis leader) while it is active."""
+    requested = shown.status == ActivationStatus.requested
+    active = shown.status == ActivationStatus.active
+    leader = next((r for r in shown.roles if r.role == Role.crisis_leader.value), None)
+    leads = (
+        TokenRole.crisis_staff in roles
+        and leader is not None
+        and leader.person is not None
+        and leader.person.id == person_id
+    )
+    steering = TokenRole.steering in roles
+    return {
+        "endorse": requested and steering,
+        "reject": requested and steering,
+        "cancel": requested and TokenRole.authority in roles,
+        "stand_down": active and (steering or leads),
+        "handover": active and (steering or TokenRole.admin in roles or leads),
+    }

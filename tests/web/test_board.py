@@ -130,8 +130,9 @@ async def test_a_wrong_role_is_refused_a_requested_activations_actions(
 @pytest.mark.parametrize(
     ("person", "action", "data"),
     [
-        (AUTHORITY, "afslut", {}),
-        (LOG_KEEPER, "afslut", {}),  # crisis staff, but not this activation's crisis leader
+        (AUTHORITY, "afslut", {"stand_down_confirm": "ja"}),
+        # crisis staff, but not this activation's crisis leader
+        (LOG_KEEPER, "afslut", {"stand_down_confirm": "ja"}),
         (AUTHORITY, "overdrag", {"role": "log_keeper", "person_id": "p004"}),
         (LOG_KEEPER, "overdrag", {"role": "log_keeper", "person_id": "p004"}),
         (AUTHORITY, "annuller", {}),  # too late: only while requested (409)
@@ -164,10 +165,31 @@ async def test_the_crisis_leader_may_hand_over_and_stand_down(as_person, app, de
     row = re.search(r'<tr data-role="log_keeper">.*?</tr>', board, re.S)[0]
     assert demo["p004"]["name"] in row and "Besat" in row
     ended = await leader.post(
-        f"/aktivering/{activation_id}/afslut", {"reason": "Vandet er tilbage"}
+        f"/aktivering/{activation_id}/afslut",
+        {"reason": "Vandet er tilbage", "stand_down_confirm": "ja"},
     )
     assert ended.status_code == 303
     assert await _status(leader, activation_id) == "Afsluttet"
+
+
+async def test_standing_down_needs_its_checkbox_ticked(as_person):
+    activation_id = await _active(as_person)
+    steering = await as_person(STEERING)
+    page = (await steering.client.get(f"/aktivering/{activation_id}")).text
+    assert 'name="stand_down_confirm"' in page
+    again = await steering.post(
+        f"/aktivering/{activation_id}/afslut", {"reason": "Vandet er tilbage"}
+    )
+    assert again.status_code == 422
+    assert 'id="stand_down_confirm-fejl">Sæt kryds for at bekræfte' in again.text
+    assert ">Vandet er tilbage</textarea>" in again.text  # what was typed is kept
+    assert await _status(steering, activation_id) == "Aktiv"
+    ended = await steering.post(
+        f"/aktivering/{activation_id}/afslut",
+        {"reason": "Vandet er tilbage", "stand_down_confirm": "ja"},
+    )
+    assert ended.status_code == 303
+    assert await _status(steering, activation_id) == "Afsluttet"
 
 
 async def test_a_handover_without_a_person_is_shown_again(as_person):

@@ -8,11 +8,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from fastapi.routing import APIRoute
 
 from beredskab.auth.identity import identity_of
 from beredskab.auth.models import TokenRole
-from web.app import is_console_path
+from tests.web.routes import console_routes
 
 pytestmark = pytest.mark.db
 
@@ -26,29 +25,6 @@ ONE_ROLE = {
     TokenRole.finance: "p076",
     TokenRole.admin: "p077",
 }
-
-
-def _routes(routes):
-    for route in routes:
-        if isinstance(route, APIRoute):
-            yield route
-        elif hasattr(route, "original_router"):
-            yield from _routes(route.original_router.routes)
-
-
-def console_routes(app) -> list[tuple[str, str, frozenset | None]]:
-    out = []
-    for route in _routes(app.routes):
-        if not is_console_path(route.path):
-            continue
-        allowed, stack = None, list(route.dependant.dependencies)
-        while stack:
-            dep = stack.pop()
-            if getattr(dep.call, "allowed_roles", None) is not None:
-                allowed = dep.call.allowed_roles
-            stack.extend(dep.dependencies)
-        out.extend((method, route.path, allowed) for method in route.methods)
-    return out
 
 
 async def test_every_console_route_is_public_by_design_or_states_its_roles(app):

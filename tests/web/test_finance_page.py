@@ -66,6 +66,9 @@ async def test_an_adjustment_after_final_is_added_with_its_reason(as_person, act
     page = (await me.client.get(page_of(activation_id))).text
     assert "Rabat" in page
     assert "-1.250,50 kr." in page
+    payers = re.search(r'<select id="regulering-debtor_id".*?</select>', page, re.S)[0]
+    offered = re.findall(r'<option value="(\w+)"', payers)
+    assert sorted(offered) == ["ddh", "odder"]  # its authority or DDH, as the rule says
 
 
 async def test_a_correction_without_reason_is_shown_in_danish_and_changes_nothing(

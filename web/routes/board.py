@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from beredskab.activations import repository as visibility
 from beredskab.activations.models import Activation, ActivationStatus
-from beredskab.activations.schemas import ActivationBoard, Handover, Reason, Rejection
+from beredskab.activations.schemas import Handover, Reason, Rejection
 from beredskab.auth.identity import Identity
 from beredskab.auth.models import TokenRole as R
 from beredskab.crisis_staff import delegates
@@ -43,6 +43,7 @@ REJECT = (R.steering,)
 CANCEL = (R.authority, R.steering, R.admin)
 STAND_DOWN = (R.steering, R.crisis_staff)  # crisis staff: only the activation's crisis leader
 HANDOVER = (R.steering, R.admin, R.crisis_staff)  # likewise
+STAND_DOWN_CONFIRM = "stand_down_confirm"  # the checkbox that makes ending it two steps
 Endorser = Annotated[Identity, Depends(allow(*ENDORSE))]
 Rejecter = Annotated[Identity, Depends(allow(*REJECT))]
 Canceller = Annotated[Identity, Depends(allow(*CANCEL))]
@@ -57,25 +58,6 @@ def phone_shown(phone: str) -> str:
         rest = phone[3:]
         return "+45 " + " ".join(rest[i : i + 2] for i in range(0, 8, 2))
     return phone
-
-
-def _is_leader(me: Identity, shown: ActivationBoard) -> bool:
-    leader = next((r for r in shown.roles if r.role == Role.crisis_leader.value), None)
-    return bool(leader and leader.person and leader.person.id == me.person_id)
-
-
-def may(me: Identity, shown: ActivationBoard) -> dict[str, bool]:
-    """Which of the board's actions `me` is offered now."""
-    requested = shown.status == ActivationStatus.requested
-    active = shown.status == ActivationStatus.active
-    leads = me.has(R.crisis_staff) and _is_leader(me, shown)
-    return {
-        "endorse": requested and me.has(R.steering),
-        "reject": requested and me.has(R.steering),
-        "cancel": requested and me.has(R.authority),
-        "stand_down": active and (me.has(R.steering) or leads),
-        "handover": active and (me.has(R.steering) or me.has(R.admin) or leads),
-    }
 
 
 async def _live_context(session, request: Request, activation: Activation) -> dict:  # noqa: ANN001
@@ -102,7 +84,7 @@ async def _page(
     status: int = 200,
 ) -> Response:
     context = await _live_context(session, request, activation)
-    allowed = may(me, context["board"])
+    allowed = board.allowed_actions(context["board"], me.roles, me.person_id)
     candidates = await board_page.handover_candidates(session) if allowed["handover"] else []
     standing = await delegates.visible_delegates(session, activation.id, viewer(me))
     may_delegate = activation.archived_at is None and (
@@ -194,14 +176,19 @@ async def _reason(  # noqa: ANN001 - session as _page takes it
     activation: Activation,
     model: type[Reason] | type[Rejection],
     field: str,
+    *,
+    confirm: str | None = None,
 ) -> tuple[str | None, Response | None]:
-    """The form's reason, or the page again with the Danish complaint under `field`."""
+    """The form's reason, or the page again with the Danish complaint under `field`; with
+    `confirm` (a field name) the form's checkbox of that name must be ticked too."""
     raw = await request.form()
     form = {"reason": str(raw.get("reason", "")).strip()}
-    data, errors = parse(model, form)
-    if data is not None:
+    data, problems = parse(model, form)
+    errors = {} if data is not None else {field: problems.get("reason", "Værdien kan ikke bruges.")}
+    if confirm and raw.get(confirm) != "ja":
+        errors[confirm] = "Sæt kryds for at bekræfte, at aktiveringen skal afsluttes."
+    if not errors:
         return data.reason, None
-    errors = {field: errors.get("reason", "Værdien kan ikke bruges.")}
     again = await _page(request, session, me, activation, form=form, errors=errors, status=422)
     return None, again
 
@@ -258,7 +245,9 @@ async def stand_down(
 ) -> Response:
     principal = acting(me, *STAND_DOWN)
     activation = await visibility.get_visible(session, principal, activation_id)
-    reason, again = await _reason(request, session, me, activation, Reason, "stand_down_reason")
+    reason, again = await _reason(
+        request, session, me, activation, Reason, "stand_down_reason", confirm=STAND_DOWN_CONFIRM
+    )
     if again is not None:
         return again
     await closing.stand_down(

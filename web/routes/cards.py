@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
+from api.deps import RowId
 from beredskab.activations.repository import get_visible
 from beredskab.auth.identity import Identity
 from beredskab.auth.models import TokenRole as R
@@ -46,7 +47,7 @@ async def cards_page(
 
 @router.post("/{task_id}")
 async def tick(
-    request: Request, activation_id: str, task_id: int, me: Ticker, session: WriteSession
+    request: Request, activation_id: str, task_id: RowId, me: Ticker, session: WriteSession
 ) -> Response:
     principal = acting(me, R.crisis_staff)
     raw = await request.form()

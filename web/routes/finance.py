@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
+from api.deps import RowId
 from beredskab.activations.repository import get_visible
 from beredskab.auth.identity import Identity
 from beredskab.auth.models import TokenRole as R
@@ -19,13 +20,12 @@ from beredskab.costs import final, records
 from beredskab.costs.schemas import AdjustmentCreate, ExpenseCreate, ExpenseUpdate, TenureCorrection
 from beredskab.directory import service as directory
 from beredskab.errors import Conflict, InvalidInput
-from beredskab.metadata import MAX_INTEGER, utcnow
+from beredskab.metadata import utcnow
 from web.deps import ReadSession, WriteSession, acting, activation_tabs, allow
 from web.forms import invalid_input_errors, local_input, local_instant, ore, parse
 from web.render import render
 
 router = APIRouter()
-RowId = Annotated[int, Path(ge=1, le=MAX_INTEGER)]
 Reader = Annotated[Identity, Depends(allow(R.finance, R.admin))]
 Finance = Annotated[Identity, Depends(allow(R.finance))]
 NO_RATE = (
@@ -60,6 +60,7 @@ async def _page(
         statement, problem = None, NO_RATE
     may_edit = me.has(R.finance)
     orgs = await directory.list_organisations(session)
+    debtors = await final.debtor_ids(session, activation.authority_id)
     context = {
         "activation": activation,
         "tab": "okonomi",
@@ -71,11 +72,7 @@ async def _page(
         "orgs": orgs,
         "names": {o.id: o.name for o in orgs},
         "org_options": [(o.id, o.name) for o in orgs],
-        "debtors": [
-            (o.id, o.name)
-            for o in orgs
-            if o.id == activation.authority_id or o.kind == "cooperation"
-        ],
+        "debtors": [(o.id, o.name) for o in orgs if o.id in debtors],
         "local_input": lambda moment: local_input(moment, request.app.state.settings.tz),
         "expenses": await records.list_expenses(session, activation_id) if may_edit else [],
         "tenures": await records.list_tenures(session, activation_id) if may_edit else [],

@@ -4,10 +4,9 @@ signs a person out of the console everywhere from here."""
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from beredskab.auth.identity import Identity
 from beredskab.auth.models import TokenRole as R
@@ -23,9 +22,13 @@ Reader = Annotated[Identity, Depends(allow(R.steering, R.admin))]
 Admin = Annotated[Identity, Depends(allow(R.admin))]
 
 
-@router.get("/beredskab", include_in_schema=False)
-async def readiness_page(request: Request, me: Reader, session: ReadSession) -> Response:
-    signed_out = request.query_params.get("logget_ud", "")
+async def _page(
+    request: Request,
+    me: Identity,
+    session,  # noqa: ANN001 - a read or write session
+    signed_out: str = "",
+    ended: int = 0,
+) -> Response:
     people = {p.id: p.name for p in await directory.list_people(session)}
     context = {
         "ready": await readiness(session),
@@ -34,13 +37,21 @@ async def readiness_page(request: Request, me: Reader, session: ReadSession) -> 
         "people": people,
         "may_sign_out": me.has(R.admin),
         "signed_out": people.get(signed_out, ""),
-        "ended": request.query_params.get("antal", ""),
+        "ended": ended,
     }
     return render(request, "readiness.html", context)
 
 
+@router.get("/beredskab", include_in_schema=False)
+async def readiness_page(request: Request, me: Reader, session: ReadSession) -> Response:
+    return await _page(request, me, session)
+
+
 @router.post("/beredskab/log-ud/{person_id}", include_in_schema=False)
-async def sign_out_everywhere(person_id: str, me: Admin, session: WriteSession) -> Response:
+async def sign_out_everywhere(
+    request: Request, person_id: str, me: Admin, session: WriteSession
+) -> Response:
+    """The page itself answers with what was done (the message is never read from an address,
+    where anyone could write another)."""
     ended = await end_sessions_of(session, person_id, now=utcnow())
-    query = urlencode({"logget_ud": person_id, "antal": ended})
-    return RedirectResponse(f"/beredskab?{query}#besked", status_code=303)
+    return await _page(request, me, session, signed_out=person_id, ended=ended)

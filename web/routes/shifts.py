@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from api.deps import RowId
 from beredskab.activations.repository import get_visible
 from beredskab.auth.identity import Identity
 from beredskab.auth.models import TokenRole as R
@@ -151,7 +152,7 @@ def _back(activation_id: str, shift_id: int) -> RedirectResponse:
 
 @router.post("/{shift_id}/godkend")
 async def approve(
-    request: Request, activation_id: str, shift_id: int, me: Decider, session: WriteSession
+    request: Request, activation_id: str, shift_id: RowId, me: Decider, session: WriteSession
 ) -> Response:
     principal = acting(me, *DECIDERS)
     cfg = request.app.state.runtime.activation_config
@@ -161,7 +162,7 @@ async def approve(
 
 @router.post("/{shift_id}/afvis")
 async def reject(
-    request: Request, activation_id: str, shift_id: int, me: Decider, session: WriteSession
+    request: Request, activation_id: str, shift_id: RowId, me: Decider, session: WriteSession
 ) -> Response:
     return await _end_with_reason(
         request, session, me, activation_id, shift_id, DECIDERS, "afvis", approval.reject_shift
@@ -170,7 +171,7 @@ async def reject(
 
 @router.post("/{shift_id}/aflys")
 async def cancel(
-    request: Request, activation_id: str, shift_id: int, me: Requester, session: WriteSession
+    request: Request, activation_id: str, shift_id: RowId, me: Requester, session: WriteSession
 ) -> Response:
     return await _end_with_reason(
         request, session, me, activation_id, shift_id, REQUESTERS, "aflys", ending.cancel_shift
@@ -204,7 +205,7 @@ async def _end_with_reason(  # noqa: ANN001 - session and me as _page takes them
 
 @router.get("/{shift_id}.ics")
 async def calendar_file(
-    request: Request, activation_id: str, shift_id: int, me: Me, session: ReadSession
+    request: Request, activation_id: str, shift_id: RowId, me: Me, session: ReadSession
 ) -> Response:
     cfg = request.app.state.runtime.activation_config
     body = await views.shift_calendar(session, cfg, viewer(me), shift_id, utcnow())
