@@ -361,7 +361,8 @@ def allowed_actions(
     """Which of the board's actions a person with `roles` is offered now (the buttons; the use
     cases decide again): endorse and reject (steering) and cancel (the authority) while it is
     requested; stand down (steering, or the activation's crisis leader) and hand over a role
-    (steering, admin, or that crisis leader) while it is active."""
+    (steering, admin, or that crisis leader) while it is active; name log delegates (that crisis
+    leader) until the log is archived."""
     requested = shown.status == ActivationStatus.requested
     active = shown.status == ActivationStatus.active
     leader = next((r for r in shown.roles if r.role == Role.crisis_leader.value), None)
@@ -378,4 +379,6 @@ def allowed_actions(
         "cancel": requested and TokenRole.authority in roles,
         "stand_down": active and (steering or leads),
         "handover": active and (steering or TokenRole.admin in roles or leads),
+        # name or remove extra log keepers: the crisis leader, until the log is archived
+        "delegate": shown.archived_at is None and leads,
     }

@@ -38,7 +38,7 @@ def test_an_active_activation_offers_stand_down_to_steering_and_its_own_crisis_l
     active = _board(ActivationStatus.active, leader="p001")
     assert _offered(active, {R.steering}) == {"stand_down", "handover"}
     assert _offered(active, {R.admin}) == {"handover"}
-    assert _offered(active, {R.crisis_staff}, "p001") == {"stand_down", "handover"}
+    assert _offered(active, {R.crisis_staff}, "p001") == {"stand_down", "handover", "delegate"}
     assert _offered(active, {R.crisis_staff}, "p002") == set()  # not this one's leader
     assert _offered(active, {R.authority}, "p001") == set()  # the leader's id, not the role
 
@@ -46,8 +46,9 @@ def test_an_active_activation_offers_stand_down_to_steering_and_its_own_crisis_l
 @pytest.mark.parametrize(
     "status", [ActivationStatus.stood_down, ActivationStatus.rejected, ActivationStatus.cancelled]
 )
-def test_an_ended_activation_offers_nothing(status):
-    assert (
-        _offered(_board(status), {R.steering, R.admin, R.authority, R.crisis_staff}, "p001")
-        == set()
-    )
+def test_an_ended_activation_offers_only_its_leader_naming_log_keepers_until_archived(status):
+    everyone = {R.steering, R.admin, R.authority, R.crisis_staff}
+    assert _offered(_board(status), everyone, "p001") == {"delegate"}
+    assert _offered(_board(status), everyone, "p002") == set()
+    archived = _board(status).model_copy(update={"archived_at": SINCE})
+    assert _offered(archived, everyone, "p001") == set()

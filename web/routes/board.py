@@ -87,9 +87,7 @@ async def _page(
     allowed = board.allowed_actions(context["board"], me.roles, me.person_id)
     candidates = await board_page.handover_candidates(session) if allowed["handover"] else []
     standing = await delegates.visible_delegates(session, activation.id, viewer(me))
-    may_delegate = activation.archived_at is None and (
-        me.has(R.crisis_staff) and _is_leader(me, context["board"])
-    )
+    may_delegate = allowed["delegate"]
     named = {d.person_id for d in standing}
     people = await board_page.active_people(session) if may_delegate else []
     return render(
