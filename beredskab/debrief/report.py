@@ -186,7 +186,7 @@ async def costs(
         return CostTotals(status="unavailable", note=str(refused))
     return CostTotals(
         status=statement.status,
-        note="" if statement.status == "final" else "Udkast: kan ændre sig, til det er endeligt.",
+        note="" if statement.status == "final" else "Kan ændre sig, til opgørelsen er endelig.",
         by_debtor=statement.by_debtor,
         by_creditor=statement.by_creditor,
         total_ore=statement.total_ore,

@@ -122,3 +122,12 @@ async def test_bad_evaluation_input_names_the_field(world):
     await _stand_down(world)
     r = await _put(world, {**EVALUATION, "calls_answered": -1})
     assert r.status_code == 422 and "calls_answered" in r.text
+
+
+async def test_the_debrief_downloads_as_a_pdf(world):
+    r = await world.client.get(
+        f"{world.base}/debrief?format=pdf", headers=bearer(world.tokens["finance"])
+    )
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    assert f'filename="evaluering-{world.act["ref"]}.pdf"' in r.headers["content-disposition"]
+    assert r.content.startswith(b"%PDF")
