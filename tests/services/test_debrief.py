@@ -3,10 +3,15 @@ and figures; the evaluation is the crisis leader's, after stand-down, before arc
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from beredskab.costs import statement as statements
+from beredskab.crisis_staff.models import RoleTenure
 from beredskab.debrief.report import debrief
+from beredskab.errors import Conflict
 from notifications.segments import segment_count
 from tests.services.debrief_world import NOW, STOOD_DOWN, T0, at, scripted_activation
+from tests.services.shift_world import open_shift_world
 
 
 async def _debrief(db, session):
@@ -96,3 +101,30 @@ async def test_costs_are_the_statements_totals_and_say_draft(db, session):
     assert d.costs.status == "draft" and "endelig" in d.costs.note
     assert d.costs.by_debtor == statement.by_debtor and d.costs.by_creditor == statement.by_creditor
     assert d.costs.total_ore == statement.total_ore > 0
+
+
+async def test_a_role_taken_by_handover_and_costs_that_cannot_be_priced(db, session, monkeypatch):
+    world = await open_shift_world(db, session)
+    activation = world.activation
+    session.add(
+        RoleTenure(
+            activation_id=activation.id, role="crisis_leader", person_id="leader1",
+            org_id="ddh", started_at=activation.created_at + timedelta(minutes=30),
+        )
+    )  # fmt: skip
+    await session.commit()
+
+    async def refused(*_: object) -> None:
+        raise Conflict("no DDH hourly rate is in force on 2026-11-23")
+
+    monkeypatch.setattr(statements, "current", refused)
+    d = await debrief(session, world.cfg, activation, segment_count=segment_count, now=STOOD_DOWN)
+    leader = next(r for r in d.milestones.roles if r.role == "crisis_leader")
+    assert (leader.person_id, leader.via, leader.rank, leader.tried_before) == (
+        "leader1", "handover", None, []
+    )  # fmt: skip
+    assert d.milestones.all_filled_at is None and d.milestones.first_shift is None
+    assert (d.costs.status, d.costs.note) == (
+        "unavailable", "no DDH hourly rate is in force on 2026-11-23"
+    )  # fmt: skip
+    assert d.shifts == [] and d.reach.pages == 0 and d.evaluation is None
