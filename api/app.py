@@ -19,6 +19,7 @@ from api.routers import (
     authorities,
     calendar,
     costs,
+    debrief,
     delegates,
     dev,
     directory,
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None, *, gateway: SmsGateway | None =
     app.include_router(calendar.router)
     app.include_router(shifts.router)
     app.include_router(costs.router)
+    app.include_router(debrief.router)
     app.include_router(finance.router)
     if settings.dev_mode:
         app.include_router(dev.router)

@@ -5,6 +5,7 @@ from bench import (
     callout_storm,
     console,
     console_log,
+    debrief,
     finance_report,
     log_keeper,
 )
@@ -16,3 +17,4 @@ if __name__ == "__main__":
     callout_storm.main()
     finance_report.main()
     console.main()
+    debrief.main([])

@@ -110,3 +110,23 @@ def databases() -> list[tuple[str, str]]:
     except Exception as exc:  # noqa: BLE001 - reported, not hidden
         print(f"  (PostgreSQL not available for benchmarks: {exc})")
     return out
+
+
+def staffed_directory(db_url: str) -> tuple[str, str, dict[str, str]]:
+    """Migrate, import the demo directory, and make a crisis-staff token (p003, a log keeper)
+    and a steering token (p012); with the environment a server on `db_url` runs in."""
+    cli(db_url, "migrate")
+    cli(db_url, "directory", "import", "data/ddh_directory.yaml")
+    staff = token(db_url, "crisis_staff", "--person", "p003")
+    steering = token(db_url, "steering", "--person", "p012")
+    env = {**os.environ, "DATABASE_URL": db_url, "SMS_GATEWAY": "fake", "LOG_LEVEL": "WARNING"}
+    return staff, steering, env
+
+
+def timed_get(client: httpx.Client, url: str, headers: dict | None = None) -> float:
+    """One GET's time in ms (it must succeed)."""
+    t0 = time.perf_counter()
+    r = client.get(url, headers=headers or {})
+    elapsed = (time.perf_counter() - t0) * 1000
+    r.raise_for_status()
+    return elapsed

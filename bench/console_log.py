@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import re
-import time
 from contextlib import closing
 
 import httpx
 
-from bench.common import cli, databases, free_port, percentile, server, token
+from bench.common import databases, free_port, percentile, server, staffed_directory, timed_get
 from bench.log_keeper import _activation, _seed_big_log
 
 TARGET_P99_MS = 50.0
@@ -54,14 +52,6 @@ def _signed_in(db_url: str, base: str, phone: str) -> httpx.Client:
     return client
 
 
-def _timed(client: httpx.Client, url: str, headers: dict | None = None) -> float:
-    t0 = time.perf_counter()
-    r = client.get(url, headers=headers or {})
-    elapsed = (time.perf_counter() - t0) * 1000
-    r.raise_for_status()
-    return elapsed
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.console_log", description=__doc__)
     parser.add_argument("--db", choices=["sqlite", "postgresql"], help="only this database")
@@ -71,11 +61,7 @@ def main(argv: list[str] | None = None) -> None:
     for name, url in databases():
         if args.db and name != args.db:
             continue
-        cli(url, "migrate")
-        cli(url, "directory", "import", "data/ddh_directory.yaml")
-        staff = token(url, "crisis_staff", "--person", "p003")
-        steering = token(url, "steering", "--person", "p012")
-        env = {**os.environ, "DATABASE_URL": url, "SMS_GATEWAY": "fake", "LOG_LEVEL": "WARNING"}
+        staff, steering, env = staffed_directory(url)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         with server(["-m", "beredskab", "serve", "--port", str(port), "--no-worker"], env, port):
@@ -86,16 +72,16 @@ def main(argv: list[str] | None = None) -> None:
                 api = f"/activations/{activation}/log"
                 auth = {"Authorization": f"Bearer {staff}"}
                 for _ in range(20):  # warm-up: pools, templates, statement caches
-                    _timed(keeper, page)
-                    _timed(keeper, api, auth)
+                    timed_get(keeper, page)
+                    timed_get(keeper, api, auth)
                 ours, baseline = [], []
                 for i in range(REQUESTS):
                     if i % 2:
-                        ours.append(_timed(keeper, page))
-                        baseline.append(_timed(keeper, api, auth))
+                        ours.append(timed_get(keeper, page))
+                        baseline.append(timed_get(keeper, api, auth))
                     else:
-                        baseline.append(_timed(keeper, api, auth))
-                        ours.append(_timed(keeper, page))
+                        baseline.append(timed_get(keeper, api, auth))
+                        ours.append(timed_get(keeper, page))
         p99 = percentile(ours, 99)
         verdict = "meets" if p99 <= TARGET_P99_MS else "MISSES"
         print(

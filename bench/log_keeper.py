@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from bench.common import cli, databases, free_port, percentile, server, token
+from bench.common import databases, free_port, percentile, server, staffed_directory
 
 WRITERS, PER_WRITER = 8, int(os.environ.get("BENCH_LOG_PER_WRITER", "100"))
 WARM_UP_PER_WRITER = 20
@@ -243,11 +243,7 @@ def main(argv: list[str] | None = None) -> None:
     for name, url in databases() if parts & {"append", "timeline"} else []:
         if args.db and name != args.db:
             continue
-        cli(url, "migrate")
-        cli(url, "directory", "import", "data/ddh_directory.yaml")
-        staff = token(url, "crisis_staff", "--person", "p003")
-        steering = token(url, "steering", "--person", "p012")
-        env = {**os.environ, "DATABASE_URL": url, "SMS_GATEWAY": "fake", "LOG_LEVEL": "WARNING"}
+        staff, steering, env = staffed_directory(url)
         base_port, port = free_port(), free_port()
         baseline = ["-m", "uvicorn", "bench.insert_app:app", "--port", str(base_port)]
         with (

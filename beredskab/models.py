@@ -6,6 +6,7 @@ from beredskab.activations import models as activation_models  # noqa: F401
 from beredskab.auth import models as auth_models  # noqa: F401
 from beredskab.costs import models as cost_models  # noqa: F401
 from beredskab.crisis_staff import models as crisis_staff_models  # noqa: F401
+from beredskab.debrief import models as debrief_models  # noqa: F401
 from beredskab.directory import models as directory_models  # noqa: F401
 from beredskab.eventlog import models as eventlog_models  # noqa: F401
 from beredskab.metadata import metadata

@@ -41,7 +41,7 @@ _RTL = re.compile(
 )
 
 
-def _printable(text: str, glyphs: frozenset[int]) -> str:
+def printable(text: str, glyphs: frozenset[int]) -> str:
     """The text with each character the font cannot draw written as "[U+XXXX]": fpdf2 would
     leave it out, and a filed log must not lose a character without a trace."""
     if text.isascii():  # DejaVu Sans draws all of ASCII
@@ -49,14 +49,14 @@ def _printable(text: str, glyphs: frozenset[int]) -> str:
     return "".join(c if ord(c) in glyphs or c == "\n" else f"[U+{ord(c):04X}]" for c in text)
 
 
-class _LogPdf(FPDF):
+class LogPdf(FPDF):
     def __init__(self, title: str, head_hash: str, tz: ZoneInfo) -> None:
         super().__init__(orientation="L", unit="mm", format="A4")
         self.add_font(FONT, "", FONTS / "DejaVuSans.ttf")
         self.add_font(FONT, "B", FONTS / "DejaVuSans-Bold.ttf")
         self.glyphs = frozenset(self.fonts["dejavu"].cmap)
         self.bold_glyphs = frozenset(self.fonts["dejavuB"].cmap)
-        self.doc_title = _printable(title, self.bold_glyphs)
+        self.doc_title = printable(title, self.bold_glyphs)
         self.head_hash = head_hash
         self.tz = tz
         self.set_title(title)
@@ -140,12 +140,12 @@ def _wrap(measure: Ruler, text: str, width: float) -> list[str]:
     return lines or [""]
 
 
-def layout(title: str, head_hash: str, tz: ZoneInfo) -> _LogPdf:
+def layout(title: str, head_hash: str, tz: ZoneInfo) -> LogPdf:
     """An empty log document with its fonts loaded and the body font set."""
-    return _LogPdf(title, head_hash, tz)
+    return LogPdf(title, head_hash, tz)
 
 
-def cells(pdf: _LogPdf, e: LogEntryRead, tz: ZoneInfo) -> list[list[str]]:
+def cells(pdf: LogPdf, e: LogEntryRead, tz: ZoneInfo) -> list[list[str]]:
     """The lines of each column (COLUMNS) for one entry, each within its column's width."""
     text = e.text
     if e.corrects:
@@ -158,12 +158,12 @@ def cells(pdf: _LogPdf, e: LogEntryRead, tz: ZoneInfo) -> list[list[str]]:
         [str(e.seq)],
         [local_time(e.occurred_at, tz)],
         _wrap(pdf.measure, kind, w_kind),
-        _wrap(pdf.measure, _printable(e.actor, pdf.glyphs), w_actor),
-        _wrap(pdf.measure, _printable(text, pdf.glyphs), w_text),
+        _wrap(pdf.measure, printable(e.actor, pdf.glyphs), w_actor),
+        _wrap(pdf.measure, printable(text, pdf.glyphs), w_text),
     ]
 
 
-def _draw(pdf: _LogPdf, x: float, y: float, width: float, line: str) -> None:
+def _draw(pdf: LogPdf, x: float, y: float, width: float, line: str) -> None:
     """One line of a cell. `text` where no script runs right to left: it places the glyphs
     as they are, without `cell`'s bidi pass (half the time of a big log); `cell` otherwise."""
     if _RTL.search(line):
@@ -190,6 +190,13 @@ def to_pdf(
     pdf = layout(f"Logbog {ref} – {authority} – {title} – periode {period}", head_hash, tz)
     pdf.alias_nb_pages()
     pdf.add_page()
+    draw_entries(pdf, entries, tz)
+    return bytes(pdf.output())
+
+
+def draw_entries(pdf: LogPdf, entries: Sequence[LogEntryRead], tz: ZoneInfo) -> None:
+    """The entries as the log's table, from the current position, a new page when one is full
+    (the log's own PDF, and the appendix of the debrief's)."""
     for e in entries:
         columns = cells(pdf, e, tz)
         height = _LINE_H * max(len(lines) for lines in columns)
@@ -203,4 +210,3 @@ def to_pdf(
                     _draw(pdf, x, y + n * _LINE_H, width, line)
             x += width
         pdf.set_y(y + height + 1)
-    return bytes(pdf.output())
