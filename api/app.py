@@ -27,6 +27,7 @@ from api.routers import (
     finance,
     health,
     shifts,
+    stats,
     tasks,
     tokens,
     webhooks,
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None, *, gateway: SmsGateway | None =
     app.include_router(costs.router)
     app.include_router(debrief.router)
     app.include_router(finance.router)
+    app.include_router(stats.router)
     if settings.dev_mode:
         app.include_router(dev.router)
     install_web(app)  # after the API's error handlers: it answers its own paths with pages

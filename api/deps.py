@@ -6,7 +6,7 @@ import re
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path, Request, Response
+from fastapi import Depends, HTTPException, Path, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -14,6 +14,7 @@ from beredskab.auth.models import TokenRole
 from beredskab.auth.service import Principal, authenticate
 from beredskab.calendar import OpeningRules
 from beredskab.errors import InvalidInput
+from beredskab.instants import YEARS, Day
 from beredskab.metadata import MAX_INTEGER
 from beredskab.runtime import Runtime
 
@@ -70,6 +71,16 @@ Rules = Annotated[OpeningRules, Depends(get_opening_rules)]
 # An integer row id in a path. Bounded to the database's INTEGER, so an absurd id is a 422 naming
 # the parameter instead of a driver overflow (a 500) on the way to the query.
 RowId = Annotated[int, Path(ge=1, le=MAX_INTEGER)]
+# A report's period of local dates, `?from=&to=` (the finance report, the stats): the service
+# refuses a period that runs backwards or is longer than 400 days, naming `to`.
+FirstDay = Annotated[Day, Query(alias="from", description=f"first local date, {YEARS}")]
+LastDay = Annotated[
+    Day,
+    Query(
+        alias="to",
+        description="last local date, included: not before `from`, at most 400 days after",
+    ),
+]
 
 
 def attachment(body: bytes, media_type: str, filename: str) -> Response:

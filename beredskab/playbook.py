@@ -253,6 +253,17 @@ class VolunteerPolicy(_Strict):
     secondary_after_minutes: int = Field(default=15, ge=1, le=240)
 
 
+class Targets(_Strict):
+    """What the trend across activations (`GET /stats`) is measured against; each is met when
+    nine in ten activations of a period reach it (the 90th percentile is within it)."""
+
+    endorsed_minutes: int | None = Field(default=None, ge=1, le=1440)  # request -> endorsed
+    all_roles_filled_minutes: int | None = Field(default=None, ge=1, le=1440)  # after endorsed
+    role_filled_minutes: int | None = Field(default=None, ge=1, le=1440)  # each role
+    primary_share_percent: int | None = Field(default=None, ge=1, le=100)  # filled by rank 0
+    shifts_filled_in_time_percent: int | None = Field(default=None, ge=1, le=100)
+
+
 class CalendarOverride(_Strict):
     """One local date whose opening hours differ from the normal week (hours in local time)."""
 
@@ -291,6 +302,7 @@ class Playbook(_Strict):
     endorsement: EndorsementPolicy
     volunteers: VolunteerPolicy
     calendar_overrides: list[CalendarOverride] = Field(default_factory=list)
+    targets: Targets = Field(default_factory=Targets)
     exercise_prefix: str = Field(default="ØVELSE: ", max_length=20)
     # whom a person who cannot answer an SMS should call: in the texts as {secretariat_phone}
     secretariat_phone: Text

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from api.deps import RowId, Rules, SessionDep, attachment, require_roles
+from api.deps import FirstDay, LastDay, RowId, Rules, SessionDep, attachment, require_roles
 from api.openapi import NO_RATE, problems
 from beredskab.auth.models import TokenRole as R
 from beredskab.auth.service import Principal
@@ -20,7 +20,7 @@ from beredskab.costs.schemas import (
     TrainingOut,
     TrainingUpdate,
 )
-from beredskab.instants import YEARS, Day
+from beredskab.instants import Day
 from beredskab.metadata import utcnow
 
 router = APIRouter(tags=["finance"])
@@ -164,14 +164,8 @@ async def finance_report(
     principal: ReportReader,
     session: SessionDep,
     rules: Rules,
-    first: Annotated[Day, Query(alias="from", description=f"first local date, {YEARS}")],
-    last: Annotated[
-        Day,
-        Query(
-            alias="to",
-            description="last local date, included: not before `from`, at most 400 days after",
-        ),
-    ],
+    first: FirstDay,
+    last: LastDay,
     format: Literal["json", "csv", "xlsx"] = "json",
 ) -> Response:
     now = utcnow()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -268,3 +269,56 @@ async def period_lines(
     lines += await _adjustment_lines(session, by_id, final)
     lines += await training_lines(session, first, last, ddh, rates, rules)
     return activations, lines
+
+
+@dataclass
+class DebtorTotals:
+    """One activation's statement summed per debtor (adjustments included), in øre."""
+
+    status: str  # final | draft
+    by_debtor: dict[str, int]
+
+
+async def debtor_totals(
+    session: AsyncSession, rules: OpeningRules, activations: list[Activation], *, now: datetime
+) -> dict[str, DebtorTotals]:
+    """What each activation costs each debtor, as finance sees it: the final statement's stored
+    groups summed in SQL, else the draft recomputed now (an open activation: up to `now`)."""
+    ids = [a.id for a in activations]
+    out = {a.id: DebtorTotals("draft", {}) for a in activations}
+
+    def add(activation_id: str, debtor: str, amount: int) -> None:
+        sums = out[activation_id].by_debtor
+        sums[debtor] = sums.get(debtor, 0) + amount
+
+    final = set()
+    for i in range(0, len(ids), CHUNK):
+        chunk = ids[i : i + CHUNK]
+        for table in (CostFinalGroup, CostAdjustment):
+            grouped = await session.exec(
+                select(table.activation_id, table.debtor_id, func.sum(table.amount_ore))
+                .where(table.activation_id.in_(chunk))  # type: ignore[attr-defined]
+                .group_by(table.activation_id, table.debtor_id)
+            )
+            for activation_id, debtor, amount in grouped.all():
+                add(activation_id, debtor, int(amount))
+        final |= set(
+            (
+                await session.exec(
+                    select(CostFinal.activation_id).where(
+                        CostFinal.activation_id.in_(chunk)  # type: ignore[attr-defined]
+                    )
+                )
+            ).all()
+        )
+    for activation_id in final:
+        out[activation_id].status = "final"
+    drafts = [a for a in activations if a.id not in final]
+    if drafts:
+        ddh = await statements.ddh_id(session)
+        orgs = {o.id: o for o in (await session.exec(select(Organisation))).all()}
+        rates = await statements.rate_table(session, rules)
+        for line in await _draft_lines(session, drafts, orgs, ddh, rates, rules, now):
+            if line.activation_id is not None:
+                add(line.activation_id, line.debtor_id, line.amount_ore)
+    return out

@@ -207,6 +207,21 @@ def _drop(*path_and_key):
         ),
         pytest.param(_drop("volunteers"), "volunteers: Field required", id="missing section"),
         pytest.param(
+            _set("targets", "all_roles_filled_minutes", 0),
+            "targets.all_roles_filled_minutes: Input should be greater than or equal to 1",
+            id="target of no minutes",
+        ),
+        pytest.param(
+            _set("targets", "primary_share_percent", 101),
+            "targets.primary_share_percent: Input should be less than or equal to 100",
+            id="share above 100 percent",
+        ),
+        pytest.param(
+            _set("targets", "all_filled", 15),
+            "targets.all_filled: Extra inputs are not permitted",
+            id="unknown target",
+        ),
+        pytest.param(
             _set("calendar_overrides", [{"date": "2026-05-01", "hours": [[540, "12:00"]]}]),
             "calendar_overrides.0.hours.0.0: write a local time as a quoted 'HH:MM' string",
             id="unquoted time read as a number",
@@ -334,3 +349,8 @@ def test_the_help_reply_names_every_keyword_a_person_can_use():
     text = load_playbook(DEFAULT).playbook.render("reply_help")
     for word in ("OK", "JA", "NEJ", "BEKRÆFT", "AFMELD"):
         assert word in text, word
+
+
+def test_the_shipped_playbook_names_its_targets():
+    targets = load_playbook(DEFAULT).playbook.targets
+    assert (targets.endorsed_minutes, targets.all_roles_filled_minutes) == (10, 15)
