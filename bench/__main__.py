@@ -8,6 +8,7 @@ from bench import (
     debrief,
     finance_report,
     log_keeper,
+    stats,
 )
 
 if __name__ == "__main__":
@@ -18,3 +19,4 @@ if __name__ == "__main__":
     finance_report.main()
     console.main()
     debrief.main([])
+    stats.main([])
