@@ -108,6 +108,7 @@ LOG_KIND = {
     "action_card": "Handlingskort",
     "delegate_added": "Logfører tilføjet",
     "delegate_removed": "Logfører fjernet",
+    "evaluation": "Evaluering",
     "shift_requested": "Vagt anmodet",
     "shift_approval_requested": "Vagt til godkendelse",
     "shift_approval_overdue": "Vagtgodkendelse forsinket",
