@@ -16,7 +16,6 @@ from sqlalchemy import func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from beredskab import danish
 from beredskab.activations.models import OPEN_STATUSES, Activation
 from beredskab.billing import CostLine, Policy, RateTable, Statement, compute, format_dkk
 from beredskab.calendar import OpeningRules
@@ -230,7 +229,7 @@ async def load_raw(
         raw.lines.append(
             _work(line_id, "contact_centre_shift", org_id, start, end, agents, rates, rules)
         )
-        raw.descriptions[line_id] = f"vagt {shift_id}: {danish.count(agents, 'agent', 'agenter')}"
+        raw.descriptions[line_id] = f"vagt {shift_id}: {agents} agent(er)"
     expenses = await session.exec(
         select(Expense).where(Expense.activation_id == activation.id).order_by(Expense.id)
     )
