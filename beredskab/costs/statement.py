@@ -16,6 +16,7 @@ from sqlalchemy import func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from beredskab import danish
 from beredskab.activations.models import OPEN_STATUSES, Activation
 from beredskab.billing import CostLine, Policy, RateTable, Statement, compute, format_dkk
 from beredskab.calendar import OpeningRules
@@ -78,8 +79,7 @@ async def policy_for(session: AsyncSession, activation: Activation, ddh: str) ->
 
 
 class GroupKey(NamedTuple):
-    """How the finance report sums parts: per category, in/out of hours, rate, who pays, who
-    is paid."""
+    """How the finance report sums parts: per category, in/out of hours, rate, payer, payee."""
 
     category: str
     in_hours: bool | None
@@ -229,7 +229,7 @@ async def load_raw(
         raw.lines.append(
             _work(line_id, "contact_centre_shift", org_id, start, end, agents, rates, rules)
         )
-        raw.descriptions[line_id] = f"vagt {shift_id}: {agents} agent(er)"
+        raw.descriptions[line_id] = f"vagt {shift_id}: {danish.count(agents, 'agent', 'agenter')}"
     expenses = await session.exec(
         select(Expense).where(Expense.activation_id == activation.id).order_by(Expense.id)
     )
