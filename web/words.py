@@ -100,6 +100,7 @@ LOG_KIND = {
     "page_declined": "Opkald afvist",
     "page_expired": "Opkald udløbet",
     "page_failed": "Opkald ikke leveret",
+    "page_skipped": "Sprunget over (nummer)",
     "role_filled": "Rolle besat",
     "role_unfilled": "Rolle ikke besat",
     "role_no_candidates": "Ingen at kalde op",

@@ -19,6 +19,7 @@ from beredskab.directory.models import (
 )
 from beredskab.directory.schemas import Duty, Gap, Listed, OrgContacts, Readiness
 from beredskab.directory.service import get_steering_group
+from beredskab.directory.verification import phone_state
 from beredskab.roles import REQUIRED_DEPUTIES, Role
 
 
@@ -99,13 +100,6 @@ async def readiness(session: AsyncSession) -> Readiness:
         if not active[a.person_id]
     ]
     return Readiness(gaps)
-
-
-def phone_state(person: Person) -> str:
-    """ "unreachable" (the provider refused the number for good), "unverified", or "verified"."""
-    if person.phone_unreachable_at is not None:
-        return "unreachable"
-    return "verified" if person.phone_verified_at is not None else "unverified"
 
 
 def _phone_gap(subject: str, person: Person) -> Gap | None:

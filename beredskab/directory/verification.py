@@ -34,6 +34,20 @@ VERIFY_TEXT = (
 )
 
 
+def phone_state(person: Person) -> str:
+    """The number's state: "unreachable" (refused for good), "unverified", or "verified"."""
+    if person.phone_unreachable_at is not None:
+        return "unreachable"
+    return "verified" if person.phone_verified_at is not None else "unverified"
+
+
+def why_not_relied_on(person: Person) -> str:
+    """In Danish, for the log: why a call-out does not rely on this person's number."""
+    if person.phone_unreachable_at is not None:
+        return f"nummeret kan ikke nås ({person.phone_unreachable_reason})"
+    return "nummeret er ikke bekræftet"
+
+
 def new_code() -> str:
     return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
 

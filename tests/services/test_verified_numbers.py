@@ -9,11 +9,13 @@ import re
 
 import pytest
 
+from beredskab.activations.models import PageState
 from beredskab.directory.readiness import readiness
 from beredskab.directory.schemas import PersonUpdate
 from beredskab.directory.service import update_person
 from beredskab.flows.delivery import number_refused, record_delivery_status
 from beredskab.flows.inbound import handle_inbound_sms
+from beredskab.roles import Role
 from tests.services import rows
 from tests.services.conftest import NOW
 
@@ -146,3 +148,60 @@ async def test_a_new_number_is_reachable_again(staff, session):
     await _sms(staff, session, NEW_NUMBER, f"OK {code}")
     await session.refresh(person)
     assert person.phone_verified_at == NOW
+
+
+async def _unverify(session, person) -> None:
+    person.phone_verified_at = None
+    session.add(person)
+    await session.commit()
+
+
+def _role_name(staff, role: Role) -> str:
+    return staff.cfg.playbook.roles[role].name
+
+
+async def test_an_unverified_primary_is_skipped_and_the_log_says_why(staff, session):
+    await _unverify(session, staff.people["staff0"])
+    activation = await staff.active()
+    pages = await rows.pages(session, activation.id, role="staffing_lead")
+    assert [(p.person_id, p.rank) for p in pages] == [("staff1", 1)]
+    [skip] = [e for e in await rows.log(session, activation.id) if e.kind == "page_skipped"]
+    name = _role_name(staff, Role.staffing_lead)
+    assert skip.text == (
+        f"Navn staff0 springes over som {name} (rang 0): nummeret er ikke bekræftet."
+    )
+    assert skip.data["person_id"] == "staff0" and skip.data["phone"] == "unverified"
+    assert await rows.texts_to(session, staff.phone("staff0")) == []
+
+
+async def test_an_unreachable_deputy_is_skipped_when_the_call_out_moves_on(staff, session):
+    activation = await staff.active()
+    await number_refused(session, phone=staff.phone("staff1"), error_code=21610, now=NOW)
+    [page] = await rows.pages(session, activation.id, role="staffing_lead")
+    await _sms(staff, session, staff.phone("staff0"), f"NEJ {page.code}")
+    pages = await rows.pages(session, activation.id, role="staffing_lead")
+    assert [(p.person_id, p.state) for p in pages] == [
+        ("staff0", PageState.declined),
+        ("staff2", PageState.open),
+    ]
+    [skip] = [e for e in await rows.log(session, activation.id) if e.kind == "page_skipped"]
+    assert "Navn staff1 springes over" in skip.text
+    assert "nummeret kan ikke nås (modtageren har frabedt sig SMS (STOP) (fejl 21610))" in skip.text
+
+
+async def test_with_nobody_verified_the_primary_is_still_paged_and_the_log_notes_it(staff, session):
+    for pid in ["staff0", "staff1", "staff2"]:
+        await _unverify(session, staff.people[pid])
+    activation = await staff.active()
+    [page] = await rows.pages(session, activation.id, role="staffing_lead")
+    assert page.person_id == "staff0"
+    [sent] = [
+        e
+        for e in await rows.log(session, activation.id)
+        if e.kind == "page_sent" and e.data["person_id"] == "staff0"
+    ]
+    assert sent.text.endswith(
+        "Bemærk: nummeret er ikke bekræftet, men ingen på vagtlisten"
+        " har et bekræftet nummer, der kan nås."
+    )
+    assert not [e for e in await rows.log(session, activation.id) if e.kind == "page_skipped"]

@@ -111,6 +111,55 @@ def test_escalation_table(roster, history, expected):
     assert decide(roster, history, max_passes=2) == expected
 
 
+UNVERIFIED_A = Candidate(0, "a", verified=False)
+UNREACHABLE_B = Candidate(1, "b", reachable=False)
+
+
+@pytest.mark.parametrize(
+    ("roster", "history", "expected"),
+    [
+        pytest.param(
+            [UNVERIFIED_A, R[1], R[2]],
+            [],
+            PageNext(1, "b", 1, (UNVERIFIED_A,)),
+            id="an unverified primary is skipped: straight to rank 1",
+        ),
+        pytest.param(
+            [R[0], UNREACHABLE_B, R[2]],
+            [page(0, "declined")],
+            PageNext(2, "c", 1, (UNREACHABLE_B,)),
+            id="an unreachable deputy is skipped",
+        ),
+        pytest.param(
+            [R[0], R[1], Candidate(2, "c", verified=False)],
+            [page(0, "expired"), page(1, "expired")],
+            PassExhausted(1, PageNext(0, "a", 2), (Candidate(2, "c", verified=False),)),
+            id="skipped at the end of a pass: named with the alert",
+        ),
+        pytest.param(
+            [UNVERIFIED_A, UNREACHABLE_B, Candidate(2, "c", verified=False)],
+            [],
+            PageNext(0, "a", 1),
+            id="nobody verified: the unverified are tried rank by rank",
+        ),
+        pytest.param(
+            [UNVERIFIED_A, UNREACHABLE_B, Candidate(2, "c", verified=False)],
+            [page(0, "expired")],
+            PageNext(2, "c", 1, (UNREACHABLE_B,)),
+            id="nobody verified: the unreachable are still skipped",
+        ),
+        pytest.param(
+            [Candidate(0, "a", reachable=False), UNREACHABLE_B],
+            [page(0, "expired")],
+            PageNext(1, "b", 1),
+            id="every number unreachable: everyone active is still tried",
+        ),
+    ],
+)
+def test_numbers_that_cannot_be_relied_on_are_skipped(roster, history, expected):
+    assert decide(roster, history, max_passes=2) == expected
+
+
 def test_a_single_allowed_pass_gives_up_after_it():
     assert decide(R, full_pass(1), max_passes=1) == PassExhausted(1, None)
 
