@@ -166,6 +166,6 @@ GAP = {  # a readiness gap, after its subject (a role, "Styregruppen", an organi
     "no_primary_contact": "har ingen primær kontaktperson",
     "no_secondary_contact": "har ingen sekundær kontaktperson",
     "inactive_contact": "kontaktpersonen {person} er deaktiveret",
-    "unverified_phone": "nummeret til {person} er ikke bekræftet",
-    "unreachable_phone": "nummeret til {person} kan ikke nås",
+    "unverified_phone": "{person} har et nummer, der endnu ikke er bekræftet",
+    "unreachable_phone": "{person} kan ikke nås på sit nummer",
 }
