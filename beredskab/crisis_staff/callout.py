@@ -27,7 +27,7 @@ from beredskab.activations.models import (
 from beredskab.activations.notify import sms_person, state_changed, steering_people
 from beredskab.activations.pages import create_page
 from beredskab.directory.models import Person, RosterEntry
-from beredskab.directory.verification import phone_state, why_not_relied_on
+from beredskab.directory.verification import candidate, phone_state, why_not_relied_on
 from beredskab.eventlog import service as eventlog
 from beredskab.playbook import Playbook
 from beredskab.roles import Role
@@ -58,17 +58,7 @@ async def _roster(session: AsyncSession, role: str) -> list[escalation.Candidate
         .where(RosterEntry.role == role)
         .order_by(RosterEntry.rank)
     )
-    return [_candidate(e.rank, p) for e, p in rows.all()]
-
-
-def _candidate(rank: int, person: Person) -> escalation.Candidate:
-    return escalation.Candidate(
-        rank,
-        person.id,
-        person.active,
-        verified=person.phone_verified_at is not None,
-        reachable=person.phone_unreachable_at is None,
-    )
+    return [candidate(e.rank, p) for e, p in rows.all()]
 
 
 async def pages_for_role(session: AsyncSession, activation_id: str, role: str) -> list[Page]:
@@ -91,7 +81,7 @@ async def start_callouts(
     people: dict[str, Person] = {}  # held here: the session's identity map is weak
     for entry, person in rows.all():
         people[person.id] = person
-        rosters.setdefault(entry.role, []).append(_candidate(entry.rank, person))
+        rosters.setdefault(entry.role, []).append(candidate(entry.rank, person))
     planned: list[tuple[RoleCallout, escalation.PageNext, Page]] = []
     unstaffed: list[RoleCallout] = []
     for role in Role:
@@ -271,18 +261,18 @@ def _log_skipped(
 ) -> None:
     """Why a candidate was passed over: their number cannot be relied on (#15.2)."""
     name = role_name(playbook, callout.role)
-    for candidate in skipped:
-        person = people[candidate.person_id]
+    for passed in skipped:
+        person = people[passed.person_id]
         eventlog.append(
             session,
             activation,
             "page_skipped",
-            f"{person.name} springes over som {name} (rang {candidate.rank}): "
+            f"{person.name} springes over som {name} (rang {passed.rank}): "
             f"{why_not_relied_on(person)}.",
             data={
                 "role": callout.role,
                 "person_id": person.id,
-                "rank": candidate.rank,
+                "rank": passed.rank,
                 "phone": phone_state(person),
             },
             now=now,

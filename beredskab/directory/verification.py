@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from beredskab import escalation
 from beredskab.directory.models import Person
 from beredskab.outbox import enqueue_sms
 
@@ -39,6 +40,17 @@ def phone_state(person: Person) -> str:
     if person.phone_unreachable_at is not None:
         return "unreachable"
     return "verified" if person.phone_verified_at is not None else "unverified"
+
+
+def candidate(rank: int, person: Person) -> escalation.Candidate:
+    """The person as a call-out candidate at `rank`, with what is known of their number."""
+    return escalation.Candidate(
+        rank,
+        person.id,
+        person.active,
+        verified=person.phone_verified_at is not None,
+        reachable=person.phone_unreachable_at is None,
+    )
 
 
 def why_not_relied_on(person: Person) -> str:
