@@ -29,10 +29,8 @@ UNREACHABLE_CODES = {
     21614: "ikke et mobilnummer",
     21610: "modtageren har frabedt sig SMS (STOP)",
 }
-VERIFY_TEXT = (
-    "DDH Beredskab: Dette nummer er skrevet ind for {name}. "
-    "Bekræft, at det er dit, ved at svare OK {code}"
-)
+# the code first: a long name that the dispatcher's two-segment cut shortens never loses it
+VERIFY_TEXT = "DDH Beredskab: Svar OK {code} for at bekræfte, at dette nummer tilhører {name}."
 
 
 def phone_state(person: Person) -> str:

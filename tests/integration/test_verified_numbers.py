@@ -24,7 +24,7 @@ async def test_a_changed_number_is_verified_only_by_its_owners_answer(db):
         assert r.status_code == 200, r.text
         await world.drain()
         [text] = [m.body for m in world.gateway.sent if m.to == NEW]
-        code = re.search(r"svare OK (\d{6})$", text).group(1)
+        code = re.search(r"Svar OK (\d{6}) ", text).group(1)
 
         act = await world.activate("steering")
         await world.drain()

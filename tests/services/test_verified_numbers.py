@@ -13,9 +13,11 @@ from beredskab.activations.models import PageState
 from beredskab.directory.readiness import readiness
 from beredskab.directory.schemas import PersonUpdate
 from beredskab.directory.service import update_person
+from beredskab.directory.verification import VERIFY_TEXT
 from beredskab.flows.delivery import number_refused, record_delivery_status
 from beredskab.flows.inbound import handle_inbound_sms
 from beredskab.roles import Role
+from notifications.segments import fit_segments
 from tests.services import rows
 from tests.services.conftest import NOW
 
@@ -43,7 +45,7 @@ async def _new_number(staff, session, pid: str, phone: str = NEW_NUMBER) -> str:
     """Give `pid` a new number as the admin API does; the code the SMS sent to it carries."""
     await update_person(session, pid, PersonUpdate(phone=phone))
     [text] = await rows.texts_to(session, phone)
-    found = re.search(r"svare OK (\d{6})$", text)
+    found = re.search(r"Svar OK (\d{6}) ", text)
     assert found, text
     return found.group(1)
 
@@ -55,7 +57,9 @@ async def test_a_new_number_is_unverified_and_gets_a_code(staff, session):
     await session.refresh(person)
     assert (person.phone, person.phone_verified_at, person.phone_code) == (NEW_NUMBER, None, code)
     [text] = await rows.texts_to(session, NEW_NUMBER)
-    assert text.startswith("DDH Beredskab: Dette nummer er skrevet ind for Navn staff0.")
+    assert text == (
+        f"DDH Beredskab: Svar OK {code} for at bekræfte, at dette nummer tilhører Navn staff0."
+    )
 
 
 async def test_the_same_number_sent_again_changes_nothing(staff, session):
@@ -205,3 +209,9 @@ async def test_with_nobody_verified_the_primary_is_still_paged_and_the_log_notes
         " har et bekræftet nummer, der kan nås."
     )
     assert not [e for e in await rows.log(session, activation.id) if e.kind == "page_skipped"]
+
+
+def test_the_code_survives_the_two_segment_cut_of_a_long_name():
+    name = "Łukasz " + "Kowalski-" * 21  # 196 characters, and not GSM: 2 segments hold 134
+    text = fit_segments(VERIFY_TEXT.format(name=name, code="123456"), 2)
+    assert text.startswith("DDH Beredskab: Svar OK 123456 ")
