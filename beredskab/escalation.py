@@ -3,6 +3,12 @@
 Rank by rank through the active candidates; an open page waits; expired, declined, failed and
 cancelled pages move on; the first acknowledgement fills the role. When a pass runs out, the
 caller alerts ("role unfilled") and the next pass starts, until `max_passes` are used up.
+
+Numbers (#15.2): a candidate whose number is unverified or unreachable does not hold up the
+call-out: the pass skips straight to the next rank with a verified, reachable number, and the
+decision names who was skipped (the caller logs why). If no active candidate has such a number,
+a crisis service still tries someone rather than page nobody: the unverified (but not
+unreachable) ones, and if every number is unreachable, everyone active, rank by rank as before.
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ class Candidate:
     rank: int
     person_id: str
     active: bool = True
+    verified: bool = True  # the owner answered the code sent to the number
+    reachable: bool = True  # the provider has not refused the number for good
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,8 @@ class PageNext:
     rank: int
     person_id: str
     pass_no: int
+    # active candidates passed over on the way to this one for their number (in rank order)
+    skipped: tuple[Candidate, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,8 @@ class Filled:
 class PassExhausted:
     pass_no: int
     next_page: PageNext | None  # None: every pass is used up; give up
+    # active candidates after the last one paged, passed over for their number
+    skipped: tuple[Candidate, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -89,14 +101,41 @@ def decide(roster: Sequence[Candidate], history: Sequence[PastPage], max_passes:
     active = sorted((c for c in roster if c.active), key=lambda c: c.rank)
     if not active:
         return NoCandidates()
+    usable = usable_candidates(active)
     if not history:
-        return PageNext(active[0].rank, active[0].person_id, 1)
+        return _page(active, usable, usable[0], 1, after=-1)
     last = history[-1]
     pass_no = last.pass_no
     paged_ranks = {p.rank for p in history if p.pass_no == pass_no}
-    following = [c for c in active if c.rank > last.rank and c.rank not in paged_ranks]
+    following = [c for c in usable if c.rank > last.rank and c.rank not in paged_ranks]
     if following:
-        return PageNext(following[0].rank, following[0].person_id, pass_no)
+        return _page(active, usable, following[0], pass_no, after=last.rank)
+    skipped = tuple(c for c in active if c.rank > last.rank and c not in usable)
     if pass_no >= max_passes:
-        return PassExhausted(pass_no, None)
-    return PassExhausted(pass_no, PageNext(active[0].rank, active[0].person_id, pass_no + 1))
+        return PassExhausted(pass_no, None, skipped)
+    next_page = _page(active, usable, usable[0], pass_no + 1, after=-1)
+    return PassExhausted(pass_no, next_page, skipped)
+
+
+def usable_candidates(active: Sequence[Candidate]) -> list[Candidate]:
+    """The candidates a pass pages, in rank order: those with a verified, reachable number; if
+    none, the reachable ones; if none, everyone active."""
+    return (
+        [c for c in active if c.verified and c.reachable]
+        or [c for c in active if c.reachable]
+        or list(active)
+    )
+
+
+def _page(
+    active: Sequence[Candidate],
+    usable: Sequence[Candidate],
+    chosen: Candidate,
+    pass_no: int,
+    *,
+    after: int,
+) -> PageNext:
+    """Page `chosen`, naming the active candidates between rank `after` and it who were passed
+    over for their number."""
+    skipped = tuple(c for c in active if after < c.rank < chosen.rank and c not in usable)
+    return PageNext(chosen.rank, chosen.person_id, pass_no, skipped)

@@ -64,6 +64,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "reply_help": set(),
         "reply_rate_limited": set(),
         "reply_error": set(),
+        "reply_phone_verified": set(),
         # shifts: steering approval of out-of-hours shifts
         "shift_approve_request": {"ref", "shift", "agents", "code", "authority", "title"},
         "shift_approved_notice": {"ref", "shift", "by"},

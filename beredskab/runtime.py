@@ -71,6 +71,7 @@ class Runtime:
             rate_per_second=settings.sms_rate_per_second,
             http=self.http,
             on_undeliverable=self.page_undeliverable,
+            on_refused=self.number_refused,
             lease=settings.outbox_lease,
             sign_callback=sign_for_activation,
             callback_guard=self._callback_refusal,
@@ -98,6 +99,10 @@ class Runtime:
                 reason=reason,
                 now=utcnow(),
             )
+
+    async def number_refused(self, phone: str, error_code: int) -> None:
+        async with self.sessionmaker() as session:
+            await delivery.number_refused(session, phone=phone, error_code=error_code, now=utcnow())
 
     async def tick(self, now: datetime | None = None) -> int:
         """One scheduler tick: run due deadlines, then make sure the dispatcher looks."""

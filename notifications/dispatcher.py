@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 # (page_id, activation_id, reason) -> moves the call-out on; runs its own transaction
 UndeliverableHook = Callable[[int, str, str], Awaitable[None]]
+# (recipient, provider error code) -> judge whether the number itself is unusable (given-up sends)
+RefusedHook = Callable[[str, int], Awaitable[None]]
 # (session, activation_id, body) -> the headers that sign a status callback for its authority
 CallbackSigner = Callable[[AsyncSession, str | None, bytes], Awaitable[dict[str, str]]]
 # url -> why a callback may not be posted there (an address that is not public), or None
@@ -53,6 +55,7 @@ class Dispatcher:
         rate_per_second: float,
         http: httpx.AsyncClient,
         on_undeliverable: UndeliverableHook | None = None,
+        on_refused: RefusedHook | None = None,
         sign_callback: CallbackSigner | None = None,
         callback_guard: CallbackGuard | None = None,
         lease: timedelta = timedelta(seconds=30),
@@ -65,6 +68,7 @@ class Dispatcher:
         self.bucket = TokenBucket(rate_per_second)
         self.http = http
         self.on_undeliverable = on_undeliverable
+        self.on_refused = on_refused
         self.sign_callback = sign_callback
         self.callback_guard = callback_guard
         self.lease = lease
@@ -189,6 +193,8 @@ class Dispatcher:
         if give_up:
             log.warning("SMS %s to %s failed for good: %s", row.id, row.recipient, reason)
             await self._update(row, status=OutboxStatus.failed, last_error=reason, lease_until=None)
+            if code is not None and self.on_refused:
+                await self.on_refused(row.recipient, code)
             if row.page_id is not None and row.activation_id and self.on_undeliverable:
                 await self.on_undeliverable(row.page_id, row.activation_id, reason)
             return

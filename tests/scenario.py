@@ -53,7 +53,13 @@ async def seed_directory(session) -> dict[str, Person]:
     people: dict[str, Person] = {}
     ids = [pid for ranks in ROSTER.values() for pid in ranks] + STEERING + ["outsider"]
     for n, pid in enumerate(ids):
-        person = Person(id=pid, name=f"Navn {pid}", phone=f"+45502{n:05d}", org_id="ddh")
+        person = Person(
+            id=pid,
+            name=f"Navn {pid}",
+            phone=f"+45502{n:05d}",
+            org_id="ddh",
+            phone_verified_at=utcnow(),
+        )
         session.add(person)
         people[pid] = person
     await session.flush()
@@ -237,6 +243,7 @@ async def seed_municipalities(world: World, count: int, *, secondary: bool = Tru
                     name=f"Kontakt {org}{suffix}",
                     phone=f"+455{rank + 3}{i:06d}",
                     org_id=org,
+                    phone_verified_at=utcnow(),
                 )
                 session.add(person)
                 world.people[person.id] = person

@@ -100,6 +100,7 @@ LOG_KIND = {
     "page_declined": "Opkald afvist",
     "page_expired": "Opkald udløbet",
     "page_failed": "Opkald ikke leveret",
+    "page_skipped": "Sprunget over (nummer)",
     "role_filled": "Rolle besat",
     "role_unfilled": "Rolle ikke besat",
     "role_no_candidates": "Ingen at kalde op",
@@ -165,4 +166,6 @@ GAP = {  # a readiness gap, after its subject (a role, "Styregruppen", an organi
     "no_primary_contact": "har ingen primær kontaktperson",
     "no_secondary_contact": "har ingen sekundær kontaktperson",
     "inactive_contact": "kontaktpersonen {person} er deaktiveret",
+    "unverified_phone": "{person} har et nummer, der endnu ikke er bekræftet",
+    "unreachable_phone": "{person} kan ikke nås på sit nummer",
 }

@@ -27,6 +27,7 @@ from beredskab.activations.models import (
 from beredskab.activations.notify import sms_person, state_changed, steering_people
 from beredskab.activations.pages import create_page
 from beredskab.directory.models import Person, RosterEntry
+from beredskab.directory.verification import candidate, phone_state, why_not_relied_on
 from beredskab.eventlog import service as eventlog
 from beredskab.playbook import Playbook
 from beredskab.roles import Role
@@ -57,7 +58,7 @@ async def _roster(session: AsyncSession, role: str) -> list[escalation.Candidate
         .where(RosterEntry.role == role)
         .order_by(RosterEntry.rank)
     )
-    return [escalation.Candidate(e.rank, p.id, p.active) for e, p in rows.all()]
+    return [candidate(e.rank, p) for e, p in rows.all()]
 
 
 async def pages_for_role(session: AsyncSession, activation_id: str, role: str) -> list[Page]:
@@ -80,9 +81,7 @@ async def start_callouts(
     people: dict[str, Person] = {}  # held here: the session's identity map is weak
     for entry, person in rows.all():
         people[person.id] = person
-        rosters.setdefault(entry.role, []).append(
-            escalation.Candidate(entry.rank, person.id, person.active)
-        )
+        rosters.setdefault(entry.role, []).append(candidate(entry.rank, person))
     planned: list[tuple[RoleCallout, escalation.PageNext, Page]] = []
     unstaffed: list[RoleCallout] = []
     for role in Role:
@@ -90,6 +89,7 @@ async def start_callouts(
         session.add(callout)
         first = escalation.decide(rosters.get(role, []), [], playbook.callout.max_passes)
         if isinstance(first, escalation.PageNext):
+            _log_skipped(session, playbook, activation, callout, first.skipped, people, now)
             person = people[first.person_id]
             page = await _plan_page(session, playbook, activation, callout, first, person, now)
             planned.append((callout, first, page))
@@ -128,6 +128,7 @@ async def advance(
         case escalation.PageNext():
             await _page_role(session, playbook, activation, callout, decision, now)
         case escalation.PassExhausted(pass_no=pass_no, next_page=next_page):
+            await _log_skipped_of(session, playbook, activation, callout, decision.skipped, now)
             final = next_page is None
             await _alert_unfilled(session, playbook, activation, callout, pass_no, final, now)
             if next_page is not None:
@@ -200,20 +201,22 @@ async def _announce_page(
     )
     callout.state = CalloutState.calling
     session.add(callout)
-    eventlog.append(
-        session,
-        activation,
-        "page_sent",
-        f"{person.name} kaldt som {name} (rang {step.rank}, runde {step.pass_no}).",
-        data={
-            "role": callout.role,
-            "person_id": person.id,
-            "rank": step.rank,
-            "pass_no": step.pass_no,
-            "page_id": page.id,
-        },
-        now=now,
-    )
+    text = f"{person.name} kaldt som {name} (rang {step.rank}, runde {step.pass_no})."
+    data = {
+        "role": callout.role,
+        "person_id": person.id,
+        "rank": step.rank,
+        "pass_no": step.pass_no,
+        "page_id": page.id,
+    }
+    if (state := phone_state(person)) != "verified":
+        # nobody on the roster had a number to rely on: someone is still tried (escalation)
+        text += (
+            f" Bemærk: {why_not_relied_on(person)}, men ingen på vagtlisten"
+            " har et bekræftet nummer, der kan nås."
+        )
+        data["phone"] = state
+    eventlog.append(session, activation, "page_sent", text, data=data, now=now)
 
 
 async def _page_role(
@@ -224,11 +227,56 @@ async def _page_role(
     step: escalation.PageNext,
     now: datetime,
 ) -> None:
+    await _log_skipped_of(session, playbook, activation, callout, step.skipped, now)
     person = await session.get(Person, step.person_id)
     assert person is not None
     page = await _plan_page(session, playbook, activation, callout, step, person, now)
     await session.flush()
     await _announce_page(session, playbook, activation, callout, step, page, now, person=person)
+
+
+async def _log_skipped_of(
+    session: AsyncSession,
+    playbook: Playbook,
+    activation: Activation,
+    callout: RoleCallout,
+    skipped: tuple[escalation.Candidate, ...],
+    now: datetime,
+) -> None:
+    if not skipped:
+        return
+    ids = [c.person_id for c in skipped]
+    people = {p.id: p for p in (await session.exec(select(Person).where(Person.id.in_(ids))))}
+    _log_skipped(session, playbook, activation, callout, skipped, people, now)
+
+
+def _log_skipped(
+    session: AsyncSession,
+    playbook: Playbook,
+    activation: Activation,
+    callout: RoleCallout,
+    skipped: tuple[escalation.Candidate, ...],
+    people: dict[str, Person],
+    now: datetime,
+) -> None:
+    """Why a candidate was passed over: their number cannot be relied on (#15.2)."""
+    name = role_name(playbook, callout.role)
+    for passed in skipped:
+        person = people[passed.person_id]
+        eventlog.append(
+            session,
+            activation,
+            "page_skipped",
+            f"{person.name} springes over som {name} (rang {passed.rank}): "
+            f"{why_not_relied_on(person)}.",
+            data={
+                "role": callout.role,
+                "person_id": person.id,
+                "rank": passed.rank,
+                "phone": phone_state(person),
+            },
+            now=now,
+        )
 
 
 async def _alert_unfilled(

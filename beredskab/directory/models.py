@@ -38,6 +38,18 @@ class Person(SQLModel, table=True):
     org_id: str = Field(foreign_key="organisation.id", max_length=64, index=True)
     title: str | None = Field(default=None, max_length=200)
     active: bool = True
+    # The phone's state (directory.verification): unverified (None) until its owner answers the
+    # code sent to it; unreachable when the provider refused it for good (invalid, not a
+    # mobile, STOP). A new number starts over: unverified, reachable, a new code.
+    phone_verified_at: datetime | None = None
+    phone_code: str | None = Field(default=None, max_length=6)
+    phone_unreachable_at: datetime | None = None
+    phone_unreachable_reason: str | None = Field(default=None, max_length=200)
+
+    @property
+    def phone_ok(self) -> bool:
+        """Verified and not known unreachable: a number a call-out may rely on."""
+        return self.phone_verified_at is not None and self.phone_unreachable_at is None
 
 
 class RosterEntry(SQLModel, table=True):

@@ -1,5 +1,8 @@
 """Directory readiness: the gaps that would hurt on the night, and who is on duty, read from the
-directory."""
+directory.
+
+A person on duty (roster, steering group, a municipality's or an authority's contacts) whose
+number is unverified or unreachable is a gap under each list they are on (#15.2)."""
 
 from __future__ import annotations
 
@@ -16,13 +19,19 @@ from beredskab.directory.models import (
 )
 from beredskab.directory.schemas import Duty, Gap, Listed, OrgContacts, Readiness
 from beredskab.directory.service import get_steering_group
+from beredskab.directory.verification import phone_state
 from beredskab.roles import REQUIRED_DEPUTIES, Role
 
 
 async def readiness(session: AsyncSession) -> Readiness:
     """What would fail on the night: missing primaries, deputies, contacts; inactive people."""
     gaps: list[Gap] = []
-    active = {p.id: p.active for p in (await session.exec(select(Person))).all()}
+    people = {p.id: p for p in (await session.exec(select(Person))).all()}
+    active = {pid: p.active for pid, p in people.items()}
+
+    def phone_gaps(subject: str, person_ids: list[str]) -> list[Gap]:
+        return [gap for pid in person_ids if (gap := _phone_gap(subject, people[pid]))]
+
     roster = (await session.exec(select(RosterEntry).order_by(RosterEntry.rank))).all()
     for role in Role:
         entries = [e for e in roster if e.role == role]
@@ -42,6 +51,7 @@ async def readiness(session: AsyncSession) -> Readiness:
             for e in entries
             if not active[e.person_id]
         ]
+        gaps += phone_gaps(role.value, [e.person_id for e in entries])
 
     steering = await get_steering_group(session)
     if not steering:
@@ -51,6 +61,7 @@ async def readiness(session: AsyncSession) -> Readiness:
         for pid in steering
         if not active[pid]
     ]
+    gaps += phone_gaps("steering_group", steering)
 
     by_org: dict[str, dict[int, str]] = {}
     for c in (await session.exec(select(MunicipalityContact))).all():
@@ -69,7 +80,15 @@ async def readiness(session: AsyncSession) -> Readiness:
             elif not active[ranks[rank]]:
                 detail = f"{org.name}'s {label} contact {ranks[rank]} is inactive"
                 gaps.append(Gap("inactive_contact", org.id, detail, ranks[rank]))
-    authority = await session.exec(select(AuthorityContact).order_by(AuthorityContact.org_id))
+    for org_id, ranks in sorted(by_org.items()):
+        gaps += phone_gaps(org_id, [ranks[r] for r in sorted(ranks)])
+    authority = (
+        await session.exec(
+            select(AuthorityContact).order_by(AuthorityContact.org_id, AuthorityContact.person_id)
+        )
+    ).all()
+    for a in authority:
+        gaps += phone_gaps(a.org_id, [a.person_id])
     gaps += [
         Gap(
             "inactive_contact",
@@ -77,10 +96,25 @@ async def readiness(session: AsyncSession) -> Readiness:
             f"authority contact {a.person_id} is inactive",
             a.person_id,
         )
-        for a in authority.all()
+        for a in authority
         if not active[a.person_id]
     ]
     return Readiness(gaps)
+
+
+def _phone_gap(subject: str, person: Person) -> Gap | None:
+    """An active person's number that a call-out cannot rely on (an inactive one is a gap
+    already)."""
+    state = phone_state(person)
+    if not person.active or state == "verified":
+        return None
+    if state == "unreachable":
+        detail = (
+            f"{person.id}'s number {person.phone} is unreachable: {person.phone_unreachable_reason}"
+        )
+    else:
+        detail = f"{person.id}'s number {person.phone} is not verified"
+    return Gap(f"{state}_phone", subject, detail, person.id)
 
 
 async def on_duty(session: AsyncSession) -> Duty:
@@ -91,7 +125,7 @@ async def on_duty(session: AsyncSession) -> Duty:
 
     def listed(person_id: str) -> Listed:
         p = people[person_id]
-        return Listed(p.id, p.name, p.phone, p.org_id, p.title, p.active)
+        return Listed(p.id, p.name, p.phone, p.org_id, p.title, p.active, phone_state(p))
 
     roster = (await session.exec(select(RosterEntry).order_by(RosterEntry.rank))).all()
     by_role = {role.value: [listed(e.person_id) for e in roster if e.role == role] for role in Role}

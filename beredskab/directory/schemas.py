@@ -4,6 +4,7 @@ services' results."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -75,6 +76,13 @@ class PersonRead(BaseModel):
     title: str | None
     email: str | None
     active: bool
+    phone_verified_at: datetime | None = Field(
+        description="when the owner answered the verification code; null: not verified"
+    )
+    phone_unreachable_at: datetime | None = Field(
+        description="when the provider refused the number for good; null: reachable"
+    )
+    phone_unreachable_reason: str | None
 
 
 @dataclass
@@ -120,7 +128,8 @@ class Readiness:
 
 @dataclass(frozen=True)
 class Listed:
-    """A person as a duty list shows them: who, how to call them, whether they are active."""
+    """A person as a duty list shows them: who, how to call them, whether they are active, and
+    whether their number is verified, unverified or unreachable."""
 
     person_id: str
     name: str
@@ -128,6 +137,7 @@ class Listed:
     org_id: str
     title: str | None
     active: bool
+    phone_state: str = "verified"
 
 
 @dataclass(frozen=True)

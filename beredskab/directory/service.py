@@ -5,6 +5,8 @@ lookups other aggregates make (organisation names, a known organisation).
 - The edits refuse unknown and inactive people on the roster, steering group and contacts;
   deactivating someone who is on them is allowed (escalation skips inactive people) and shows
   up as a readiness gap (`directory.readiness`).
+- A person added, or given a new number, gets an unverified number and a verification SMS
+  (`directory.verification`); the same number sent again changes nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from beredskab.directory.models import (
     SteeringMember,
 )
 from beredskab.directory.schemas import PersonCreate, PersonUpdate
+from beredskab.directory.verification import number_changed
 from beredskab.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from beredskab.roles import Role
 from beredskab.unit_of_work import transaction
@@ -54,6 +57,7 @@ async def create_person(session: AsyncSession, data: PersonCreate) -> Person:
         await _check_person_fields(session, data.id, data.model_dump())
         person = Person(**data.model_dump())
         session.add(person)
+        number_changed(session, person)
     return person
 
 
@@ -62,9 +66,12 @@ async def update_person(session: AsyncSession, person_id: str, data: PersonUpdat
         person = await get_person(session, person_id)
         changes = data.model_dump(exclude_unset=True)
         await _check_person_fields(session, person_id, changes)
+        new_number = "phone" in changes and changes["phone"] != person.phone
         for key, value in changes.items():
             setattr(person, key, value)
         session.add(person)
+        if new_number:
+            number_changed(session, person)
     return person
 
 

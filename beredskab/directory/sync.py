@@ -12,6 +12,11 @@ Decisions where the brief was silent:
 - Deactivating a person ends their web sessions in the same transaction (auth.models listens
   for it on every flush, so this file need not know sessions exist).
 - A DirectoryImport row records every import, changed or not.
+- Numbers (directory.verification): a person the file adds, or whose number it changes, gets an
+  unverified number and a verification SMS. Except on the first load (no people in the database
+  yet): the service then takes over the phone list in use, and its numbers start verified, as the
+  migration did for the numbers already stored (the demo directory's numbers reach nobody, and
+  the demo must stay usable). An admin changing a number later sends the code as usual.
 """
 
 from __future__ import annotations
@@ -33,8 +38,10 @@ from beredskab.directory.models import (
 )
 from beredskab.directory.schemas import ImportReport
 from beredskab.directory.service import get_steering_group
+from beredskab.directory.verification import mark_verified, number_changed
 from beredskab.directory.yamlformat import Directory, validate_directory
 from beredskab.errors import FieldProblem, InvalidInput
+from beredskab.metadata import utcnow
 from beredskab.unit_of_work import transaction
 
 
@@ -117,6 +124,11 @@ async def _upsert(
 async def _sync_people(session: AsyncSession, rows: list[dict], report: ImportReport) -> None:
     existing = {p.id: p for p in (await session.exec(select(Person))).all()}
     listed = {row["id"] for row in rows}
+    new_numbers = [
+        row["id"]
+        for row in rows
+        if row["id"] not in existing or existing[row["id"]].phone != row["phone"]
+    ]
     for person in existing.values():
         if person.id not in listed and person.active:
             person.active = False
@@ -130,6 +142,15 @@ async def _sync_people(session: AsyncSession, rows: list[dict], report: ImportRe
             session.add(current)
     await session.flush()
     await _upsert(session, Person, rows, report)
+    now = utcnow()
+    for person_id in new_numbers:
+        person = await session.get(Person, person_id)
+        assert person is not None
+        if existing:
+            number_changed(session, person)
+        else:
+            mark_verified(session, person, now)
+    await session.flush()
 
 
 async def _sync_links(

@@ -1,7 +1,9 @@
 """Delivery: what the provider reports about an SMS we sent, and what an undeliverable page does.
 
 Both ways of learning that a page cannot reach its person (a delivery report from Twilio, or the
-dispatcher giving up on a send) end in `_undeliverable`: the call-out moves on at once.
+dispatcher giving up on a send) end in `_undeliverable`: the call-out moves on at once. Either way,
+an error saying the number itself is unusable (directory.verification.UNREACHABLE_CODES) marks the
+person holding it unreachable, whatever the message was.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from beredskab.activations.config import ActivationConfig
 from beredskab.activations.models import Page
 from beredskab.activations.repository import lock_activation
 from beredskab.crisis_staff import callout as callouts
+from beredskab.directory import verification
 from beredskab.outbox import OutboxMessage
 from beredskab.unit_of_work import transaction
 
@@ -64,6 +67,15 @@ async def page_undeliverable(
         await _undeliverable(session, cfg, activation_id, page_id, reason, now)
 
 
+async def number_refused(
+    session: AsyncSession, *, phone: str, error_code: int, now: datetime
+) -> None:
+    """The dispatcher gave up an SMS to `phone` with a provider error: mark the number unreachable
+    if the error says so (else nothing changes)."""
+    async with transaction(session):
+        await verification.mark_unreachable(session, phone, error_code, now)
+
+
 async def record_delivery_status(
     session: AsyncSession,
     cfg: ActivationConfig,
@@ -89,6 +101,8 @@ async def record_delivery_status(
             return False
         if not supersedes(status, row.provider_status):
             return True  # an older report arriving late: what we hold is newer
+        if status in FAILED_STATUSES:
+            await verification.mark_unreachable(session, row.recipient, error_code, now)
         if row.page_id is not None and status in FAILED_STATUSES and row.activation_id:
             reason = f"leveringsstatus {status}" + (f", fejl {error_code}" if error_code else "")
             await _undeliverable(session, cfg, row.activation_id, row.page_id, reason, now)

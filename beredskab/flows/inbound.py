@@ -28,6 +28,7 @@ from beredskab.activations.models import (
 from beredskab.activations.pages import ReplyOutcome
 from beredskab.activations.repository import lock_activation
 from beredskab.crisis_staff import answers
+from beredskab.directory import verification
 from beredskab.directory.models import Person
 from beredskab.eventlog import service as eventlog
 from beredskab.lifecycle.endorsement import apply_endorsement
@@ -203,6 +204,9 @@ async def _route(
     now: datetime,
 ) -> ReplyOutcome:
     kind = parsed.kind
+    # verified numbers: "OK <kode>" with the code sent to the sender's own number (#15.2)
+    if kind is ReplyKind.accept and verification.answer(session, person, parsed.code, now):
+        return ReplyOutcome("phone_verified", "reply_phone_verified")
     if kind is ReplyKind.help:
         return ReplyOutcome("help", "reply_help")
     if kind in (ReplyKind.confirm, ReplyKind.withdraw):

@@ -1,6 +1,10 @@
 """The volunteer call-out: page the primary contact of every contact-centre municipality that has
 not answered, and the secondary contact of one that stays silent.
 
+A primary whose number is unverified or unreachable is skipped for the secondary at once, as the
+role call-out skips ranks (escalation.usable_candidates; the log says why); with no better number
+the primary is paged as before.
+
 Runs inside the caller's transaction (the activation row locked); never commits.
 """
 
@@ -11,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from beredskab import danish, deadlines
+from beredskab import danish, deadlines, escalation
 from beredskab.activations.models import (
     Activation,
     ActivationStatus,
@@ -21,6 +25,7 @@ from beredskab.activations.models import (
 )
 from beredskab.activations.pages import create_page
 from beredskab.directory.models import Person
+from beredskab.directory.verification import candidate, why_not_relied_on
 from beredskab.eventlog import service as eventlog
 from beredskab.shifts import notices, repository, rules, volunteer_rules
 from beredskab.shifts.models import Shift, ShiftState
@@ -91,9 +96,8 @@ async def call_out(
     )
     planned: list[tuple[Person, Page]] = []
     for org_id in plan.page:
-        by_rank = reachable[org_id]
-        rank = min(by_rank)  # contacts() lists only municipalities that have a contact
-        person = by_rank[rank]
+        by_rank = reachable[org_id]  # contacts() lists only municipalities that have a contact
+        rank, person = await _first_usable(session, activation, org_id, by_rank, now)
         page = await create_page(
             session,
             activation,
@@ -138,6 +142,33 @@ async def call_out(
         now=now,
     )
     return plan
+
+
+async def _first_usable(
+    session: AsyncSession,
+    activation: Activation,
+    org_id: str,
+    by_rank: dict[int, Person],
+    now: datetime,
+) -> tuple[int, Person]:
+    """The municipality's first contact (rank, person) with a number to rely on; a primary
+    passed over is logged."""
+    ranked = [candidate(rank, by_rank[rank]) for rank in sorted(by_rank)]
+    first = escalation.usable_candidates(ranked)[0].rank
+    chosen = by_rank[first]
+    for rank in sorted(r for r in by_rank if r < first):
+        skipped = by_rank[rank]
+        eventlog.append(
+            session,
+            activation,
+            "page_skipped",
+            f"{skipped.name} springes over som kontaktperson for "
+            f"{await repository.org_name(session, org_id)}: {why_not_relied_on(skipped)}; "
+            f"{chosen.name} kaldes i stedet.",
+            data={"org_id": org_id, "person_id": skipped.id, "rank": rank},
+            now=now,
+        )
+    return first, chosen
 
 
 async def _tell_new_number(

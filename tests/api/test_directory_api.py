@@ -45,6 +45,9 @@ async def test_a_new_person_gets_an_e164_phone(client, admin):
         "title": None,
         "email": None,
         "active": True,
+        "phone_verified_at": None,  # until its owner answers the code (#15.2)
+        "phone_unreachable_at": None,
+        "phone_unreachable_reason": None,
     }
     assert (await client.get("/directory/people/p100", headers=admin)).status_code == 200
 
@@ -91,6 +94,31 @@ async def test_patch_changes_only_what_is_sent_and_can_deactivate(client, admin)
             "detail": "p004 (rank 1) is inactive",
         }
     ]
+
+
+async def test_a_changed_phone_is_unverified_and_readiness_lists_it(client, admin, session):
+    """#15.2: the demo directory's first load starts verified; a number changed through the API
+    is unverified, gets its code by SMS, and readiness names it until its owner answers."""
+    r = await client.patch("/directory/people/p004", headers=admin, json={"phone": "20123457"})
+    assert r.status_code == 200, r.text
+    assert r.json()["phone_verified_at"] is None and r.json()["phone_unreachable_at"] is None
+    [sms] = (
+        await session.exec(select(OutboxMessage).where(OutboxMessage.recipient == "+4520123457"))
+    ).all()
+    assert sms.person_id == "p004" and re.match(r"DDH Beredskab: Svar OK \d{6} ", sms.body)
+    readiness = (await client.get("/directory/readiness", headers=admin)).json()
+    assert readiness == {
+        "ready": False,
+        "gaps": [
+            {
+                "kind": "unverified_phone",
+                "subject": "log_keeper",
+                "detail": "p004's number +4520123457 is not verified",
+            }
+        ],
+    }
+    verified = (await client.get("/directory/people/p001", headers=admin)).json()
+    assert verified["phone_verified_at"] is not None  # the first load's numbers
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from beredskab.directory.readiness import on_duty, readiness
 from beredskab.directory.sync import export_directory, import_directory
 from beredskab.directory.yamlformat import dump_directory_yaml, parse_directory_yaml
 from beredskab.errors import InvalidInput
+from beredskab.outbox import OutboxMessage
 
 DEMO = Path(__file__).resolve().parents[2] / "data" / "ddh_directory.yaml"
 DEMO_ROWS = 36 + 77 + 11 + 9 + 52 + 3 + 2  # orgs, people, roster, steering, contacts, grants
@@ -149,6 +150,30 @@ async def test_two_people_may_swap_phone_numbers(session):
     report = await load(session, data)
     assert report.updated == 2
     assert (await session.get(Person, "p001")).phone == "+4550100038"
+
+
+async def test_numbers_of_a_first_load_start_verified_later_ones_do_not(session):
+    """#15.2: the first load takes over the phone list in use (no SMS); a later import that adds
+    a person or changes a number leaves it unverified and sends it a code."""
+    await import_demo(session)
+    people = (await session.exec(select(Person))).all()
+    assert all(p.phone_verified_at is not None and p.phone_code is None for p in people)
+    assert (await session.exec(select(func.count()).select_from(OutboxMessage))).one() == 0
+    data = demo()
+    data["people"][0]["phone"] = "+4520123456"
+    data["people"].append({**data["people"][1], "id": "p900", "phone": "+4520123499"})
+    await load(session, data)
+    changed, added, same = [await session.get(Person, pid) for pid in ("p001", "p900", "p002")]
+    await session.refresh(changed)
+    assert changed.phone_verified_at is None and changed.phone_code is not None
+    assert added.phone_verified_at is None and added.phone_code is not None
+    assert same.phone_verified_at is not None
+    sent = (await session.exec(select(OutboxMessage).order_by(OutboxMessage.recipient))).all()
+    assert [(m.recipient, m.person_id) for m in sent] == [
+        ("+4520123456", "p001"),
+        ("+4520123499", "p900"),
+    ]
+    assert f"Svar OK {changed.phone_code} " in sent[0].body
 
 
 async def test_a_number_still_held_by_someone_left_out_is_refused(db, session):

@@ -9,6 +9,8 @@ import asyncpg
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from beredskab.migrations_support import alembic_config
 from tests.conftest import DATABASES, PG_URL
@@ -41,3 +43,38 @@ def test_stairway_and_check_on_an_empty_database(kind, tmp_path):
         command.downgrade(cfg, rev.down_revision or "base")
         command.upgrade(cfg, rev.revision)
     command.check(cfg)  # raises if the models and the migrated schema differ
+
+
+async def _run(url: str, *statements: str) -> list:
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            result = [await conn.execute(text(s)) for s in statements]
+            return result[-1].all() if result[-1].returns_rows else []
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize("kind", DATABASES)
+def test_numbers_stored_before_verification_start_verified(kind, tmp_path):
+    """0014: the numbers in use when it runs are taken as verified (#15.2); new ones are not."""
+    if kind == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path}/verified.db"
+    else:
+        url = asyncio.run(_recreate_pg(PG_URL))
+    cfg = alembic_config(url)
+    command.upgrade(cfg, "0012")
+    asyncio.run(
+        _run(
+            url,
+            "INSERT INTO organisation (id, name, kind, ddh_member, contact_centre)"
+            " VALUES ('ddh', 'DDH', 'cooperation', true, false)",
+            "INSERT INTO person (id, name, phone, org_id, active)"
+            " VALUES ('p1', 'Nina Holm', '+4520123456', 'ddh', true)",
+        )
+    )
+    command.upgrade(cfg, "0014")
+    [(verified_at, code, unreachable_at)] = asyncio.run(
+        _run(url, "SELECT phone_verified_at, phone_code, phone_unreachable_at FROM person")
+    )
+    assert verified_at is not None and code is None and unreachable_at is None

@@ -150,3 +150,20 @@ async def test_confirm_by_sms_keeps_the_places(world):
     assert outcome.outcome == "volunteer_confirmed" and outcome.values["agents"] == 2
     assert (await allocation_of(world, shift, "m0")).confirmed_agents == 2
     assert (await world.log("volunteers_paged"))[-1].data["orgs"] == ["m0", "m1", "m2"]
+
+
+async def test_a_primary_contact_with_an_unverified_number_is_skipped_for_the_secondary(world):
+    """#15.2: the secondary is paged at once in its place, and the log says why."""
+    primary = world.people["m1p"]
+    primary.phone_verified_at = None
+    world.session.add(primary)
+    await world.session.commit()
+    shift = await shift_for(world, 5)
+    assert (await world.page_of("m1s", shift)).rank == 1
+    assert len(await world.inbox("m1s")) == 1 and len(await world.inbox("m0p")) == 1
+    assert await world.inbox("m1p") == []
+    [skip] = await world.log("page_skipped")
+    assert skip.text == (
+        "Kontakt m1p springes over som kontaktperson for Kommune 1: nummeret er ikke bekræftet; "
+        "Kontakt m1s kaldes i stedet."
+    )

@@ -111,6 +111,55 @@ def test_escalation_table(roster, history, expected):
     assert decide(roster, history, max_passes=2) == expected
 
 
+UNVERIFIED_A = Candidate(0, "a", verified=False)
+UNREACHABLE_B = Candidate(1, "b", reachable=False)
+
+
+@pytest.mark.parametrize(
+    ("roster", "history", "expected"),
+    [
+        pytest.param(
+            [UNVERIFIED_A, R[1], R[2]],
+            [],
+            PageNext(1, "b", 1, (UNVERIFIED_A,)),
+            id="an unverified primary is skipped: straight to rank 1",
+        ),
+        pytest.param(
+            [R[0], UNREACHABLE_B, R[2]],
+            [page(0, "declined")],
+            PageNext(2, "c", 1, (UNREACHABLE_B,)),
+            id="an unreachable deputy is skipped",
+        ),
+        pytest.param(
+            [R[0], R[1], Candidate(2, "c", verified=False)],
+            [page(0, "expired"), page(1, "expired")],
+            PassExhausted(1, PageNext(0, "a", 2), (Candidate(2, "c", verified=False),)),
+            id="skipped at the end of a pass: named with the alert",
+        ),
+        pytest.param(
+            [UNVERIFIED_A, UNREACHABLE_B, Candidate(2, "c", verified=False)],
+            [],
+            PageNext(0, "a", 1),
+            id="nobody verified: the unverified are tried rank by rank",
+        ),
+        pytest.param(
+            [UNVERIFIED_A, UNREACHABLE_B, Candidate(2, "c", verified=False)],
+            [page(0, "expired")],
+            PageNext(2, "c", 1, (UNREACHABLE_B,)),
+            id="nobody verified: the unreachable are still skipped",
+        ),
+        pytest.param(
+            [Candidate(0, "a", reachable=False), UNREACHABLE_B],
+            [page(0, "expired")],
+            PageNext(1, "b", 1),
+            id="every number unreachable: everyone active is still tried",
+        ),
+    ],
+)
+def test_numbers_that_cannot_be_relied_on_are_skipped(roster, history, expected):
+    assert decide(roster, history, max_passes=2) == expected
+
+
 def test_a_single_allowed_pass_gives_up_after_it():
     assert decide(R, full_pass(1), max_passes=1) == PassExhausted(1, None)
 
@@ -178,3 +227,57 @@ def test_an_ack_fills_and_an_open_page_waits_whatever_came_before(roster, outcom
     expected = Filled(last.person_id) if last.state is PageState.acked else Wait()
     if last.state is final:
         assert decide(roster, history, max_passes=10) == expected
+
+
+numbered_rosters = st.lists(
+    st.tuples(st.integers(0, 30), st.booleans(), st.booleans(), st.booleans()),
+    max_size=7,
+    unique_by=lambda t: t[0],
+).map(
+    lambda rows: [
+        Candidate(rank, f"p{rank}", active, verified=verified, reachable=reachable)
+        for rank, active, verified, reachable in rows
+    ]
+)
+
+
+@given(
+    roster=numbered_rosters,
+    outcomes=st.lists(st.sampled_from(MOVES_ON), min_size=1, max_size=80),
+    max_passes=st.integers(1, 3),
+)
+def test_each_pass_pages_the_best_numbers_and_names_every_other_active_candidate(
+    roster, outcomes, max_passes
+):
+    """#15.2: a pass pages, in rank order, exactly the active candidates of the best kind of
+    number present (verified and reachable > reachable > any); every other active candidate is
+    named as skipped once per pass."""
+    active = sorted((c for c in roster if c.active), key=lambda c: c.rank)
+    best = (
+        [c for c in active if c.verified and c.reachable]
+        or [c for c in active if c.reachable]
+        or active
+    )
+    history: list[PastPage] = []
+    skipped: list[tuple[int, str]] = []
+    while True:
+        decision = decide(roster, history, max_passes)
+        if isinstance(decision, NoCandidates):
+            assert not active
+            return
+        if isinstance(decision, PassExhausted):
+            skipped += [(decision.pass_no, c.person_id) for c in decision.skipped]
+            if decision.next_page is None:
+                break
+            decision = decision.next_page
+        assert isinstance(decision, PageNext)
+        skipped += [(decision.pass_no, c.person_id) for c in decision.skipped]
+        outcome = outcomes[len(history) % len(outcomes)]
+        history.append(PastPage(decision.rank, decision.person_id, decision.pass_no, outcome))
+    passes = range(1, max_passes + 1)
+    assert [(h.pass_no, h.person_id) for h in history] == [
+        (p, c.person_id) for p in passes for c in best
+    ]
+    assert sorted(skipped) == sorted(
+        (p, c.person_id) for p in passes for c in active if c not in best
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from beredskab.directory.models import Person
+from beredskab.metadata import utcnow
 
 pytestmark = pytest.mark.db
 
@@ -44,6 +45,26 @@ async def test_a_gap_is_shown_in_danish(app, as_person, demo):
     name = demo["p004"]["name"]
     assert f"Logfører {name} står på vagtlisten, men er deaktiveret" in text
     assert "Deaktiveret" in text
+
+
+async def test_unverified_and_unreachable_numbers_are_shown(app, as_person, demo):
+    """#15.2: a number on duty that is not verified, or that the provider refused, is a gap
+    and is marked beside the person."""
+    async with app.state.sessionmaker() as session:
+        unverified = await session.get(Person, "p004")
+        unverified.phone_verified_at = None
+        unreachable = await session.get(Person, "p020")
+        unreachable.phone_unreachable_at = utcnow()
+        unreachable.phone_unreachable_reason = "ugyldigt nummer (fejl 21211)"
+        session.add_all([unverified, unreachable])
+        await session.commit()
+    me = await as_person(STEERING)
+    text = (await me.client.get("/beredskab")).text
+    name, steering = demo["p004"]["name"], demo["p020"]["name"]
+    assert f"Logfører {name} har et nummer, der endnu ikke er bekræftet" in text
+    assert f"Styregruppen {steering} kan ikke nås på sit nummer" in text
+    assert '<span class="badge warn">Ikke bekræftet</span>' in text
+    assert '<span class="badge bad">Kan ikke nås</span>' in text
 
 
 @pytest.mark.parametrize("person", [AUTHORITY, CRISIS_STAFF, FINANCE])
