@@ -290,3 +290,49 @@ async def test_an_unknown_drill_is_404_and_a_bad_id_422(world):
     assert (await world.client.get("/drills/999.csv", headers=headers)).status_code == 404
     r = await world.client.get("/drills/abc", headers=headers)
     assert r.status_code == 422 and "drill_id" in r.text
+
+
+async def _scheduled(db) -> list:
+    from beredskab.deadlines import Deadline, DeadlineStatus
+
+    async with db.sessionmaker() as s:
+        rows = await s.exec(
+            select(Deadline)
+            .where(Deadline.kind == "drill_scheduled", Deadline.status == DeadlineStatus.pending)
+            .order_by(Deadline.due_at)
+        )
+        return [(r.subject_id, r.due_at) for r in rows.all()]
+
+
+def _utc(*args: int) -> datetime:
+    from datetime import UTC
+
+    return datetime(*args, tzinfo=UTC)
+
+
+async def test_the_playbooks_scheduled_drills_run_from_deadline_rows(world, db, twilio):
+    # the playbook: all, first Tuesday of each quarter 10:00; the roster, second Wednesday of
+    # January 03:00 (Copenhagen time)
+    start = _utc(2026, 12, 4, 12)
+    async with world.runtime.sessionmaker() as session:
+        from beredskab.drills.handlers import keep_schedule
+
+        assert await keep_schedule(session, world.runtime.activation_config, start) == 2
+    async with world.runtime.sessionmaker() as session:  # a second start adds nothing
+        assert await keep_schedule(session, world.runtime.activation_config, start) == 0
+    assert await _scheduled(db) == [(0, _utc(2027, 1, 5, 9)), (1, _utc(2027, 1, 13, 2))]
+
+    await world.runtime.tick(now=_utc(2027, 1, 5, 9, 0, 1))
+    drills = (await world.client.get("/drills", headers=bearer(world.tokens["admin"]))).json()
+    [drill] = drills["drills"]
+    assert drill["scheduled"] and drill["group"] == "all" and drill["people"] == 14
+    assert drill["created_by"] == "Planlagt kaldeøvelse"
+    # the next one of the rule is waiting, in summer time
+    assert await _scheduled(db) == [(1, _utc(2027, 1, 13, 2)), (0, _utc(2027, 4, 6, 8))]
+
+    # a real activation is under way at the night drill: it waits an hour at a time
+    await world.activate("authority")
+    await world.runtime.tick(now=_utc(2027, 1, 13, 2, 0, 1))
+    assert await _scheduled(db) == [(1, _utc(2027, 1, 13, 3, 0, 1)), (0, _utc(2027, 4, 6, 8))]
+    drills = (await world.client.get("/drills", headers=bearer(world.tokens["admin"]))).json()
+    assert len(drills["drills"]) == 1
