@@ -75,3 +75,9 @@ async def result(session: AsyncSession, drill_id: int) -> DrillResult:
         people=people,
         not_answered=[p for p in people if p.outcome is not rules.Outcome.answered],
     )
+
+
+async def latest(session: AsyncSession) -> DrillResult | None:
+    """The newest drill's result (the readiness page shows it), or None before the first."""
+    newest = await summaries(session, limit=1)
+    return await result(session, newest[0].id) if newest else None

@@ -358,3 +358,34 @@ def test_the_help_reply_names_every_keyword_a_person_can_use():
 def test_the_shipped_playbook_names_its_targets():
     targets = load_playbook(DEFAULT).playbook.targets
     assert (targets.endorsed_minutes, targets.all_roles_filled_minutes) == (10, 15)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        pytest.param(
+            _set("messages", "drill_page", "Kaldeøvelse: svar OK {code}."),
+            "messages.drill_page: must start with ØVELSE",
+            id="drill text not ØVELSE first",
+        ),
+        pytest.param(
+            _set("drills", "schedule", [{"group": "all", "rule": "hver tirsdag 10:00"}]),
+            "drills.schedule.0.rule",
+            id="bad drill rule",
+        ),
+        pytest.param(
+            _set("drills", "schedule", [{"group": "alle", "rule": "first monday of month 10:00"}]),
+            "drills.schedule.0.group",
+            id="bad drill group",
+        ),
+        pytest.param(_set("drills", "open_minutes", 10), "drills.open_minutes", id="short drill"),
+    ],
+)
+def test_drill_problems_are_named(tmp_path, mutate, expected):
+    problems = _problems(tmp_path, mutate)
+    assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_the_shipped_playbook_schedules_drills():
+    drills = load_playbook(DEFAULT).playbook.drills
+    assert drills.open_minutes >= 30 and drills.schedule
