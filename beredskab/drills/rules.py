@@ -3,7 +3,8 @@
 A page's outcome: answered (by SMS or key, at any time, even after a failed delivery report:
 the answer proves the number works), else unsubscribed (Twilio 21610: the number sent STOP),
 else undeliverable (the send failed for good, or the delivery report said failed or
-undelivered), else not answered. Minutes count from the drill's start, as in a real call-out,
+undelivered), else not paged (the drill gave way to a real activation before the SMS left),
+else not answered. Minutes count from the drill's start, as in a real call-out,
 so a long queue of SMS (the rate limit) shows in the figures.
 """
 
@@ -25,6 +26,7 @@ class Outcome(StrEnum):
     not_answered = "not_answered"
     undeliverable = "undeliverable"
     unsubscribed = "unsubscribed"
+    not_paged = "not_paged"  # the drill gave way to a real activation before its SMS left
 
 
 OUTCOME_NAMES = {
@@ -32,6 +34,7 @@ OUTCOME_NAMES = {
     Outcome.not_answered: "ikke svaret",
     Outcome.undeliverable: "kunne ikke leveres",
     Outcome.unsubscribed: "afmeldt SMS (STOP)",
+    Outcome.not_paged: "ikke kaldt (øvelsen stoppet)",
 }
 
 
@@ -43,6 +46,8 @@ def outcome(
 ) -> Outcome:
     if answered_at is not None:
         return Outcome.answered
+    if sms_status == "cancelled":
+        return Outcome.not_paged
     failed = sms_status == "failed" or provider_status in FAILED_REPORTS
     if not failed:
         return Outcome.not_answered

@@ -43,6 +43,7 @@ class Counts(BaseModel):
     not_answered: int
     undeliverable: int
     unsubscribed: int
+    not_paged: int = Field(description="the drill gave way to a real activation first")
 
 
 class ReachShare(BaseModel):

@@ -12,7 +12,7 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -24,7 +24,7 @@ from beredskab.drill_schedule import GROUP_NAMES, MEMBER_GROUPS, DrillGroup
 from beredskab.drills.models import Drill, DrillPage, DrillStatus
 from beredskab.drills.schemas import DrillSummary
 from beredskab.errors import Conflict, NotFound
-from beredskab.outbox import enqueue_sms
+from beredskab.outbox import OutboxMessage, OutboxStatus, enqueue_sms
 from beredskab.playbook import Playbook
 from beredskab.unit_of_work import transaction
 
@@ -154,6 +154,28 @@ async def create(
     except IntegrityError as exc:  # another drill started at the same moment
         raise Conflict("no drill now: another drill has just started") from exc
     return (await summaries(session, drill_id=drill.id))[0]
+
+
+async def give_way(session: AsyncSession, now: datetime) -> int:
+    """A real activation was requested: the open drill ends now, and its SMS not yet sent are
+    cancelled so that they never queue before the real pages (the rate limit is shared). Inside
+    the caller's transaction; returns how many SMS were cancelled."""
+    drill = (await session.exec(select(Drill).where(Drill.status == DrillStatus.open))).first()
+    if drill is None:
+        return 0
+    _close(drill, now)
+    session.add(drill)
+    cancelled = await session.exec(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.pending,
+            OutboxMessage.id.in_(select(DrillPage.outbox_id).where(DrillPage.drill_id == drill.id)),
+        )
+        .values(status=OutboxStatus.cancelled)
+    )
+    n = cancelled.rowcount or 0
+    log.warning("drill %s stopped for a real activation; %s SMS not sent", drill.id, n)
+    return n
 
 
 async def summaries(

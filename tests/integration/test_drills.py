@@ -171,6 +171,7 @@ async def test_a_drill_over_100_people_gives_the_right_figures(world, twilio, db
         "not_answered": 11,
         "undeliverable": 4 + 5,
         "unsubscribed": 3 + 2,
+        "not_paged": 0,
     }
     by_id = {p["person_id"]: p for p in result["people"]}
     assert all(by_id[p]["outcome"] == "unsubscribed" for p in unsubscribed_now + stop_later)
@@ -336,3 +337,20 @@ async def test_the_playbooks_scheduled_drills_run_from_deadline_rows(world, db, 
     assert await _scheduled(db) == [(1, _utc(2027, 1, 13, 3, 0, 1)), (0, _utc(2027, 4, 6, 8))]
     drills = (await world.client.get("/drills", headers=bearer(world.tokens["admin"]))).json()
     assert len(drills["drills"]) == 1
+
+
+async def test_a_real_activation_stops_the_drill_and_its_unsent_sms(world, twilio, db):
+    r = await world.client.post(
+        "/drills", json={"group": "all"}, headers=bearer(world.tokens["steering"])
+    )
+    assert r.status_code == 201
+    drill = r.json()
+    await world.activate("authority")  # before the dispatcher has sent the drill's SMS
+    await world.runtime.dispatcher.drain()
+    assert not any(m["Body"].startswith("ØVELSE") for m in twilio.messages)
+    assert any("anmodning om aktivering" in m["Body"] for m in twilio.messages)
+    result = (
+        await world.client.get(f"/drills/{drill['id']}", headers=bearer(world.tokens["admin"]))
+    ).json()
+    assert result["drill"]["status"] == "closed"
+    assert result["counts"]["not_paged"] == drill["people"] == 14
