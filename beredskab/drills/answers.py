@@ -12,6 +12,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab.activations.pages import ReplyOutcome
 from beredskab.drills.models import AnswerChannel, Drill, DrillPage, DrillStatus
+from beredskab.errors import NotFound
+from beredskab.unit_of_work import transaction
 
 
 async def open_page(session: AsyncSession, person_id: str) -> DrillPage | None:
@@ -62,3 +64,14 @@ async def sms_answer(
     return ReplyOutcome(
         "drill_answered" if first else "drill_already_answered", "reply_drill_thanks"
     )
+
+
+async def key_answer(session: AsyncSession, drill_page_id: int, now: datetime) -> bool:
+    """A key pressed in the drill's phone call; commits. For the voice webhook of issue #15.1:
+    the call's URL carries the drill page's id, so a call can answer only its own page. False
+    when the page had an answer already (a replayed webhook changes nothing)."""
+    async with transaction(session):
+        page = await session.get(DrillPage, drill_page_id)
+        if page is None:
+            raise NotFound(f"drill page {drill_page_id} not found")
+        return await record(session, page, AnswerChannel.key, now)

@@ -354,3 +354,29 @@ async def test_a_real_activation_stops_the_drill_and_its_unsent_sms(world, twili
     ).json()
     assert result["drill"]["status"] == "closed"
     assert result["counts"]["not_paged"] == drill["people"] == 14
+
+
+async def test_a_key_pressed_in_the_call_answers_the_drill_as_key(world, db):
+    from beredskab.drills.answers import key_answer
+
+    r = await world.client.post(
+        "/drills",
+        json={"group": "steering", "call_after_minutes": 5},
+        headers=bearer(world.tokens["steering"]),
+    )
+    drill = r.json()
+    await world.runtime.tick(now=datetime.fromisoformat(drill["started_at"]) + timedelta(minutes=6))
+    async with db.sessionmaker() as s:
+        page = (await s.exec(select(DrillPage).where(DrillPage.person_id == "steer1"))).one()
+        assert page.call_requested_at is not None  # the call is due: the voice channel places it
+    async with world.runtime.sessionmaker() as session:
+        assert await key_answer(session, page.id, world_now()) is True
+    async with world.runtime.sessionmaker() as session:
+        assert await key_answer(session, page.id, world_now()) is False  # a replay: no change
+    result = (
+        await world.client.get(f"/drills/{drill['id']}", headers=bearer(world.tokens["admin"]))
+    ).json()
+    steer1 = next(p for p in result["people"] if p["person_id"] == "steer1")
+    assert steer1["outcome"] == "answered" and steer1["channel"] == "key"
+    r = await world.client.get(f"/drills/{drill['id']}.csv", headers=bearer(world.tokens["admin"]))
+    assert "tast i opkald" in r.content.decode("utf-8-sig")
