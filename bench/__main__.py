@@ -6,6 +6,7 @@ from bench import (
     console,
     console_log,
     debrief,
+    drills,
     finance_report,
     log_keeper,
     stats,
@@ -20,3 +21,4 @@ if __name__ == "__main__":
     console.main()
     debrief.main([])
     stats.main([])
+    drills.main([])

@@ -24,6 +24,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from beredskab.calendar import DayOverride, OpeningRules, default_rules
+from beredskab.drill_schedule import DrillPolicy
 from beredskab.roles import Role
 
 # Each required SMS text and the placeholders it may use.
@@ -109,6 +110,9 @@ MESSAGES: dict[str, frozenset[str]] = {
         "staffing_shift_rejected": {"ref", "shift", "reason"},
         "staffing_no_volunteers": {"ref", "shift", "missing"},
         "staffing_approval_overdue": {"ref", "shift", "minutes"},
+        # call-out drills (kaldeøvelser): the page must start with ØVELSE
+        "drill_page": {"code", "group"},
+        "reply_drill_thanks": set(),
     }.items()
 }
 
@@ -213,6 +217,9 @@ def _message_problems(messages: dict[Any, Any]) -> list[Problem]:
         elif isinstance(messages[key], str):
             usable = allowed | EVERYWHERE
             found.extend(((key,), reason) for reason in template_problems(messages[key], usable))
+    drill = messages.get("drill_page")
+    if isinstance(drill, str) and not drill.startswith("ØVELSE"):
+        found.append((("drill_page",), "must start with ØVELSE, so nobody takes it for real"))
     unknown_keys = sorted(k for k in messages if isinstance(k, str) and k not in MESSAGES)
     found.extend(((key,), "not a known message") for key in unknown_keys)
     return found
@@ -304,6 +311,7 @@ class Playbook(_Strict):
     volunteers: VolunteerPolicy
     calendar_overrides: list[CalendarOverride] = Field(default_factory=list)
     targets: Targets = Field(default_factory=Targets)
+    drills: DrillPolicy = Field(default_factory=DrillPolicy)  # call-out drills (kaldeøvelser)
     exercise_prefix: str = Field(default="ØVELSE: ", max_length=20)
     # whom a person who cannot answer an SMS should call: in the texts as {secretariat_phone}
     secretariat_phone: Text

@@ -21,6 +21,7 @@ from beredskab.auth.lookup import TokenLookup
 from beredskab.auth.usage import TokenUse
 from beredskab.crisis_staff import log_writers
 from beredskab.db import make_engine, make_read_engine, make_sessionmaker
+from beredskab.drills import handlers as drill_handlers
 from beredskab.eventlog.appender import LogAppender
 from beredskab.flows import delivery
 from beredskab.lifecycle.endorsement import deadline_handlers
@@ -58,6 +59,7 @@ class Runtime:
         self.handlers = {
             **deadline_handlers(self.activation_config),
             **shift_deadline_handlers(self.activation_config),
+            **drill_handlers.deadline_handlers(self.activation_config),
         }
         # who may write in a log is the crisis staff's rule, a layer above the log
         self.log_appender = LogAppender(self.sessionmaker, log_writers.refusals)
@@ -85,6 +87,7 @@ class Runtime:
         self._stop = asyncio.Event()
         self._dispatch_task: asyncio.Task | None = None
         self._scheduler: AsyncIOScheduler | None = None
+        self._drill_schedule: asyncio.Task | None = None
 
     async def _callback_refusal(self, url: str) -> str | None:
         return await self.activation_config.callback_refusal(url)
@@ -116,9 +119,18 @@ class Runtime:
         except Exception:  # noqa: BLE001 - the next tick tries again; rows are durable
             log.exception("scheduler tick failed")
 
+    async def keep_drill_schedule(self) -> None:
+        """The playbook's scheduled drills as deadline rows (once at start: the rows carry on)."""
+        try:
+            async with self.sessionmaker() as session:
+                await drill_handlers.keep_schedule(session, self.activation_config, utcnow())
+        except Exception:  # noqa: BLE001 - the next start tries again; nothing else depends on it
+            log.exception("could not schedule the playbook's drills")
+
     def start_background(self) -> None:
         """Start the dispatcher loop and the APScheduler tick (needs a running loop)."""
         interval = self.settings.scheduler_tick_seconds
+        self._drill_schedule = asyncio.create_task(self.keep_drill_schedule())
         self._dispatch_task = asyncio.create_task(self.dispatcher.run(self._stop, interval))
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._scheduler.add_job(

@@ -30,6 +30,7 @@ from beredskab.activations.repository import lock_activation
 from beredskab.crisis_staff import answers
 from beredskab.directory import verification
 from beredskab.directory.models import Person
+from beredskab.drills import answers as drill_answers
 from beredskab.eventlog import service as eventlog
 from beredskab.lifecycle.endorsement import apply_endorsement
 from beredskab.outbox import OutboxMessage, auto_replies_since, enqueue_sms
@@ -221,11 +222,13 @@ async def _route(
     if parsed.code:
         page = await _page_by_code(session, person, parsed.code)
         if page is None:
-            return await _unknown_code(session, person, parsed.code)
+            drill = await _drill_answer(session, person, parsed.code, now)
+            return drill or await _unknown_code(session, person, parsed.code)
     elif len(open_pages := await _open_pages(session, person)) == 1:
         page = open_pages[0]
     elif not open_pages:
-        return ReplyOutcome("no_open_page", "reply_no_open_page")
+        drill = await _drill_answer(session, person, None, now)
+        return drill or ReplyOutcome("no_open_page", "reply_no_open_page")
     else:
         return _need_code([p.code for p in open_pages])
     activation = await lock_activation(session, page.activation_id)
@@ -258,6 +261,14 @@ async def _route(
     if kind is ReplyKind.accept:
         return await answers.acknowledge(session, cfg.playbook, activation, page, now, via=via)
     return await answers.decline(session, cfg.playbook, activation, page, now, via=via)
+
+
+async def _drill_answer(
+    session: AsyncSession, person: Person, code: str | None, now: datetime
+) -> ReplyOutcome | None:
+    """Call-out drills: an OK/NEJ that fits none of the sender's real pages may answer their
+    drill page (its code, or without a code the open drill's page). Real pages come first."""
+    return await drill_answers.sms_answer(session, person.id, code, now)
 
 
 async def _allocation_reply(

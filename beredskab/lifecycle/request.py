@@ -27,6 +27,7 @@ from beredskab.crisis_staff import action_cards as action_cards
 from beredskab.danish import count
 from beredskab.directory.models import Organisation
 from beredskab.directory.service import known_org
+from beredskab.drills import service as drills
 from beredskab.errors import Conflict, Forbidden, InvalidInput
 from beredskab.eventlog import service as eventlog
 from beredskab.lifecycle.endorsement import ENDORSE_TIMEOUT, apply_endorsement
@@ -164,6 +165,8 @@ async def _create(
     )
     session.add(activation)
     await session.flush()
+    if not data.exercise:  # a call-out drill gives way: its SMS must not delay the real pages
+        await drills.give_way(session, now)
     eventlog.append(
         session,
         activation,

@@ -40,6 +40,7 @@ REALISTIC = {
     "since": "lør 22. nov kl. 22.05",
     "leader": "Vibeke Holm-Christensen",
     "phone": "+45 20 12 34 56",
+    "group": "kommunernes kontaktpersoner",
 }
 FREE_TEXT = ("{title}", "{authority}", "{municipalities}", "{reason}")
 
@@ -56,7 +57,10 @@ def test_every_message_renders_within_two_gsm7_segments(path, exercise):
         text = playbook.render(key, exercise=exercise, **REALISTIC)
         assert encoding_of(text) == "GSM-7", (key, text)
         assert segment_count(text) <= 2, (key, len(text), text)
-        assert text.startswith("ØVELSE: ") == exercise
+        if key == "drill_page":  # a drill page is never real: ØVELSE first, always
+            assert text.startswith("ØVELSE"), text
+        else:
+            assert text.startswith("ØVELSE: ") == exercise
 
 
 @pytest.mark.parametrize("path", PLAYBOOKS, ids=lambda p: p.name)
@@ -354,3 +358,34 @@ def test_the_help_reply_names_every_keyword_a_person_can_use():
 def test_the_shipped_playbook_names_its_targets():
     targets = load_playbook(DEFAULT).playbook.targets
     assert (targets.endorsed_minutes, targets.all_roles_filled_minutes) == (10, 15)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        pytest.param(
+            _set("messages", "drill_page", "Kaldeøvelse: svar OK {code}."),
+            "messages.drill_page: must start with ØVELSE",
+            id="drill text not ØVELSE first",
+        ),
+        pytest.param(
+            _set("drills", "schedule", [{"group": "all", "rule": "hver tirsdag 10:00"}]),
+            "drills.schedule.0.rule",
+            id="bad drill rule",
+        ),
+        pytest.param(
+            _set("drills", "schedule", [{"group": "alle", "rule": "first monday of month 10:00"}]),
+            "drills.schedule.0.group",
+            id="bad drill group",
+        ),
+        pytest.param(_set("drills", "open_minutes", 10), "drills.open_minutes", id="short drill"),
+    ],
+)
+def test_drill_problems_are_named(tmp_path, mutate, expected):
+    problems = _problems(tmp_path, mutate)
+    assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_the_shipped_playbook_schedules_drills():
+    drills = load_playbook(DEFAULT).playbook.drills
+    assert drills.open_minutes >= 30 and drills.schedule

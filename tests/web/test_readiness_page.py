@@ -101,3 +101,36 @@ async def test_the_signed_out_message_cannot_be_made_up_in_the_address(as_person
     page = await admin.client.get("/beredskab", params={"logget_ud": "p001", "antal": "alle"})
     assert page.status_code == 200
     assert "logget ud alle steder" not in page.text
+
+
+async def test_the_latest_drill_and_whom_to_call(app, as_person, demo):
+    from sqlmodel import select
+
+    from beredskab.drill_schedule import DrillGroup
+    from beredskab.drills import answers
+    from beredskab.drills import service as drills
+    from beredskab.drills.models import AnswerChannel, DrillPage
+    from beredskab.metadata import utcnow
+
+    me = await as_person(STEERING)
+    assert "Der har ikke været nogen kaldeøvelse endnu." in (await me.client.get("/beredskab")).text
+    playbook = app.state.runtime.activation_config.playbook
+    async with app.state.sessionmaker() as session:
+        drill = await drills.create(
+            session,
+            playbook,
+            DrillGroup.steering,
+            call_after_minutes=None,
+            by="Søren",
+            now=utcnow(),
+        )
+        pages = (await session.exec(select(DrillPage).order_by(DrillPage.person_id))).all()
+        await answers.record(session, pages[0], AnswerChannel.sms, utcnow())
+        await session.commit()
+    text = (await me.client.get("/beredskab")).text
+    assert "Seneste kaldeøvelse" in text and "Kaldeøvelse for styregruppen" in text
+    assert f"1 person af {drill.people} har svaret" in text
+    assert "Ikke svaret: ring til dem" in text
+    for page in pages[1:]:
+        assert demo[page.person_id]["name"] in text
+        assert f'href="tel:{page.phone}"' in text

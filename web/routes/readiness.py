@@ -13,6 +13,8 @@ from beredskab.auth.models import TokenRole as R
 from beredskab.auth.signin import end_sessions_of
 from beredskab.directory import service as directory
 from beredskab.directory.readiness import on_duty, readiness
+from beredskab.drills import result as drills
+from beredskab.drills.rules import OUTCOME_NAMES
 from beredskab.metadata import utcnow
 from web.deps import ReadSession, WriteSession, allow
 from web.render import render
@@ -38,6 +40,8 @@ async def _page(
         "may_sign_out": me.has(R.admin),
         "signed_out": people.get(signed_out, ""),
         "ended": ended,
+        "drill": await drills.latest(session),
+        "outcome_names": OUTCOME_NAMES,
     }
     return render(request, "readiness.html", context)
 
