@@ -254,7 +254,7 @@ def run(db_url: str, mock: TwilioMock, *, separate_worker: bool) -> dict:
     cli(db_url, "migrate")
     cli(db_url, "directory", "import", str(directory))
     steering = token(db_url, "steering", "--person", "p012")
-    authority = token(db_url, "authority", "--org", "odder")
+    authority = token(db_url, "authority", "--org", "odder", "--label", "Odder vagtcentral")
     start, _ = _in_hours_span()
     # As each database is deployed: on PostgreSQL (docker-compose.yml) the API without the
     # worker plus a worker process; SQLite is one process doing both (`make run`), since two
