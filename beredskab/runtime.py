@@ -83,6 +83,7 @@ class Runtime:
             self.dispatcher.kick,
             birth_lease=self.dispatcher.birth_lease,
             take=self.dispatcher.take,
+            birth_limit=self.dispatcher.batch,
         )
         # Admission control for inbound SMS: replies to one activation are serialised by its row
         # lock anyway, and with dozens of them interleaved on one event loop the lock holder

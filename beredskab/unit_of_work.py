@@ -47,6 +47,7 @@ def after_commit_of_messages(
     *,
     birth_lease: BirthLease | None = None,
     take: Callable[[list[OutboxMessage]], None] | None = None,
+    birth_limit: int = 20,
 ) -> async_sessionmaker[AsyncSession]:
     """Make `sessionmaker` call `callback` after each commit that wrote an outbox row.
 
@@ -55,7 +56,9 @@ def after_commit_of_messages(
     own transaction, and handed to `take` right after the commit. The page leaves without
     waiting for a dispatcher pass and its claim transaction. Durable all the same: if the
     process dies before the send is marked, the lease runs out and any dispatcher claims the
-    row again, as it does for a row in flight.
+    row again, as it does for a row in flight. At most `birth_limit` rows per transaction (the
+    dispatcher's batch) are born claimed, the rest pending: a claimed row is no longer
+    cancelled by a stand-down, so no more of them wait for the rate limit than a pass claims.
 
     Each call builds its own Session class, so two runtimes in one process (tests) keep their
     own hooks. The callbacks run on the event loop's thread (async SQLAlchemy runs its sync core
@@ -71,7 +74,10 @@ def after_commit_of_messages(
             if lease is None:
                 return
             now = utcnow()
+            taken = session.info.setdefault(_TAKEN, [])
             for row in session.new:
+                if len(taken) >= birth_limit:
+                    return
                 if (
                     isinstance(row, OutboxMessage)
                     and row.channel == Channel.sms
@@ -81,7 +87,7 @@ def after_commit_of_messages(
                     row.status = OutboxStatus.sending
                     row.attempts += 1
                     row.lease_until = now + lease
-                    session.info.setdefault(_TAKEN, []).append(row)
+                    taken.append(row)
 
     @event.listens_for(kind, "after_flush")
     def _saw_messages(session: Session, _context: Any) -> None:

@@ -166,3 +166,18 @@ async def test_an_sms_due_later_is_left_pending_for_a_pass(handing):
     assert woken == [1]
     async with maker() as session:
         assert (await session.exec(select(OutboxMessage))).one().status == "pending"
+
+
+async def test_no_more_than_a_batch_is_born_claimed_the_rest_waits_pending(handing):
+    # a claimed row is beyond a stand-down's reach: no more wait for the rate limit than a pass
+    # would claim (the dispatcher's batch, 20)
+    maker, gateway, woken, settle = handing
+    async with maker() as session, transaction(session):
+        for n in range(25):
+            enqueue_sms(session, f"+45500001{n:02d}", f"nr. {n}")
+    await settle()
+    assert len(gateway.sent) == 20
+    assert woken == [1]
+    async with maker() as session:
+        statuses = [r.status for r in (await session.exec(select(OutboxMessage))).all()]
+    assert sorted(statuses).count("pending") == 5
