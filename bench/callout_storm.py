@@ -1,5 +1,6 @@
 """Call-out storm (issue 5): one shift, 31 contact-centre municipalities × 2 contact persons paged
 (the primaries, then the secondaries), then 62 signed replies "JA <kode> 1" spread over one second.
+BENCH_STORM_MUNICIPALITIES=98 runs it for every Danish municipality (issue 18's growth curve).
 
 Targets, on PostgreSQL (SQLite is printed for information):
 - every reply processed, allocation exact (the shift's places, no more and no fewer);
@@ -33,9 +34,10 @@ import yaml
 from twilio.request_validator import RequestValidator
 
 from bench.common import ROOT, cli, databases, free_port, percentile, server, token
+from bench.municipalities import MUNICIPALITIES as ALL_MUNICIPALITIES
 from tests.twilio_mock import TwilioMock
 
-MUNICIPALITIES = 31
+MUNICIPALITIES = int(os.environ.get("BENCH_STORM_MUNICIPALITIES", "31"))  # up to 98
 PLACES = 20
 RATE = float(os.environ.get("BENCH_SMS_RATE", "10"))
 ROUNDS = int(os.environ.get("BENCH_STORM_ROUNDS", "3"))  # storms per database, each fresh
@@ -48,20 +50,18 @@ _sid = itertools.count(1)
 
 
 def _directory(path: Path) -> None:
-    """The demo directory, topped up to 31 contact-centre municipalities with two contacts."""
+    """The demo directory, topped up to MUNICIPALITIES contact-centre municipalities (real
+    names, generated contacts) with two contacts each."""
     data = yaml.safe_load((ROOT / "data" / "ddh_directory.yaml").read_text(encoding="utf-8"))
+    orgs = {o["name"]: o for o in data["organisations"]}
     have = [o["id"] for o in data["organisations"] if o.get("contact_centre")]
-    for n in range(MUNICIPALITIES - len(have)):
-        org = f"bench-{n}"
-        data["organisations"].append(
-            {
-                "id": org,
-                "name": f"Benchmark Kommune {n}",
-                "kind": "municipality",
-                "ddh_member": True,
-                "contact_centre": True,
-            }
-        )
+    names = [name for name in ALL_MUNICIPALITIES if not orgs.get(name, {}).get("contact_centre")]
+    for n, name in enumerate(names[: max(0, MUNICIPALITIES - len(have))]):
+        org = orgs.get(name)
+        if org is None:
+            org = {"id": f"bench-{n}", "name": name, "kind": "municipality", "ddh_member": True}
+            data["organisations"].append(org)
+        org["contact_centre"] = True
         ids = []
         for rank in range(2):
             pid = f"bench-{n}-{rank}"
@@ -70,11 +70,11 @@ def _directory(path: Path) -> None:
                     "id": pid,
                     "name": f"Kontakt {n}-{rank}",
                     "phone": f"+45509{n:02d}{rank:03d}",
-                    "org": org,
+                    "org": org["id"],
                 }
             )
             ids.append(pid)
-        data["municipality_contacts"][org] = ids
+        data["municipality_contacts"][org["id"]] = ids
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
 
 
@@ -254,7 +254,7 @@ def run(db_url: str, mock: TwilioMock, *, separate_worker: bool) -> dict:
     cli(db_url, "migrate")
     cli(db_url, "directory", "import", str(directory))
     steering = token(db_url, "steering", "--person", "p012")
-    authority = token(db_url, "authority", "--org", "odder")
+    authority = token(db_url, "authority", "--org", "odder", "--label", "Odder vagtcentral")
     start, _ = _in_hours_span()
     # As each database is deployed: on PostgreSQL (docker-compose.yml) the API without the
     # worker plus a worker process; SQLite is one process doing both (`make run`), since two

@@ -79,7 +79,15 @@ class Runtime:
             callback_guard=self._callback_refusal,
         )
         # every commit that queued messages wakes the dispatcher: a page leaves in milliseconds
-        after_commit_of_messages(self.sessionmaker, self.dispatcher.kick)
+        # and, once this process runs the dispatcher (`start_background`), an SMS committed
+        # here is born claimed and handed straight to it: no pass, no claim transaction
+        after_commit_of_messages(
+            self.sessionmaker,
+            self.dispatcher.kick,
+            birth_lease=self.dispatcher.birth_lease,
+            take=self.dispatcher.take,
+            birth_limit=self.dispatcher.batch,
+        )
         # Admission control for inbound SMS: replies to one activation are serialised by its row
         # lock anyway, and with dozens of them interleaved on one event loop the lock holder
         # gets a sliver of the CPU (a convoy: a 10 ms reply took 300 ms in the call-out storm).
@@ -132,6 +140,7 @@ class Runtime:
         interval = self.settings.scheduler_tick_seconds
         self._drill_schedule = asyncio.create_task(self.keep_drill_schedule())
         self._dispatch_task = asyncio.create_task(self.dispatcher.run(self._stop, interval))
+        self.dispatcher.hands_over = True
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._scheduler.add_job(
             self._safe_tick,
@@ -145,6 +154,7 @@ class Runtime:
         self._scheduler.start()
 
     async def aclose(self) -> None:
+        self.dispatcher.hands_over = False  # from now on, what is committed waits for a pass
         self._stop.set()
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import event
@@ -18,9 +19,15 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from beredskab.outbox import OutboxMessage
+from beredskab.metadata import utcnow
+from beredskab.outbox import Channel, OutboxMessage, OutboxStatus
 
 _QUEUED = "unit_of_work.queued_messages"
+_TAKEN = "unit_of_work.claimed_at_birth"
+
+# The lease an SMS due now is born with (this process sends it right after the commit), or None
+# (it is born pending, for whichever dispatcher claims it first).
+BirthLease = Callable[[], timedelta | None]
 
 
 @asynccontextmanager
@@ -35,29 +42,73 @@ async def transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]:
 
 
 def after_commit_of_messages(
-    sessionmaker: async_sessionmaker[AsyncSession], callback: Callable[[], None]
+    sessionmaker: async_sessionmaker[AsyncSession],
+    callback: Callable[[], None],
+    *,
+    birth_lease: BirthLease | None = None,
+    take: Callable[[list[OutboxMessage]], None] | None = None,
+    birth_limit: int = 20,
 ) -> async_sessionmaker[AsyncSession]:
     """Make `sessionmaker` call `callback` after each commit that wrote an outbox row.
 
+    With `birth_lease` and `take` (a process that runs its own dispatcher): an SMS due now is
+    written already claimed by this process (`sending`, one attempt, a lease), in the use case's
+    own transaction, and handed to `take` right after the commit. The page leaves without
+    waiting for a dispatcher pass and its claim transaction. Durable all the same: if the
+    process dies before the send is marked, the lease runs out and any dispatcher claims the
+    row again, as it does for a row in flight. At most `birth_limit` rows per transaction (the
+    dispatcher's batch) are born claimed, the rest pending: a claimed row is no longer
+    cancelled by a stand-down, so no more of them wait for the rate limit than a pass claims.
+
     Each call builds its own Session class, so two runtimes in one process (tests) keep their
-    own hooks. The callback runs on the event loop's thread (async SQLAlchemy runs its sync core
-    in a greenlet there), so it may touch asyncio objects; it must not block.
+    own hooks. The callbacks run on the event loop's thread (async SQLAlchemy runs its sync core
+    in a greenlet there), so they may touch asyncio objects; they must not block.
     """
     kind: type[Session] = type("UnitOfWorkSession", (Session,), {})
 
+    if birth_lease is not None and take is not None:
+
+        @event.listens_for(kind, "before_flush")
+        def _claim_at_birth(session: Session, _context: Any, _instances: Any) -> None:
+            lease = birth_lease()
+            if lease is None:
+                return
+            now = utcnow()
+            taken = session.info.setdefault(_TAKEN, [])
+            for row in session.new:
+                if len(taken) >= birth_limit:
+                    return
+                if (
+                    isinstance(row, OutboxMessage)
+                    and row.channel == Channel.sms
+                    and row.status == OutboxStatus.pending
+                    and row.next_attempt_at <= now
+                ):
+                    row.status = OutboxStatus.sending
+                    row.attempts += 1
+                    row.lease_until = now + lease
+                    taken.append(row)
+
     @event.listens_for(kind, "after_flush")
     def _saw_messages(session: Session, _context: Any) -> None:
-        if any(isinstance(row, OutboxMessage) for row in session.new):
+        if any(
+            isinstance(row, OutboxMessage) and row.status == OutboxStatus.pending
+            for row in session.new
+        ):
             session.info[_QUEUED] = True
 
     @event.listens_for(kind, "after_commit")
     def _committed(session: Session) -> None:
+        taken = session.info.pop(_TAKEN, None)
+        if taken and take is not None:
+            take(taken)
         if session.info.pop(_QUEUED, False):
             callback()
 
     @event.listens_for(kind, "after_rollback")
     def _rolled_back(session: Session) -> None:
         session.info.pop(_QUEUED, None)
+        session.info.pop(_TAKEN, None)
 
     sessionmaker.configure(sync_session_class=kind)
     return sessionmaker

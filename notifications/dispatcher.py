@@ -75,9 +75,37 @@ class Dispatcher:
         self.batch = batch
         self.concurrency = concurrency
         self._kick = asyncio.Event()
+        # set by the runtime when this process runs the dispatcher loop: an SMS committed here
+        # is born claimed by this process and sent at once (`unit_of_work`), no pass needed
+        self.hands_over = False
+        self._taken: set[asyncio.Task] = set()
+        self._taken_slots = asyncio.Semaphore(concurrency)
 
     def kick(self) -> None:
         self._kick.set()
+
+    def birth_lease(self) -> timedelta | None:
+        """The lease an SMS committed in this process is born with, or None (born pending)."""
+        return self.lease if self.hands_over else None
+
+    def take(self, rows: list[OutboxMessage]) -> None:
+        """Send rows committed already claimed by this process (called right after the commit)."""
+        task = asyncio.get_running_loop().create_task(self._send_taken(rows))
+        self._taken.add(task)
+        task.add_done_callback(self._taken.discard)
+
+    async def _send_taken(self, rows: list[OutboxMessage]) -> None:
+        since = time.monotonic()
+
+        async def one(row: OutboxMessage) -> None:
+            async with self._taken_slots:
+                assert row.lease_until is not None  # noqa: S101 - born claimed
+                await self._send_sms(row, row.lease_until - self.lease, since)
+
+        try:
+            await asyncio.gather(*(one(row) for row in rows))
+        except Exception:  # noqa: BLE001 - the rows stay leased; a pass claims them again
+            log.exception("sending rows claimed at commit failed; their lease will run out")
 
     async def run(self, stop: asyncio.Event, idle_seconds: float) -> None:
         """Drain whenever kicked (or every `idle_seconds`) until `stop` is set."""
@@ -90,6 +118,8 @@ class Dispatcher:
             except Exception:  # noqa: BLE001 - keep dispatching; the rows stay in the outbox
                 log.exception("dispatcher pass failed; rows stay queued")
                 await asyncio.sleep(min(idle_seconds, 1.0))
+        if self._taken:  # sends already under way finish and are marked
+            await asyncio.gather(*self._taken, return_exceptions=True)
 
     async def drain(self, now: datetime | None = None) -> int:
         """Send everything due; returns the number of rows handled."""

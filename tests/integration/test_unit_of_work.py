@@ -3,13 +3,20 @@ that queued a message (the one place that wakes it; no route does)."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
+
+import httpx
 import pytest
 from sqlmodel import select
 
 from beredskab.db import make_sessionmaker
 from beredskab.directory.models import SteeringMember
+from beredskab.metadata import utcnow
 from beredskab.outbox import OutboxMessage, enqueue_sms
 from beredskab.unit_of_work import after_commit_of_messages, transaction
+from notifications.dispatcher import Dispatcher
+from notifications.fake_gateway import FakeGateway
 from tests.factories import make_org, make_person, make_token
 
 pytestmark = pytest.mark.db
@@ -88,3 +95,89 @@ async def test_an_activation_request_through_the_api_wakes_the_dispatcher(app, c
     )
     assert response.status_code == 201, response.text
     assert wake.is_set(), "the request paged the steering group: the dispatcher must be woken"
+
+
+@pytest.fixture
+async def handing(db):
+    """A sessionmaker whose commits hand SMS born claimed to a real dispatcher (fake gateway)."""
+    maker = make_sessionmaker(db.engine)
+    gateway = FakeGateway()
+    async with httpx.AsyncClient() as http:
+        dispatcher = Dispatcher(
+            maker,
+            gateway,
+            status_callback_url=None,
+            rate_per_second=1000,
+            http=http,
+            lease=timedelta(seconds=30),
+        )
+        woken: list[int] = []
+        after_commit_of_messages(
+            maker,
+            lambda: woken.append(1),
+            birth_lease=dispatcher.birth_lease,
+            take=dispatcher.take,
+        )
+        dispatcher.hands_over = True
+
+        async def settle() -> None:
+            while dispatcher._taken:  # noqa: SLF001 - wait for the sends the commit started
+                await asyncio.sleep(0.01)
+
+        yield maker, gateway, woken, settle
+
+
+async def test_an_sms_committed_where_the_dispatcher_runs_is_sent_without_a_pass(handing):
+    maker, gateway, woken, settle = handing
+    async with maker() as session, transaction(session):
+        enqueue_sms(session, "+4550000011", "straks")
+        await session.flush()
+        row = (await session.exec(select(OutboxMessage))).one()
+        # born claimed, in the use case's own transaction
+        assert (row.status, row.attempts, row.lease_until is not None) == ("sending", 1, True)
+    await settle()
+    assert [s.to for s in gateway.sent] == ["+4550000011"]
+    assert woken == []  # nothing left for a pass
+    async with maker() as session:
+        row = (await session.exec(select(OutboxMessage))).one()
+        assert (row.status, row.attempts, row.lease_until) == ("sent", 1, None)
+
+
+async def test_an_sms_born_claimed_but_rolled_back_is_never_sent(handing):
+    maker, gateway, woken, settle = handing
+    with pytest.raises(RuntimeError):
+        async with maker() as session, transaction(session):
+            enqueue_sms(session, "+4550000012", "aldrig")
+            await session.flush()
+            raise RuntimeError("the use case failed after queueing")
+    await settle()
+    assert gateway.sent == []
+    async with maker() as session:
+        assert (await session.exec(select(OutboxMessage))).all() == []
+
+
+async def test_an_sms_due_later_is_left_pending_for_a_pass(handing):
+    maker, gateway, woken, settle = handing
+    async with maker() as session, transaction(session):
+        row = enqueue_sms(session, "+4550000013", "senere")
+        row.next_attempt_at = utcnow() + timedelta(minutes=5)
+    await settle()
+    assert gateway.sent == []
+    assert woken == [1]
+    async with maker() as session:
+        assert (await session.exec(select(OutboxMessage))).one().status == "pending"
+
+
+async def test_no_more_than_a_batch_is_born_claimed_the_rest_waits_pending(handing):
+    # a claimed row is beyond a stand-down's reach: no more wait for the rate limit than a pass
+    # would claim (the dispatcher's batch, 20)
+    maker, gateway, woken, settle = handing
+    async with maker() as session, transaction(session):
+        for n in range(25):
+            enqueue_sms(session, f"+45500001{n:02d}", f"nr. {n}")
+    await settle()
+    assert len(gateway.sent) == 20
+    assert woken == [1]
+    async with maker() as session:
+        statuses = [r.status for r in (await session.exec(select(OutboxMessage))).all()]
+    assert sorted(statuses).count("pending") == 5
