@@ -9,6 +9,7 @@ from beredskab.crisis_staff import models as crisis_staff_models  # noqa: F401
 from beredskab.debrief import models as debrief_models  # noqa: F401
 from beredskab.directory import models as directory_models  # noqa: F401
 from beredskab.eventlog import models as eventlog_models  # noqa: F401
+from beredskab.invoices import models as invoice_models  # noqa: F401
 from beredskab.metadata import metadata
 from beredskab.shifts import models as shift_models  # noqa: F401
 
