@@ -7,6 +7,7 @@ from bench import (
     console_log,
     debrief,
     finance_report,
+    invoices,
     log_keeper,
     stats,
 )
@@ -20,3 +21,4 @@ if __name__ == "__main__":
     console.main()
     debrief.main([])
     stats.main([])
+    invoices.main([])
