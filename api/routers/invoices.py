@@ -122,6 +122,25 @@ async def send_invoice(
     return _out(row)
 
 
+class ReceiptsOut(BaseModel):
+    applied: list[str] = Field(description="<number>: <state> for each receipt applied")
+    ignored: list[str] = Field(description="<file>: why, for each receipt that changed nothing")
+
+
+@router.post(
+    "/invoices/receipts",
+    summary="Apply the access point's receipts (Peppol Invoice Responses) to the states",
+    description="AP, CA and PD accept a sent document, RE rejects it; other codes change "
+    "nothing. Each receipt is applied once, then archived.",
+)
+async def collect_receipts(
+    principal: Finance, session: SessionDep, runtime: RuntimeDep
+) -> ReceiptsOut:
+    point = sending.access_point(runtime.settings)
+    found = await sending.collect_receipts(session, point, now=utcnow())
+    return ReceiptsOut(applied=found.applied, ignored=found.ignored)
+
+
 @router.post(
     "/invoices/{number}/state",
     summary="Set the state: sent, or accepted/rejected as the access point's receipt says",

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -112,17 +114,18 @@ def _buyer(org: Organisation) -> ubl.Buyer:
 
 
 async def _lock_series(session: AsyncSession, year: int) -> InvoiceCounter:
-    """The year's counter row, locked until the transaction ends (made when missing)."""
-    counter = (
+    """The year's counter row, locked until the transaction ends. Made when missing with
+    INSERT … ON CONFLICT DO NOTHING, so two first runs of a year do not collide on it."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    await session.exec(  # type: ignore[call-overload]
+        insert(InvoiceCounter).values(year=year, last=0).on_conflict_do_nothing()
+    )
+    return (
         await session.exec(
             select(InvoiceCounter).where(InvoiceCounter.year == year).with_for_update()
         )
-    ).first()
-    if counter is None:
-        counter = InvoiceCounter(year=year, last=0)
-        session.add(counter)
-        await session.flush()
-    return counter
+    ).one()
 
 
 def _take(counter: InvoiceCounter) -> tuple[str, int]:

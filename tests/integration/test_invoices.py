@@ -171,3 +171,71 @@ async def test_an_authority_without_an_ean_is_named(world):
         await s.commit()
     r = await post(world, "/invoices", RUN)
     assert r.status_code == 409 and "Odder Kommune (odder) has no ean" in r.json()["detail"]
+    async with world.db.sessionmaker() as s:
+        (await s.get(Organisation, "odder")).ean = "5790000000012"
+        await s.commit()
+    (invoice,) = (await post(world, "/invoices", RUN)).json()
+    assert invoice["number"] == f"{_TODAY.year}-00001"  # the failed run used no number
+
+
+def _response(number: str, code: str, why: str = "") -> bytes:
+    """A Peppol Invoice Response as an access point would hand it back."""
+    reason = f"<cbc:Description>{why}</cbc:Description>" if why else ""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<ApplicationResponse xmlns="urn:oasis:names:specification:ubl:schema:xsd:ApplicationResponse-2"
+ xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+ xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
+ <cbc:CustomizationID>urn:fdc:peppol.eu:poacc:trns:invoice_response:3</cbc:CustomizationID>
+ <cbc:ID>resp-{number}-{code}</cbc:ID>
+ <cac:DocumentResponse>
+  <cac:Response><cbc:ResponseCode>{code}</cbc:ResponseCode>{reason}</cac:Response>
+  <cac:DocumentReference><cbc:ID>{number}</cbc:ID></cac:DocumentReference>
+ </cac:DocumentResponse>
+</ApplicationResponse>""".encode()
+
+
+async def test_the_access_points_receipts_set_the_state_once(world):
+    first, *_ = (await post(world, "/invoices", RUN)).json()
+    number = first["number"]
+    assert (await post(world, f"/invoices/{number}/send", {})).status_code == 200
+    inbox = world.drop / "receipts"
+    inbox.mkdir()
+    (inbox / "1-ab.xml").write_bytes(_response(number, "AB"))
+    (inbox / "2-re.xml").write_bytes(_response(number, "RE", "Forkert reference"))
+    (inbox / "3-junk.xml").write_bytes(b"<not xml")
+    r = await post(world, "/invoices/receipts", {})
+    assert r.status_code == 200, r.text
+    assert r.json()["applied"] == [f"{number}: rejected"]
+    assert len(r.json()["ignored"]) == 2
+    listed = (await get(world, f"/invoices?{PERIOD}")).json()
+    assert (listed[0]["state"], listed[0]["state_note"]) == ("rejected", "Forkert reference")
+    assert sorted(p.name for p in inbox.glob("*.xml")) == []  # all archived
+    assert (await post(world, "/invoices/receipts", {})).json() == {"applied": [], "ignored": []}
+    # sent again after the correction, then accepted; a repeated receipt changes nothing
+    assert (await post(world, f"/invoices/{number}/send", {})).json()["state"] == "sent"
+    for name in ("4-ap.xml", "5-ap.xml"):
+        (inbox / name).write_bytes(_response(number, "AP"))
+    r = (await post(world, "/invoices/receipts", {})).json()
+    assert r["applied"] == [f"{number}: accepted"] and len(r["ignored"]) == 1
+    assert (await post(world, "/invoices/receipts", {}, "authority")).status_code == 403
+
+
+async def test_two_runs_at_once_make_one_invoice_and_no_gap(world):
+    import asyncio
+
+    from beredskab.invoices import sending, service
+    from tests.factories import demo_config
+
+    config = sending.config_from(world.app.state.runtime.settings)
+    rules = demo_config().opening_rules
+    first, last = (_TODAY - timedelta(days=30), _TODAY + timedelta(days=1))
+
+    async def run() -> list[str]:
+        async with world.db.sessionmaker() as s:
+            made = await service.create_for_period(
+                s, rules, config, first, last, by="test", now=utcnow()
+            )
+            return [row.number for row in made]
+
+    results = await asyncio.gather(run(), run())
+    assert sorted(results) == [[], [f"{_TODAY.year}-00001"]]
