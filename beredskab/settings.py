@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     invoice_bank_reg: str = Field(default="", pattern=r"^(\d{4})?$")
     invoice_bank_account: str = Field(default="", pattern=r"^(\d{1,10})?$")
     invoice_payment_days: int = Field(default=30, ge=0, le=365)
-    invoice_vat_category: str = Field(default="", pattern="^(E|O)?$")
+    invoice_vat_category: str = ""
     invoice_vat_exemption_reason: str = ""
     # the folder the access point picks documents up from (the FileDrop adapter)
     invoice_drop_dir: Path = Path("invoices-out")
@@ -72,6 +72,13 @@ class Settings(BaseSettings):
                 "must start with sqlite+aiosqlite:// or postgresql+asyncpg:// "
                 f"(got {value.split('://', 1)[0]!r})"
             )
+        return value
+
+    @field_validator("invoice_vat_category")
+    @classmethod
+    def _vat_category(cls, value: str) -> str:
+        if value not in ("", "E", "O"):
+            raise ValueError("must be E (exempt from VAT) or O (not subject to VAT)")
         return value
 
     @field_validator("timezone")
