@@ -239,3 +239,20 @@ async def test_two_runs_at_once_make_one_invoice_and_no_gap(world):
 
     results = await asyncio.gather(run(), run())
     assert sorted(results) == [[], [f"{_TODAY.year}-00001"]]
+
+
+async def test_a_draft_statement_waits_until_it_is_final(world):
+    from tests.costworld import add_shift, local, stand_down
+
+    second = await world.activate("steering", title="Stormflod")
+    await add_shift(world, second["id"], local(2026, 11, 21, 16), local(2026, 11, 21, 18))
+    await stand_down(world, second["id"])
+    (invoice,) = (await post(world, "/invoices", RUN)).json()
+    xml = await _xml(world, invoice["number"])
+    assert b"Stormflod" not in xml and _payable(xml) == 10 * R  # only the final one
+    assert (await post(world, f"/activations/{second['id']}/costs/final", {})).status_code == 200
+    (later,) = (await post(world, "/invoices", RUN)).json()
+    assert later["number"] == f"{_TODAY.year}-00002"
+    xml = await _xml(world, later["number"])
+    assert b"Stormflod" in xml and fatal(validate(xml)) == []
+    assert b'unitCode="HUR">4<' in xml  # 2 agents × 2 hours out of hours (Saturday)
