@@ -27,6 +27,7 @@ from api.routers import (
     eventlog,
     finance,
     health,
+    invoices,
     shifts,
     stats,
     tasks,
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None, *, gateway: SmsGateway | None =
     app.include_router(finance.router)
     app.include_router(stats.router)
     app.include_router(drills.router)
+    app.include_router(invoices.router)
     if settings.dev_mode:
         app.include_router(dev.router)
     install_web(app)  # after the API's error handlers: it answers its own paths with pages

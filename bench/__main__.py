@@ -8,6 +8,7 @@ from bench import (
     debrief,
     drills,
     finance_report,
+    invoices,
     log_keeper,
     stats,
 )
@@ -22,3 +23,4 @@ if __name__ == "__main__":
     debrief.main([])
     stats.main([])
     drills.main([])
+    invoices.main([])

@@ -10,6 +10,7 @@ from beredskab.debrief import models as debrief_models  # noqa: F401
 from beredskab.directory import models as directory_models  # noqa: F401
 from beredskab.drills import models as drill_models  # noqa: F401
 from beredskab.eventlog import models as eventlog_models  # noqa: F401
+from beredskab.invoices import models as invoice_models  # noqa: F401
 from beredskab.metadata import metadata
 from beredskab.shifts import models as shift_models  # noqa: F401
 

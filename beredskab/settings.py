@@ -51,6 +51,18 @@ class Settings(BaseSettings):
     # a request body over this is refused with 413 before it is parsed (api/limits.py)
     max_request_bytes: int = Field(default=262_144, ge=1024, le=100_000_000)
     log_level: str = "INFO"
+    # e-invoices (#17): DDH as seller, as finance sets it (name, CVR, EAN: DDH's directory row).
+    # No VAT category is assumed: invoicing is refused until INVOICE_VAT_CATEGORY is set.
+    invoice_street: str = ""
+    invoice_city: str = ""
+    invoice_postal_zone: str = ""
+    invoice_bank_reg: str = Field(default="", pattern=r"^(\d{4})?$")
+    invoice_bank_account: str = Field(default="", pattern=r"^(\d{1,10})?$")
+    invoice_payment_days: int = Field(default=30, ge=0, le=365)
+    invoice_vat_category: str = ""
+    invoice_vat_exemption_reason: str = ""
+    # the folder the access point picks documents up from (the FileDrop adapter)
+    invoice_drop_dir: Path = Path("invoices-out")
 
     @field_validator("database_url")
     @classmethod
@@ -60,6 +72,13 @@ class Settings(BaseSettings):
                 "must start with sqlite+aiosqlite:// or postgresql+asyncpg:// "
                 f"(got {value.split('://', 1)[0]!r})"
             )
+        return value
+
+    @field_validator("invoice_vat_category")
+    @classmethod
+    def _vat_category(cls, value: str) -> str:
+        if value not in ("", "E", "O"):
+            raise ValueError("must be E (exempt from VAT) or O (not subject to VAT)")
         return value
 
     @field_validator("timezone")

@@ -23,9 +23,9 @@ def local(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> datetime:
 
 
 @asynccontextmanager
-async def cost_world(db):
+async def cost_world(db, settings_overrides: dict | None = None):
     """open_world plus two municipalities; the crisis leader works for Skive."""
-    async with await open_world(db) as w:
+    async with await open_world(db, settings_overrides) as w:
         async with db.sessionmaker() as s:
             s.add(
                 Organisation(

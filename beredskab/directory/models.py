@@ -28,6 +28,8 @@ class Organisation(SQLModel, table=True):
     network: str | None = Field(default=None, max_length=40)
     cvr: str | None = Field(default=None, max_length=8)
     ean: str | None = Field(default=None, max_length=13)
+    # the reference the authority wants on its e-invoices (Peppol BT-10, e.g. an order number)
+    buyer_reference: str | None = Field(default=None, max_length=100)
 
 
 class Person(SQLModel, table=True):

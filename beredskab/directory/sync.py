@@ -195,7 +195,13 @@ async def export_directory(session: AsyncSession) -> dict[str, Any]:
     def org_row(o: Organisation) -> dict:
         row = {"id": o.id, "name": o.name, "kind": str(o.kind)}
         row.update(ddh_member=o.ddh_member, contact_centre=o.contact_centre)
-        row.update({k: getattr(o, k) for k in ("network", "cvr", "ean") if getattr(o, k)})
+        row.update(
+            {
+                k: getattr(o, k)
+                for k in ("network", "cvr", "ean", "buyer_reference")
+                if getattr(o, k)
+            }
+        )
         return row
 
     def person_row(p: Person) -> dict:

@@ -18,7 +18,17 @@ from beredskab.errors import FieldProblem, InvalidInput
 from beredskab.phones import normalise_phone
 from beredskab.roles import Role
 
-ORG_KEYS = {"id", "name", "kind", "ddh_member", "contact_centre", "network", "cvr", "ean"}
+ORG_KEYS = {
+    "id",
+    "name",
+    "kind",
+    "ddh_member",
+    "contact_centre",
+    "network",
+    "cvr",
+    "ean",
+    "buyer_reference",
+}
 PERSON_KEYS = {"id", "name", "phone", "org", "title", "email", "active", "grants"}
 RANKED_KEYS = {"person", "rank"}
 SECTIONS = (
@@ -205,6 +215,7 @@ def validate_directory(data: Any) -> tuple[Directory, list[FieldProblem]]:  # no
             "network": c.text(org, "network", path, required=False),
             "cvr": c.text(org, "cvr", path, required=False),
             "ean": c.text(org, "ean", path, required=False),
+            "buyer_reference": c.text(org, "buyer_reference", path, required=False),
         }
         c.digits(row, "cvr", 8, path)
         c.digits(row, "ean", 13, path)

@@ -4,7 +4,7 @@ The numbers already in the directory are the ones in use: they are marked verifi
 (a number added or changed from now on starts unverified).
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0014'
-down_revision: str | None = '0012'
+down_revision: str | None = '0013'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -19,6 +19,8 @@ from beredskab.settings import ConfigurationError, load_settings
         ({"SMS_RATE_PER_SECOND": "0"}, "SMS_RATE_PER_SECOND", "greater than 0"),
         ({"PUBLIC_BASE_URL": "ftp://x"}, "PUBLIC_BASE_URL", "http"),
         ({"SMS_GATEWAY": "twilio"}, "TWILIO_ACCOUNT_SID", "needs"),
+        ({"INVOICE_VAT_CATEGORY": "S"}, "INVOICE_VAT_CATEGORY", "not subject to VAT"),
+        ({"INVOICE_BANK_REG": "12345"}, "INVOICE_BANK_REG", "pattern"),
     ],
 )
 def test_bad_value_names_variable_and_reason(monkeypatch, env, variable, words):
