@@ -22,9 +22,10 @@ from beredskab.auth.usage import TokenUse
 from beredskab.crisis_staff import log_writers
 from beredskab.db import make_engine, make_read_engine, make_sessionmaker
 from beredskab.eventlog.appender import LogAppender
-from beredskab.flows import delivery
+from beredskab.flows import delivery, voice
 from beredskab.lifecycle.endorsement import deadline_handlers
 from beredskab.metadata import utcnow
+from beredskab.outbox import OutboxMessage
 from beredskab.playbook_file import load_playbook
 from beredskab.settings import Settings
 from beredskab.shifts.handlers import deadline_handlers as shift_deadline_handlers
@@ -74,6 +75,10 @@ class Runtime:
             lease=settings.outbox_lease,
             sign_callback=sign_for_activation,
             callback_guard=self._callback_refusal,
+            voice=self.gateway if hasattr(self.gateway, "call") else None,  # type: ignore[arg-type]
+            voice_url=self.voice_url,
+            call_wanted=self.call_wanted,
+            on_call_failed=self.call_failed,
         )
         # every commit that queued messages wakes the dispatcher: a page leaves in milliseconds
         after_commit_of_messages(self.sessionmaker, self.dispatcher.kick)
@@ -84,6 +89,21 @@ class Runtime:
         self._stop = asyncio.Event()
         self._dispatch_task: asyncio.Task | None = None
         self._scheduler: AsyncIOScheduler | None = None
+
+    @property
+    def voice_url(self) -> str:
+        """The base of the call webhooks' URLs (Twilio calls them at the public address)."""
+        return f"{self.settings.public_base_url}/webhooks/twilio/voice"
+
+    async def call_wanted(self, row: OutboxMessage) -> bool:
+        async with self.read_sessionmaker() as session:
+            return await voice.call_still_wanted(session, row)
+
+    async def call_failed(self, outbox_id: int, reason: str) -> None:
+        async with self.sessionmaker() as session:
+            await voice.call_not_placed(
+                session, self.activation_config, outbox_id, reason, utcnow()
+            )
 
     async def _callback_refusal(self, url: str) -> str | None:
         return await self.activation_config.callback_refusal(url)

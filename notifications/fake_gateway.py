@@ -1,4 +1,5 @@
-"""A gateway that records what it was asked to send; errors can be programmed per number."""
+"""A gateway that records what it was asked to send and to call; errors can be programmed per
+number."""
 
 from __future__ import annotations
 
@@ -16,6 +17,15 @@ class SentSms:
     provider_id: str
 
 
+@dataclass(frozen=True)
+class PlacedCall:
+    to: str
+    text: str
+    url: str
+    status_callback: str
+    provider_id: str
+
+
 @dataclass
 class FakeGateway:
     name: str = "fake"
@@ -23,6 +33,7 @@ class FakeGateway:
     sent: list[SentSms] = field(default_factory=list)
     fail_numbers: dict[str, SmsSendError] = field(default_factory=dict)
     fail_next: list[SmsSendError] = field(default_factory=list)
+    calls: list[PlacedCall] = field(default_factory=list)
     _ids: itertools.count = field(
         default_factory=lambda: itertools.count(1), init=False, repr=False
     )
@@ -35,6 +46,13 @@ class FakeGateway:
             raise self.fail_numbers[to]
         provider_id = f"{self.prefix}{next(self._ids):06d}"
         self.sent.append(SentSms(to, body, callback_url, provider_id))
+        return ProviderResult(provider_id, "queued")
+
+    async def call(self, to: str, *, url: str, status_callback: str, text: str) -> ProviderResult:
+        if to in self.fail_numbers:
+            raise self.fail_numbers[to]
+        provider_id = f"{self.prefix}CA{next(self._ids):06d}"
+        self.calls.append(PlacedCall(to, text, url, status_callback, provider_id))
         return ProviderResult(provider_id, "queued")
 
     async def aclose(self) -> None:

@@ -1,4 +1,5 @@
-"""Twilio webhooks: inbound SMS and delivery status. Signature-checked; never a 500 to Twilio."""
+"""Twilio webhooks: inbound SMS, delivery status and phone calls. Signature-checked; never a 500
+to Twilio."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from api.errors import problem
 from api.openapi import problems
 from beredskab.flows.delivery import record_delivery_status
 from beredskab.flows.inbound import handle_inbound_sms, record_unprocessed
+from beredskab.flows.voice import CallUrls, call_answered, call_ended, call_gathered
 from beredskab.metadata import utcnow
 
 log = logging.getLogger(__name__)
@@ -124,6 +126,97 @@ async def delivery_status(request: Request) -> Response:
             provider_id=form.get("MessageSid", ""),
             status=form.get("MessageStatus", ""),
             error_code=form.get("ErrorCode") or None,
+            now=utcnow(),
+        )
+    return Response(status_code=204)
+
+
+_TWIML = {
+    200: {"description": "TwiML", "content": {"application/xml": {"schema": {"type": "string"}}}},
+    **problems(403, s403="Missing or invalid X-Twilio-Signature"),
+}
+
+
+def _call_urls(request: Request, call_id: str, code: str) -> CallUrls:
+    return CallUrls(request.app.state.runtime.voice_url, call_id, code)
+
+
+@router.post(
+    "/voice/{call_id}/{code}",
+    summary="A call was answered (Twilio, signed): what it says",
+    description="Twilio fetches the call's TwiML here once it is answered, with `AnsweredBy` "
+    "from answering-machine detection: the page's Danish text twice and one key (1 = ja, "
+    "2 = nej); voicemail is hung up on and counts as no answer. The call's id and its page's "
+    "code are in the path, so a call can only answer its own page.",
+    response_class=Response,
+    responses=_TWIML,
+)
+async def voice_answered(request: Request, call_id: str, code: str) -> Response:
+    form = await _verified_form(request)
+    if form is None:
+        return _forbidden(request)
+    runtime = request.app.state.runtime
+    async with runtime.inbound_slots, runtime.sessionmaker() as session:
+        twiml = await call_answered(
+            session,
+            runtime.activation_config,
+            _call_urls(request, call_id, code),
+            call_sid=form.get("CallSid", ""),
+            answered_by=form.get("AnsweredBy", ""),
+            now=utcnow(),
+        )
+    return Response(twiml, media_type="application/xml")
+
+
+@router.post(
+    "/voice/{call_id}/{code}/gather",
+    summary="The key pressed in a call (Twilio, signed)",
+    description="1 accepts and 2 declines the call's page, exactly as the SMS reply would "
+    "(once per CallSid: a replay has no second effect); anything else or silence asks once "
+    "more, then says goodbye.",
+    response_class=Response,
+    responses=_TWIML,
+)
+async def voice_gathered(request: Request, call_id: str, code: str, attempt: int = 1) -> Response:
+    form = await _verified_form(request)
+    if form is None:
+        return _forbidden(request)
+    runtime = request.app.state.runtime
+    async with runtime.inbound_slots, runtime.sessionmaker() as session:
+        twiml = await call_gathered(
+            session,
+            runtime.activation_config,
+            _call_urls(request, call_id, code),
+            call_sid=form.get("CallSid", ""),
+            digits=form.get("Digits", ""),
+            attempt=attempt,
+            now=utcnow(),
+        )
+    return Response(twiml, media_type="application/xml")
+
+
+@router.post(
+    "/voice/{call_id}/{code}/status",
+    summary="A call's status callback (Twilio, signed)",
+    description="Busy, no-answer, failed, or completed without a key (or by voicemail) is "
+    "logged as not answered; the page's escalation goes on.",
+    status_code=204,
+    response_class=Response,
+    responses=problems(403, s403="Missing or invalid X-Twilio-Signature"),
+)
+async def voice_status(request: Request, call_id: str, code: str) -> Response:
+    form = await _verified_form(request)
+    if form is None:
+        return _forbidden(request)
+    runtime = request.app.state.runtime
+    async with runtime.sessionmaker() as session:
+        await call_ended(
+            session,
+            runtime.activation_config,
+            _call_urls(request, call_id, code),
+            call_sid=form.get("CallSid", ""),
+            status=form.get("CallStatus", ""),
+            answered_by=form.get("AnsweredBy", ""),
             now=utcnow(),
         )
     return Response(status_code=204)
