@@ -242,9 +242,14 @@ class Dispatcher:
             return
         url, status_callback = self.call_urls(row)
         try:
-            result = await self.voice.call(
-                row.recipient, url=url, status_callback=status_callback, text=row.body
-            )
+            result = None
+            if row.attempts > 1:
+                # claimed before: a crash may have come after the provider accepted the call
+                result = await self.voice.placed_since(row.recipient, row.created_at)
+            if result is None:
+                result = await self.voice.call(
+                    row.recipient, url=url, status_callback=status_callback, text=row.body
+                )
         except SmsSendError as exc:
             await self._call_failed(row, str(exc), exc.permanent, now, exc.code)
             return

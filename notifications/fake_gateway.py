@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from notifications.gateway import ProviderResult, SmsSendError
 
@@ -54,6 +55,10 @@ class FakeGateway:
         provider_id = f"{self.prefix}CA{next(self._ids):06d}"
         self.calls.append(PlacedCall(to, text, url, status_callback, provider_id))
         return ProviderResult(provider_id, "queued")
+
+    async def placed_since(self, to: str, since: datetime) -> ProviderResult | None:
+        placed = [c for c in self.calls if c.to == to]
+        return ProviderResult(placed[-1].provider_id, "queued") if placed else None
 
     async def aclose(self) -> None:
         return None

@@ -4,6 +4,7 @@ whether to retry (for calls too)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 
@@ -49,3 +50,8 @@ class VoiceGateway(Protocol):
     async def call(
         self, to: str, *, url: str, status_callback: str, text: str
     ) -> ProviderResult: ...
+
+    async def placed_since(self, to: str, since: datetime) -> ProviderResult | None:
+        """A call to `to` the provider accepted at or after `since`, if any: asked before a call
+        is placed again after a crash, so a call already accepted is not placed twice."""
+        ...

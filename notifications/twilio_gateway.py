@@ -169,6 +169,20 @@ class TwilioGateway:
             raise SmsSendError(f"{type(exc).__name__}: {exc}", permanent=False) from exc
         return ProviderResult(call.sid or "", str(call.status or "queued"))
 
+    async def placed_since(self, to: str, since: datetime) -> ProviderResult | None:
+        client = self._ensure_client()
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                calls = await client.calls.list_async(to=to, limit=20)
+        except (TwilioRestException, TwilioServiceException) as exc:
+            raise classify(exc) from exc
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            raise SmsSendError(f"{type(exc).__name__}: {exc}", permanent=False) from exc
+        for call in calls:
+            if call.date_created is not None and call.date_created >= since:
+                return ProviderResult(call.sid or "", str(call.status or "queued"))
+        return None
+
     async def aclose(self) -> None:
         if self._http is not None:
             await self._http.close()

@@ -166,7 +166,7 @@ class TwilioMock:
         match = _MESSAGES.match(path.split("?", 1)[0]) or _CALLS.match(path.split("?", 1)[0])
         if not match:
             return _error(404, 20404, f"The requested resource {path} was not found")
-        if method != "POST":
+        if method not in ("POST", "GET") or (method == "GET" and match.re is not _CALLS):
             return _error(405, 20004, "Method not allowed")
         expected = "Basic " + base64.b64encode(
             f"{self.account_sid}:{self.auth_token}".encode()
@@ -175,6 +175,8 @@ class TwilioMock:
             authorization.encode(), expected.encode()
         ):
             return _error(401, 20003, "Authenticate")
+        if method == "GET":
+            return self._list_calls(parse_qs(path.partition("?")[2]))
         with self._lock:
             fault = self._next_faults.pop(0) if self._next_faults else None
         if fault is not None:
@@ -293,6 +295,40 @@ class TwilioMock:
             },
             {},
         )
+
+    def _call_json(self, call: dict) -> dict:
+        created = format_datetime(datetime.fromtimestamp(call["received_at"], UTC))
+        return {
+            "sid": call["sid"],
+            "account_sid": self.account_sid,
+            "to": call["To"],
+            "from": call["From"],
+            "status": "queued",
+            "direction": "outbound-api",
+            "date_created": created,
+            "date_updated": created,
+            "api_version": API_VERSION,
+            "uri": f"/{API_VERSION}/Accounts/{self.account_sid}/Calls/{call['sid']}.json",
+        }
+
+    def _list_calls(self, query: dict[str, list[str]]) -> tuple[int, dict, dict[str, str]]:
+        """GET Calls.json?To=…: the calls to that number, newest first (one page)."""
+        to = query.get("To", [""])[0]
+        with self._lock:
+            found = [c for c in reversed(self.voice_calls) if not to or c["To"] == to]
+        uri = f"/{API_VERSION}/Accounts/{self.account_sid}/Calls.json"
+        page = {
+            "calls": [self._call_json(c) for c in found[:50]],
+            "first_page_uri": uri,
+            "next_page_uri": None,
+            "previous_page_uri": None,
+            "page": 0,
+            "page_size": 50,
+            "start": 0,
+            "end": max(0, len(found[:50]) - 1),
+            "uri": uri,
+        }
+        return 200, page, {}
 
     def calls_to(self, to: str) -> list[dict]:
         with self._lock:

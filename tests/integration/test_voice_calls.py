@@ -4,6 +4,9 @@ voicemail, busy and silence count as no answer; forged and replayed webhooks do 
 
 from __future__ import annotations
 
+import asyncio
+import signal
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -13,7 +16,8 @@ from sqlmodel import select
 from beredskab.activations.models import Page
 from beredskab.activations.voicecalls import VoiceAnswer
 from beredskab.eventlog.models import LogEntry
-from beredskab.outbox import Channel, OutboxMessage
+from beredskab.outbox import Channel, OutboxMessage, enqueue_call
+from tests.integration.test_worker_crash import _start_worker, _worker_env
 from tests.scenario import AUTH_TOKEN, open_world
 from tests.twilio_mock import TwilioMock
 
@@ -196,3 +200,50 @@ async def _counts(db) -> tuple[int, int, int, int]:
             await n(LogEntry),
             await n(VoiceAnswer),
         )
+
+
+@pytest.mark.slow
+async def test_sigkill_while_calls_are_queued_loses_none_and_places_none_twice(db):
+    """A worker killed mid-run with calls queued and in flight; a new worker finishes. A call
+    claimed before the kill is looked up at the provider before it is placed again."""
+    with TwilioMock() as mock:
+        mock.delay_s = 0.05  # the kill lands with calls in flight
+        async with db.sessionmaker() as s:
+            for n in range(60):
+                enqueue_call(s, f"+45605{n:05d}", f"Opkald {n}", ref=str(1000 + n))
+            await s.commit()
+        env = _worker_env(db.url, mock)
+        worker = await _start_worker(env)
+        try:
+            for _ in range(600):
+                if len(mock.voice_calls) >= 15:
+                    break
+                await asyncio.sleep(0.02)
+            assert len(mock.voice_calls) >= 15, "worker did not start calling"
+        finally:
+            worker.send_signal(signal.SIGKILL)
+            await worker.wait()
+        await asyncio.sleep(10 * mock.delay_s)  # requests already at the mock finish
+        worker = await _start_worker(env)
+        try:
+            for _ in range(1500):
+                if await _unsent_calls(db) == 0:
+                    break
+                await asyncio.sleep(0.02)
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            await worker.wait()
+        assert await _unsent_calls(db) == 0
+        placed = Counter(c["To"] for c in mock.voice_calls)
+        assert len(placed) == 60 and set(placed.values()) == {1}
+
+
+async def _unsent_calls(db) -> int:
+    async with db.sessionmaker() as s:
+        return (
+            await s.exec(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.channel == Channel.voice, OutboxMessage.status != "sent")
+            )
+        ).one()
