@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import String
+from sqlalchemy import String, func
 from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -20,7 +20,7 @@ from beredskab import deadlines
 from beredskab.activations.models import Activation, Page
 from beredskab.calendar import OpeningRules, is_open
 from beredskab.metadata import utcnow
-from beredskab.outbox import Channel, OutboxMessage, enqueue_call
+from beredskab.outbox import Channel, OutboxMessage, OutboxStatus, enqueue_call
 from beredskab.playbook import CallWhen
 
 PAGE_CALL = "page_call"
@@ -98,3 +98,32 @@ async def call_of_page(session: AsyncSession, page_id: int) -> OutboxMessage | N
         .order_by(OutboxMessage.id)
     )
     return rows.first()
+
+
+async def calls_of_pages(session: AsyncSession, page_ids: list[int | None]) -> dict[int, str]:
+    """Each open page's call: `queued`, `placed`, or how it ended (`busy`, `machine`, …)."""
+    if not page_ids:
+        return {}
+    rows = await session.exec(
+        select(OutboxMessage.page_id, OutboxMessage.status, VoiceAnswer.outcome)
+        .outerjoin(VoiceAnswer, VoiceAnswer.outbox_id == OutboxMessage.id)
+        .where(OutboxMessage.page_id.in_(page_ids), OutboxMessage.channel == Channel.voice)
+        .order_by(OutboxMessage.id)
+    )
+    shown = {OutboxStatus.sent: "placed", OutboxStatus.failed: "failed"}
+    return {
+        page_id: outcome or shown.get(status, "queued") for page_id, status, outcome in rows.all()
+    }
+
+
+async def call_answer_counts(session: AsyncSession, activation_id: str) -> dict[bool, int]:
+    """{answered with a key: n calls}: the activation's calls that have ended."""
+    rows = await session.exec(
+        select(VoiceAnswer.outcome, func.count())
+        .where(VoiceAnswer.activation_id == activation_id)
+        .group_by(VoiceAnswer.outcome)
+    )
+    out: dict[bool, int] = {}
+    for outcome, n in rows.all():
+        out[outcome in ANSWERED] = out.get(outcome in ANSWERED, 0) + n
+    return out

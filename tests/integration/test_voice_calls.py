@@ -247,3 +247,18 @@ async def _unsent_calls(db) -> int:
                 .where(OutboxMessage.channel == Channel.voice, OutboxMessage.status != "sent")
             )
         ).one()
+
+
+async def test_the_board_shows_each_open_pages_call_and_the_call_counts(db, world, twilio):
+    act = await _called(world, twilio)
+    await twilio.busy(_call(twilio, world, "proc0"), world.client)
+    await twilio.answer(_call(twilio, world, "leader0"), world.client, "1")
+    board = await world.board(act["id"])
+    calls = {p["person"]["id"]: p["call"] for p in board["open_pages"]}
+    assert calls == {"log0": "placed", "proc0": "busy", "staff0": "placed"}
+    counts = board["counts"]
+    assert (counts["calls_placed"], counts["calls_answered"], counts["calls_unanswered"]) == (
+        4,
+        1,
+        1,
+    )
