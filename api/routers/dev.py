@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from api.deps import SessionDep, require_roles
+from api.openapi import problems
 from beredskab.auth.models import TokenRole
 from beredskab.auth.service import Principal
 from beredskab.errors import NotFound
@@ -52,7 +53,11 @@ class PressKey(BaseModel):
     digit: str = Field(pattern=r"^[0-9*#]$", examples=["1"])
 
 
-@router.post("/voice/press", summary="Press a key in the call for a page (console gateway demos)")
+@router.post(
+    "/voice/press",
+    summary="Press a key in the call for a page (console gateway demos)",
+    responses=problems(404, s404="No call was placed for an open page with this code"),
+)
 async def press_key(
     body: PressKey,
     request: Request,

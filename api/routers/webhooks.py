@@ -13,7 +13,13 @@ from api.errors import problem
 from api.openapi import problems
 from beredskab.flows.delivery import record_delivery_status
 from beredskab.flows.inbound import handle_inbound_sms, record_unprocessed
-from beredskab.flows.voice import CallUrls, call_answered, call_ended, call_gathered
+from beredskab.flows.voice import (
+    CallUrls,
+    call_answered,
+    call_ended,
+    call_gathered,
+    spoken_error,
+)
 from beredskab.metadata import utcnow
 
 log = logging.getLogger(__name__)
@@ -137,6 +143,11 @@ _TWIML = {
 }
 
 
+def _call_error(runtime: object) -> str:
+    """What a call says when its answer could not be processed: the SMS reply still works."""
+    return spoken_error(runtime.activation_config.playbook)  # type: ignore[attr-defined]
+
+
 def _call_urls(request: Request, call_id: str, code: str) -> CallUrls:
     return CallUrls(request.app.state.runtime.voice_url, call_id, code)
 
@@ -156,15 +167,19 @@ async def voice_answered(request: Request, call_id: str, code: str) -> Response:
     if form is None:
         return _forbidden(request)
     runtime = request.app.state.runtime
-    async with runtime.inbound_slots, runtime.sessionmaker() as session:
-        twiml = await call_answered(
-            session,
-            runtime.activation_config,
-            _call_urls(request, call_id, code),
-            call_sid=form.get("CallSid", ""),
-            answered_by=form.get("AnsweredBy", ""),
-            now=utcnow(),
-        )
+    try:
+        async with runtime.inbound_slots, runtime.sessionmaker() as session:
+            twiml = await call_answered(
+                session,
+                runtime.activation_config,
+                _call_urls(request, call_id, code),
+                call_sid=form.get("CallSid", ""),
+                answered_by=form.get("AnsweredBy", ""),
+                now=utcnow(),
+            )
+    except Exception:  # noqa: BLE001 - never a 500 to Twilio: say so and hang up
+        log.exception("call %s/%s could not be answered", call_id, code)
+        twiml = _call_error(runtime)
     return Response(twiml, media_type="application/xml")
 
 
@@ -182,16 +197,20 @@ async def voice_gathered(request: Request, call_id: str, code: str, attempt: int
     if form is None:
         return _forbidden(request)
     runtime = request.app.state.runtime
-    async with runtime.inbound_slots, runtime.sessionmaker() as session:
-        twiml = await call_gathered(
-            session,
-            runtime.activation_config,
-            _call_urls(request, call_id, code),
-            call_sid=form.get("CallSid", ""),
-            digits=form.get("Digits", ""),
-            attempt=attempt,
-            now=utcnow(),
-        )
+    try:
+        async with runtime.inbound_slots, runtime.sessionmaker() as session:
+            twiml = await call_gathered(
+                session,
+                runtime.activation_config,
+                _call_urls(request, call_id, code),
+                call_sid=form.get("CallSid", ""),
+                digits=form.get("Digits", ""),
+                attempt=attempt,
+                now=utcnow(),
+            )
+    except Exception:  # noqa: BLE001 - never a 500 to Twilio: say so and hang up
+        log.exception("the key pressed in call %s/%s could not be processed", call_id, code)
+        twiml = _call_error(runtime)
     return Response(twiml, media_type="application/xml")
 
 

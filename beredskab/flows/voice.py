@@ -29,6 +29,7 @@ from beredskab.directory.models import Person
 from beredskab.eventlog import service as eventlog
 from beredskab.flows.inbound import answer_page
 from beredskab.outbox import Channel, OutboxMessage, enqueue_sms
+from beredskab.playbook import Playbook
 
 VIA = "opringning"
 DIGITS = {"1": True, "2": False}  # 1 = ja, 2 = nej
@@ -119,6 +120,11 @@ def _twiml(*verbs: str) -> str:
 
 
 HANGUP = _twiml("<Hangup/>")
+
+
+def spoken_error(playbook: Playbook) -> str:
+    """The TwiML when a call's webhook failed: the SMS reply's error text, then hang up."""
+    return _twiml(_say(playbook.render("reply_error")), "<Hangup/>")
 
 
 def _ask(text: str, urls: CallUrls, attempt: int, lead: str = "") -> str:

@@ -262,3 +262,33 @@ async def test_the_board_shows_each_open_pages_call_and_the_call_counts(db, worl
         1,
         1,
     )
+
+
+async def test_a_steering_member_is_called_and_endorses_with_key_1(db, world, twilio):
+    act = await world.activate("authority")
+    await world.runtime.dispatcher.drain()
+    await _later(world, CALL_AFTER)
+    assert {c["To"] for c in twilio.voice_calls} == {
+        world.people[p].phone for p in ("steer0", "steer1", "steer2")
+    }
+    said = await twilio.answer(_call(twilio, world, "steer1"), world.client, "1")
+    assert "Odder Kommune anmoder om aktivering" in said[0] and "godkendt" in said[-1]
+    assert (await world.board(act["id"]))["status"] == "active"
+    endorsed = [e for e in await _log(db, act["id"]) if e.kind == "endorsed"]
+    assert len(endorsed) == 1 and endorsed[0].actor == "Navn steer1"
+    late = await twilio.answer(_call(twilio, world, "steer2"), world.client, "1")
+    assert "allerede godkendt" in late[-1]
+    assert len([e for e in await _log(db, act["id"]) if e.kind == "endorsed"]) == 1
+
+
+async def test_a_call_the_provider_refuses_is_logged_and_the_page_escalates_as_usual(
+    db, world, twilio
+):
+    act = await world.activate("steering")
+    await world.runtime.dispatcher.drain()
+    twilio.fail_next(1, status=400)  # the first call placed is refused for good
+    await _later(world, CALL_AFTER)
+    [entry] = [e for e in await _log(db, act["id"]) if e.kind == "call_unanswered"]
+    assert "kunne ikke ringes op" in entry.text
+    assert len(twilio.voice_calls) == 3
+    assert (await world.board(act["id"]))["counts"]["calls_unanswered"] == 1
