@@ -9,6 +9,7 @@ from bench import (
     finance_report,
     log_keeper,
     stats,
+    voice,
 )
 
 if __name__ == "__main__":
@@ -20,3 +21,4 @@ if __name__ == "__main__":
     console.main()
     debrief.main([])
     stats.main([])
+    voice.main()
