@@ -11,7 +11,7 @@ import time
 
 import httpx
 
-from bench.common import cli, databases, free_port, percentile, server, token
+from bench.common import cli, databases, free_port, percentile, server, token, twilio_env
 from tests.twilio_mock import TwilioMock
 
 N = int(os.environ.get("BENCH_ACTIVATIONS", "200"))
@@ -45,17 +45,7 @@ def _baseline(n: int) -> list[float]:
 def _activations(db_url: str, mock: TwilioMock, n: int) -> list[float]:
     token = _prepare(db_url)
     port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": db_url,
-        "SMS_GATEWAY": "twilio",
-        "TWILIO_ACCOUNT_SID": mock.account_sid,
-        "TWILIO_AUTH_TOKEN": mock.auth_token,
-        "TWILIO_FROM": "+4570000000",
-        "TWILIO_API_BASE_URL": mock.base_url,
-        "SMS_RATE_PER_SECOND": "1000",
-        "LOG_LEVEL": "WARNING",
-    }
+    env = twilio_env(db_url, mock)
     latencies = []
     body = {
         "title": "Bench",

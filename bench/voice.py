@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from sqlalchemy import text
 
-from bench.common import cli, databases, free_port, percentile, server, token
+from bench.common import cli, databases, free_port, percentile, server, token, twilio_env
 from beredskab.db import make_engine
 from tests.twilio_mock import TwilioMock
 
@@ -63,17 +63,7 @@ def _rounds(db_url: str, mock: TwilioMock, n: int) -> tuple[list[float], list[fl
     cli(db_url, "directory", "import", "data/ddh_directory.yaml")
     steering = token(db_url, "steering", "--person", "p012")
     port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": db_url,
-        "SMS_GATEWAY": "twilio",
-        "TWILIO_ACCOUNT_SID": mock.account_sid,
-        "TWILIO_AUTH_TOKEN": mock.auth_token,
-        "TWILIO_FROM": "+4570000000",
-        "TWILIO_API_BASE_URL": mock.base_url,
-        "SMS_RATE_PER_SECOND": "1000",
-        "LOG_LEVEL": "WARNING",
-    }
+    env = twilio_env(db_url, mock)
     rng = random.Random(15)
     sms_ms: list[float] = []
     call_ms: list[float] = []

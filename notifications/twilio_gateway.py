@@ -12,10 +12,11 @@ import asyncio
 import base64
 import math
 import re
+from collections.abc import Coroutine
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
@@ -45,6 +46,7 @@ PERMANENT_CODES = frozenset(
     }
 )
 RATE_LIMITED = 20429
+T = TypeVar("T")
 _TWILIO_BASE = re.compile(r"^https://(?:[a-z0-9-]+\.)*twilio\.com(?=/|$)", re.IGNORECASE)
 
 # Retry-After of the response to this task's latest request. The SDK drops headers when it
@@ -120,20 +122,11 @@ class TwilioGateway:
             else {"from_": self.from_number}
         )
         extra = {"status_callback": callback_url} if callback_url else {}
-        _retry_after.set(None)
-        try:
-            async with asyncio.timeout(self.timeout_s):
-                message = await client.messages.create_async(
-                    to=to, body=body, validity_period=self.validity_period_s, **sender, **extra
-                )
-        except (TwilioRestException, TwilioServiceException) as exc:
-            raise classify(exc, retry_after=_retry_after.get()) from exc
-        except TimeoutError as exc:
-            raise SmsSendError(
-                f"Twilio did not answer within {self.timeout_s:g} s", permanent=False
-            ) from exc
-        except (aiohttp.ClientError, OSError) as exc:
-            raise SmsSendError(f"{type(exc).__name__}: {exc}", permanent=False) from exc
+        message = await self._ask(
+            client.messages.create_async(
+                to=to, body=body, validity_period=self.validity_period_s, **sender, **extra
+            )
+        )
         return ProviderResult(message.sid or "", str(message.status or "queued"))
 
     async def call(self, to: str, *, url: str, status_callback: str, text: str) -> ProviderResult:
@@ -145,20 +138,35 @@ class TwilioGateway:
                 "no caller number (TWILIO_VOICE_FROM or TWILIO_FROM)", permanent=True
             )
         client = self._ensure_client()
+        call = await self._ask(
+            client.calls.create_async(
+                to=to,
+                from_=self.voice_from,
+                url=url,
+                method="POST",
+                status_callback=status_callback,
+                status_callback_method="POST",
+                status_callback_event=["completed"],
+                machine_detection="Enable",
+                timeout=self.ring_seconds,
+            )
+        )
+        return ProviderResult(call.sid or "", str(call.status or "queued"))
+
+    async def placed_since(self, to: str, since: datetime) -> ProviderResult | None:
+        client = self._ensure_client()
+        calls = await self._ask(client.calls.list_async(to=to, limit=20))
+        for call in calls:
+            if call.date_created is not None and call.date_created >= since:
+                return ProviderResult(call.sid or "", str(call.status or "queued"))
+        return None
+
+    async def _ask(self, request: Coroutine[Any, Any, T]) -> T:
+        """One request to Twilio within the timeout; its errors as `SmsSendError`s."""
         _retry_after.set(None)
         try:
             async with asyncio.timeout(self.timeout_s):
-                call = await client.calls.create_async(
-                    to=to,
-                    from_=self.voice_from,
-                    url=url,
-                    method="POST",
-                    status_callback=status_callback,
-                    status_callback_method="POST",
-                    status_callback_event=["completed"],
-                    machine_detection="Enable",
-                    timeout=self.ring_seconds,
-                )
+                return await request
         except (TwilioRestException, TwilioServiceException) as exc:
             raise classify(exc, retry_after=_retry_after.get()) from exc
         except TimeoutError as exc:
@@ -167,21 +175,6 @@ class TwilioGateway:
             ) from exc
         except (aiohttp.ClientError, OSError) as exc:
             raise SmsSendError(f"{type(exc).__name__}: {exc}", permanent=False) from exc
-        return ProviderResult(call.sid or "", str(call.status or "queued"))
-
-    async def placed_since(self, to: str, since: datetime) -> ProviderResult | None:
-        client = self._ensure_client()
-        try:
-            async with asyncio.timeout(self.timeout_s):
-                calls = await client.calls.list_async(to=to, limit=20)
-        except (TwilioRestException, TwilioServiceException) as exc:
-            raise classify(exc) from exc
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            raise SmsSendError(f"{type(exc).__name__}: {exc}", permanent=False) from exc
-        for call in calls:
-            if call.date_created is not None and call.date_created >= since:
-                return ProviderResult(call.sid or "", str(call.status or "queued"))
-        return None
 
     async def aclose(self) -> None:
         if self._http is not None:

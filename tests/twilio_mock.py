@@ -189,8 +189,8 @@ class TwilioMock:
             return self._create_call(form)
         return self._create_message(form)
 
-    def _create_message(self, form: dict[str, str]) -> tuple[int, dict, dict[str, str]]:
-        to = form.get("To", "")
+    def _refused(self, to: str) -> tuple[int, dict, dict[str, str]] | None:
+        """The error a programmed fault or a magic test number gives for `to`, if any."""
         with self._lock:
             number_fault = self._number_faults.get(to)
         if number_fault is not None:
@@ -198,6 +198,13 @@ class TwilioMock:
             return _error(status, code, f"Injected error {code} for {to}")
         if to in MAGIC_ERRORS:
             return _error(400, *MAGIC_ERRORS[to])
+        return None
+
+    def _create_message(self, form: dict[str, str]) -> tuple[int, dict, dict[str, str]]:
+        to = form.get("To", "")
+        refused = self._refused(to)
+        if refused is not None:
+            return refused
         if not to:
             return _error(400, 21604, "A 'To' phone number is required.")
         if not form.get("Body"):
@@ -252,13 +259,9 @@ class TwilioMock:
     # -- the Calls API and playing a call out ------------------------------------------------
     def _create_call(self, form: dict[str, str]) -> tuple[int, dict, dict[str, str]]:
         to = form.get("To", "")
-        with self._lock:
-            number_fault = self._number_faults.get(to)
-        if number_fault is not None:
-            status, code = number_fault
-            return _error(status, code, f"Injected error {code} for {to}")
-        if to in MAGIC_ERRORS:
-            return _error(400, *MAGIC_ERRORS[to])
+        refused = self._refused(to)
+        if refused is not None:
+            return refused
         if not to:
             return _error(400, 21201, "No 'To' number is specified")
         if not form.get("From"):

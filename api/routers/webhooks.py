@@ -4,6 +4,8 @@ to Twilio."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 from xml.sax.saxutils import escape
 
 from fastapi import APIRouter, Request, Response
@@ -143,13 +145,25 @@ _TWIML = {
 }
 
 
-def _call_error(runtime: object) -> str:
-    """What a call says when its answer could not be processed: the SMS reply still works."""
-    return spoken_error(runtime.activation_config.playbook)  # type: ignore[attr-defined]
+# (session, config, the call's URLs, the signed form) -> the TwiML to answer with
+CallStep = Callable[[Any, Any, CallUrls, dict[str, str]], Awaitable[str]]
 
 
-def _call_urls(request: Request, call_id: str, code: str) -> CallUrls:
-    return CallUrls(request.app.state.runtime.voice_url, call_id, code)
+async def _voice_twiml(request: Request, call_id: str, code: str, step: CallStep) -> Response:
+    """A call's TwiML webhook: signature first; a failure says the SMS error text and hangs up
+    (never a 500 to Twilio)."""
+    form = await _verified_form(request)
+    if form is None:
+        return _forbidden(request)
+    runtime = request.app.state.runtime
+    urls = CallUrls(runtime.voice_url, call_id, code)
+    try:
+        async with runtime.inbound_slots, runtime.sessionmaker() as session:
+            twiml = await step(session, runtime.activation_config, urls, form)
+    except Exception:  # noqa: BLE001 - never a 500 to Twilio: say so and hang up
+        log.exception("call %s/%s: the webhook could not be processed", call_id, code)
+        twiml = spoken_error(runtime.activation_config.playbook)
+    return Response(twiml, media_type="application/xml")
 
 
 @router.post(
@@ -163,24 +177,17 @@ def _call_urls(request: Request, call_id: str, code: str) -> CallUrls:
     responses=_TWIML,
 )
 async def voice_answered(request: Request, call_id: str, code: str) -> Response:
-    form = await _verified_form(request)
-    if form is None:
-        return _forbidden(request)
-    runtime = request.app.state.runtime
-    try:
-        async with runtime.inbound_slots, runtime.sessionmaker() as session:
-            twiml = await call_answered(
-                session,
-                runtime.activation_config,
-                _call_urls(request, call_id, code),
-                call_sid=form.get("CallSid", ""),
-                answered_by=form.get("AnsweredBy", ""),
-                now=utcnow(),
-            )
-    except Exception:  # noqa: BLE001 - never a 500 to Twilio: say so and hang up
-        log.exception("call %s/%s could not be answered", call_id, code)
-        twiml = _call_error(runtime)
-    return Response(twiml, media_type="application/xml")
+    async def step(session: Any, cfg: Any, urls: CallUrls, form: dict[str, str]) -> str:
+        return await call_answered(
+            session,
+            cfg,
+            urls,
+            call_sid=form.get("CallSid", ""),
+            answered_by=form.get("AnsweredBy", ""),
+            now=utcnow(),
+        )
+
+    return await _voice_twiml(request, call_id, code, step)
 
 
 @router.post(
@@ -188,30 +195,23 @@ async def voice_answered(request: Request, call_id: str, code: str) -> Response:
     summary="The key pressed in a call (Twilio, signed)",
     description="1 accepts and 2 declines the call's page, exactly as the SMS reply would "
     "(once per CallSid: a replay has no second effect); anything else or silence asks once "
-    "more, then says goodbye.",
+    "more (`attempt=2`), then says goodbye.",
     response_class=Response,
     responses=_TWIML,
 )
-async def voice_gathered(request: Request, call_id: str, code: str, attempt: int = 1) -> Response:
-    form = await _verified_form(request)
-    if form is None:
-        return _forbidden(request)
-    runtime = request.app.state.runtime
-    try:
-        async with runtime.inbound_slots, runtime.sessionmaker() as session:
-            twiml = await call_gathered(
-                session,
-                runtime.activation_config,
-                _call_urls(request, call_id, code),
-                call_sid=form.get("CallSid", ""),
-                digits=form.get("Digits", ""),
-                attempt=attempt,
-                now=utcnow(),
-            )
-    except Exception:  # noqa: BLE001 - never a 500 to Twilio: say so and hang up
-        log.exception("the key pressed in call %s/%s could not be processed", call_id, code)
-        twiml = _call_error(runtime)
-    return Response(twiml, media_type="application/xml")
+async def voice_gathered(request: Request, call_id: str, code: str, attempt: str = "1") -> Response:
+    async def step(session: Any, cfg: Any, urls: CallUrls, form: dict[str, str]) -> str:
+        return await call_gathered(
+            session,
+            cfg,
+            urls,
+            call_sid=form.get("CallSid", ""),
+            digits=form.get("Digits", ""),
+            attempt=2 if attempt == "2" else 1,
+            now=utcnow(),
+        )
+
+    return await _voice_twiml(request, call_id, code, step)
 
 
 @router.post(
@@ -232,7 +232,7 @@ async def voice_status(request: Request, call_id: str, code: str) -> Response:
         await call_ended(
             session,
             runtime.activation_config,
-            _call_urls(request, call_id, code),
+            CallUrls(runtime.voice_url, call_id, code),
             call_sid=form.get("CallSid", ""),
             status=form.get("CallStatus", ""),
             answered_by=form.get("AnsweredBy", ""),

@@ -80,8 +80,7 @@ async def call_not_placed(
         session,
         activation,
         "call_unanswered",
-        f"{await _name(session, row.person_id)} kunne ikke ringes op ({reason}); "
-        "eskaleringen fortsætter.",
+        f"{await _name(session, row.person_id)} kunne ikke ringes op; eskaleringen fortsætter.",
         data={"page_id": row.page_id, "outcome": CallOutcome.failed, "reason": reason},
         now=now,
     )
