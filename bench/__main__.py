@@ -11,6 +11,7 @@ from bench import (
     invoices,
     log_keeper,
     stats,
+    voice,
 )
 
 if __name__ == "__main__":
@@ -24,3 +25,4 @@ if __name__ == "__main__":
     stats.main([])
     drills.main([])
     invoices.main([])
+    voice.main()

@@ -123,6 +123,21 @@ def staffed_directory(db_url: str) -> tuple[str, str, dict[str, str]]:
     return staff, steering, env
 
 
+def twilio_env(db_url: str, mock: object) -> dict[str, str]:
+    """The environment of a server on `db_url` whose SMS and calls go to the Twilio mock."""
+    return {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "SMS_GATEWAY": "twilio",
+        "TWILIO_ACCOUNT_SID": mock.account_sid,  # type: ignore[attr-defined]
+        "TWILIO_AUTH_TOKEN": mock.auth_token,  # type: ignore[attr-defined]
+        "TWILIO_FROM": "+4570000000",
+        "TWILIO_API_BASE_URL": mock.base_url,  # type: ignore[attr-defined]
+        "SMS_RATE_PER_SECOND": "1000",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
 def timed_get(client: httpx.Client, url: str, headers: dict | None = None) -> float:
     """One GET's time in ms (it must succeed)."""
     t0 = time.perf_counter()

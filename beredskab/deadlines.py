@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import String, update
+from sqlalchemy import String, func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -79,6 +79,16 @@ async def cancel_for_activation(session: AsyncSession, activation_id: str) -> in
         .values(status=DeadlineStatus.cancelled)
     )
     return result.rowcount or 0
+
+
+async def next_due(sessionmaker: async_sessionmaker[AsyncSession]) -> datetime | None:
+    """When the earliest pending deadline falls due (None: none pending); one indexed MIN."""
+    async with sessionmaker() as session:
+        return (
+            await session.exec(
+                select(func.min(Deadline.due_at)).where(Deadline.status == DeadlineStatus.pending)
+            )
+        ).scalar_one()
 
 
 async def run_due(

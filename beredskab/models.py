@@ -1,7 +1,10 @@
 """Imports every table module so that `SQLModel.metadata` is complete (Alembic's target)."""
 
 from beredskab import deadlines, outbox  # noqa: F401
-from beredskab.activations import callbacks  # noqa: F401
+from beredskab.activations import (
+    callbacks,  # noqa: F401
+    voicecalls,  # noqa: F401
+)
 from beredskab.activations import models as activation_models  # noqa: F401
 from beredskab.auth import models as auth_models  # noqa: F401
 from beredskab.costs import models as cost_models  # noqa: F401

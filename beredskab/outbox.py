@@ -1,4 +1,5 @@
-"""The durable outbox: each SMS and status callback is a row written with the change behind it.
+"""The durable outbox: each SMS, phone call and status callback is a row written with the change
+behind it.
 
 Rows are claimed with a lease (`status='sending'`, `lease_until`), so a crashed sender's rows come
 back; a row is sent at most once more than the provider accepted it (the in-flight ones at a crash).
@@ -20,6 +21,7 @@ from beredskab.queue import claim_due
 class Channel(StrEnum):
     sms = "sms"
     callback = "callback"
+    voice = "voice"  # a phone call: `body` is the Danish text it speaks, `ref` the code it answers
 
 
 class OutboxStatus(StrEnum):
@@ -49,6 +51,8 @@ class OutboxMessage(SQLModel, table=True):
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
     lease_until: datetime | None = None
+    # a call's answer code, carried in its webhooks' URLs so the call can only answer its own page
+    ref: str | None = Field(default=None, max_length=64)
     provider_id: str | None = Field(default=None, max_length=64, index=True)
     provider_status: str | None = Field(default=None, max_length=40)
     last_error: str | None = Field(default=None, max_length=1000)
@@ -79,6 +83,30 @@ def enqueue_sms(
     return row
 
 
+def enqueue_call(
+    session: AsyncSession,
+    to: str,
+    text: str,
+    *,
+    ref: str,
+    activation_id: str | None = None,
+    page_id: int | None = None,
+    person_id: str | None = None,
+) -> OutboxMessage:
+    """A phone call to `to` that speaks `text`; its key press answers `ref` (a page's code)."""
+    row = OutboxMessage(
+        channel=Channel.voice,
+        recipient=to,
+        body=text,
+        ref=ref,
+        activation_id=activation_id,
+        page_id=page_id,
+        person_id=person_id,
+    )
+    session.add(row)
+    return row
+
+
 def enqueue_callback(
     session: AsyncSession, url: str, payload_json: str, activation_id: str
 ) -> None:
@@ -90,13 +118,13 @@ def enqueue_callback(
 
 
 async def cancel_pending(session: AsyncSession, activation_id: str) -> int:
-    """Cancel unsent SMS of an activation (stand-down); callbacks still go out."""
+    """Cancel unsent SMS and calls of an activation (stand-down); callbacks still go out."""
     result = await session.exec(
         update(OutboxMessage)
         .where(
             OutboxMessage.activation_id == activation_id,
             OutboxMessage.status == OutboxStatus.pending,
-            OutboxMessage.channel == Channel.sms,
+            OutboxMessage.channel.in_([Channel.sms, Channel.voice]),
         )
         .values(status=OutboxStatus.cancelled)
     )

@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 import string
 from dataclasses import replace
-from datetime import date, time
+from datetime import date, time, timedelta
+from enum import StrEnum
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -44,6 +45,11 @@ MESSAGES: dict[str, frozenset[str]] = {
         "role_relieved": {"ref", "role_name"},
         "role_assigned": {"ref", "role_name"},
         "page_closed": {"ref"},
+        # phone calls (spoken): a role page's and an endorsement page's, no valid key, goodbye
+        "role_call": {"ref", "title", "role_name", "code"},
+        "endorse_call": {"ref", "authority", "title", "code"},
+        "call_not_heard": set(),
+        "call_goodbye": set(),
         # the web console's sign-in code (auth.signin)
         "login_code": {"code", "minutes"},
         "stood_down": {"ref", "title"},
@@ -241,7 +247,23 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class RoleSpec(_Strict):
+class CallWhen(StrEnum):  # when an unanswered page is followed by a phone call
+    always = "always"
+    out_of_hours = "out_of_hours"  # only outside the contact centre's opening hours
+    never = "never"
+
+
+class _Calls(_Strict):  # a paged person who has not answered is called (default: half-time)
+    call_after_minutes: int | None = Field(default=None, ge=1, le=240)
+    call_when: CallWhen = CallWhen.always
+
+    def call_delay(self, timeout_minutes: int) -> timedelta | None:
+        minutes = self.call_after_minutes or timeout_minutes / 2
+        never = self.call_when is CallWhen.never or minutes >= timeout_minutes
+        return None if never else timedelta(minutes=minutes)
+
+
+class RoleSpec(_Calls):
     name: Text
     description: Text
     ack_timeout_minutes: int = Field(default=10, ge=1, le=240)
@@ -252,7 +274,7 @@ class CalloutPolicy(_Strict):
     max_passes: int = Field(default=2, ge=1, le=10)
 
 
-class EndorsementPolicy(_Strict):
+class EndorsementPolicy(_Calls):
     timeout_minutes: int = Field(default=10, ge=1, le=240)
     max_reminders: int = Field(default=3, ge=0, le=20)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -23,9 +23,10 @@ from beredskab.crisis_staff import log_writers
 from beredskab.db import make_engine, make_read_engine, make_sessionmaker
 from beredskab.drills import handlers as drill_handlers
 from beredskab.eventlog.appender import LogAppender
-from beredskab.flows import delivery
+from beredskab.flows import delivery, voice
 from beredskab.lifecycle.endorsement import deadline_handlers
 from beredskab.metadata import utcnow
+from beredskab.outbox import OutboxMessage
 from beredskab.playbook_file import load_playbook
 from beredskab.settings import Settings
 from beredskab.shifts.handlers import deadline_handlers as shift_deadline_handlers
@@ -77,6 +78,10 @@ class Runtime:
             lease=settings.outbox_lease,
             sign_callback=sign_for_activation,
             callback_guard=self._callback_refusal,
+            voice=self.gateway if hasattr(self.gateway, "call") else None,  # type: ignore[arg-type]
+            voice_url=self.voice_url,
+            call_wanted=self.call_wanted,
+            on_call_failed=self.call_failed,
         )
         # every commit that queued messages wakes the dispatcher: a page leaves in milliseconds
         # and, once this process runs the dispatcher (`start_background`), an SMS committed
@@ -96,6 +101,23 @@ class Runtime:
         self._dispatch_task: asyncio.Task | None = None
         self._scheduler: AsyncIOScheduler | None = None
         self._drill_schedule: asyncio.Task | None = None
+        self._timer: asyncio.TimerHandle | None = None  # a tick at the next deadline's instant
+        self._timed: set[asyncio.Task] = set()  # its tasks, held until done
+
+    @property
+    def voice_url(self) -> str:
+        """The base of the call webhooks' URLs (Twilio calls them at the public address)."""
+        return f"{self.settings.public_base_url}/webhooks/twilio/voice"
+
+    async def call_wanted(self, row: OutboxMessage) -> bool:
+        async with self.read_sessionmaker() as session:
+            return await voice.call_still_wanted(session, row)
+
+    async def call_failed(self, outbox_id: int, reason: str) -> None:
+        async with self.sessionmaker() as session:
+            await voice.call_not_placed(
+                session, self.activation_config, outbox_id, reason, utcnow()
+            )
 
     async def _callback_refusal(self, url: str) -> str | None:
         return await self.activation_config.callback_refusal(url)
@@ -124,6 +146,7 @@ class Runtime:
     async def _safe_tick(self) -> None:
         try:
             await self.tick()
+            await self._arm(await deadlines.next_due(self.sessionmaker))
         except Exception:  # noqa: BLE001 - the next tick tries again; rows are durable
             log.exception("scheduler tick failed")
 
@@ -134,6 +157,26 @@ class Runtime:
                 await drill_handlers.keep_schedule(session, self.activation_config, utcnow())
         except Exception:  # noqa: BLE001 - the next start tries again; nothing else depends on it
             log.exception("could not schedule the playbook's drills")
+
+    async def _arm(self, due: datetime | None) -> None:
+        """A deadline falling due before the next tick gets a tick of its own at its instant:
+        a page's call is placed within milliseconds of its due time, not up to a tick late."""
+        if due is None or self._stop.is_set():
+            return
+        if due.tzinfo is None:  # SQLite hands back naive UTC from an aggregate
+            due = due.replace(tzinfo=UTC)
+        delay = (due - utcnow()).total_seconds()
+        if delay >= self.settings.scheduler_tick_seconds:
+            return  # the regular tick comes first
+        if self._timer is not None:
+            self._timer.cancel()
+        # never sooner than 10 ms: a row another worker holds must not make this a busy loop
+        self._timer = asyncio.get_running_loop().call_later(max(0.01, delay), self._timed_tick)
+
+    def _timed_tick(self) -> None:
+        task = asyncio.get_running_loop().create_task(self._safe_tick())
+        self._timed.add(task)  # held until done: the loop keeps only a weak reference
+        task.add_done_callback(self._timed.discard)
 
     def start_background(self) -> None:
         """Start the dispatcher loop and the APScheduler tick (needs a running loop)."""
@@ -156,6 +199,8 @@ class Runtime:
     async def aclose(self) -> None:
         self.dispatcher.hands_over = False  # from now on, what is committed waits for a pass
         self._stop.set()
+        if self._timer is not None:
+            self._timer.cancel()
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
         if self._dispatch_task is not None:

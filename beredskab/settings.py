@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     twilio_auth_token: str = ""
     twilio_messaging_service_sid: str = ""
     twilio_from: str = ""
+    twilio_voice_from: str = ""  # the caller number for phone calls (default: TWILIO_FROM)
     twilio_api_base_url: str = ""
     sms_rate_per_second: float = Field(default=10.0, gt=0, le=1000)
     playbook: Path = DEFAULT_PLAYBOOK

@@ -1,4 +1,4 @@
-"""The `make run` gateway: prints every SMS readably and keeps it, sending nothing."""
+"""The `make run` gateway: prints every SMS and call readably and keeps it, sending nothing."""
 
 from __future__ import annotations
 
@@ -25,6 +25,17 @@ class ConsoleGateway(FakeGateway):
         self.stream.write(
             f"\n{_RULE}\nSMS til {to}  [{result.provider_id}, {segment_count(body)} segment(er), "
             f"{encoding_of(body)}]\n{body}\n{_RULE}\n"
+        )
+        self.stream.flush()
+        return result
+
+    async def call(self, to: str, *, url: str, status_callback: str, text: str) -> ProviderResult:
+        result = await super().call(to, url=url, status_callback=status_callback, text=text)
+        code = url.rstrip("/").rsplit("/", 1)[-1]
+        self.stream.write(
+            f"\n{_RULE}\nOPKALD til {to}  [{result.provider_id}]\n{text}\n"
+            f"(tast som modtageren: POST /dev/voice/press "
+            f'{{"page_code": "{code}", "digit": "1"}})\n{_RULE}\n'
         )
         self.stream.flush()
         return result

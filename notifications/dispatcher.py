@@ -1,4 +1,5 @@
-"""The outbox dispatcher: sends pending SMS and status callbacks, rate-limited, retried, leased.
+"""The outbox dispatcher: sends pending SMS, places calls and posts status callbacks, rate-limited,
+retried, leased.
 
 Kicked right after a commit that queued something, and ticked by the scheduler as a safety net.
 A row is marked `sending` with a lease before the provider is called and `sent` right after, so a
@@ -21,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab.metadata import utcnow
 from beredskab.outbox import Channel, OutboxMessage, OutboxStatus, claim
-from notifications.gateway import SmsGateway, SmsSendError
+from notifications.gateway import SmsGateway, SmsSendError, VoiceGateway
 from notifications.ratelimit import TokenBucket
 from notifications.segments import fit_segments
 
@@ -35,9 +36,14 @@ RefusedHook = Callable[[str, int], Awaitable[None]]
 CallbackSigner = Callable[[AsyncSession, str | None, bytes], Awaitable[dict[str, str]]]
 # url -> why a callback may not be posted there (an address that is not public), or None
 CallbackGuard = Callable[[str], Awaitable[str | None]]
+# (outbox row of a call) -> whether it is still wanted (its page still open); read just before
+CallWanted = Callable[[OutboxMessage], Awaitable[bool]]
+# (outbox id of a call, reason) -> a call that cannot be placed for good; its own transaction
+CallFailedHook = Callable[[int, str], Awaitable[None]]
 
 MAX_SMS_ATTEMPTS = 8
 MAX_CALLBACK_ATTEMPTS = 10
+MAX_CALL_ATTEMPTS = 3  # a call that late is no use: the page's own timeout is near
 CALLBACK_TIMEOUT_S = 5.0
 
 
@@ -58,6 +64,10 @@ class Dispatcher:
         on_refused: RefusedHook | None = None,
         sign_callback: CallbackSigner | None = None,
         callback_guard: CallbackGuard | None = None,
+        voice: VoiceGateway | None = None,
+        voice_url: str | None = None,
+        call_wanted: CallWanted | None = None,
+        on_call_failed: CallFailedHook | None = None,
         lease: timedelta = timedelta(seconds=30),
         batch: int = 20,
         concurrency: int = 4,
@@ -71,6 +81,11 @@ class Dispatcher:
         self.on_refused = on_refused
         self.sign_callback = sign_callback
         self.callback_guard = callback_guard
+        # calls: the gateway that places them and the base of their webhooks' URLs
+        self.voice = voice
+        self.voice_url = (voice_url or "").rstrip("/")
+        self.call_wanted = call_wanted
+        self.on_call_failed = on_call_failed
         self.lease = lease
         self.batch = batch
         self.concurrency = concurrency
@@ -123,11 +138,12 @@ class Dispatcher:
 
     async def drain(self, now: datetime | None = None) -> int:
         """Send everything due; returns the number of rows handled."""
-        sms, callbacks = await asyncio.gather(
+        sms, callbacks, calls = await asyncio.gather(
             self._drain_channel(Channel.sms, self._send_sms, now),
             self._drain_channel(Channel.callback, self._post_callback, now),
+            self._drain_channel(Channel.voice, self._place_call, now),
         )
-        return sms + callbacks
+        return sms + callbacks + calls
 
     async def _drain_channel(
         self,
@@ -241,6 +257,73 @@ class Dispatcher:
             status=OutboxStatus.pending,
             last_error=reason,
             next_attempt_at=now + delay,
+            lease_until=None,
+        )
+
+    def call_urls(self, row: OutboxMessage) -> tuple[str, str]:
+        """(TwiML URL, status callback URL) of a call: its id and answer code are in the path."""
+        base = f"{self.voice_url}/{row.id}/{row.ref or ''}"
+        return base, f"{base}/status"
+
+    async def _place_call(self, row: OutboxMessage, now: datetime, since: float) -> None:
+        if self.voice is None or not self.voice_url:
+            await self._call_failed(row, "no voice gateway configured", True, now)
+            return
+        await self.bucket.acquire()  # calls share the provider's rate with SMS
+        if not await self._still_ours(row, now, since):
+            return
+        if self.call_wanted is not None and not await self.call_wanted(row):
+            # answered (or closed) meanwhile: a call nobody needs is never placed
+            await self._update(row, status=OutboxStatus.cancelled, lease_until=None)
+            return
+        url, status_callback = self.call_urls(row)
+        try:
+            result = None
+            if row.attempts > 1:
+                # claimed before: a crash may have come after the provider accepted the call
+                result = await self.voice.placed_since(row.recipient, row.created_at)
+            if result is None:
+                result = await self.voice.call(
+                    row.recipient, url=url, status_callback=status_callback, text=row.body
+                )
+        except SmsSendError as exc:
+            await self._call_failed(row, str(exc), exc.permanent, now, exc.code)
+            return
+        except Exception as exc:  # noqa: BLE001 - an unknown fault is treated as transient
+            await self._call_failed(row, repr(exc), False, now)
+            return
+        await self._update(
+            row,
+            status=OutboxStatus.sent,
+            provider_id=result.provider_id,
+            provider_status=result.status,
+            sent_at=utcnow(),
+            lease_until=None,
+            last_error=None,
+        )
+
+    async def _call_failed(
+        self,
+        row: OutboxMessage,
+        error: str,
+        permanent: bool,
+        now: datetime,
+        code: int | None = None,
+    ) -> None:
+        reason = f"{'code ' + str(code) + ': ' if code else ''}{error}"[:1000]
+        if permanent or row.attempts >= MAX_CALL_ATTEMPTS:
+            log.warning("call %s to %s failed for good: %s", row.id, row.recipient, reason)
+            ours = await self._update(
+                row, status=OutboxStatus.failed, last_error=reason, lease_until=None
+            )
+            if ours and self.on_call_failed is not None and row.id is not None:
+                await self.on_call_failed(row.id, reason)
+            return
+        await self._update(
+            row,
+            status=OutboxStatus.pending,
+            last_error=reason,
+            next_attempt_at=now + backoff(row.attempts),
             lease_until=None,
         )
 

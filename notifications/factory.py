@@ -18,6 +18,7 @@ def build_gateway(settings: Settings) -> SmsGateway:
             messaging_service_sid=settings.twilio_messaging_service_sid,
             from_number=settings.twilio_from,
             api_base_url=settings.twilio_api_base_url,
+            voice_from=settings.twilio_voice_from,
         )
     if kind is SmsGatewayKind.console:
         from notifications.console_gateway import ConsoleGateway

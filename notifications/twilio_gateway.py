@@ -1,4 +1,5 @@
-"""SMS through the real twilio SDK (async client). `api_base_url` points it at a loopback mock.
+"""SMS and calls through the real twilio SDK (async client). `api_base_url` points it at a
+loopback mock.
 
 No SDK retries (a retried POST can send an SMS twice; the outbox retries instead), a hard
 timeout per call (the SDK ignores its own on the async path), and a short validity period so a
@@ -11,10 +12,11 @@ import asyncio
 import base64
 import math
 import re
+from collections.abc import Coroutine
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
@@ -44,6 +46,7 @@ PERMANENT_CODES = frozenset(
     }
 )
 RATE_LIMITED = 20429
+T = TypeVar("T")
 _TWILIO_BASE = re.compile(r"^https://(?:[a-z0-9-]+\.)*twilio\.com(?=/|$)", re.IGNORECASE)
 
 # Retry-After of the response to this task's latest request. The SDK drops headers when it
@@ -87,6 +90,8 @@ class TwilioGateway:
         api_base_url: str = "",
         timeout_s: float = 10.0,
         validity_period_s: int = 600,
+        voice_from: str = "",
+        ring_seconds: int = 30,
     ) -> None:
         if not (messaging_service_sid or from_number):
             raise ValueError("TwilioGateway needs messaging_service_sid or from_number")
@@ -97,6 +102,8 @@ class TwilioGateway:
         self.api_base_url = api_base_url
         self.timeout_s = timeout_s
         self.validity_period_s = validity_period_s
+        self.voice_from = voice_from or from_number  # a call needs a number; a service cannot call
+        self.ring_seconds = ring_seconds
         self._http: _RebasedHttpClient | None = None
         self._client: Client | None = None
 
@@ -115,12 +122,51 @@ class TwilioGateway:
             else {"from_": self.from_number}
         )
         extra = {"status_callback": callback_url} if callback_url else {}
+        message = await self._ask(
+            client.messages.create_async(
+                to=to, body=body, validity_period=self.validity_period_s, **sender, **extra
+            )
+        )
+        return ProviderResult(message.sid or "", str(message.status or "queued"))
+
+    async def call(self, to: str, *, url: str, status_callback: str, text: str) -> ProviderResult:
+        """Place a call: Twilio fetches its TwiML from `url` once answered, with `AnsweredBy`
+        (answering-machine detection), and posts its end (busy, no-answer, …) to
+        `status_callback`. `text` is what our TwiML will say; Twilio does not need it here."""
+        if not self.voice_from:
+            raise SmsSendError(
+                "no caller number (TWILIO_VOICE_FROM or TWILIO_FROM)", permanent=True
+            )
+        client = self._ensure_client()
+        call = await self._ask(
+            client.calls.create_async(
+                to=to,
+                from_=self.voice_from,
+                url=url,
+                method="POST",
+                status_callback=status_callback,
+                status_callback_method="POST",
+                status_callback_event=["completed"],
+                machine_detection="Enable",
+                timeout=self.ring_seconds,
+            )
+        )
+        return ProviderResult(call.sid or "", str(call.status or "queued"))
+
+    async def placed_since(self, to: str, since: datetime) -> ProviderResult | None:
+        client = self._ensure_client()
+        calls = await self._ask(client.calls.list_async(to=to, limit=20))
+        for call in calls:
+            if call.date_created is not None and call.date_created >= since:
+                return ProviderResult(call.sid or "", str(call.status or "queued"))
+        return None
+
+    async def _ask(self, request: Coroutine[Any, Any, T]) -> T:
+        """One request to Twilio within the timeout; its errors as `SmsSendError`s."""
         _retry_after.set(None)
         try:
             async with asyncio.timeout(self.timeout_s):
-                message = await client.messages.create_async(
-                    to=to, body=body, validity_period=self.validity_period_s, **sender, **extra
-                )
+                return await request
         except (TwilioRestException, TwilioServiceException) as exc:
             raise classify(exc, retry_after=_retry_after.get()) from exc
         except TimeoutError as exc:
@@ -129,7 +175,6 @@ class TwilioGateway:
             ) from exc
         except (aiohttp.ClientError, OSError) as exc:
             raise SmsSendError(f"{type(exc).__name__}: {exc}", permanent=False) from exc
-        return ProviderResult(message.sid or "", str(message.status or "queued"))
 
     async def aclose(self) -> None:
         if self._http is not None:

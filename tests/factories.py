@@ -15,6 +15,7 @@ from beredskab.auth.models import ApiToken, TokenRole
 from beredskab.auth.service import Principal, authenticate, create_token, hash_token
 from beredskab.directory.models import Organisation, OrgKind, Person, RosterEntry, SteeringMember
 from beredskab.metadata import utcnow
+from beredskab.playbook import CallWhen, Playbook
 from beredskab.playbook_file import load_playbook
 from beredskab.roles import Role
 from beredskab.settings import DEFAULT_PLAYBOOK
@@ -139,10 +140,23 @@ async def make_steering_member(
 
 
 @cache
-def demo_config() -> ActivationConfig:
-    """The playbook the service ships with, as the composition root hands it to use cases."""
+def demo_config(*, calls: bool = False) -> ActivationConfig:
+    """The playbook the service ships with, as the composition root hands it to use cases;
+    without its phone calls unless `calls` (they add a deadline to every page)."""
     loaded = load_playbook(DEFAULT_PLAYBOOK)
-    return ActivationConfig(playbook=loaded.playbook, playbook_hash=loaded.content_hash)
+    playbook = loaded.playbook if calls else without_calls(loaded.playbook)
+    return ActivationConfig(playbook=playbook, playbook_hash=loaded.content_hash)
+
+
+def without_calls(playbook: Playbook) -> Playbook:
+    """The playbook with `call_when: never` for every role and for endorsement."""
+    never = {"call_when": CallWhen.never}
+    return playbook.model_copy(
+        update={
+            "roles": {r: s.model_copy(update=never) for r, s in playbook.roles.items()},
+            "endorsement": playbook.endorsement.model_copy(update=never),
+        }
+    )
 
 
 async def make_activation(

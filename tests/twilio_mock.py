@@ -1,9 +1,13 @@
-"""A Twilio-compatible Messages API on loopback, for tests and benchmarks.
+"""A Twilio-compatible Messages and Calls API on loopback, for tests and benchmarks.
 
-Speaks enough of POST /2010-04-01/Accounts/{sid}/Messages.json for the real twilio SDK: Basic
-auth, form body, a Message resource back. Twilio's magic test numbers fail as Twilio's do;
-further faults can be programmed. Standard library only, in a thread, so worker subprocesses
-reach it too. `python -m tests.twilio_mock --port 0` runs it standalone.
+Speaks enough of POST /2010-04-01/Accounts/{sid}/Messages.json and …/Calls.json for the real
+twilio SDK: Basic auth, form body, a Message or Call resource back. A placed call is then played
+out from the test's side (`answer`, `busy`, `no_answer`, `machine`): the mock posts the signed
+webhooks Twilio would (the answered call's URL with `AnsweredBy`, the Gather's action with the
+`Digits`, the status callback) to our service and follows the TwiML it gets back. Twilio's
+magic test numbers fail as Twilio's do; further faults can be programmed. The server is the
+standard library's, in a thread, so worker subprocesses reach it too (httpx only plays calls).
+`python -m tests.twilio_mock --port 0` runs it standalone.
 """
 
 from __future__ import annotations
@@ -24,7 +28,9 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
+from xml.etree import ElementTree
 
+import httpx
 from twilio.request_validator import RequestValidator
 
 from notifications.segments import segment_count
@@ -43,6 +49,7 @@ MAGIC_ERRORS = {
     "+15005550009": (21614, "'To' number is not a valid mobile number"),
 }
 _MESSAGES = re.compile(rf"^/{API_VERSION}/Accounts/(?P<sid>[^/]+)/Messages\.json$")
+_CALLS = re.compile(rf"^/{API_VERSION}/Accounts/(?P<sid>[^/]+)/Calls\.json$")
 
 
 def sign(url: str, params: dict, auth_token: str) -> str:
@@ -66,6 +73,8 @@ class TwilioMock:
         self.port = port
         self.delay_s = 0.0  # before every answer: a slow provider
         self.messages: list[dict] = []  # accepted messages, in arrival order
+        self.voice_calls: list[dict] = []  # accepted calls, in arrival order
+        self.webhooks: list[tuple[str, dict, str]] = []  # (url, form, signature) we posted
         self.calls: list[dict] = []  # every request: method, path, authorization, user_agent
         self._number_faults: dict[str, tuple[int, int]] = {}
         self._next_faults: list[tuple[int, float | None]] = []
@@ -87,6 +96,8 @@ class TwilioMock:
     def reset(self) -> None:
         with self._lock:
             self.messages.clear()
+            self.voice_calls.clear()
+            self.webhooks.clear()
             self.calls.clear()
             self._number_faults.clear()
             self._next_faults.clear()
@@ -152,10 +163,10 @@ class TwilioMock:
             delay = self.delay_s
         if delay:
             time.sleep(delay)
-        match = _MESSAGES.match(path.split("?", 1)[0])
+        match = _MESSAGES.match(path.split("?", 1)[0]) or _CALLS.match(path.split("?", 1)[0])
         if not match:
             return _error(404, 20404, f"The requested resource {path} was not found")
-        if method != "POST":
+        if method not in ("POST", "GET") or (method == "GET" and match.re is not _CALLS):
             return _error(405, 20004, "Method not allowed")
         expected = "Basic " + base64.b64encode(
             f"{self.account_sid}:{self.auth_token}".encode()
@@ -164,6 +175,8 @@ class TwilioMock:
             authorization.encode(), expected.encode()
         ):
             return _error(401, 20003, "Authenticate")
+        if method == "GET":
+            return self._list_calls(parse_qs(path.partition("?")[2]))
         with self._lock:
             fault = self._next_faults.pop(0) if self._next_faults else None
         if fault is not None:
@@ -172,10 +185,12 @@ class TwilioMock:
             extra = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else {}
             return (*_error(status, code, "Injected fault")[:2], extra)
         form = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+        if match.re is _CALLS:
+            return self._create_call(form)
         return self._create_message(form)
 
-    def _create_message(self, form: dict[str, str]) -> tuple[int, dict, dict[str, str]]:
-        to = form.get("To", "")
+    def _refused(self, to: str) -> tuple[int, dict, dict[str, str]] | None:
+        """The error a programmed fault or a magic test number gives for `to`, if any."""
         with self._lock:
             number_fault = self._number_faults.get(to)
         if number_fault is not None:
@@ -183,6 +198,13 @@ class TwilioMock:
             return _error(status, code, f"Injected error {code} for {to}")
         if to in MAGIC_ERRORS:
             return _error(400, *MAGIC_ERRORS[to])
+        return None
+
+    def _create_message(self, form: dict[str, str]) -> tuple[int, dict, dict[str, str]]:
+        to = form.get("To", "")
+        refused = self._refused(to)
+        if refused is not None:
+            return refused
         if not to:
             return _error(400, 21604, "A 'To' phone number is required.")
         if not form.get("Body"):
@@ -233,6 +255,159 @@ class TwilioMock:
             },
             {},
         )
+
+    # -- the Calls API and playing a call out ------------------------------------------------
+    def _create_call(self, form: dict[str, str]) -> tuple[int, dict, dict[str, str]]:
+        to = form.get("To", "")
+        refused = self._refused(to)
+        if refused is not None:
+            return refused
+        if not to:
+            return _error(400, 21201, "No 'To' number is specified")
+        if not form.get("From"):
+            return _error(400, 21213, "No 'From' number is specified")
+        if not (form.get("Url") or form.get("Twiml")):
+            return _error(400, 21205, "Url or Twiml is required")
+        sid = "CA" + uuid.uuid4().hex
+        record = {
+            "sid": sid,
+            "To": to,
+            "From": form["From"],
+            "Url": form.get("Url"),
+            "StatusCallback": form.get("StatusCallback"),
+            "MachineDetection": form.get("MachineDetection"),
+            "received_at": time.time(),
+            "form": form,
+        }
+        with self._lock:
+            self.voice_calls.append(record)
+        now = format_datetime(datetime.now(UTC))
+        return (
+            201,
+            {
+                "sid": sid,
+                "account_sid": self.account_sid,
+                "to": to,
+                "from": form["From"],
+                "status": "queued",
+                "direction": "outbound-api",
+                "date_created": now,
+                "date_updated": now,
+                "api_version": API_VERSION,
+                "uri": f"/{API_VERSION}/Accounts/{self.account_sid}/Calls/{sid}.json",
+            },
+            {},
+        )
+
+    def _call_json(self, call: dict) -> dict:
+        created = format_datetime(datetime.fromtimestamp(call["received_at"], UTC))
+        return {
+            "sid": call["sid"],
+            "account_sid": self.account_sid,
+            "to": call["To"],
+            "from": call["From"],
+            "status": "queued",
+            "direction": "outbound-api",
+            "date_created": created,
+            "date_updated": created,
+            "api_version": API_VERSION,
+            "uri": f"/{API_VERSION}/Accounts/{self.account_sid}/Calls/{call['sid']}.json",
+        }
+
+    def _list_calls(self, query: dict[str, list[str]]) -> tuple[int, dict, dict[str, str]]:
+        """GET Calls.json?To=…: the calls to that number, newest first (one page)."""
+        to = query.get("To", [""])[0]
+        with self._lock:
+            found = [c for c in reversed(self.voice_calls) if not to or c["To"] == to]
+        uri = f"/{API_VERSION}/Accounts/{self.account_sid}/Calls.json"
+        page = {
+            "calls": [self._call_json(c) for c in found[:50]],
+            "first_page_uri": uri,
+            "next_page_uri": None,
+            "previous_page_uri": None,
+            "page": 0,
+            "page_size": 50,
+            "start": 0,
+            "end": max(0, len(found[:50]) - 1),
+            "uri": uri,
+        }
+        return 200, page, {}
+
+    def calls_to(self, to: str) -> list[dict]:
+        with self._lock:
+            return [c for c in self.voice_calls if c["To"] == to]
+
+    async def _post(self, client: httpx.AsyncClient, url: str, params: dict) -> httpx.Response:
+        """POST a webhook signed as Twilio signs it (the URL with its query, the form)."""
+        signature = sign(url, params, self.auth_token)
+        with self._lock:
+            self.webhooks.append((url, dict(params), signature))
+        return await client.post(url, data=params, headers={"X-Twilio-Signature": signature})
+
+    def _params(self, call: dict, status: str, **extra: str) -> dict:
+        return {
+            "CallSid": call["sid"],
+            "AccountSid": self.account_sid,
+            "From": call["From"],
+            "To": call["To"],
+            "Direction": "outbound-api",
+            "CallStatus": status,
+            **extra,
+        }
+
+    async def answer(
+        self,
+        call: dict,
+        client: httpx.AsyncClient,
+        digits: str = "",
+        *,
+        answered_by: str = "human",
+    ) -> list[str]:
+        """The callee answers and presses `digits` one key per Gather (none left: silence);
+        the TwiML is followed to its end, then the call completes. Returns what was said."""
+        said: list[str] = []
+        keys = list(digits)
+        params = self._params(call, "in-progress", AnsweredBy=answered_by)
+        response = await self._post(client, call["Url"], params)
+        for _ in range(10):  # a Gather, a Redirect, …: never more than a few steps
+            assert response.status_code == 200, response.text
+            root = ElementTree.fromstring(response.text)
+            said += [say.text or "" for say in root.iter("Say")]
+            assert all(s.get("language") == "da-DK" for s in root.iter("Say")), response.text
+            gather = root.find("Gather")
+            redirect = root.find("Redirect")
+            if gather is not None and keys:
+                step = self._params(call, "in-progress", Digits=keys.pop(0))
+                response = await self._post(client, gather.get("action", ""), step)
+            elif redirect is not None and redirect.text:
+                response = await self._post(
+                    client, redirect.text, self._params(call, "in-progress")
+                )
+            else:
+                break
+        await self.end(call, client, "completed", answered_by=answered_by)
+        return said
+
+    async def machine(self, call: dict, client: httpx.AsyncClient) -> list[str]:
+        """Voicemail answers (answering-machine detection says `machine_start`)."""
+        return await self.answer(call, client, answered_by="machine_start")
+
+    async def busy(self, call: dict, client: httpx.AsyncClient) -> httpx.Response:
+        return await self.end(call, client, "busy")
+
+    async def no_answer(self, call: dict, client: httpx.AsyncClient) -> httpx.Response:
+        return await self.end(call, client, "no-answer")
+
+    async def end(
+        self, call: dict, client: httpx.AsyncClient, status: str, *, answered_by: str = ""
+    ) -> httpx.Response:
+        """The call's status callback: completed, busy, no-answer, failed, canceled."""
+        extra = {"AnsweredBy": answered_by} if answered_by else {}
+        response = await self._post(
+            client, call["StatusCallback"], self._params(call, status, **extra)
+        )
+        assert response.status_code == 204, response.text
+        return response
 
 
 def _error(status: int, code: int, message: str) -> tuple[int, dict, dict[str, str]]:

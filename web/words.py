@@ -41,6 +41,19 @@ DELIVERY = {
     "undelivered": "Ikke leveret",
     None: "Ukendt",
 }
+CALL = {  # an open page's phone call (the board's "Opringning" column)
+    "queued": "I kø",
+    "placed": "Ringer",
+    "accepted": "Svarede ja",
+    "declined": "Svarede nej",
+    "no_key": "Ingen tast",
+    "machine": "Telefonsvarer",
+    "busy": "Optaget",
+    "no_answer": "Intet svar",
+    "failed": "Mislykket",
+    None: "–",
+}
+CALL_TONE = {"accepted": "ok", "machine": "bad", "busy": "bad", "no_answer": "bad", "failed": "bad"}
 CALLOUT_TONE = {"calling": "warn", "filled": "ok", "unfilled": "bad", "closed": "info"}
 DELIVERY_TONE = {"delivered": "ok", "failed": "bad", "undelivered": "bad"}
 PAGE_PURPOSE = {
@@ -101,6 +114,9 @@ LOG_KIND = {
     "page_expired": "Opkald udløbet",
     "page_failed": "Opkald ikke leveret",
     "page_skipped": "Sprunget over (nummer)",
+    "call_placed": "Ringet op",
+    "call_answered": "Opringning besvaret",
+    "call_unanswered": "Opringning ubesvaret",
     "role_filled": "Rolle besat",
     "role_unfilled": "Rolle ikke besat",
     "role_no_candidates": "Ingen at kalde op",

@@ -1,4 +1,5 @@
-"""Development only (DEV_MODE=true): inject an SMS reply as if it came from a phone."""
+"""Development only (DEV_MODE=true): inject an SMS reply as if it came from a phone, or press a
+key in a call the console gateway printed."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from api.deps import SessionDep, require_roles
+from api.openapi import problems
 from beredskab.auth.models import TokenRole
 from beredskab.auth.service import Principal
+from beredskab.errors import NotFound
 from beredskab.flows.inbound import handle_inbound_sms
+from beredskab.flows.voice import press
 from beredskab.metadata import utcnow
 
 router = APIRouter(prefix="/dev", tags=["development"])
@@ -42,3 +46,33 @@ async def inject_sms(
         now=utcnow(),
     )
     return {"outcome": result.outcome, "reply": result.reply}
+
+
+class PressKey(BaseModel):
+    page_code: str = Field(pattern=r"^\d{4,8}$", examples=["4821"])
+    digit: str = Field(pattern=r"^[0-9*#]$", examples=["1"])
+
+
+@router.post(
+    "/voice/press",
+    summary="Press a key in the call for a page (console gateway demos)",
+    responses=problems(404, s404="No call was placed for an open page with this code"),
+)
+async def press_key(
+    body: PressKey,
+    request: Request,
+    _: Annotated[Principal, Depends(require_roles(TokenRole.admin))],
+    session: SessionDep,
+) -> dict:
+    runtime = request.app.state.runtime
+    twiml = await press(
+        session,
+        runtime.activation_config,
+        runtime.voice_url,
+        page_code=body.page_code,
+        digit=body.digit,
+        now=utcnow(),
+    )
+    if twiml is None:
+        raise NotFound(f"no call for an open page with code {body.page_code}")
+    return {"twiml": twiml}

@@ -1,8 +1,11 @@
-"""Twilio webhooks: inbound SMS and delivery status. Signature-checked; never a 500 to Twilio."""
+"""Twilio webhooks: inbound SMS, delivery status and phone calls. Signature-checked; never a 500
+to Twilio."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 from xml.sax.saxutils import escape
 
 from fastapi import APIRouter, Request, Response
@@ -12,6 +15,13 @@ from api.errors import problem
 from api.openapi import problems
 from beredskab.flows.delivery import record_delivery_status
 from beredskab.flows.inbound import handle_inbound_sms, record_unprocessed
+from beredskab.flows.voice import (
+    CallUrls,
+    call_answered,
+    call_ended,
+    call_gathered,
+    spoken_error,
+)
 from beredskab.metadata import utcnow
 
 log = logging.getLogger(__name__)
@@ -124,6 +134,108 @@ async def delivery_status(request: Request) -> Response:
             provider_id=form.get("MessageSid", ""),
             status=form.get("MessageStatus", ""),
             error_code=form.get("ErrorCode") or None,
+            now=utcnow(),
+        )
+    return Response(status_code=204)
+
+
+_TWIML = {
+    200: {"description": "TwiML", "content": {"application/xml": {"schema": {"type": "string"}}}},
+    **problems(403, s403="Missing or invalid X-Twilio-Signature"),
+}
+
+
+# (session, config, the call's URLs, the signed form) -> the TwiML to answer with
+CallStep = Callable[[Any, Any, CallUrls, dict[str, str]], Awaitable[str]]
+
+
+async def _voice_twiml(request: Request, call_id: str, code: str, step: CallStep) -> Response:
+    """A call's TwiML webhook: signature first; a failure says the SMS error text and hangs up
+    (never a 500 to Twilio)."""
+    form = await _verified_form(request)
+    if form is None:
+        return _forbidden(request)
+    runtime = request.app.state.runtime
+    urls = CallUrls(runtime.voice_url, call_id, code)
+    try:
+        async with runtime.inbound_slots, runtime.sessionmaker() as session:
+            twiml = await step(session, runtime.activation_config, urls, form)
+    except Exception:  # noqa: BLE001 - never a 500 to Twilio: say so and hang up
+        log.exception("call %s/%s: the webhook could not be processed", call_id, code)
+        twiml = spoken_error(runtime.activation_config.playbook)
+    return Response(twiml, media_type="application/xml")
+
+
+@router.post(
+    "/voice/{call_id}/{code}",
+    summary="A call was answered (Twilio, signed): what it says",
+    description="Twilio fetches the call's TwiML here once it is answered, with `AnsweredBy` "
+    "from answering-machine detection: the page's Danish text twice and one key (1 = ja, "
+    "2 = nej); voicemail is hung up on and counts as no answer. The call's id and its page's "
+    "code are in the path, so a call can only answer its own page.",
+    response_class=Response,
+    responses=_TWIML,
+)
+async def voice_answered(request: Request, call_id: str, code: str) -> Response:
+    async def step(session: Any, cfg: Any, urls: CallUrls, form: dict[str, str]) -> str:
+        return await call_answered(
+            session,
+            cfg,
+            urls,
+            call_sid=form.get("CallSid", ""),
+            answered_by=form.get("AnsweredBy", ""),
+            now=utcnow(),
+        )
+
+    return await _voice_twiml(request, call_id, code, step)
+
+
+@router.post(
+    "/voice/{call_id}/{code}/gather",
+    summary="The key pressed in a call (Twilio, signed)",
+    description="1 accepts and 2 declines the call's page, exactly as the SMS reply would "
+    "(once per CallSid: a replay has no second effect); anything else or silence asks once "
+    "more (`attempt=2`), then says goodbye.",
+    response_class=Response,
+    responses=_TWIML,
+)
+async def voice_gathered(request: Request, call_id: str, code: str, attempt: str = "1") -> Response:
+    async def step(session: Any, cfg: Any, urls: CallUrls, form: dict[str, str]) -> str:
+        return await call_gathered(
+            session,
+            cfg,
+            urls,
+            call_sid=form.get("CallSid", ""),
+            digits=form.get("Digits", ""),
+            attempt=2 if attempt == "2" else 1,
+            now=utcnow(),
+        )
+
+    return await _voice_twiml(request, call_id, code, step)
+
+
+@router.post(
+    "/voice/{call_id}/{code}/status",
+    summary="A call's status callback (Twilio, signed)",
+    description="Busy, no-answer, failed, or completed without a key (or by voicemail) is "
+    "logged as not answered; the page's escalation goes on.",
+    status_code=204,
+    response_class=Response,
+    responses=problems(403, s403="Missing or invalid X-Twilio-Signature"),
+)
+async def voice_status(request: Request, call_id: str, code: str) -> Response:
+    form = await _verified_form(request)
+    if form is None:
+        return _forbidden(request)
+    runtime = request.app.state.runtime
+    async with runtime.sessionmaker() as session:
+        await call_ended(
+            session,
+            runtime.activation_config,
+            CallUrls(runtime.voice_url, call_id, code),
+            call_sid=form.get("CallSid", ""),
+            status=form.get("CallStatus", ""),
+            answered_by=form.get("AnsweredBy", ""),
             now=utcnow(),
         )
     return Response(status_code=204)

@@ -74,6 +74,7 @@ class OpenPage(BaseModel):
     sent_at: datetime
     expires_at: datetime | None
     delivery: str | None
+    call: str | None = None  # the page's phone call: queued, placed, or how it ended
     shift_id: int | None = None
     org_id: str | None = None  # the municipality, for a volunteer page
 

@@ -26,6 +26,7 @@ from beredskab.activations.models import (
 )
 from beredskab.activations.notify import sms_person, state_changed, steering_people
 from beredskab.activations.pages import create_page
+from beredskab.activations.voicecalls import schedule_call
 from beredskab.directory.models import Person, RosterEntry
 from beredskab.directory.verification import candidate, phone_state, why_not_relied_on
 from beredskab.eventlog import service as eventlog
@@ -199,6 +200,8 @@ async def _announce_page(
     deadlines.schedule(
         session, PAGE_TIMEOUT, page.expires_at, activation_id=activation.id, subject_id=page.id
     )
+    spec = playbook.roles[Role(callout.role)]
+    schedule_call(session, activation, page, spec.call_delay(spec.ack_timeout_minutes))
     callout.state = CalloutState.calling
     session.add(callout)
     text = f"{person.name} kaldt som {name} (rang {step.rank}, runde {step.pass_no})."

@@ -26,6 +26,7 @@ from beredskab.activations.schemas import (
     RoleStatus,
     ShiftBrief,
 )
+from beredskab.activations.voicecalls import VoiceAnswer, call_answer_counts, calls_of_pages
 from beredskab.auth.models import TokenRole
 from beredskab.auth.service import Principal
 from beredskab.crisis_staff import action_cards as action_cards
@@ -137,7 +138,9 @@ async def build(session: AsyncSession, playbook: Playbook, a: Activation) -> Act
     people = await _people(
         session, {c.person_id for c in callouts if c.person_id} | {p.person_id for p in pages}
     )
-    delivery = await _delivery(session, [p.id for p in pages if p.state == PageState.open])
+    open_ids = [p.id for p in pages if p.state == PageState.open]
+    delivery = await _delivery(session, open_ids)
+    calls = await calls_of_pages(session, open_ids)
     by_status = await _outbox_counts(session, a.id)
     order = {r.value: i for i, r in enumerate(Role)}
     roles = [
@@ -155,6 +158,7 @@ async def build(session: AsyncSession, playbook: Playbook, a: Activation) -> Act
             sent_at=p.created_at,
             expires_at=p.expires_at,
             delivery=delivery.get(p.id),
+            call=calls.get(p.id),
             shift_id=p.shift_id,
             org_id=p.org_id,
         )
@@ -162,12 +166,18 @@ async def build(session: AsyncSession, playbook: Playbook, a: Activation) -> Act
         if p.state == PageState.open
     ]
     sms = by_status.get(Channel.sms, {})
+    voice = by_status.get(Channel.voice, {})
+    answers = await call_answer_counts(session, a.id)
     counts = {
         "pages": len(pages),
         "pages_open": len(open_pages),
         "sms_sent": sms.get(OutboxStatus.sent, 0),
         "sms_pending": sms.get(OutboxStatus.pending, 0) + sms.get(OutboxStatus.sending, 0),
         "sms_failed": sms.get(OutboxStatus.failed, 0),
+        "calls_placed": voice.get(OutboxStatus.sent, 0),
+        "calls_pending": voice.get(OutboxStatus.pending, 0) + voice.get(OutboxStatus.sending, 0),
+        "calls_answered": answers.get(True, 0),
+        "calls_unanswered": answers.get(False, 0) + voice.get(OutboxStatus.failed, 0),
         "log_entries": a.log_seq,
     }
     callbacks = None
@@ -262,7 +272,7 @@ async def _delivery(session: AsyncSession, page_ids: list[int | None]) -> dict[i
         return {}
     rows = await session.exec(
         select(OutboxMessage.page_id, OutboxMessage.provider_status, OutboxMessage.status)
-        .where(OutboxMessage.page_id.in_(page_ids))
+        .where(OutboxMessage.page_id.in_(page_ids), OutboxMessage.channel == Channel.sms)
         .order_by(OutboxMessage.id)
     )
     return {page_id: provider or status for page_id, provider, status in rows.all()}
@@ -315,6 +325,7 @@ async def fingerprint(session: AsyncSession, activation_id: str) -> tuple:
     on_callouts = (RoleCallout.activation_id == aid,)
     on_pages = (Page.activation_id == aid,)
     on_sms = (OutboxMessage.activation_id == aid, OutboxMessage.channel == Channel.sms)
+    on_calls = (OutboxMessage.activation_id == aid, OutboxMessage.channel == Channel.voice)
     shift_ids = select(Shift.id).where(Shift.activation_id == aid)
     query = select(
         Activation.status,
@@ -336,6 +347,8 @@ async def fingerprint(session: AsyncSession, activation_id: str) -> tuple:
                 OutboxMessage.provider_status.in_(("failed", "undelivered")),  # type: ignore[union-attr]
             )
         ),
+        one(func.count(), where=(*on_calls, OutboxMessage.status == OutboxStatus.sent)),
+        one(func.count(), where=(VoiceAnswer.activation_id == aid,)),
         one(func.max(ActionTask.changed_at), where=(ActionTask.activation_id == aid,)),
         one(func.count(), where=(Shift.activation_id == aid,)),
         one(

@@ -231,20 +231,35 @@ async def _route(
         return drill or ReplyOutcome("no_open_page", "reply_no_open_page")
     else:
         return _need_code([p.code for p in open_pages])
+    return await answer_page(
+        session, cfg, person, page, accept=kind is ReplyKind.accept, count=parsed.count, now=now
+    )
+
+
+async def answer_page(
+    session: AsyncSession,
+    cfg: ActivationConfig,
+    person: Person,
+    page: Page,
+    *,
+    accept: bool,
+    count: int | None = None,
+    via: str = "SMS",
+    now: datetime,
+) -> ReplyOutcome:
+    """Yes or no to one page, by whatever way it came (an SMS, a key pressed in a call): locks
+    the page's activation and does what the page's purpose says."""
     activation = await lock_activation(session, page.activation_id)
     if page.purpose == PagePurpose.role:
         # only the role call-out decides by the page's own state (a cancelled page cannot fill
         # the role), so only it re-reads the page now that the lock is held; the others decide
         # by the activation, the shift and its allocations, all read under the lock
         await session.refresh(page)
-    via = "SMS"
     if page.purpose == PagePurpose.endorse:
-        return await _endorsement_reply(
-            session, cfg, activation, page, person, kind is ReplyKind.accept, now
-        )
+        return await _endorsement_reply(session, cfg, activation, page, person, accept, via, now)
     if page.purpose == PagePurpose.shift_approve:
         return await shift_approval.approval_reply(
-            session, cfg, activation, page, person, accept=kind is ReplyKind.accept, now=now
+            session, cfg, activation, page, person, accept=accept, now=now
         )
     if page.purpose == PagePurpose.volunteer:
         return await shift_allocations.volunteer_reply(
@@ -253,12 +268,12 @@ async def _route(
             activation,
             page,
             person,
-            accept=kind is ReplyKind.accept,
-            count=parsed.count,
+            accept=accept,
+            count=count,
             via=via,
             now=now,
         )
-    if kind is ReplyKind.accept:
+    if accept:
         return await answers.acknowledge(session, cfg.playbook, activation, page, now, via=via)
     return await answers.decline(session, cfg.playbook, activation, page, now, via=via)
 
@@ -320,6 +335,7 @@ async def _endorsement_reply(
     page: Page,
     person: Person,
     accept: bool,
+    via: str,
     now: datetime,
 ) -> ReplyOutcome:
     values = {"ref": activation.ref}
@@ -335,9 +351,9 @@ async def _endorsement_reply(
             session,
             activation,
             "endorsement_declined",
-            f"{person.name} godkender ikke aktiveringen (SMS).",
+            f"{person.name} godkender ikke aktiveringen ({via}).",
             actor=person.name,
-            data={"person_id": person.id, "via": "SMS"},
+            data={"person_id": person.id, "via": via},
             now=now,
         )
         return ReplyOutcome("endorse_declined", "page_closed", values)
@@ -347,7 +363,7 @@ async def _endorsement_reply(
         activation,
         by=person.name,
         person_id=person.id,
-        via="SMS",
+        via=via,
         now=now,
     )
     return ReplyOutcome("endorsed", "reply_endorse_ack", values)

@@ -31,6 +31,7 @@ from beredskab.deadlines import Deadline, DeadlineStatus
 from beredskab.directory.models import Organisation, Person
 from beredskab.errors import Conflict, NotFound
 from beredskab.eventlog import service as eventlog
+from beredskab.lifecycle import calls
 from beredskab.roles import Role
 from beredskab.unit_of_work import transaction
 
@@ -141,7 +142,11 @@ def deadline_handlers(cfg: ActivationConfig) -> dict[str, deadlines.Handler]:
             return
         await _remind_steering(session, cfg, activation, now)
 
-    return {callouts.PAGE_TIMEOUT: on_page_timeout, ENDORSE_TIMEOUT: on_endorse_timeout}
+    return {
+        callouts.PAGE_TIMEOUT: on_page_timeout,
+        ENDORSE_TIMEOUT: on_endorse_timeout,
+        **calls.deadline_handlers(cfg),
+    }
 
 
 async def _remind_steering(

@@ -21,6 +21,7 @@ from beredskab.activations.models import (
 from beredskab.activations.notify import sms_person, state_changed, steering_people, tell_authority
 from beredskab.activations.pages import create_page
 from beredskab.activations.schemas import ActivationCreate
+from beredskab.activations.voicecalls import schedule_call
 from beredskab.auth.models import TokenRole
 from beredskab.auth.service import Principal
 from beredskab.crisis_staff import action_cards as action_cards
@@ -217,6 +218,8 @@ async def _page_steering(
             title=activation.title,
             code=page.code,
         )
+        policy = cfg.playbook.endorsement
+        schedule_call(session, activation, page, policy.call_delay(policy.timeout_minutes))
     timeout = timedelta(minutes=cfg.playbook.endorsement.timeout_minutes)
     deadlines.schedule(session, ENDORSE_TIMEOUT, now + timeout, activation_id=activation.id)
     eventlog.append(

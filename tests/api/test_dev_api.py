@@ -65,3 +65,35 @@ async def test_without_dev_mode_the_route_does_not_exist(db):
             URL, json={"from": "+4599999999", "body": "ok"}, headers=bearer(world.tokens["admin"])
         )
         assert r.status_code == 404
+
+
+PRESS = "/dev/voice/press"
+
+
+async def test_dev_press_answers_the_call_of_a_page_like_a_key(world):
+    act = await world.activate("steering")
+    await world.drain()
+    code = world.last_code("leader0")
+    await world.later(5)  # not answered by SMS: called
+    assert [c.to for c in world.gateway.calls].count(world.people["leader0"].phone) == 1
+    r = await world.client.post(
+        PRESS, headers=bearer(world.tokens["admin"]), json={"page_code": code, "digit": "1"}
+    )
+    assert r.status_code == 200 and "kriseleder" in r.json()["twiml"]
+    roles = {x["role"]: x for x in (await world.board(act["id"]))["roles"]}
+    assert roles["crisis_leader"]["person"]["id"] == "leader0"
+
+
+async def test_dev_press_without_a_call_is_a_404_and_only_an_admin_may_press(world):
+    body = {"page_code": "1234", "digit": "1"}
+    r = await world.client.post(PRESS, json=body, headers=bearer(world.tokens["admin"]))
+    assert r.status_code == 404
+    for role in ("steering", "authority", "finance", "log0"):
+        r = await world.client.post(PRESS, json=body, headers=bearer(world.tokens[role]))
+        assert r.status_code == 403, role
+    for bad, field in [
+        ({"page_code": "12", "digit": "1"}, "page_code"),
+        ({**body, "digit": "12"}, "digit"),
+    ]:
+        r = await world.client.post(PRESS, json=bad, headers=bearer(world.tokens["admin"]))
+        assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == [field]

@@ -46,6 +46,10 @@ PUBLIC = {
     "/metrics",  # aggregate counts only, for the Prometheus scraper
     "/webhooks/twilio/sms",
     "/webhooks/twilio/status",
+    # a call's webhooks: Twilio's signature is the access (tests/integration/test_voice_calls.py)
+    "/webhooks/twilio/voice/{call_id}/{code}",
+    "/webhooks/twilio/voice/{call_id}/{code}/gather",
+    "/webhooks/twilio/voice/{call_id}/{code}/status",
     "/calendar/feeds/{org_id}.ics",
     "/docs",  # the API's documentation pages (api/docs.py): the same for everyone
     "/redoc",
