@@ -129,9 +129,10 @@ def _message_problems(messages: dict[Any, Any]) -> list[Problem]:
         elif isinstance(messages[key], str):
             usable = allowed | EVERYWHERE
             found.extend(((key,), reason) for reason in template_problems(messages[key], usable))
-    drill = messages.get("drill_page")
-    if isinstance(drill, str) and not drill.startswith("ØVELSE"):
-        found.append((("drill_page",), "must start with ØVELSE, so nobody takes it for real"))
+    for key in ("drill_page", "drill_call"):
+        drill = messages.get(key)
+        if isinstance(drill, str) and not drill.startswith("ØVELSE"):
+            found.append(((key,), "must start with ØVELSE, so nobody takes it for real"))
     unknown_keys = sorted(k for k in messages if isinstance(k, str) and k not in MESSAGES)
     found.extend(((key,), "not a known message") for key in unknown_keys)
     return found

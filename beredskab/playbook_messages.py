@@ -94,6 +94,7 @@ MESSAGES: dict[str, frozenset[str]] = {
         "staffing_approval_overdue": {"ref", "shift", "minutes"},
         # call-out drills (kaldeøvelser): the page must start with ØVELSE
         "drill_page": {"code", "group"},
+        "drill_call": {"group"},  # spoken: the call to those who have not answered after N min.
         "reply_drill_thanks": set(),
     }.items()
 }

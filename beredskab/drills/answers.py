@@ -7,10 +7,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab.activations.pages import ReplyOutcome
+from beredskab.activations.voicecalls import VoiceAnswer
 from beredskab.drills.models import AnswerChannel, Drill, DrillPage, DrillStatus
 from beredskab.errors import NotFound
 from beredskab.unit_of_work import transaction
@@ -66,12 +68,23 @@ async def sms_answer(
     )
 
 
-async def key_answer(session: AsyncSession, drill_page_id: int, now: datetime) -> bool:
-    """A key pressed in the drill's phone call; commits. For the voice webhook of issue #15.1:
-    the call's URL carries the drill page's id, so a call can answer only its own page. False
-    when the page had an answer already (a replayed webhook changes nothing)."""
-    async with transaction(session):
-        page = await session.get(DrillPage, drill_page_id)
-        if page is None:
-            raise NotFound(f"drill page {drill_page_id} not found")
-        return await record(session, page, AnswerChannel.key, now)
+async def key_answer(
+    session: AsyncSession, drill_page_id: int, now: datetime, *, call: VoiceAnswer | None = None
+) -> bool:
+    """A key pressed in the drill's phone call; commits. `call` is the call's outcome row, keyed
+    by CallSid and written in the same transaction: a replayed webhook meets its key at the
+    commit and changes nothing. False when the page had an answer already, or on a replay."""
+    try:
+        async with transaction(session):
+            page = await session.get(DrillPage, drill_page_id)
+            if page is None:
+                raise NotFound(f"drill page {drill_page_id} not found")
+            first = await record(session, page, AnswerChannel.key, now)
+            if call is not None:
+                session.add(call)  # last: a replay meets its key at the commit
+    except IntegrityError:
+        await session.rollback()  # the commit failed: `transaction` rolls back only its block
+        if call is None or await session.get(VoiceAnswer, call.call_sid) is None:
+            raise
+        return False
+    return first

@@ -1,6 +1,6 @@
 """The drills' deadline rows: a drill's end, the phone call to those who have not answered after
-N minutes, and the playbook's scheduled drills. Handlers run inside `deadlines.run_due`'s
-transaction and never commit; `keep_schedule` commits (it runs at start-up)."""
+N minutes (`calls.request_call`), and the playbook's scheduled drills. Handlers run inside
+`deadlines.run_due`'s transaction and never commit; `keep_schedule` commits (at start-up)."""
 
 from __future__ import annotations
 
@@ -15,28 +15,13 @@ from beredskab import deadlines
 from beredskab.activations.config import ActivationConfig
 from beredskab.deadlines import Deadline, DeadlineStatus
 from beredskab.drill_schedule import Postpone, Skip, decide_scheduled, next_occurrence
-from beredskab.drills import service
+from beredskab.drills import calls, service
 from beredskab.drills.models import Drill, DrillPage, DrillStatus
 from beredskab.unit_of_work import transaction
 
 log = logging.getLogger(__name__)
 
 SCHEDULED = "drill_scheduled"  # subject_id: the rule's position in the playbook's schedule
-
-
-def request_call(session: AsyncSession, drill: Drill, page: DrillPage, now: datetime) -> None:
-    """THE place where the drill's phone call to one person is enqueued (issue #15.1: the voice
-    channel of the outbox, `<Say>` the drill text, one key answers; the keypress webhook then
-    calls `answers.record(session, page, AnswerChannel.key, now)`). Until the voice branch is
-    merged this records that the call is due, so the result shows who would have been called."""
-    page.call_requested_at = now
-    session.add(page)
-    log.info(
-        "drill %s: call due to %s (no answer after %s min.)",
-        drill.id,
-        page.person_id,
-        drill.call_after_minutes,
-    )
 
 
 async def _lock_drill(session: AsyncSession, drill_id: int | None) -> Drill | None:
@@ -69,7 +54,7 @@ def deadline_handlers(cfg: ActivationConfig) -> dict[str, deadlines.Handler]:
             )
         )
         for page in pages.all():
-            request_call(session, drill, page, now)
+            await calls.request_call(session, cfg.playbook, drill, page, now)
 
     async def on_scheduled(session: AsyncSession, row: Deadline, now: datetime) -> None:
         plans = cfg.playbook.drills.schedule

@@ -6,6 +6,9 @@ no answer, a failed call or voicemail count as no answer: the page stays open an
 timeout escalates as for an unanswered SMS. Each call's outcome is one `VoiceAnswer` row keyed
 by CallSid, written with the outcome's effects in one transaction, so a replayed webhook does
 nothing twice. Every call and its outcome is in the activation's log.
+
+A drill's call (`drills.calls`: no page, no activation) answers its drill page instead: 1 or 2
+is an answer by key, thanked; an end without a key leaves the person not answered.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ from beredskab.activations.voicecalls import (
     VoiceAnswer,
 )
 from beredskab.directory.models import Person
+from beredskab.drills import calls as drill_calls
+from beredskab.drills.answers import key_answer
+from beredskab.drills.models import DrillPage
 from beredskab.eventlog import service as eventlog
 from beredskab.flows.inbound import answer_page
 from beredskab.outbox import Channel, OutboxMessage, enqueue_sms
@@ -56,7 +62,9 @@ def _is_machine(answered_by: str) -> bool:
 async def call_still_wanted(session: AsyncSession, row: OutboxMessage) -> bool:
     """Just before the call is placed: is its page still open, in an open activation?"""
     if row.page_id is None:
-        return True
+        return not drill_calls.is_drill_call(row) or await drill_calls.call_still_wanted(
+            session, row
+        )
     page = await session.get(Page, row.page_id)
     if page is None or page.state != PageState.open:
         return False
@@ -139,13 +147,17 @@ def _ask(text: str, urls: CallUrls, attempt: int, lead: str = "") -> str:
 
 async def _load(
     session: AsyncSession, outbox_id: str, code: str
-) -> tuple[OutboxMessage, Page] | None:
-    """The call and its page, only if the URL's id and code belong together."""
+) -> tuple[OutboxMessage, Page | DrillPage] | None:
+    """The call and its page (a drill call's: its drill page), only if the URL's id and code
+    belong together."""
     if not outbox_id.isdigit() or len(outbox_id) > 18:
         return None
     row = await session.get(OutboxMessage, int(outbox_id))
-    if row is None or row.channel != Channel.voice or row.ref != code or row.page_id is None:
+    if row is None or row.channel != Channel.voice or row.ref != code:
         return None
+    if row.page_id is None:
+        drill_page = await drill_calls.page_of_call(session, row)
+        return None if drill_page is None else (row, drill_page)
     page = await session.get(Page, row.page_id)
     if page is None or page.code != code:
         return None
@@ -193,6 +205,8 @@ async def call_gathered(
         if attempt < 2:
             return _ask(row.body, urls, 2, lead=playbook.render("call_not_heard"))
         return _twiml(_say(playbook.render("call_goodbye")), "<Hangup/>")
+    if isinstance(page, DrillPage):
+        return await _drill_key(session, cfg, row, page, call_sid, digits, now)
     person = await session.get(Person, page.person_id)
     if person is None:
         return HANGUP
@@ -227,6 +241,24 @@ async def call_gathered(
     return _twiml(_say(reply or "Tak."), "<Hangup/>")
 
 
+async def _drill_key(
+    session: AsyncSession,
+    cfg: ActivationConfig,
+    row: OutboxMessage,
+    page: DrillPage,
+    call_sid: str,
+    digits: str,
+    now: datetime,
+) -> str:
+    """1 or 2 in a drill call: an answer by key (once per CallSid), thanked."""
+    outcome = CallOutcome.accepted if DIGITS[digits] else CallOutcome.declined
+    record = VoiceAnswer(
+        call_sid=call_sid[:64], outbox_id=row.id or 0, outcome=outcome, received_at=now
+    )
+    await key_answer(session, page.id or 0, now, call=record)
+    return _twiml(_say(cfg.playbook.render("reply_drill_thanks")), "<Hangup/>")
+
+
 async def call_ended(
     session: AsyncSession,
     cfg: ActivationConfig,
@@ -254,11 +286,14 @@ async def call_ended(
 async def _no_answer(
     session: AsyncSession,
     row: OutboxMessage,
-    page: Page,
+    page: Page | DrillPage,
     call_sid: str,
     outcome: CallOutcome,
     now: datetime,
 ) -> None:
+    if isinstance(page, DrillPage):
+        await drill_calls.call_unanswered(session, row, call_sid, outcome, now)
+        return
     activation = await lock_activation(session, page.activation_id)
     reason = _NOT_ANSWERED[outcome]
     eventlog.append(
@@ -309,8 +344,8 @@ async def press(
     digit: str,
     now: datetime,
 ) -> str | None:
-    """Development: the key `digit` pressed in the latest call for the open page `page_code`,
-    as if its person had answered. None when no call was placed for such a page."""
+    """Development: the key `digit` pressed in the latest call for the open page (or the open
+    drill's page) `page_code`, as if its person had answered. None when no call was placed."""
     rows = await session.exec(
         select(OutboxMessage)
         .join(Page, Page.id == OutboxMessage.page_id)
@@ -322,7 +357,7 @@ async def press(
         )
         .order_by(OutboxMessage.id.desc())
     )
-    row = rows.first()
+    row = rows.first() or await drill_calls.open_call(session, page_code)
     if row is None:
         return None
     urls = CallUrls(base, str(row.id), page_code)

@@ -369,6 +369,11 @@ def test_the_shipped_playbook_names_its_targets():
             id="drill text not ØVELSE first",
         ),
         pytest.param(
+            _set("messages", "drill_call", "Kaldeøvelse. Tryk 1."),
+            "messages.drill_call: must start with ØVELSE",
+            id="drill call not ØVELSE first",
+        ),
+        pytest.param(
             _set("drills", "schedule", [{"group": "all", "rule": "hver tirsdag 10:00"}]),
             "drills.schedule.0.rule",
             id="bad drill rule",
