@@ -70,16 +70,23 @@ async def test_without_dev_mode_the_route_does_not_exist(db):
 PRESS = "/dev/voice/press"
 
 
-async def test_dev_press_answers_the_call_of_a_page_like_a_key(world):
-    act = await world.activate("steering")
+async def _called_and_pressed(world, pid: str, minutes: int) -> str:
+    """`pid` does not answer the SMS, is called after `minutes`, and presses 1: the TwiML."""
     await world.drain()
-    code = world.last_code("leader0")
-    await world.later(5)  # not answered by SMS: called
-    assert [c.to for c in world.gateway.calls].count(world.people["leader0"].phone) == 1
+    code = world.last_code(pid)
+    await world.later(minutes)
+    assert [c.to for c in world.gateway.calls].count(world.people[pid].phone) == 1
     r = await world.client.post(
         PRESS, headers=bearer(world.tokens["admin"]), json={"page_code": code, "digit": "1"}
     )
-    assert r.status_code == 200 and "kriseleder" in r.json()["twiml"]
+    assert r.status_code == 200, r.text
+    return r.json()["twiml"]
+
+
+async def test_dev_press_answers_the_call_of_a_page_like_a_key(world):
+    act = await world.activate("steering")
+    twiml = await _called_and_pressed(world, "leader0", 5)
+    assert "kriseleder" in twiml
     roles = {x["role"]: x for x in (await world.board(act["id"]))["roles"]}
     assert roles["crisis_leader"]["person"]["id"] == "leader0"
 
@@ -97,3 +104,18 @@ async def test_dev_press_without_a_call_is_a_404_and_only_an_admin_may_press(wor
     ]:
         r = await world.client.post(PRESS, json=bad, headers=bearer(world.tokens["admin"]))
         assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == [field]
+
+
+async def test_dev_press_answers_a_drill_call_by_key(world):
+    r = await world.client.post(
+        "/drills",
+        json={"group": "steering", "call_after_minutes": 5},
+        headers=bearer(world.tokens["admin"]),
+    )
+    assert r.status_code == 201, r.text
+    assert "kaldeøvelsen" in await _called_and_pressed(world, "steer1", 6)
+    drill = await world.client.get("/drills", headers=bearer(world.tokens["admin"]))
+    drill_id = drill.json()["drills"][0]["id"]
+    result = await world.client.get(f"/drills/{drill_id}", headers=bearer(world.tokens["admin"]))
+    steer1 = next(p for p in result.json()["people"] if p["person_id"] == "steer1")
+    assert (steer1["outcome"], steer1["channel"]) == ("answered", "key")

@@ -12,7 +12,9 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from beredskab.activations.voicecalls import VoiceAnswer
+from beredskab.directory.models import Person
 from beredskab.drills.models import DrillPage
+from beredskab.metadata import utcnow
 from beredskab.outbox import Channel, OutboxMessage
 from tests.factories import bearer
 from tests.integration import test_drills
@@ -164,4 +166,31 @@ async def test_a_call_queued_for_someone_who_then_answers_by_sms_is_not_placed(d
     await world.reply("steer0", f"OK {_code(twilio, world, 'steer0')}")
     await world.runtime.dispatcher.drain()
     assert world.people["steer0"].phone not in {c["To"] for c in twilio.voice_calls}
+    assert len(twilio.voice_calls) == 2
+
+
+async def test_a_forged_drill_call_webhook_is_refused_and_changes_nothing(db, world, twilio):
+    drill = await _drill(world, twilio)
+    await _call_due(world, drill)
+    call = _call(twilio, world, "steer0")
+    params = {"CallSid": call["sid"], "Digits": "1", "CallStatus": "in-progress"}
+    for signature in ["", "forged"]:
+        r = await world.client.post(
+            call["Url"] + "/gather?attempt=1",
+            data=params,
+            headers={"X-Twilio-Signature": signature},
+        )
+        assert r.status_code == 403
+    assert (await _result(world, drill))["steer0"]["outcome"] == "not_answered"
+
+
+async def test_a_number_marked_unreachable_is_not_called(db, world, twilio):
+    drill = await _drill(world, twilio)
+    async with db.sessionmaker() as s:
+        person = await s.get(Person, "steer2")
+        person.phone_unreachable_at, person.phone_unreachable_reason = utcnow(), "21614"
+        s.add(person)
+        await s.commit()
+    await _call_due(world, drill)
+    assert world.people["steer2"].phone not in {c["To"] for c in twilio.voice_calls}
     assert len(twilio.voice_calls) == 2
