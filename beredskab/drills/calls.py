@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from sqlalchemy import ColumnElement, and_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -17,9 +18,8 @@ from beredskab.activations.voicecalls import CallOutcome, VoiceAnswer
 from beredskab.directory.models import Person
 from beredskab.drill_schedule import GROUP_NAMES, DrillGroup
 from beredskab.drills import rules
-from beredskab.drills.answers import page_by_code
 from beredskab.drills.models import Drill, DrillPage, DrillStatus
-from beredskab.outbox import Channel, OutboxMessage, enqueue_call
+from beredskab.outbox import Channel, OutboxMessage, OutboxStatus, enqueue_call
 from beredskab.playbook import Playbook
 
 log = logging.getLogger(__name__)
@@ -70,14 +70,54 @@ def is_drill_call(row: OutboxMessage) -> bool:
     )
 
 
+def _calls_of() -> ColumnElement[bool]:
+    """An outbox row is the call of a drill page: a drill call to its person and phone, with its
+    code, queued after its drill started (a code a later drill gives the same person again)."""
+    return and_(
+        OutboxMessage.channel == Channel.voice,
+        OutboxMessage.page_id.is_(None),
+        OutboxMessage.activation_id.is_(None),
+        OutboxMessage.person_id == DrillPage.person_id,
+        OutboxMessage.recipient == DrillPage.phone,
+        OutboxMessage.ref == DrillPage.code,
+        OutboxMessage.created_at >= Drill.started_at,
+    )
+
+
 async def page_of_call(session: AsyncSession, row: OutboxMessage) -> DrillPage | None:
-    """The drill page a drill call answers: its person's page with the call's code, same phone."""
-    if not is_drill_call(row) or row.ref is None:
+    """The drill page a drill call answers (that of the latest drill begun before the call)."""
+    if not is_drill_call(row) or row.id is None:
         return None
-    page = await page_by_code(session, row.person_id or "", row.ref)
-    if page is None or page.phone != row.recipient:
-        return None
-    return page
+    rows = await session.exec(
+        select(DrillPage)
+        .join(Drill, Drill.id == DrillPage.drill_id)
+        .join(OutboxMessage, _calls_of())
+        .where(OutboxMessage.id == row.id)
+        .order_by(Drill.started_at.desc(), DrillPage.id.desc())
+    )
+    return rows.first()
+
+
+async def call_states(session: AsyncSession, drill_id: int) -> dict[int, str]:
+    """Each called drill page's call: `queued`, `cancelled` (not placed), `placed`, `failed`, or
+    how it ended (`accepted`, `declined`, `busy`, `no_answer`, `no_key`, `machine`)."""
+    rows = await session.exec(
+        select(DrillPage.id, OutboxMessage.status, VoiceAnswer.outcome)
+        .join(Drill, Drill.id == DrillPage.drill_id)
+        .join(OutboxMessage, _calls_of())
+        .outerjoin(VoiceAnswer, VoiceAnswer.outbox_id == OutboxMessage.id)
+        .where(DrillPage.drill_id == drill_id)
+        .order_by(OutboxMessage.id.desc())  # the first call of a page wins below
+    )
+    shown = {
+        OutboxStatus.sent: "placed",
+        OutboxStatus.failed: "failed",
+        OutboxStatus.cancelled: "cancelled",  # answered (or the drill closed) before it left
+    }
+    states: dict[int, str] = {}
+    for page_id, status, outcome in rows.all():
+        states[page_id] = outcome or shown.get(status, "queued")
+    return states
 
 
 async def call_still_wanted(session: AsyncSession, row: OutboxMessage) -> bool:
@@ -114,15 +154,9 @@ async def open_call(session: AsyncSession, code: str) -> OutboxMessage | None:
     """The latest call for the open drill's page with `code` (development: /dev/voice/press)."""
     rows = await session.exec(
         select(OutboxMessage)
-        .join(DrillPage, DrillPage.code == OutboxMessage.ref)
+        .join(DrillPage, DrillPage.code == code)
         .join(Drill, Drill.id == DrillPage.drill_id)
-        .where(
-            OutboxMessage.channel == Channel.voice,
-            OutboxMessage.page_id.is_(None),
-            OutboxMessage.person_id == DrillPage.person_id,
-            OutboxMessage.ref == code,
-            Drill.status == DrillStatus.open,
-        )
+        .where(_calls_of(), Drill.status == DrillStatus.open)
         .order_by(OutboxMessage.id.desc())
     )
     return rows.first()

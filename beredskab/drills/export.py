@@ -15,8 +15,20 @@ from beredskab.drills.schemas import DrillResult
 from beredskab.spreadsheet import text_cell
 
 CSV = "text/csv; charset=utf-8"
-HEADER = ["Navn", "Telefon", "Grupper", "Resultat", "Svaret", "Minutter", "Svaret med"]
+HEADER = ["Navn", "Telefon", "Grupper", "Resultat", "Svaret", "Minutter", "Svaret med", "Opkald"]
 CHANNELS = {"sms": "SMS", "key": "tast i opkald"}
+CALLS = {
+    "queued": "i kø",
+    "cancelled": "ikke ringet op",
+    "placed": "ringet op",
+    "failed": "kunne ikke ringes op",
+    "accepted": "tastede 1",
+    "declined": "tastede 2",
+    "no_key": "ingen gyldig tast",
+    "machine": "telefonsvarer",
+    "busy": "optaget",
+    "no_answer": "intet svar",
+}
 
 
 def _da(value: float | None) -> str:
@@ -43,6 +55,7 @@ def to_csv(found: DrillResult, tz: ZoneInfo) -> bytes:
                 _when(p.answered_at, tz),
                 _da(p.minutes),
                 CHANNELS.get(p.channel or "", ""),
+                CALLS.get(p.call or "", ""),
             ]
         )
     writer.writerow([])

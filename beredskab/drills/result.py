@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from beredskab.directory.models import Person
 from beredskab.drill_schedule import GROUP_NAMES, MEMBER_GROUPS, DrillGroup
 from beredskab.drills import rules
+from beredskab.drills.calls import call_states
 from beredskab.drills.models import DrillPage
 from beredskab.drills.schemas import (
     Counts,
@@ -24,6 +25,7 @@ from beredskab.outbox import OutboxMessage
 
 async def result(session: AsyncSession, drill_id: int) -> DrillResult:
     summary = (await summaries(session, drill_id=drill_id))[0]
+    calls = await call_states(session, drill_id)
     rows = await session.exec(
         select(
             DrillPage,
@@ -48,6 +50,7 @@ async def result(session: AsyncSession, drill_id: int) -> DrillResult:
             minutes=rules.minutes_after(summary.started_at, page.answered_at),
             channel=page.channel,
             call_requested_at=page.call_requested_at,
+            call=calls.get(page.id or 0),
         )
         for page, name, status, provider_status, error in rows.all()
     ]

@@ -70,6 +70,12 @@ class PersonResult(BaseModel):
     minutes: float | None = Field(description="from the drill's start to the answer")
     channel: str | None = Field(description="sms, or key (a key pressed in the phone call)")
     call_requested_at: datetime | None
+    call: str | None = Field(
+        default=None,
+        description="the phone call after N minutes: queued, cancelled (answered or closed "
+        "before it left), placed, failed, or how it ended "
+        "(accepted, declined: a key; busy, no_answer, no_key, machine: not answered by key)",
+    )
 
 
 class DrillResult(BaseModel):

@@ -97,6 +97,14 @@ async def test_unanswered_people_are_called_and_a_key_answers_the_drill(db, worl
     assert steer1["answered_at"] is not None and steer1["call_requested_at"] is not None
     steer2 = people["steer2"]
     assert (steer2["outcome"], steer2["channel"]) == ("not_answered", None)
+    assert [people[p]["call"] for p in ("steer0", "steer1", "steer2")] == [
+        None,
+        "accepted",
+        "machine",
+    ]
+    r = await world.client.get(f"/drills/{drill['id']}.csv", headers=bearer(world.tokens["admin"]))
+    text = r.content.decode("utf-8-sig")
+    assert "tast i opkald;tastede 1" in text and ";telefonsvarer" in text
     async with db.sessionmaker() as s:
         outcomes = {a.outcome for a in (await s.exec(select(VoiceAnswer))).all()}
         rows = (await s.exec(select(VoiceAnswer))).all()
@@ -138,10 +146,12 @@ async def test_a_call_without_a_key_leaves_the_person_not_answered(db, world, tw
         assert "Farvel" in said[-1]
     else:
         await getattr(twilio, how)(call, world.client)
-    assert (await _result(world, drill))["steer0"]["outcome"] == "not_answered"
     async with db.sessionmaker() as s:
         [row] = (await s.exec(select(VoiceAnswer))).all()
     assert row.outcome == {"no_answer": "no_answer", "busy": "busy"}.get(how, "no_key")
+    steer0 = (await _result(world, drill))["steer0"]
+    assert (steer0["outcome"], steer0["call"]) == ("not_answered", row.outcome)
+    assert (await _result(world, drill))["steer1"]["call"] == "placed"
     # an SMS answer after the call still counts
     await world.reply("steer0", f"OK {_code(twilio, world, 'steer0')}")
     assert (await _result(world, drill))["steer0"]["channel"] == "sms"

@@ -186,6 +186,8 @@ async def test_a_drill_over_100_people_gives_the_right_figures(world, twilio, db
     assert called == {pid for pid in everyone[14:] if plan.get(pid, 99) > 10}
     # placed only for those still silent when the dispatcher came to it (the rest answered first)
     assert sorted(c["To"] for c in twilio.voice_calls) == sorted(phone[pid] for pid in silent)
+    calls = {pid: by_id[pid]["call"] for pid in called}
+    assert calls == {pid: "placed" if pid in silent else "cancelled" for pid in called}
 
     # per group: each person in each of their groups
     def expect(group_members: set[str]) -> list[tuple[int, int, int]]:
