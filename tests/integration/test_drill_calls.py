@@ -204,3 +204,30 @@ async def test_a_number_marked_unreachable_is_not_called(db, world, twilio):
     await _call_due(world, drill)
     assert world.people["steer2"].phone not in {c["To"] for c in twilio.voice_calls}
     assert len(twilio.voice_calls) == 2
+
+
+async def test_the_call_deadline_run_again_places_no_second_call(db, world, twilio):
+    """A lease that ran out while the handler committed: the row runs again and finds every
+    silent page already called (`call_requested_at` is written with the call)."""
+    from beredskab.deadlines import Deadline
+    from beredskab.drills.handlers import deadline_handlers
+    from beredskab.drills.service import CALL_DUE
+
+    drill = await _drill(world, twilio)
+    handler = deadline_handlers(world.runtime.activation_config)[CALL_DUE]
+    row = Deadline(kind=CALL_DUE, subject_id=drill["id"], due_at=utcnow())
+    for _ in range(2):
+        async with world.runtime.sessionmaker() as session:
+            await handler(session, row, utcnow())
+            await session.commit()
+    await world.runtime.dispatcher.drain()
+    assert len(twilio.voice_calls) == 3
+    async with db.sessionmaker() as s:
+        n = (
+            await s.exec(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.channel == Channel.voice)
+            )
+        ).one()
+    assert n == 3
