@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import String, func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -51,6 +52,19 @@ class VoiceAnswer(SQLModel, table=True):
     outcome: CallOutcome = Field(sa_type=String(20))
     detail: str | None = Field(default=None, max_length=200)
     received_at: datetime = Field(default_factory=utcnow)
+
+
+async def commit_once(session: AsyncSession, call_sid: str) -> bool:
+    """Commit a call's outcome (its `VoiceAnswer` added last), unless this call's outcome is in
+    already: then roll back (False), so a replayed webhook has no second effect."""
+    try:
+        await session.commit()
+        return True
+    except IntegrityError:
+        await session.rollback()
+        if await session.get(VoiceAnswer, call_sid) is None:
+            raise
+        return False
 
 
 def schedule_call(

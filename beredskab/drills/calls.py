@@ -10,11 +10,10 @@ import logging
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from beredskab.activations.voicecalls import CallOutcome, VoiceAnswer
+from beredskab.activations.voicecalls import CallOutcome, VoiceAnswer, commit_once
 from beredskab.directory.models import Person
 from beredskab.drill_schedule import GROUP_NAMES, DrillGroup
 from beredskab.drills import rules
@@ -140,14 +139,7 @@ async def call_unanswered(
     session.add(
         VoiceAnswer(call_sid=call_sid[:64], outbox_id=row.id or 0, outcome=outcome, received_at=now)
     )
-    try:
-        await session.commit()
-        return True
-    except IntegrityError:
-        await session.rollback()
-        if await session.get(VoiceAnswer, call_sid[:64]) is None:
-            raise
-        return False
+    return await commit_once(session, call_sid[:64])
 
 
 async def open_call(session: AsyncSession, code: str) -> OutboxMessage | None:

@@ -17,17 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from xml.sax.saxutils import quoteattr
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab.activations.config import ActivationConfig
 from beredskab.activations.models import OPEN_STATUSES, Activation, Page, PageState
 from beredskab.activations.repository import lock_activation
-from beredskab.activations.voicecalls import (
-    CallOutcome,
-    VoiceAnswer,
-)
+from beredskab.activations.voicecalls import CallOutcome, VoiceAnswer, commit_once
 from beredskab.directory.models import Person
 from beredskab.drills import calls as drill_calls
 from beredskab.drills.answers import key_answer
@@ -60,7 +56,8 @@ def _is_machine(answered_by: str) -> bool:
 
 
 async def call_still_wanted(session: AsyncSession, row: OutboxMessage) -> bool:
-    """Just before the call is placed: is its page still open, in an open activation?"""
+    """Just before the call is placed: is its page still open, in an open activation? (A drill
+    call: is its drill page unanswered, its drill open?)"""
     if row.page_id is None:
         return not drill_calls.is_drill_call(row) or await drill_calls.call_still_wanted(
             session, row
@@ -237,7 +234,7 @@ async def call_gathered(
         received_at=now,
     )
     session.add(record)  # last: a replay meets its key at the commit
-    await _commit_once(session, record.call_sid)
+    await commit_once(session, record.call_sid)
     return _twiml(_say(reply or "Tak."), "<Hangup/>")
 
 
@@ -315,24 +312,12 @@ async def _no_answer(
             received_at=now,
         )
     )
-    await _commit_once(session, call_sid[:64])
+    await commit_once(session, call_sid[:64])
 
 
 async def _name(session: AsyncSession, person_id: str | None) -> str:
     person = await session.get(Person, person_id) if person_id else None
     return person.name if person else (person_id or "?")
-
-
-async def _commit_once(session: AsyncSession, call_sid: str) -> bool:
-    """Commit, unless this call's outcome is in already (then roll back: False)."""
-    try:
-        await session.commit()
-        return True
-    except IntegrityError:
-        await session.rollback()
-        if await session.get(VoiceAnswer, call_sid) is None:
-            raise
-        return False
 
 
 async def press(
