@@ -10,25 +10,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from beredskab.drill_schedule import GROUP_NAMES
-from beredskab.drills.rules import OUTCOME_NAMES
+from beredskab.drills.rules import CALL_NAMES, OUTCOME_NAMES
 from beredskab.drills.schemas import DrillResult
 from beredskab.spreadsheet import text_cell
 
 CSV = "text/csv; charset=utf-8"
 HEADER = ["Navn", "Telefon", "Grupper", "Resultat", "Svaret", "Minutter", "Svaret med", "Opkald"]
 CHANNELS = {"sms": "SMS", "key": "tast i opkald"}
-CALLS = {
-    "queued": "i kø",
-    "cancelled": "ikke ringet op",
-    "placed": "ringet op",
-    "failed": "kunne ikke ringes op",
-    "accepted": "tastede 1",
-    "declined": "tastede 2",
-    "no_key": "ingen gyldig tast",
-    "machine": "telefonsvarer",
-    "busy": "optaget",
-    "no_answer": "intet svar",
-}
 
 
 def _da(value: float | None) -> str:
@@ -55,7 +43,7 @@ def to_csv(found: DrillResult, tz: ZoneInfo) -> bytes:
                 _when(p.answered_at, tz),
                 _da(p.minutes),
                 CHANNELS.get(p.channel or "", ""),
-                CALLS.get(p.call or "", ""),
+                CALL_NAMES.get(p.call or "", ""),
             ]
         )
     writer.writerow([])

@@ -36,6 +36,19 @@ OUTCOME_NAMES = {
     Outcome.unsubscribed: "afmeldt SMS (STOP)",
     Outcome.not_paged: "ikke kaldt (øvelsen stoppet)",
 }
+# a drill page's phone call (`calls.call_states`), in Danish
+CALL_NAMES = {
+    "queued": "i kø",
+    "cancelled": "ikke ringet op",
+    "placed": "ringet op",
+    "failed": "kunne ikke ringes op",
+    "accepted": "tastede 1",
+    "declined": "tastede 2",
+    "no_key": "ingen gyldig tast",
+    "machine": "telefonsvarer",
+    "busy": "optaget",
+    "no_answer": "intet svar",
+}
 
 
 def outcome(

@@ -3,6 +3,8 @@ gaps in Danish, and an admin signing a person out everywhere."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from beredskab.directory.models import Person
@@ -120,13 +122,14 @@ async def test_the_latest_drill_and_whom_to_call(app, as_person, demo):
             session,
             playbook,
             DrillGroup.steering,
-            call_after_minutes=None,
+            call_after_minutes=1,
             by="Søren",
             now=utcnow(),
         )
         pages = (await session.exec(select(DrillPage).order_by(DrillPage.person_id))).all()
         await answers.record(session, pages[0], AnswerChannel.sms, utcnow())
         await session.commit()
+    await app.state.runtime.tick(now=utcnow() + timedelta(minutes=2))  # the rest are called
     text = (await me.client.get("/beredskab")).text
     assert "Seneste kaldeøvelse" in text and "Kaldeøvelse for styregruppen" in text
     assert f"1 person af {drill.people} har svaret" in text
@@ -134,3 +137,4 @@ async def test_the_latest_drill_and_whom_to_call(app, as_person, demo):
     for page in pages[1:]:
         assert demo[page.person_id]["name"] in text
         assert f'href="tel:{page.phone}"' in text
+    assert text.count("; opkald: ") == len(pages) - 1

@@ -14,7 +14,7 @@ from beredskab.auth.signin import end_sessions_of
 from beredskab.directory import service as directory
 from beredskab.directory.readiness import on_duty, readiness
 from beredskab.drills import result as drills
-from beredskab.drills.rules import OUTCOME_NAMES
+from beredskab.drills.rules import CALL_NAMES, OUTCOME_NAMES
 from beredskab.metadata import utcnow
 from web.deps import ReadSession, WriteSession, allow
 from web.render import render
@@ -42,6 +42,7 @@ async def _page(
         "ended": ended,
         "drill": await drills.latest(session),
         "outcome_names": OUTCOME_NAMES,
+        "call_names": CALL_NAMES,
     }
     return render(request, "readiness.html", context)
 
