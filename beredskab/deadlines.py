@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from beredskab import staged
 from beredskab.metadata import utcnow
 from beredskab.queue import claim_due
 
@@ -63,10 +64,25 @@ def schedule(
     *,
     activation_id: str | None = None,
     subject_id: int | None = None,
-) -> Deadline:
-    row = Deadline(kind=kind, due_at=due_at, activation_id=activation_id, subject_id=subject_id)
-    session.add(row)
-    return row
+) -> None:
+    """A deadline row, written with the caller's transaction (`staged`: one INSERT for all the
+    deadlines a use case schedules)."""
+    staged.stage(
+        session,
+        Deadline.__table__,
+        {
+            "kind": kind,
+            "activation_id": activation_id,
+            "subject_id": subject_id,
+            "due_at": due_at,
+            "status": DeadlineStatus.pending,
+            "lease_until": None,
+            "attempts": 0,
+            "last_error": None,
+            "created_at": utcnow(),
+            "done_at": None,
+        },
+    )
 
 
 async def cancel_for_activation(session: AsyncSession, activation_id: str) -> int:

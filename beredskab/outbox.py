@@ -7,13 +7,16 @@ back; a row is sent at most once more than the provider accepted it (the in-flig
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Index, String, func, select, update
+from sqlalchemy import Index, String, bindparam, func, select, update
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from beredskab import staged
 from beredskab.metadata import utcnow
 from beredskab.queue import claim_due
 
@@ -60,6 +63,21 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ClaimedSms:
+    """A staged SMS claimed at birth, as the dispatcher reads it: built from the staged values
+    and the new id, cheaper than an `OutboxMessage` on the page path."""
+
+    id: int
+    recipient: str
+    body: str
+    attempts: int
+    lease_until: datetime
+    page_id: int | None
+    activation_id: str | None
+    person_id: str | None
+
+
 def enqueue_sms(
     session: AsyncSession,
     to: str,
@@ -81,6 +99,43 @@ def enqueue_sms(
     )
     session.add(row)
     return row
+
+
+def stage_sms(
+    session: AsyncSession,
+    to: str,
+    body: str,
+    *,
+    activation_id: str | None = None,
+    page_id: int | None = None,
+    person_id: str | None = None,
+) -> None:
+    """`enqueue_sms` for a caller that needs no row back: written with the transaction's other
+    staged rows, one INSERT for all (`staged`), and claimed at birth like the ORM's."""
+    now = utcnow()
+    staged.stage(
+        session,
+        OutboxMessage.__table__,
+        {
+            "channel": Channel.sms,
+            "recipient": to,
+            "body": body,
+            "activation_id": activation_id,
+            "page_id": page_id,
+            "person_id": person_id,
+            "auto_reply": False,
+            "status": OutboxStatus.pending,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "lease_until": None,
+            "ref": None,
+            "provider_id": None,
+            "provider_status": None,
+            "last_error": None,
+            "created_at": now,
+            "sent_at": None,
+        },
+    )
 
 
 def enqueue_call(
@@ -159,3 +214,32 @@ async def claim(
         limit=limit,
         where=OutboxMessage.channel == channel,
     )
+
+
+Claim = tuple[int | None, int, dict[str, Any]]  # a claimed row's id, its attempts, its outcome
+
+
+async def settle(session: AsyncSession, claims: list[Claim]) -> int:
+    """Write what became of claimed rows, each `(id, attempts, values)` fenced on its own claim:
+    a row another worker has claimed since (its lease ran out, so it counts another attempt) is
+    theirs, and nothing is written to it. One statement for all (the values must have the same
+    keys); returns how many rows were written."""
+    t = OutboxMessage.__table__
+    fenced = (
+        update(t)
+        .where(
+            t.c.id == bindparam("claimed_id"),
+            t.c.status == OutboxStatus.sending,
+            t.c.attempts == bindparam("claimed_attempts"),
+        )
+        .values({key: bindparam(f"new_{key}") for key in claims[0][2]})
+    )
+    conn = await session.connection()
+    result = await conn.execute(
+        fenced,
+        [
+            {"claimed_id": i, "claimed_attempts": n, **{f"new_{k}": v for k, v in values.items()}}
+            for i, n, values in claims
+        ],
+    )
+    return result.rowcount or 0

@@ -19,8 +19,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from beredskab import staged
 from beredskab.metadata import utcnow
-from beredskab.outbox import Channel, OutboxMessage, OutboxStatus
+from beredskab.outbox import Channel, ClaimedSms, OutboxMessage, OutboxStatus
 
 _QUEUED = "unit_of_work.queued_messages"
 _TAKEN = "unit_of_work.claimed_at_birth"
@@ -46,7 +47,7 @@ def after_commit_of_messages(
     callback: Callable[[], None],
     *,
     birth_lease: BirthLease | None = None,
-    take: Callable[[list[OutboxMessage]], None] | None = None,
+    take: Callable[[list[OutboxMessage | ClaimedSms]], None] | None = None,
     birth_limit: int = 20,
 ) -> async_sessionmaker[AsyncSession]:
     """Make `sessionmaker` call `callback` after each commit that wrote an outbox row.
@@ -64,7 +65,53 @@ def after_commit_of_messages(
     own hooks. The callbacks run on the event loop's thread (async SQLAlchemy runs its sync core
     in a greenlet there), so they may touch asyncio objects; they must not block.
     """
-    kind: type[Session] = type("UnitOfWorkSession", (Session,), {})
+
+    def _stage_outbox(session: Session, rows: list[dict[str, Any]]) -> staged.Written | None:
+        """Staged outbox rows (`outbox.stage_sms`): claimed at birth as `_claim_at_birth` does."""
+        lease = birth_lease() if birth_lease is not None and take is not None else None
+        taken = session.info.setdefault(_TAKEN, [])
+        room = birth_limit - len(taken)
+        now = utcnow()
+        claimed = 0
+        for row in rows:
+            if (
+                lease is not None
+                and claimed < room
+                and row["channel"] == Channel.sms
+                and row["status"] == OutboxStatus.pending
+                and row["next_attempt_at"] <= now
+            ):
+                row.update(status=OutboxStatus.sending, attempts=row["attempts"] + 1)
+                row["lease_until"] = now + lease
+                claimed += 1
+        if any(row["status"] == OutboxStatus.pending for row in rows):
+            session.info[_QUEUED] = True
+        if not claimed:
+            return None
+
+        def _written(written: list[tuple[int, dict[str, Any]]]) -> None:
+            taken.extend(
+                ClaimedSms(
+                    row_id,
+                    row["recipient"],
+                    row["body"],
+                    row["attempts"],
+                    row["lease_until"],
+                    row["page_id"],
+                    row["activation_id"],
+                    row["person_id"],
+                )
+                for row_id, row in sorted(written, key=lambda pair: pair[0])
+                if row["status"] == OutboxStatus.sending
+            )
+
+        return _written
+
+    kind: type[Session] = type(
+        "UnitOfWorkSession",
+        (Session,),
+        {"staged_hooks": {OutboxMessage.__tablename__: _stage_outbox}},
+    )
 
     if birth_lease is not None and take is not None:
 

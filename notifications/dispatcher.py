@@ -16,12 +16,11 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 import httpx
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab.metadata import utcnow
-from beredskab.outbox import Channel, OutboxMessage, OutboxStatus, claim
+from beredskab.outbox import Channel, ClaimedSms, OutboxMessage, OutboxStatus, claim, settle
 from notifications.gateway import SmsGateway, SmsSendError, VoiceGateway
 from notifications.ratelimit import TokenBucket
 from notifications.segments import fit_segments
@@ -40,6 +39,9 @@ CallbackGuard = Callable[[str], Awaitable[str | None]]
 CallWanted = Callable[[OutboxMessage], Awaitable[bool]]
 # (outbox id of a call, reason) -> a call that cannot be placed for good; its own transaction
 CallFailedHook = Callable[[int, str], Awaitable[None]]
+
+# an SMS being sent: claimed by a pass (an ORM row) or at birth by a staged row's commit
+Sms = OutboxMessage | ClaimedSms
 
 MAX_SMS_ATTEMPTS = 8
 MAX_CALLBACK_ATTEMPTS = 10
@@ -103,24 +105,35 @@ class Dispatcher:
         """The lease an SMS committed in this process is born with, or None (born pending)."""
         return self.lease if self.hands_over else None
 
-    def take(self, rows: list[OutboxMessage]) -> None:
+    def take(self, rows: list[Sms]) -> None:
         """Send rows committed already claimed by this process (called right after the commit)."""
         task = asyncio.get_running_loop().create_task(self._send_taken(rows))
         self._taken.add(task)
         task.add_done_callback(self._taken.discard)
 
-    async def _send_taken(self, rows: list[OutboxMessage]) -> None:
+    async def _send_taken(self, rows: list[Sms]) -> None:
+        """Send the rows of one commit, then mark the sent ones in one transaction (a failed
+        send is written at once, as in a pass)."""
         since = time.monotonic()
 
-        async def one(row: OutboxMessage) -> None:
+        async def one(row: Sms) -> tuple[Sms, dict[str, object]] | None:
             async with self._taken_slots:
                 assert row.lease_until is not None  # noqa: S101 - born claimed
-                await self._send_sms(row, row.lease_until - self.lease, since)
+                sent = await self._deliver(row, row.lease_until - self.lease, since)
+                return None if sent is None else (row, sent)
 
         try:
-            await asyncio.gather(*(one(row) for row in rows))
+            done = await asyncio.gather(*(one(row) for row in rows))
+            await self._mark_sent([pair for pair in done if pair is not None])
         except Exception:  # noqa: BLE001 - the rows stay leased; a pass claims them again
             log.exception("sending rows claimed at commit failed; their lease will run out")
+
+    async def _mark_sent(self, sent: list[tuple[Sms, dict[str, object]]]) -> None:
+        """`_update` for many sent rows in one transaction and statement."""
+        if sent:
+            async with self.sessionmaker() as session:
+                await settle(session, [(row.id, row.attempts, values) for row, values in sent])
+                await session.commit()
 
     async def run(self, stop: asyncio.Event, idle_seconds: float) -> None:
         """Drain whenever kicked (or every `idle_seconds`) until `stop` is set."""
@@ -171,23 +184,15 @@ class Dispatcher:
             await asyncio.gather(*(one(row, at, since) for row in rows))
             handled += len(rows)
 
-    async def _update(self, row: OutboxMessage, **values: object) -> bool:
+    async def _update(self, row: Sms, **values: object) -> bool:
         """Write a send's result, fenced on our claim: if another worker has claimed the row
         since (its lease ran out), the row is theirs and nothing is written (False)."""
         async with self.sessionmaker() as session:
-            result = await session.exec(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.id == row.id,
-                    OutboxMessage.status == OutboxStatus.sending,
-                    OutboxMessage.attempts == row.attempts,  # the claim's own count
-                )
-                .values(**values)
-            )
+            written = await settle(session, [(row.id, row.attempts, values)])
             await session.commit()
-        return result.rowcount == 1
+        return written == 1
 
-    async def _still_ours(self, row: OutboxMessage, claimed_at: datetime, since: float) -> bool:
+    async def _still_ours(self, row: Sms, claimed_at: datetime, since: float) -> bool:
         """Just before a row's send: while it waited its turn its lease may have run low, and a
         row whose lease ran out can be claimed by another worker. Lease it again for this send
         (only when less than half of the lease is left: the first wave costs no statement);
@@ -199,35 +204,41 @@ class Dispatcher:
             row, lease_until=claimed_at + timedelta(seconds=waited) + self.lease
         )
 
-    async def _send_sms(self, row: OutboxMessage, now: datetime, since: float) -> None:
+    async def _send_sms(self, row: Sms, now: datetime, since: float) -> None:
+        sent = await self._deliver(row, now, since)
+        if sent is not None:
+            await self._update(row, **sent)
+
+    async def _deliver(self, row: Sms, now: datetime, since: float) -> dict[str, object] | None:
+        """Send a claimed SMS; the values that mark it sent, to be written by the caller. None
+        when it is not sent: another worker's now, or failed (written here)."""
         body = fit_segments(row.body, 2)
         await self.bucket.acquire()
         if not await self._still_ours(row, now, since):
-            return  # another worker claimed it while it waited: theirs to send
+            return None  # another worker claimed it while it waited: theirs to send
         try:
             result = await self.gateway.send(
                 row.recipient, body, callback_url=self.status_callback_url
             )
         except SmsSendError as exc:
             await self._sms_failed(row, str(exc), exc.code, exc.permanent, exc.retry_after, now)
-            return
+            return None
         except Exception as exc:  # noqa: BLE001 - an unknown fault is treated as transient
             await self._sms_failed(row, repr(exc), None, False, None, now)
-            return
-        await self._update(
-            row,
-            status=OutboxStatus.sent,
-            body=body,
-            provider_id=result.provider_id,
-            provider_status=result.status,
-            sent_at=utcnow(),
-            lease_until=None,
-            last_error=None,
-        )
+            return None
+        return {
+            "status": OutboxStatus.sent,
+            "body": body,
+            "provider_id": result.provider_id,
+            "provider_status": result.status,
+            "sent_at": utcnow(),
+            "lease_until": None,
+            "last_error": None,
+        }
 
     async def _sms_failed(
         self,
-        row: OutboxMessage,
+        row: Sms,
         error: str,
         code: int | None,
         permanent: bool,

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab.activations.models import Activation
 from beredskab.directory.models import Person, RosterEntry, SteeringMember
-from beredskab.outbox import enqueue_callback, enqueue_sms
+from beredskab.outbox import enqueue_callback, stage_sms
 from beredskab.playbook import Playbook
 
 
@@ -26,7 +26,7 @@ def sms_person(
     **values: Any,
 ) -> None:
     body = playbook.render(key, exercise=activation.exercise, **values)
-    enqueue_sms(
+    stage_sms(
         session,
         person.phone,
         body,
@@ -42,7 +42,7 @@ def tell_authority(
     """An SMS to the requesting authority's contact person: what happens to their request. They
     are not paged and cannot answer, so each text says whom to call."""
     body = playbook.render(key, exercise=activation.exercise, ref=activation.ref, **values)
-    enqueue_sms(session, activation.contact_phone, body, activation_id=activation.id)
+    stage_sms(session, activation.contact_phone, body, activation_id=activation.id)
 
 
 async def steering_people(session: AsyncSession) -> list[Person]:

@@ -23,27 +23,33 @@ class ReplyOutcome:
     values: dict = field(default_factory=dict)
 
 
-async def _taken_codes(session: AsyncSession, activation_id: str) -> set[str]:
-    """Codes this activation used and codes of open pages anywhere, read once per transaction."""
-    key = ("page-codes", activation_id, id(session.sync_session.get_transaction()))
-    if key not in session.info:
-        rows = await session.exec(
-            select(Page.code).where(
-                (Page.activation_id == activation_id) | (Page.state == PageState.open)
-            )
-        )
-        session.info[key] = set(rows.all())
-    return session.info[key]
+CANDIDATES = 16  # codes checked per query; a code is taken by one open page in 9,000 or so
 
 
 async def new_code(session: AsyncSession, activation_id: str) -> str:
-    """A 4-digit code unused in this activation and by any open page anywhere."""
-    taken = await _taken_codes(session, activation_id)
-    for _ in range(1000):
-        code = str(1000 + secrets.randbelow(9000))
-        if code not in taken:
-            taken.add(code)
-            return code
+    """A 4-digit code unused in this activation and by any open page anywhere.
+
+    Random candidates are checked in batches against the pages (one query for up to CANDIDATES
+    codes, not a read of every open page's code); the free ones are kept for this transaction's
+    next pages, and the codes it gave out are never given again in it."""
+    transaction = id(session.sync_session.get_transaction())
+    free: list[str] = session.info.setdefault(("page-codes", activation_id, transaction), [])
+    given: set[str] = session.info.setdefault(("page-codes-given", transaction), set())
+    for _ in range(100):
+        while free:
+            code = free.pop()
+            if code not in given:  # another activation's page in this transaction took it
+                given.add(code)
+                return code
+        candidates = {str(1000 + secrets.randbelow(9000)) for _ in range(CANDIDATES)} - given
+        with session.no_autoflush:  # pending rows of this transaction cannot hold these codes
+            taken = await session.exec(
+                select(Page.code).where(
+                    Page.code.in_(candidates),
+                    (Page.activation_id == activation_id) | (Page.state == PageState.open),
+                )
+            )
+            free.extend(candidates - set(taken.all()))
     raise RuntimeError("no free page code")  # 9,000 codes per activation: not reached in practice
 
 
@@ -59,7 +65,11 @@ async def create_page(
     pass_no: int = 1,
     expires_at: datetime | None = None,
     flush: bool = True,
+    add: bool = True,
 ) -> Page:
+    """A new page with a fresh code: added to the session and flushed (its id is wanted at
+    once), only added (`flush=False`), or neither (`add=False`: the caller inserts it, e.g. with
+    `staged.insert_now` together with others)."""
     page = Page(
         activation_id=activation.id,
         purpose=purpose,
@@ -72,7 +82,8 @@ async def create_page(
         created_at=now,
         expires_at=expires_at,
     )
-    session.add(page)
-    if flush:
-        await session.flush()
+    if add:
+        session.add(page)
+        if flush:
+            await session.flush()
     return page

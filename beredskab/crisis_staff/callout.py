@@ -14,7 +14,7 @@ from sqlalchemy import update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from beredskab import deadlines, escalation
+from beredskab import deadlines, escalation, staged
 from beredskab.activations.models import (
     Activation,
     ActivationStatus,
@@ -72,7 +72,8 @@ async def pages_for_role(session: AsyncSession, activation_id: str, role: str) -
 async def start_callouts(
     session: AsyncSession, playbook: Playbook, activation: Activation, now: datetime
 ) -> None:
-    """Page the four roles' first candidates together: one roster query, one flush."""
+    """Page the four roles' first candidates together: one roster query, and one INSERT each for
+    their call-outs and pages (`staged.insert_now`)."""
     rows = await session.exec(
         select(RosterEntry, Person)
         .join(Person, Person.id == RosterEntry.person_id)
@@ -83,12 +84,11 @@ async def start_callouts(
     for entry, person in rows.all():
         people[person.id] = person
         rosters.setdefault(entry.role, []).append(candidate(entry.rank, person))
+    callouts = [RoleCallout(activation_id=activation.id, role=role, since=now) for role in Role]
     planned: list[tuple[RoleCallout, escalation.PageNext, Page]] = []
     unstaffed: list[RoleCallout] = []
-    for role in Role:
-        callout = RoleCallout(activation_id=activation.id, role=role, since=now)
-        session.add(callout)
-        first = escalation.decide(rosters.get(role, []), [], playbook.callout.max_passes)
+    for callout in callouts:
+        first = escalation.decide(rosters.get(callout.role, []), [], playbook.callout.max_passes)
         if isinstance(first, escalation.PageNext):
             _log_skipped(session, playbook, activation, callout, first.skipped, people, now)
             person = people[first.person_id]
@@ -96,7 +96,8 @@ async def start_callouts(
             planned.append((callout, first, page))
         else:
             unstaffed.append(callout)
-    await session.flush()
+    await staged.insert_now(session, callouts)
+    await staged.insert_now(session, [page for _, _, page in planned])
     for callout, step, page in planned:
         await _announce_page(
             session, playbook, activation, callout, step, page, now, person=people[page.person_id]
@@ -167,7 +168,7 @@ async def _plan_page(
         rank=step.rank,
         pass_no=step.pass_no,
         expires_at=now + timeout,
-        flush=False,
+        add=False,
     )
 
 
@@ -234,6 +235,7 @@ async def _page_role(
     person = await session.get(Person, step.person_id)
     assert person is not None
     page = await _plan_page(session, playbook, activation, callout, step, person, now)
+    session.add(page)
     await session.flush()
     await _announce_page(session, playbook, activation, callout, step, page, now, person=person)
 

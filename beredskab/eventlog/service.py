@@ -12,9 +12,11 @@ from typing import Any
 
 from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from beredskab import staged
 from beredskab.activations.models import Activation
 from beredskab.activations.repository import get_visible
 from beredskab.auth.service import Principal
@@ -65,33 +67,39 @@ def append(
     occurred_at: datetime | None = None,
     corrects: int | None = None,
     now: datetime | None = None,
-) -> LogEntry:
-    """Append one entry. `activation` must have been loaded with `lock_activation` in this
-    transaction: the lock is what keeps two writers from taking the same seq. A text longer
-    than the column is shortened, marked "…" (what it is made of is in `data`): the service
-    writing its own log must not fail on what a caller named."""
+) -> dict[str, Any]:
+    """Append one entry; returns its row. `activation` must have been loaded with
+    `lock_activation` in this transaction: the lock is what keeps two writers from taking the
+    same seq. A text longer than the column is shortened, marked "…" (what it is made of is in
+    `data`): the service writing its own log must not fail on what a caller named.
+
+    The entry and the log's new head are staged (`staged`): a use case's entries are written in
+    one INSERT and the head in one UPDATE, with its transaction."""
     recorded_at = now or utcnow()
     if len(text) > TEXT_MAX:
         text = text[: TEXT_MAX - 1] + "…"
-    entry = LogEntry(
-        **chained(
-            activation.id,
-            activation.log_seq,
-            activation.log_head_hash,
-            kind,
-            text,
-            actor=actor,
-            data=data,
-            occurred_at=occurred_at or recorded_at,
-            corrects=corrects,
-            recorded_at=recorded_at,
-        )
+    table = Activation.__table__
+    head = staged.staged_update(session, table, activation.id)
+    row = chained(
+        activation.id,
+        head.get("log_seq", activation.log_seq),
+        head.get("log_head_hash", activation.log_head_hash),
+        kind,
+        text,
+        actor=actor,
+        data=data,
+        occurred_at=occurred_at or recorded_at,
+        corrects=corrects,
+        recorded_at=recorded_at,
     )
-    activation.log_seq = entry.seq
-    activation.log_head_hash = entry.hash
-    session.add(entry)
-    session.add(activation)
-    return entry
+    staged.stage(session, LogEntry.__table__, row)
+    staged.stage_update(
+        session, table, activation.id, log_seq=row["seq"], log_head_hash=row["hash"]
+    )
+    # the object shows the new head too, without the ORM writing it again
+    set_committed_value(activation, "log_seq", row["seq"])
+    set_committed_value(activation, "log_head_hash", row["hash"])
+    return row
 
 
 @dataclass(frozen=True)

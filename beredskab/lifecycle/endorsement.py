@@ -58,12 +58,15 @@ async def apply_endorsement(
     person_id: str | None,
     via: str,
     now: datetime,
+    fresh: bool = False,
 ) -> None:
+    """Endorse `activation` (locked): `fresh` when it was created in this very transaction, so
+    it has no endorsement pages or reminders to close yet."""
     activation.status = ActivationStatus.active
     activation.endorsed_at = now
     activation.endorsed_by = by
     session.add(activation)
-    pages = await _open_endorsement_pages(session, activation.id)
+    pages = [] if fresh else await _open_endorsement_pages(session, activation.id)
     for page in pages:
         page.answered_at = now
         page.state = PageState.acked if page.person_id == person_id else PageState.cancelled
@@ -79,15 +82,16 @@ async def apply_endorsement(
                 ref=activation.ref,
                 by=by,
             )
-    await session.exec(
-        update(Deadline)
-        .where(
-            Deadline.activation_id == activation.id,
-            Deadline.kind == ENDORSE_TIMEOUT,
-            Deadline.status == DeadlineStatus.pending,
+    if not fresh:
+        await session.exec(
+            update(Deadline)
+            .where(
+                Deadline.activation_id == activation.id,
+                Deadline.kind == ENDORSE_TIMEOUT,
+                Deadline.status == DeadlineStatus.pending,
+            )
+            .values(status=DeadlineStatus.cancelled)
         )
-        .values(status=DeadlineStatus.cancelled)
-    )
     eventlog.append(
         session, activation, "endorsed", f"Aktivering godkendt af {by} ({via}).", actor=by, now=now
     )

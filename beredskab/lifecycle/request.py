@@ -188,6 +188,7 @@ async def _create(
             person_id=principal.person_id,
             via="anmodning fra styregruppemedlem",
             now=now,
+            fresh=True,
         )
     else:
         await _page_steering(session, cfg, activation, org, now)

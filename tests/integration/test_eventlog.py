@@ -467,7 +467,7 @@ async def test_a_system_entry_longer_than_the_column_is_shortened_not_failed(wor
         activation = await lock_activation(session, world.act["id"])
         entry = eventlog_service.append(session, activation, "note", "æ" * (TEXT_MAX + 500))
         await session.commit()
-        seq = entry.seq
+        seq = entry["seq"]
     page = (
         await world.client.get(
             _log_url(world), params={"after": seq - 1}, headers=bearer(world.tokens["log0"])

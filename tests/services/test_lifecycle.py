@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlmodel import select
 
 from beredskab import deadlines as deadline_runner
 from beredskab.activations.models import ActivationStatus, CalloutState, PagePurpose, PageState
 from beredskab.activations.schemas import ActivationCreate
 from beredskab.auth.models import TokenRole
 from beredskab.crisis_staff.callout import PAGE_TIMEOUT
-from beredskab.deadlines import DeadlineStatus
+from beredskab.deadlines import Deadline, DeadlineStatus
 from beredskab.errors import Conflict, Forbidden, InvalidInput
 from beredskab.lifecycle import endorsement
 from beredskab.lifecycle import staff as crisis_staff
@@ -168,8 +169,9 @@ async def test_the_reminder_does_nothing_once_the_activation_has_moved_on(staff,
     activation = await make_activation(
         session, authority_id="odder", status=ActivationStatus.cancelled
     )
-    row = deadline_runner.schedule(session, ENDORSE_TIMEOUT, NOW, activation_id=activation.id)
+    deadline_runner.schedule(session, ENDORSE_TIMEOUT, NOW, activation_id=activation.id)
     await session.commit()
+    row = (await session.exec(select(Deadline).where(Deadline.kind == ENDORSE_TIMEOUT))).one()
     await deadline_handlers(staff.cfg)[ENDORSE_TIMEOUT](session, row, NOW + TEN)
     await session.commit()
     assert await rows.sms(session) == [] and await rows.log_kinds(session, activation.id) == []

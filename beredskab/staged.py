@@ -1,0 +1,168 @@
+"""Staged rows: append-only rows a use case writes in bulk, one statement per table, in its own
+transaction (issue #18: the page path).
+
+Log entries, deadlines and outbox SMS are written by many steps of one use case; through the ORM
+each was its own INSERT on SQLite (its driver cannot match ordered RETURNING to a batch, so the
+unit of work falls back to a row at a time) and each log append its own UPDATE of the log head.
+A step stages such a row here instead (`stage`, `stage_update`); the rows are written
+
+- just before the transaction commits (`before_commit`, after the ORM's own flush, so the rows
+  they refer to exist), one INSERT per table in foreign-key order, then one UPDATE per staged key;
+- earlier, whenever a statement of the same session reads or writes a table with staged rows
+  (`do_orm_execute`), so the session always sees its own writes, as with the ORM's autoflush.
+
+A rollback drops them with the rest of the transaction. Nothing leaves the transaction early:
+durability and atomicity are the transaction's, as before.
+
+A session class may carry `staged_hooks` ({table name: hook}): a hook sees the rows before they
+are written (it may change them) and may return a callback, which then gets, for each written
+row, its id and its staged values (rows with equal values are interchangeable: which of them got
+which id is not known). `unit_of_work` uses it to claim SMS due now at birth.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Column, Table, TextClause, event, insert, update
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, make_transient_to_detached
+from sqlalchemy.sql.util import find_tables
+from sqlmodel import SQLModel
+
+_ROWS = "staged.rows"
+_UPDATES = "staged.updates"
+
+Written = Callable[[list[tuple[int, dict[str, Any]]]], None]
+Hook = Callable[[Session, list[dict[str, Any]]], Written | None]
+
+
+def _info(session: Any) -> dict[str, Any]:
+    return session.info  # the AsyncSession's `info` is its sync session's
+
+
+def stage(session: Any, table: Table, row: dict[str, Any]) -> None:
+    """Write `row` (every column the table's rows of this kind set, as keys) into `table` at the
+    latest when the transaction commits."""
+    _info(session).setdefault(_ROWS, {}).setdefault(table, []).append(row)
+
+
+def stage_update(session: Any, table: Table, key: Any, **values: Any) -> None:
+    """Set `values` on the row of `table` whose primary key is `key`, after the staged inserts
+    (later values for the same key win)."""
+    _info(session).setdefault(_UPDATES, {}).setdefault((table, key), {}).update(values)
+
+
+def staged_update(session: Any, table: Table, key: Any) -> dict[str, Any]:
+    """The values staged for that row so far (empty: none)."""
+    return _info(session).get(_UPDATES, {}).get((table, key), {})
+
+
+def _touches(statement: Any, tables: set[Table]) -> bool:
+    """Whether `statement` reads or writes one of `tables` (plain SQL text: assume it does)."""
+    if isinstance(statement, TextClause):
+        return True
+    found = find_tables(statement, check_columns=True, include_crud=True)
+    return any(t in tables for t in found)
+
+
+@cache
+def _order() -> dict[Table, int]:
+    """Each table's place in foreign-key order (read once: the metadata sorts on each call)."""
+    return {t: n for n, t in enumerate(SQLModel.metadata.sorted_tables)}
+
+
+def write(session: Session) -> None:
+    """Write what is staged (the ORM's pending changes first): called by the events below."""
+    rows: dict[Table, list[dict[str, Any]]] = session.info.pop(_ROWS, None) or {}
+    updates: dict[tuple[Table, Any], dict[str, Any]] = session.info.pop(_UPDATES, None) or {}
+    if not rows and not updates:
+        return
+    session.flush()
+    hooks: dict[str, Hook] = getattr(type(session), "staged_hooks", {})
+    conn = session.connection()
+    order = _order()
+    if any(table not in order for table in rows):  # a models module imported since
+        _order.cache_clear()
+        order = _order()
+    for table in sorted(rows, key=lambda t: order.get(t, len(order))):
+        batch = rows[table]
+        hook = hooks.get(table.name)
+        written = hook(session, batch) if hook is not None else None
+        if written is None:
+            conn.execute(insert(table), batch)
+        else:
+            written(_with_ids(conn, table, batch))
+    for (table, key), values in updates.items():
+        (pk,) = table.primary_key.columns
+        conn.execute(update(table).where(pk == key).values(**values))
+
+
+def _plain(column: Column) -> bool:
+    kind = getattr(column.type, "impl_instance", column.type)
+    try:
+        return kind.python_type in (str, int, bool)
+    except NotImplementedError:
+        return False
+
+
+def _with_ids(conn: Any, table: Table, batch: list[dict[str, Any]]) -> list[tuple[int, dict]]:
+    """Insert `batch` in one statement and pair each row with its new id, matching returned rows
+    by their values (a batch's RETURNING order is not guaranteed on SQLite)."""
+    (pk,) = table.primary_key.columns
+    # compared as plain values: datetimes come back naive from SQLite, so they are left out
+    keys = [c for c in table.c if c.key in batch[0] and c is not pk and _plain(c)]
+    by_values: defaultdict[tuple, list[dict[str, Any]]] = defaultdict(list)
+    for row in batch:
+        by_values[tuple(row[c.key] for c in keys)].append(row)
+    result = conn.execute(insert(table).returning(pk, *keys), batch).all()
+    return [(got[0], by_values[tuple(got[1:])].pop()) for got in result]
+
+
+async def insert_now(session: Any, objects: list[Any]) -> None:
+    """Insert new ORM objects of one class in one statement and make them persistent in
+    `session` with their ids, where the ORM would insert a row at a time on SQLite (it needs
+    each row's id back in order, which SQLite's RETURNING does not promise for a batch)."""
+    if objects:
+        await session.run_sync(_insert_now, objects)
+
+
+def _insert_now(session: Session, objects: list[Any]) -> None:
+    session.flush()  # what they refer to first
+    table: Table = type(objects[0]).__table__
+    (pk,) = table.primary_key.columns
+    rows = [{c.key: getattr(o, c.key) for c in table.c if c is not pk} for o in objects]
+    by_row = {id(row): o for row, o in zip(rows, objects, strict=True)}
+    for new_id, row in _with_ids(session.connection(), table, rows):
+        obj = by_row[id(row)]
+        setattr(obj, pk.key, new_id)
+        make_transient_to_detached(obj)  # its values are now the row's: persistent, not new
+        session.add(obj)
+
+
+def discard(session: Session) -> None:
+    session.info.pop(_ROWS, None)
+    session.info.pop(_UPDATES, None)
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    write(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _before_statement(state: ORMExecuteState) -> None:
+    info = state.session.info
+    if _ROWS not in info and _UPDATES not in info:
+        return
+    staged = set(info.get(_ROWS, {})) | {table for table, _ in info.get(_UPDATES, {})}
+    if _touches(state.statement, staged):
+        write(state.session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # committed (written already), rolled back or closed
+        discard(session)

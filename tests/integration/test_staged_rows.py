@@ -1,0 +1,150 @@
+"""Staged rows (`beredskab.staged`, issue #18): what a use case appends is written in bulk with
+its own transaction; the session still sees its own writes, a rollback drops them, and an
+activation's request writes each table in one statement."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+from sqlmodel import select
+
+from beredskab import deadlines, staged
+from beredskab.activations.models import RoleCallout
+from beredskab.db import make_sessionmaker
+from beredskab.deadlines import Deadline
+from beredskab.eventlog.models import LogEntry
+from beredskab.eventlog.service import verify_log_by_reference
+from beredskab.metadata import utcnow
+from beredskab.outbox import OutboxMessage, OutboxStatus, settle, stage_sms
+from beredskab.unit_of_work import transaction
+from tests.factories import make_activation
+from tests.scenario import open_world
+
+pytestmark = pytest.mark.db
+
+
+@contextmanager
+def statements(engine):
+    """The SQL statements `engine` is sent, as (verb, table) pairs."""
+    seen: list[tuple[str, str]] = []
+    verb = re.compile(r"^\s*(INSERT INTO|UPDATE|SELECT|DELETE FROM)\s+(\S+)?", re.IGNORECASE)
+
+    def record(_conn, _cursor, statement, _params, _context, _many) -> None:
+        m = verb.match(statement)
+        if m:
+            seen.append((m.group(1).split()[0].upper(), (m.group(2) or "").strip('"')))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+async def test_staged_rows_are_written_at_commit_and_seen_by_the_session_before(db):
+    maker = make_sessionmaker(db.engine)
+    async with maker() as session:
+        activation = await make_activation(session)
+    async with maker() as session, transaction(session):
+        due = utcnow() + timedelta(minutes=5)
+        deadlines.schedule(session, "probe", due, activation_id=activation.id)
+        stage_sms(session, "+4550000021", "hej", activation_id=activation.id)
+        # a query of the same session sees them, as with the ORM's autoflush
+        (kind,) = (await session.exec(select(Deadline.kind))).all()
+        assert kind == "probe"
+        assert (await session.exec(select(OutboxMessage.body))).all() == ["hej"]
+    async with maker() as session:
+        assert (await session.exec(select(Deadline.due_at))).one() == due
+        row = (await session.exec(select(OutboxMessage))).one()
+        assert (row.recipient, row.status, row.activation_id) == (
+            "+4550000021",
+            OutboxStatus.pending,
+            activation.id,
+        )
+
+
+async def test_a_rollback_drops_what_was_staged(db):
+    maker = make_sessionmaker(db.engine)
+    with pytest.raises(RuntimeError):
+        async with maker() as session, transaction(session):
+            deadlines.schedule(session, "probe", utcnow())
+            stage_sms(session, "+4550000022", "aldrig")
+            raise RuntimeError("the use case failed")
+    async with maker() as session, transaction(session):
+        pass  # the session's next commit must not write them either
+    async with maker() as session:
+        assert (await session.exec(select(Deadline))).all() == []
+        assert (await session.exec(select(OutboxMessage))).all() == []
+
+
+async def test_objects_inserted_together_get_their_ids_and_stay_in_the_session(db):
+    maker = make_sessionmaker(db.engine)
+    async with maker() as session:
+        activation = await make_activation(session)
+    roles = ["crisis_leader", "log_keeper", "process_lead"]
+    async with maker() as session, transaction(session):
+        callouts = [RoleCallout(activation_id=activation.id, role=r) for r in roles]
+        await staged.insert_now(session, callouts)
+        assert len({c.id for c in callouts}) == 3 and None not in {c.id for c in callouts}
+        assert await session.get(RoleCallout, callouts[0].id) is callouts[0]
+        callouts[1].person_id = None
+        callouts[1].state = "closed"  # persistent: a change is an UPDATE at commit
+        ids = {c.role: c.id for c in callouts}
+    async with maker() as session:
+        stored = {c.role: c for c in (await session.exec(select(RoleCallout))).all()}
+    assert {role: c.id for role, c in stored.items()} == ids
+    assert stored["log_keeper"].state == "closed"
+
+
+async def test_settle_writes_only_rows_still_under_their_own_claim(db):
+    maker = make_sessionmaker(db.engine)
+    async with maker() as session, transaction(session):
+        for n in range(3):
+            stage_sms(session, f"+455000003{n}", f"nr. {n}")
+    async with maker() as session, transaction(session):
+        rows = (await session.exec(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+        for row in rows:
+            row.status, row.attempts = OutboxStatus.sending, 1
+        rows[2].attempts = 2  # its lease ran out and another worker claimed it again
+        claims = [(r.id, 1, {"status": OutboxStatus.sent, "last_error": None}) for r in rows]
+    async with maker() as session, transaction(session):
+        assert await settle(session, claims) == 2
+    async with maker() as session:
+        statuses = await session.exec(select(OutboxMessage.status).order_by(OutboxMessage.id))
+        assert statuses.all() == ["sent", "sent", "sending"]
+
+
+async def test_a_steering_request_writes_each_table_once_and_the_log_head_once(db):
+    async with await open_world(db) as world:
+        with statements(world.runtime.engine) as seen:
+            act = await world.activate("steering")
+            writes = Counter((verb, table) for verb, table in seen if verb != "SELECT")
+        # four roles paged: their call-outs, pages, deadlines (timeouts and calls), log
+        # entries and SMS each in one INSERT; the activation inserted, then updated twice
+        # (endorsed; the log's head at the end), however many entries the request logged
+        assert {t: n for (v, t), n in writes.items() if v == "INSERT"} == {
+            "activation": 1,
+            "action_task": 1,
+            "role_callout": 1,
+            "page": 1,
+            "deadline": 1,
+            "log_entry": 1,
+            "outbox": 1,
+        }
+        assert writes[("UPDATE", "activation")] == 2
+        async with world.runtime.sessionmaker() as session:
+            entries = (
+                await session.exec(select(LogEntry).where(LogEntry.activation_id == act["id"]))
+            ).all()
+            assert len(entries) >= 6  # requested, endorsed, four pages sent
+            assert (await verify_log_by_reference(session, act["ref"])).ok
+        board = await world.board(act["id"])
+        assert sorted(p["role"] for p in board["open_pages"]) == sorted(
+            r["role"] for r in board["roles"]
+        )
+        assert len(board["open_pages"]) == 4
