@@ -219,11 +219,12 @@ async def claim(
 Claim = tuple[int | None, int, dict[str, Any]]  # a claimed row's id, its attempts, its outcome
 
 
-async def settle(session: AsyncSession, claims: list[Claim]) -> int:
+async def settle(session: AsyncSession, claims: list[Claim]) -> int | None:
     """Write what became of claimed rows, each `(id, attempts, values)` fenced on its own claim:
     a row another worker has claimed since (its lease ran out, so it counts another attempt) is
     theirs, and nothing is written to it. One statement for all (the values must have the same
-    keys); returns how many rows were written."""
+    keys). Returns how many rows were written for a single claim; None for several (drivers do
+    not all count the rows of an executemany)."""
     t = OutboxMessage.__table__
     fenced = (
         update(t)
@@ -234,12 +235,12 @@ async def settle(session: AsyncSession, claims: list[Claim]) -> int:
         )
         .values({key: bindparam(f"new_{key}") for key in claims[0][2]})
     )
+    params = [
+        {"claimed_id": i, "claimed_attempts": n, **{f"new_{k}": v for k, v in values.items()}}
+        for i, n, values in claims
+    ]
     conn = await session.connection()
-    result = await conn.execute(
-        fenced,
-        [
-            {"claimed_id": i, "claimed_attempts": n, **{f"new_{k}": v for k, v in values.items()}}
-            for i, n, values in claims
-        ],
-    )
-    return result.rowcount or 0
+    if len(params) == 1:
+        return (await conn.execute(fenced, params[0])).rowcount
+    await conn.execute(fenced, params)
+    return None

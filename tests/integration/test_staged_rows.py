@@ -104,19 +104,24 @@ async def test_objects_inserted_together_get_their_ids_and_stay_in_the_session(d
 async def test_settle_writes_only_rows_still_under_their_own_claim(db):
     maker = make_sessionmaker(db.engine)
     async with maker() as session, transaction(session):
-        for n in range(3):
+        for n in range(4):
             stage_sms(session, f"+455000003{n}", f"nr. {n}")
     async with maker() as session, transaction(session):
         rows = (await session.exec(select(OutboxMessage).order_by(OutboxMessage.id))).all()
         for row in rows:
             row.status, row.attempts = OutboxStatus.sending, 1
         rows[2].attempts = 2  # its lease ran out and another worker claimed it again
+        rows[3].attempts = 2
         claims = [(r.id, 1, {"status": OutboxStatus.sent, "last_error": None}) for r in rows]
     async with maker() as session, transaction(session):
-        assert await settle(session, claims) == 2
+        await settle(session, claims[:3])  # several: one statement
+        assert await settle(session, claims[3:]) == 0  # one: it says whether it wrote
     async with maker() as session:
         statuses = await session.exec(select(OutboxMessage.status).order_by(OutboxMessage.id))
-        assert statuses.all() == ["sent", "sent", "sending"]
+        assert statuses.all() == ["sent", "sent", "sending", "sending"]
+    async with maker() as session, transaction(session):
+        assert await settle(session, [(rows[0].id, 1, {"status": OutboxStatus.failed})]) == 0
+        assert await settle(session, [(rows[3].id, 2, {"status": OutboxStatus.sent})]) == 1
 
 
 async def test_a_steering_request_writes_each_table_once_and_the_log_head_once(db):
