@@ -15,7 +15,6 @@ the machine does.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import os
 import random
 import re
@@ -31,9 +30,20 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import yaml
-from twilio.request_validator import RequestValidator
 
-from bench.common import ROOT, cli, databases, free_port, percentile, server, token
+from bench.common import (
+    OUR_NUMBER,  # noqa: F401 - kept importable from here
+    ROOT,
+    cli,
+    databases,
+    free_port,
+    percentile,
+    server,
+    sms_reply,
+    token,
+    twilio_env,
+    twilio_signer,
+)
 from bench.municipalities import MUNICIPALITIES as ALL_MUNICIPALITIES
 from tests.twilio_mock import TwilioMock
 
@@ -44,9 +54,7 @@ ROUNDS = int(os.environ.get("BENCH_STORM_ROUNDS", "3"))  # storms per database, 
 SPREAD = float(os.environ.get("BENCH_STORM_SECONDS", "1"))  # the replies arrive within this
 TARGET_P99_MS = 50.0
 TARGET_RATE_TOLERANCE = 0.05
-OUR_NUMBER = "+4570000000"
 CODE = re.compile(r"Svar JA (\d{4})")
-_sid = itertools.count(1)
 
 
 def _directory(path: Path) -> None:
@@ -134,13 +142,7 @@ def _quiet(mock: TwilioMock, seconds: float = 1.5) -> int:
 
 
 def _reply(page: dict, account_sid: str) -> dict:
-    return {
-        "MessageSid": f"SM{next(_sid):032d}",
-        "AccountSid": account_sid,
-        "From": page["To"],
-        "To": OUR_NUMBER,
-        "Body": f"JA {CODE.search(page['Body']).group(1)} 1",
-    }
+    return sms_reply(page, account_sid, f"JA {CODE.search(page['Body']).group(1)} 1")
 
 
 def _rate(batch: list[dict]) -> float:
@@ -237,18 +239,7 @@ def run(db_url: str, mock: TwilioMock, *, separate_worker: bool) -> dict:
     mock.reset()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": db_url,
-        "SMS_GATEWAY": "twilio",
-        "TWILIO_ACCOUNT_SID": mock.account_sid,
-        "TWILIO_AUTH_TOKEN": mock.auth_token,
-        "TWILIO_FROM": OUR_NUMBER,
-        "TWILIO_API_BASE_URL": mock.base_url,
-        "SMS_RATE_PER_SECOND": f"{RATE:g}",
-        "PUBLIC_BASE_URL": base,
-        "LOG_LEVEL": "WARNING",
-    }
+    env = twilio_env(db_url, mock, rate=RATE, public_base_url=base)
     directory = Path(tempfile.mkdtemp()) / "directory.yaml"
     _directory(directory)
     cli(db_url, "migrate")
@@ -292,11 +283,8 @@ def run(db_url: str, mock: TwilioMock, *, separate_worker: bool) -> dict:
                 r.raise_for_status()
                 return r.json()["id"]
 
-            validator = RequestValidator(mock.auth_token)
             url = f"{base}/webhooks/twilio/sms"
-
-            def sign(params: dict) -> dict:
-                return {"X-Twilio-Signature": validator.compute_signature(url, params)}
+            sign = twilio_signer(url, mock.auth_token)
 
             # Warm-up, as on a server that has been in use: one earlier one-place shift filled
             # by one reply, so the storm does not pay this process's one-time statement

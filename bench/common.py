@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from twilio.request_validator import RequestValidator
 
 ROOT = Path(__file__).resolve().parents[1]
+OUR_NUMBER = "+4570000000"  # the service's sender number (TWILIO_FROM) in the benchmarks
+_sid = itertools.count(1)  # MessageSids of the replies the benchmarks post
 PG_URL = os.environ.get(
     "BENCH_DATABASE_URL",
     os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/bench"),
@@ -123,19 +128,41 @@ def staffed_directory(db_url: str) -> tuple[str, str, dict[str, str]]:
     return staff, steering, env
 
 
-def twilio_env(db_url: str, mock: object) -> dict[str, str]:
-    """The environment of a server on `db_url` whose SMS and calls go to the Twilio mock."""
+def twilio_env(
+    db_url: str, mock: object, *, rate: float = 1000, public_base_url: str | None = None
+) -> dict[str, str]:
+    """The environment of a server on `db_url` whose SMS and calls go to the Twilio mock, sent
+    at `rate` SMS/s; `public_base_url` is where the server is reached (signed webhooks)."""
     return {
         **os.environ,
         "DATABASE_URL": db_url,
         "SMS_GATEWAY": "twilio",
         "TWILIO_ACCOUNT_SID": mock.account_sid,  # type: ignore[attr-defined]
         "TWILIO_AUTH_TOKEN": mock.auth_token,  # type: ignore[attr-defined]
-        "TWILIO_FROM": "+4570000000",
+        "TWILIO_FROM": OUR_NUMBER,
         "TWILIO_API_BASE_URL": mock.base_url,  # type: ignore[attr-defined]
-        "SMS_RATE_PER_SECOND": "1000",
+        "SMS_RATE_PER_SECOND": f"{rate:g}",
+        **({"PUBLIC_BASE_URL": public_base_url} if public_base_url else {}),
         "LOG_LEVEL": "WARNING",
     }
+
+
+def sms_reply(page: dict, account_sid: str, body: str) -> dict[str, str]:
+    """The form Twilio posts when whoever got `page` (a message the mock accepted) answers
+    `body`; each with a MessageSid of its own."""
+    return {
+        "MessageSid": f"SM{next(_sid):032d}",
+        "AccountSid": account_sid,
+        "From": page["To"],
+        "To": OUR_NUMBER,
+        "Body": body,
+    }
+
+
+def twilio_signer(url: str, auth_token: str) -> Callable[[dict], dict[str, str]]:
+    """The headers that sign a form posted to `url` as Twilio signs it."""
+    validator = RequestValidator(auth_token)
+    return lambda params: {"X-Twilio-Signature": validator.compute_signature(url, params)}
 
 
 def timed_get(client: httpx.Client, url: str, headers: dict | None = None) -> float:

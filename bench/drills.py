@@ -15,16 +15,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import itertools
 import os
 import re
 import time
 
 import httpx
-from twilio.request_validator import RequestValidator
 
 from bench.callout_storm import _worker
-from bench.common import cli, databases, free_port, percentile, server, timed_get, token
+from bench.common import (
+    cli,
+    databases,
+    free_port,
+    percentile,
+    server,
+    sms_reply,
+    timed_get,
+    token,
+    twilio_env,
+    twilio_signer,
+)
 from tests.twilio_mock import TwilioMock
 
 PEOPLE = 500
@@ -32,9 +41,7 @@ RATE = float(os.environ.get("BENCH_DRILL_SMS_RATE", "50"))
 TARGET_MS = 200.0
 TARGET_RATE_TOLERANCE = 0.05
 REQUESTS = 30
-OUR_NUMBER = "+4570000000"
 CODE = re.compile(r"svar OK (\d{4})")
-_sid = itertools.count(1)
 
 
 async def _top_up(db_url: str) -> int:
@@ -115,18 +122,7 @@ def run(name: str, db_url: str, mock: TwilioMock) -> dict:
     mock.reset()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": db_url,
-        "SMS_GATEWAY": "twilio",
-        "TWILIO_ACCOUNT_SID": mock.account_sid,
-        "TWILIO_AUTH_TOKEN": mock.auth_token,
-        "TWILIO_FROM": OUR_NUMBER,
-        "TWILIO_API_BASE_URL": mock.base_url,
-        "SMS_RATE_PER_SECOND": f"{RATE:g}",
-        "PUBLIC_BASE_URL": base,
-        "LOG_LEVEL": "WARNING",
-    }
+    env = twilio_env(db_url, mock, rate=RATE, public_base_url=base)
     cli(db_url, "migrate")
     cli(db_url, "directory", "import", "data/ddh_directory.yaml")
     asyncio.run(_top_up(db_url))
@@ -147,18 +143,13 @@ def run(name: str, db_url: str, mock: TwilioMock) -> dict:
                 drill = r.json()
                 pages = _wait(mock, drill["people"] - 5, timeout=drill["people"] / RATE * 3 + 30)
                 rate = _rate([m["received_at"] for m in pages])
-                validator = RequestValidator(mock.auth_token)
                 url = f"{base}/webhooks/twilio/sms"
+                sign = twilio_signer(url, mock.auth_token)
                 for m in pages[: int(len(pages) * 0.7)]:
-                    params = {
-                        "MessageSid": f"SM{next(_sid):032d}",
-                        "AccountSid": mock.account_sid,
-                        "From": m["To"],
-                        "To": OUR_NUMBER,
-                        "Body": f"OK {CODE.search(m['Body']).group(1)}",
-                    }
-                    sig = {"X-Twilio-Signature": validator.compute_signature(url, params)}
-                    httpx.post(url, data=params, headers=sig, timeout=30).raise_for_status()
+                    params = sms_reply(m, mock.account_sid, f"OK {CODE.search(m['Body']).group(1)}")
+                    httpx.post(
+                        url, data=params, headers=sign(params), timeout=30
+                    ).raise_for_status()
                 report = f"/drills/{drill['id']}"
                 for _ in range(3):  # warm-up: pools, statement caches
                     timed_get(c, report)

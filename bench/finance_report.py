@@ -10,6 +10,11 @@ Target: GET /costs/report?format=json for the year through the API ≤ 1 s on Po
 same time rows, in the same run. Printed: how the time grows from 50,000 to 200,000 entries,
 once with every statement final (a closed year: finance has locked them) and once with every
 statement still a draft (recomputed from the raw records on each request).
+
+Growth curve (issue 18): `BENCH_REPORT_ENTRIES=20000,50000,200000` seeds a fresh database per
+size (entries ÷ 400 activations over the year, every statement a draft) and prints the year's
+report p50/p99 beside the baseline SELECT's, sampled alternately (`BENCH_REPORT_RUNS`, default
+15, after one warm-up request), and their ratio. Unset, the single run above.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from bench.common import ROOT, cli, databases, free_port, server, token
+from bench.common import ROOT, cli, databases, free_port, percentile, server, token
 
 CPH = ZoneInfo("Europe/Copenhagen")
 ACTIVATIONS = int(os.environ.get("BENCH_REPORT_ACTIVATIONS", "500"))
@@ -41,7 +46,7 @@ def _local(day: date, hour: float) -> datetime:
     ).astimezone(UTC)
 
 
-async def _seed(db_url: str) -> list[str]:
+async def _seed(db_url: str, activations: int = ACTIVATIONS) -> list[str]:
     """Insert the year straight into the tables (through the API it would take an hour)."""
     from sqlalchemy import insert, select, text
 
@@ -81,8 +86,8 @@ async def _seed(db_url: str) -> list[str]:
             ],
         )
         shift_id = 0
-        for i in range(ACTIVATIONS):
-            day = date(2025, 1, 1) + timedelta(days=i * 362 // ACTIVATIONS)
+        for i in range(activations):
+            day = date(2025, 1, 1) + timedelta(days=i * 362 // activations)
             start = _local(day, rnd.choice([7.5, 10, 14, 19, 22]))
             end = start + timedelta(hours=rnd.randint(20, 60))
             activation_id = str(uuid.uuid4())
@@ -273,7 +278,53 @@ def _series(name: str, url: str, env: dict, bearer: str, label: str, runs: int, 
     )
 
 
+def _sizes() -> list[int]:
+    raw = os.environ.get("BENCH_REPORT_ENTRIES", "")
+    return [int(size.replace("_", "")) for size in raw.split(",") if size.strip()]
+
+
+def _load() -> str:
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def _growth_point(name: str, url: str, entries: int, runs: int) -> None:
+    """One size on one fresh database: the year's draft report against the baseline SELECT."""
+    cli(url, "migrate")
+    cli(url, "directory", "import", "data/ddh_directory.yaml")
+    finance = token(url, "finance", "--label", "økonomisystem")
+    asyncio.run(_seed(url, max(1, round(entries / ENTRIES_PER_ACTIVATION))))
+    env = {**os.environ, "DATABASE_URL": url, "SMS_GATEWAY": "fake", "LOG_LEVEL": "WARNING"}
+    last = QUARTERS[-1]
+    port = free_port()
+    reports, baselines = [], []
+    with server(["-m", "beredskab", "serve", "--port", str(port), "--no-worker"], env, port):
+        _report(port, finance, last, 1)  # warm-up: statement compilation, lazy imports
+        for _ in range(runs):
+            base, rows = asyncio.run(_baseline(url, last))
+            baselines.append(base * 1000)
+            reports.append(_report(port, finance, last, 1)[0] * 1000)
+    p50, p99 = percentile(reports, 50), percentile(reports, 99)
+    b50, b99 = percentile(baselines, 50), percentile(baselines, 99)
+    print(
+        f"  {name:<10} {rows:>7,} entries: report p50 {p50:6.0f} · p99 {p99:6.0f} ms "
+        f"({p50 * 1000 / rows:4.1f} µs/entry)  baseline p50 {b50:5.0f} · p99 {b99:5.0f} ms  "
+        f"x{p50 / b50:4.2f} · x{p99 / b99:4.2f}  (load {_load()})"
+    )
+
+
+def growth(sizes: list[int]) -> None:
+    runs = int(os.environ.get("BENCH_REPORT_RUNS", "15"))
+    print(f"finance report growth: year of drafts, {runs} samples each (load {_load()})")
+    for entries in sizes:
+        for name, url in databases():  # a fresh SQLite file and a recreated PostgreSQL database
+            _growth_point(name, url, entries, runs)
+
+
 def main() -> None:
+    if sizes := _sizes():
+        growth(sizes)
+        return
     print(
         f"finance report: {ACTIVATIONS} activations, "
         f"{ACTIVATIONS * ENTRIES_PER_ACTIVATION:,} time entries over 2025"

@@ -26,7 +26,6 @@ CPH = ZoneInfo("Europe/Copenhagen")
 ACTIVATIONS, AUTHORITIES = 500, 40
 RATE = 46_350
 HOUR = 3_600_000_000
-SELLER_CVR = "29900000"
 
 
 def _cvr(n: int) -> str:
@@ -50,12 +49,11 @@ async def _seed(db_url: str) -> None:
     from beredskab.costs.models import CostAdjustment, CostFinal, CostFinalGroup
     from beredskab.db import make_engine
     from beredskab.directory.models import Organisation
+    from tests.factories import DDH_CVR
 
     engine = make_engine(db_url)
     async with engine.begin() as conn:
-        await conn.execute(
-            update(Organisation).where(Organisation.id == "ddh").values(cvr=SELLER_CVR)
-        )
+        await conn.execute(update(Organisation).where(Organisation.id == "ddh").values(cvr=DDH_CVR))
         orgs = [
             {
                 "id": f"auth{n:02d}",
@@ -163,20 +161,13 @@ async def _measure(db_url: str) -> tuple[float, float, list[bytes]]:
     from beredskab.invoices import service
     from beredskab.playbook_file import load_playbook
     from beredskab.settings import DEFAULT_PLAYBOOK
+    from tests.factories import invoicing_config
 
     loaded = load_playbook(DEFAULT_PLAYBOOK)
     rules = ActivationConfig(
         playbook=loaded.playbook, playbook_hash=loaded.content_hash
     ).opening_rules
-    config = service.InvoicingConfig(
-        street="Rådhuspladsen 2",
-        city="Aarhus C",
-        postal_zone="8000",
-        bank_reg="1234",
-        bank_account="1234567890",
-        vat_category="E",
-        exemption_reason="Momsfritaget samarbejde mellem offentlige myndigheder",
-    )
+    config = invoicing_config()
     engine = make_engine(db_url)
     sessions = make_sessionmaker(engine)
     now = datetime(2026, 1, 15, 9, tzinfo=UTC)

@@ -14,11 +14,13 @@ from beredskab.activations.pages import create_page
 from beredskab.auth.models import ApiToken, TokenRole
 from beredskab.auth.service import Principal, authenticate, create_token, hash_token
 from beredskab.directory.models import Organisation, OrgKind, Person, RosterEntry, SteeringMember
+from beredskab.invoices.sending import config_from
+from beredskab.invoices.service import InvoicingConfig
 from beredskab.metadata import utcnow
 from beredskab.playbook import CallWhen, Playbook
 from beredskab.playbook_file import load_playbook
 from beredskab.roles import Role
-from beredskab.settings import DEFAULT_PLAYBOOK
+from beredskab.settings import DEFAULT_PLAYBOOK, Settings
 
 _seq = itertools.count(1)
 
@@ -311,3 +313,22 @@ async def make_allocation(
     session.add(allocation)
     await session.commit()
     return allocation
+
+
+# DDH as the seller on e-invoices, shared by the invoice tests and bench/invoices.py
+DDH_CVR = "29900000"
+INVOICE_SETTINGS: dict = {  # the `INVOICE_*` settings, as finance would set them
+    "invoice_street": "Rådhuspladsen 2",
+    "invoice_city": "Aarhus C",
+    "invoice_postal_zone": "8000",
+    "invoice_bank_reg": "1234",
+    "invoice_bank_account": "1234567890",
+    "invoice_payment_days": 30,
+    "invoice_vat_category": "E",
+    "invoice_vat_exemption_reason": "Momsfritaget samarbejde mellem offentlige myndigheder",
+}
+
+
+def invoicing_config(**kw: object) -> InvoicingConfig:
+    """The invoicing settings (`INVOICE_SETTINGS`, then `kw`) as the service reads them."""
+    return config_from(Settings(_env_file=None, **{**INVOICE_SETTINGS, **kw}))  # type: ignore[call-arg]

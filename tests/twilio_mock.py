@@ -24,6 +24,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -50,6 +51,38 @@ MAGIC_ERRORS = {
 }
 _MESSAGES = re.compile(rf"^/{API_VERSION}/Accounts/(?P<sid>[^/]+)/Messages\.json$")
 _CALLS = re.compile(rf"^/{API_VERSION}/Accounts/(?P<sid>[^/]+)/Calls\.json$")
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """Messages or Calls: what a request must carry, and what the mock keeps of it."""
+
+    name: str
+    sid_prefix: str
+    fields: tuple[str, ...]  # kept from the form, beside To
+    required: tuple[tuple[tuple[str, ...], int, str], ...]  # (one of these fields, code, message)
+
+
+_MESSAGE = _Kind(
+    "Messages",
+    "SM",
+    ("Body", "From", "MessagingServiceSid", "StatusCallback", "ValidityPeriod"),
+    (
+        (("To",), 21604, "A 'To' phone number is required."),
+        (("Body",), 21602, "Message body is required."),
+        (("From", "MessagingServiceSid"), 21603, "A 'From' phone number is required."),
+    ),
+)
+_CALL = _Kind(
+    "Calls",
+    "CA",
+    ("From", "Url", "StatusCallback", "MachineDetection"),
+    (
+        (("To",), 21201, "No 'To' number is specified"),
+        (("From",), 21213, "No 'From' number is specified"),
+        (("Url", "Twiml"), 21205, "Url or Twiml is required"),
+    ),
+)
 
 
 def sign(url: str, params: dict, auth_token: str) -> str:
@@ -185,12 +218,13 @@ class TwilioMock:
             extra = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else {}
             return (*_error(status, code, "Injected fault")[:2], extra)
         form = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
-        if match.re is _CALLS:
-            return self._create_call(form)
-        return self._create_message(form)
+        return self._create(_CALL if match.re is _CALLS else _MESSAGE, form)
 
-    def _refused(self, to: str) -> tuple[int, dict, dict[str, str]] | None:
-        """The error a programmed fault or a magic test number gives for `to`, if any."""
+    def _refused(
+        self, kind: _Kind, form: dict[str, str]
+    ) -> tuple[int, dict, dict[str, str]] | None:
+        """The error a programmed fault, a magic test number or a missing field gives, if any."""
+        to = form.get("To", "")
         with self._lock:
             number_fault = self._number_faults.get(to)
         if number_fault is not None:
@@ -198,122 +232,61 @@ class TwilioMock:
             return _error(status, code, f"Injected error {code} for {to}")
         if to in MAGIC_ERRORS:
             return _error(400, *MAGIC_ERRORS[to])
+        for names, code, message in kind.required:
+            if not any(form.get(name) for name in names):
+                return _error(400, code, message)
         return None
 
-    def _create_message(self, form: dict[str, str]) -> tuple[int, dict, dict[str, str]]:
-        to = form.get("To", "")
-        refused = self._refused(to)
+    def _create(self, kind: _Kind, form: dict[str, str]) -> tuple[int, dict, dict[str, str]]:
+        """A message or a call: refused as Twilio would refuse it, or kept and returned."""
+        refused = self._refused(kind, form)
         if refused is not None:
             return refused
-        if not to:
-            return _error(400, 21604, "A 'To' phone number is required.")
-        if not form.get("Body"):
-            return _error(400, 21602, "Message body is required.")
-        if not (form.get("From") or form.get("MessagingServiceSid")):
-            return _error(400, 21603, "A 'From' phone number is required.")
-        sid = "SM" + uuid.uuid4().hex
         record = {
-            "sid": sid,
-            "To": to,
-            "Body": form["Body"],
-            "From": form.get("From"),
-            "MessagingServiceSid": form.get("MessagingServiceSid"),
-            "StatusCallback": form.get("StatusCallback"),
-            "ValidityPeriod": form.get("ValidityPeriod"),
+            "sid": kind.sid_prefix + uuid.uuid4().hex,
+            "To": form["To"],
+            **{name: form.get(name) for name in kind.fields},
             "received_at": time.time(),
             "form": form,
         }
         with self._lock:
-            self.messages.append(record)
-        now = format_datetime(datetime.now(UTC))
-        return (
-            201,
-            {
-                "sid": sid,
-                "account_sid": self.account_sid,
-                "to": to,
-                "from": form.get("From"),
-                "messaging_service_sid": form.get("MessagingServiceSid"),
-                "body": form["Body"],
-                # like Twilio: a Messaging Service without From first picks a sender ("accepted")
-                "status": "queued" if form.get("From") else "accepted",
-                "num_segments": str(segment_count(form["Body"])),
-                "num_media": "0",
-                "direction": "outbound-api",
-                "date_created": now,
-                "date_updated": now,
-                "date_sent": None,
-                "error_code": None,
-                "error_message": None,
-                "price": None,
-                "price_unit": "USD",
-                "api_version": API_VERSION,
-                "uri": f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}.json",
-                "subresource_uris": {
-                    "media": f"/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}/Media.json"
-                },
-            },
-            {},
-        )
+            (self.voice_calls if kind is _CALL else self.messages).append(record)
+        return 201, self._json(kind, record), {}
 
-    # -- the Calls API and playing a call out ------------------------------------------------
-    def _create_call(self, form: dict[str, str]) -> tuple[int, dict, dict[str, str]]:
-        to = form.get("To", "")
-        refused = self._refused(to)
-        if refused is not None:
-            return refused
-        if not to:
-            return _error(400, 21201, "No 'To' number is specified")
-        if not form.get("From"):
-            return _error(400, 21213, "No 'From' number is specified")
-        if not (form.get("Url") or form.get("Twiml")):
-            return _error(400, 21205, "Url or Twiml is required")
-        sid = "CA" + uuid.uuid4().hex
-        record = {
-            "sid": sid,
-            "To": to,
-            "From": form["From"],
-            "Url": form.get("Url"),
-            "StatusCallback": form.get("StatusCallback"),
-            "MachineDetection": form.get("MachineDetection"),
-            "received_at": time.time(),
-            "form": form,
-        }
-        with self._lock:
-            self.voice_calls.append(record)
-        now = format_datetime(datetime.now(UTC))
-        return (
-            201,
-            {
-                "sid": sid,
-                "account_sid": self.account_sid,
-                "to": to,
-                "from": form["From"],
-                "status": "queued",
-                "direction": "outbound-api",
-                "date_created": now,
-                "date_updated": now,
-                "api_version": API_VERSION,
-                "uri": f"/{API_VERSION}/Accounts/{self.account_sid}/Calls/{sid}.json",
-            },
-            {},
-        )
-
-    def _call_json(self, call: dict) -> dict:
-        created = format_datetime(datetime.fromtimestamp(call["received_at"], UTC))
-        return {
-            "sid": call["sid"],
+    def _json(self, kind: _Kind, record: dict) -> dict:
+        """The resource Twilio returns for a kept message or call."""
+        created = format_datetime(datetime.fromtimestamp(record["received_at"], UTC))
+        uri = f"/{API_VERSION}/Accounts/{self.account_sid}/{kind.name}/{record['sid']}"
+        resource = {
+            "sid": record["sid"],
             "account_sid": self.account_sid,
-            "to": call["To"],
-            "from": call["From"],
-            "status": "queued",
+            "to": record["To"],
+            "from": record["From"],
+            # like Twilio: a Messaging Service without From first picks a sender ("accepted")
+            "status": "queued" if record["From"] else "accepted",
             "direction": "outbound-api",
             "date_created": created,
             "date_updated": created,
             "api_version": API_VERSION,
-            "uri": f"/{API_VERSION}/Accounts/{self.account_sid}/Calls/{call['sid']}.json",
+            "uri": f"{uri}.json",
+        }
+        if kind is _CALL:
+            return resource
+        return {
+            **resource,
+            "messaging_service_sid": record["MessagingServiceSid"],
+            "body": record["Body"],
+            "num_segments": str(segment_count(record["Body"])),
+            "num_media": "0",
+            "date_sent": None,
+            "error_code": None,
+            "error_message": None,
+            "price": None,
+            "price_unit": "USD",
+            "subresource_uris": {"media": f"{uri}/Media.json"},
         }
 
+    # -- the Calls API and playing a call out ------------------------------------------------
     def _list_calls(self, query: dict[str, list[str]]) -> tuple[int, dict, dict[str, str]]:
         """GET Calls.json?To=…: the calls to that number, newest first (one page)."""
         to = query.get("To", [""])[0]
@@ -321,7 +294,7 @@ class TwilioMock:
             found = [c for c in reversed(self.voice_calls) if not to or c["To"] == to]
         uri = f"/{API_VERSION}/Accounts/{self.account_sid}/Calls.json"
         page = {
-            "calls": [self._call_json(c) for c in found[:50]],
+            "calls": [self._json(_CALL, c) for c in found[:50]],
             "first_page_uri": uri,
             "next_page_uri": None,
             "previous_page_uri": None,

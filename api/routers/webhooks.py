@@ -145,25 +145,44 @@ _TWIML = {
 }
 
 
-# (session, config, the call's URLs, the signed form) -> the TwiML to answer with
-CallStep = Callable[[Any, Any, CallUrls, dict[str, str]], Awaitable[str]]
-
-
-async def _voice_twiml(request: Request, call_id: str, code: str, step: CallStep) -> Response:
-    """A call's TwiML webhook: signature first; a failure says the SMS error text and hangs up
-    (never a 500 to Twilio)."""
+async def _call_webhook(
+    request: Request,
+    call_id: str,
+    code: str,
+    flow: Callable[..., Awaitable[Any]],
+    fields: dict[str, str],
+    *,
+    twiml: bool = True,
+    **given: object,
+) -> Response:
+    """A call's webhook: signature first, then `flow(session, config, urls, call_sid=…, …)` with
+    the form's `fields` (argument name → form field) and `given`. A TwiML webhook waits for an
+    inbound slot, and a failure says the SMS error text and hangs up (never a 500 to Twilio);
+    the status callback answers 204."""
     form = await _verified_form(request)
     if form is None:
         return _forbidden(request)
     runtime = request.app.state.runtime
+    cfg = runtime.activation_config
     urls = CallUrls(runtime.voice_url, call_id, code)
+    args = {name: form.get(field, "") for name, field in fields.items()}
+
+    def step(session: Any) -> Awaitable[Any]:
+        return flow(
+            session, cfg, urls, call_sid=form.get("CallSid", ""), **args, **given, now=utcnow()
+        )
+
+    if not twiml:
+        async with runtime.sessionmaker() as session:
+            await step(session)
+        return Response(status_code=204)
     try:
         async with runtime.inbound_slots, runtime.sessionmaker() as session:
-            twiml = await step(session, runtime.activation_config, urls, form)
+            answer = await step(session)
     except Exception:  # noqa: BLE001 - never a 500 to Twilio: say so and hang up
         log.exception("call %s/%s: the webhook could not be processed", call_id, code)
-        twiml = spoken_error(runtime.activation_config.playbook)
-    return Response(twiml, media_type="application/xml")
+        answer = spoken_error(cfg.playbook)
+    return Response(answer, media_type="application/xml")
 
 
 @router.post(
@@ -177,17 +196,7 @@ async def _voice_twiml(request: Request, call_id: str, code: str, step: CallStep
     responses=_TWIML,
 )
 async def voice_answered(request: Request, call_id: str, code: str) -> Response:
-    async def step(session: Any, cfg: Any, urls: CallUrls, form: dict[str, str]) -> str:
-        return await call_answered(
-            session,
-            cfg,
-            urls,
-            call_sid=form.get("CallSid", ""),
-            answered_by=form.get("AnsweredBy", ""),
-            now=utcnow(),
-        )
-
-    return await _voice_twiml(request, call_id, code, step)
+    return await _call_webhook(request, call_id, code, call_answered, {"answered_by": "AnsweredBy"})
 
 
 @router.post(
@@ -200,18 +209,14 @@ async def voice_answered(request: Request, call_id: str, code: str) -> Response:
     responses=_TWIML,
 )
 async def voice_gathered(request: Request, call_id: str, code: str, attempt: str = "1") -> Response:
-    async def step(session: Any, cfg: Any, urls: CallUrls, form: dict[str, str]) -> str:
-        return await call_gathered(
-            session,
-            cfg,
-            urls,
-            call_sid=form.get("CallSid", ""),
-            digits=form.get("Digits", ""),
-            attempt=2 if attempt == "2" else 1,
-            now=utcnow(),
-        )
-
-    return await _voice_twiml(request, call_id, code, step)
+    return await _call_webhook(
+        request,
+        call_id,
+        code,
+        call_gathered,
+        {"digits": "Digits"},
+        attempt=2 if attempt == "2" else 1,
+    )
 
 
 @router.post(
@@ -224,18 +229,5 @@ async def voice_gathered(request: Request, call_id: str, code: str, attempt: str
     responses=problems(403, s403="Missing or invalid X-Twilio-Signature"),
 )
 async def voice_status(request: Request, call_id: str, code: str) -> Response:
-    form = await _verified_form(request)
-    if form is None:
-        return _forbidden(request)
-    runtime = request.app.state.runtime
-    async with runtime.sessionmaker() as session:
-        await call_ended(
-            session,
-            runtime.activation_config,
-            CallUrls(runtime.voice_url, call_id, code),
-            call_sid=form.get("CallSid", ""),
-            status=form.get("CallStatus", ""),
-            answered_by=form.get("AnsweredBy", ""),
-            now=utcnow(),
-        )
-    return Response(status_code=204)
+    fields = {"status": "CallStatus", "answered_by": "AnsweredBy"}
+    return await _call_webhook(request, call_id, code, call_ended, fields, twiml=False)

@@ -14,26 +14,18 @@ from beredskab.directory.models import Organisation
 from beredskab.invoices.validation import fatal, validate
 from beredskab.metadata import utcnow
 from tests.costworld import R, cost_world, get, post, worked_example
+from tests.factories import DDH_CVR, INVOICE_SETTINGS
 
 _TODAY = utcnow().date()
 RUN = {"from": str(_TODAY - timedelta(days=30)), "to": str(_TODAY + timedelta(days=1))}
 PERIOD = f"from={RUN['from']}&to={RUN['to']}"
 CBC = "{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}"
-SELLER = {
-    "invoice_street": "Rådhuspladsen 2",
-    "invoice_city": "Aarhus C",
-    "invoice_postal_zone": "8000",
-    "invoice_bank_reg": "1234",
-    "invoice_bank_account": "1234567890",
-    "invoice_payment_days": 30,
-    "invoice_vat_category": "E",
-    "invoice_vat_exemption_reason": "Momsfritaget samarbejde mellem kommuner",
-}
+SELLER = INVOICE_SETTINGS
 
 
 async def _identify(db) -> None:
     async with db.sessionmaker() as s:
-        (await s.get(Organisation, "ddh")).cvr = "29900000"
+        (await s.get(Organisation, "ddh")).cvr = DDH_CVR
         odder = await s.get(Organisation, "odder")
         odder.cvr, odder.ean, odder.buyer_reference = "29900019", "5790000000012", "BER-2026"
         await s.commit()

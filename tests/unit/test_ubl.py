@@ -4,26 +4,18 @@ the sums of its lines to the øre, and it refuses identifiers with wrong check d
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from dataclasses import asdict
 from datetime import date
 
 import pytest
 
 from beredskab.invoices.ubl import Buyer, Document, Line, Seller, build, cvr_valid, gln_valid
 from beredskab.invoices.validation import fatal, validate
+from tests.factories import DDH_CVR, invoicing_config
 
 CBC = "{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}"
 SELLER = Seller(
-    name="Den Digitale Hotline",
-    cvr="29900000",
-    ean="5790000000005",
-    street="Rådhuspladsen 2",
-    city="Aarhus C",
-    postal_zone="8000",
-    bank_reg="1234",
-    bank_account="1234567890",
-    payment_days=30,
-    vat_category="E",
-    exemption_reason="Momsfritaget samarbejde mellem offentlige myndigheder",
+    name="Den Digitale Hotline", cvr=DDH_CVR, ean="5790000000005", **asdict(invoicing_config())
 )
 BUYER = Buyer(name="Aarhus Kommune", cvr="29900019", ean="5790000000012", reference="BER-2026")
 LINES = (
