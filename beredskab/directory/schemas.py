@@ -65,6 +65,8 @@ class OrganisationRead(BaseModel):
     network: str | None
     cvr: str | None
     ean: str | None
+    # what the authority asks to see on its e-invoices (BT-10), from the directory
+    buyer_reference: str | None
 
 
 class PersonRead(BaseModel):

@@ -26,9 +26,16 @@ async def admin(session) -> dict[str, str]:
 async def test_lists_organisations_and_people(client, admin):
     orgs = (await client.get("/directory/organisations", headers=admin)).json()
     assert len(orgs) == 36
-    assert {"id": "skive", "kind": "municipality", "contact_centre": True}.items() <= next(
-        o for o in orgs if o["id"] == "skive"
-    ).items()
+    skive = {
+        "id": "skive",
+        "kind": "municipality",
+        "contact_centre": True,
+        "cvr": "39990202",
+        "ean": "5798000000025",
+        "buyer_reference": "DDH-skive",
+    }
+    assert skive.items() <= next(o for o in orgs if o["id"] == "skive").items()
+    assert next(o for o in orgs if o["id"] == "ddh")["buyer_reference"] is None
     people = (await client.get("/directory/people", headers=admin)).json()
     assert len(people) == 77 and people[0]["phone"] == "+4550100001"
     one = await client.get("/directory/people/p001", headers=admin)
