@@ -81,3 +81,10 @@ def test_the_steering_group_sees_who_is_on_duty(console, browser):
     assert console.people["p001"]["name"] in leader.inner_text()
     assert leader.get_by_role("link").first.get_attribute("href") == "tel:+4550100001"
     check_page(tab, "beredskab")
+    # the municipalities' contacts are folded (on a phone they were most of the page) and one
+    # tap away, their numbers as links
+    contacts = tab.get_by_role("table", name="Kommunernes kontaktpersoner")
+    assert not contacts.is_visible()
+    tab.get_by_text("kommuner med primær og sekundær kontaktperson").click()
+    assert contacts.is_visible()
+    assert contacts.get_by_role("link").first.get_attribute("href").startswith("tel:+45")
