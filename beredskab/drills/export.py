@@ -15,8 +15,8 @@ from beredskab.drills.schemas import DrillResult
 from beredskab.spreadsheet import text_cell
 
 CSV = "text/csv; charset=utf-8"
-HEADER = ["Navn", "Telefon", "Grupper", "Resultat", "Svaret", "Minutter", "Svaret med", "Opkald"]
-CHANNELS = {"sms": "SMS", "key": "tast i opkald"}
+HEADER = ["Navn", "Telefon", "Grupper", "Resultat", "Svaret", "Minutter", "Svaret med", "Opringning"]
+CHANNELS = {"sms": "SMS", "key": "tast i opringning"}
 
 
 def _da(value: float | None) -> str:

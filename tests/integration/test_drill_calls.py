@@ -104,7 +104,7 @@ async def test_unanswered_people_are_called_and_a_key_answers_the_drill(db, worl
     ]
     r = await world.client.get(f"/drills/{drill['id']}.csv", headers=bearer(world.tokens["admin"]))
     text = r.content.decode("utf-8-sig")
-    assert "tast i opkald;tastede 1" in text and ";telefonsvarer" in text
+    assert "tast i opringning;tastede 1" in text and ";telefonsvarer" in text
     async with db.sessionmaker() as s:
         outcomes = {a.outcome for a in (await s.exec(select(VoiceAnswer))).all()}
         rows = (await s.exec(select(VoiceAnswer))).all()

@@ -384,4 +384,4 @@ async def test_a_key_pressed_in_the_call_answers_the_drill_as_key(world, db):
     steer1 = next(p for p in result["people"] if p["person_id"] == "steer1")
     assert steer1["outcome"] == "answered" and steer1["channel"] == "key"
     r = await world.client.get(f"/drills/{drill['id']}.csv", headers=bearer(world.tokens["admin"]))
-    assert "tast i opkald" in r.content.decode("utf-8-sig")
+    assert "tast i opringning" in r.content.decode("utf-8-sig")

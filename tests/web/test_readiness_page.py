@@ -137,4 +137,4 @@ async def test_the_latest_drill_and_whom_to_call(app, as_person, demo):
     for page in pages[1:]:
         assert demo[page.person_id]["name"] in text
         assert f'href="tel:{page.phone}"' in text
-    assert text.count("; opkald: ") == len(pages) - 1
+    assert text.count("; opringning: ") == len(pages) - 1
