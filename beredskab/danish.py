@@ -3,11 +3,20 @@ Pure: the zone is a parameter."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("man", "tir", "ons", "tor", "fre", "lør", "søn")
 MONTHS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+MONTH_NAMES = (
+    "januar", "februar", "marts", "april", "maj", "juni",
+    "juli", "august", "september", "oktober", "november", "december",
+)  # fmt: skip
+
+
+def day(d: date) -> str:
+    """A date as a Danish document writes it: "1. marts 2026"."""
+    return f"{d.day}. {MONTH_NAMES[d.month - 1]} {d.year}"
 
 
 def when(moment: datetime, tz: ZoneInfo) -> str:

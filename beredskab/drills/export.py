@@ -15,7 +15,16 @@ from beredskab.drills.schemas import DrillResult
 from beredskab.spreadsheet import text_cell
 
 CSV = "text/csv; charset=utf-8"
-HEADER = ["Navn", "Telefon", "Grupper", "Resultat", "Svaret", "Minutter", "Svaret med", "Opringning"]
+HEADER = [
+    "Navn",
+    "Telefon",
+    "Grupper",
+    "Resultat",
+    "Svaret",
+    "Minutter",
+    "Svaret med",
+    "Opringning",
+]
 CHANNELS = {"sms": "SMS", "key": "tast i opringning"}
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from beredskab.danish import age, duration
+from beredskab.danish import age, day, duration
 
 NOW = datetime(2025, 3, 4, 14, 5, tzinfo=UTC)
 
@@ -29,3 +29,11 @@ def test_duration_in_hours_and_minutes():
     assert duration(150) == "2 t 30 min"
     assert duration(60) == "1 t"
     assert duration(-5) == "0 min"
+
+
+@pytest.mark.parametrize(
+    ("day_", "said"),
+    [(date(2026, 3, 1), "1. marts 2026"), (date(2026, 12, 31), "31. december 2026")],
+)
+def test_a_date_as_a_danish_document_writes_it(day_, said):
+    assert day(day_) == said
