@@ -23,7 +23,13 @@ def _save(tab, text: str) -> None:  # noqa: ANN001
     tab.keyboard.type(text)
     tab.keyboard.press("Control+Enter")
     tab.locator("#tidslinje .entry-text", has_text=text).first.wait_for(timeout=5000)
-    tab.wait_for_function("document.activeElement && document.activeElement.id === 'text'")
+    # the live feed may show the entry before the form has its own answer: wait for the form
+    # to be emptied and the focus back in the text (under load the two come in either order)
+    tab.wait_for_function(
+        "document.activeElement && document.activeElement.id === 'text'"
+        " && document.activeElement.value === ''",
+        timeout=10_000,
+    )
     assert tab.locator("#text").input_value() == ""
 
 
