@@ -16,6 +16,7 @@ from beredskab import deadlines
 from beredskab.activations.config import ActivationConfig
 from beredskab.activations.models import (
     Activation,
+    ActivationStatus,
     PagePurpose,
 )
 from beredskab.activations.notify import sms_person, state_changed, steering_people, tell_authority
@@ -164,6 +165,10 @@ async def _create(
         idempotency_key=idempotency_key,
         created_at=now,
     )
+    if principal.role is TokenRole.steering:
+        # endorsed with the request (`apply_endorsement` below): inserted so, not updated after
+        activation.status = ActivationStatus.active
+        activation.endorsed_at, activation.endorsed_by = now, by
     session.add(activation)
     await session.flush()
     if not data.exercise:  # a call-out drill gives way: its SMS must not delay the real pages
