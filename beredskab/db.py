@@ -4,13 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, event
+from sqlalchemy import BigInteger, event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+# keys of PostgreSQL advisory locks (`serialise`): one per thing that must be done one at a time
+DRILL_SCHEDULE_LOCK = 1516
+ACTIVATION_REF_LOCK = 1517
+
+
+async def serialise(session: AsyncSession, key: int) -> None:
+    """Hold `key` until this session's transaction ends, so transactions taking the same key run
+    one after another from here (PostgreSQL's advisory transaction lock; SQLite's write
+    transactions are serialised already, from BEGIN IMMEDIATE)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.exec(text(f"SELECT pg_advisory_xact_lock({int(key)})"))  # type: ignore[call-overload]
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API object

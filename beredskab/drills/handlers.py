@@ -7,12 +7,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import text
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab import deadlines
 from beredskab.activations.config import ActivationConfig
+from beredskab.db import DRILL_SCHEDULE_LOCK, serialise
 from beredskab.deadlines import Deadline, DeadlineStatus
 from beredskab.drill_schedule import Postpone, Skip, decide_scheduled, next_occurrence
 from beredskab.drills import calls, service
@@ -97,8 +97,7 @@ async def keep_schedule(session: AsyncSession, cfg: ActivationConfig, now: datet
     serialised (an advisory lock on PostgreSQL; SQLite's writer lock)."""
     plans = cfg.playbook.drills.schedule
     async with transaction(session):
-        if session.get_bind().dialect.name == "postgresql":
-            await session.exec(text("SELECT pg_advisory_xact_lock(1516)"))  # type: ignore[call-overload]
+        await serialise(session, DRILL_SCHEDULE_LOCK)
         rows = await session.exec(
             select(Deadline).where(
                 Deadline.kind == SCHEDULED,

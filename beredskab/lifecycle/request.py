@@ -27,6 +27,7 @@ from beredskab.auth.models import TokenRole
 from beredskab.auth.service import Principal
 from beredskab.crisis_staff import action_cards as action_cards
 from beredskab.danish import count
+from beredskab.db import ACTIVATION_REF_LOCK, serialise
 from beredskab.directory.models import Organisation
 from beredskab.directory.service import known_org
 from beredskab.drills import service as drills
@@ -82,6 +83,9 @@ def _same_request(existing: Activation, data: ActivationCreate, authority_id: st
 
 
 async def _next_ref(session: AsyncSession, now: datetime) -> str:
+    """The year's next reference. Requests that come at once number one after another (an
+    advisory lock held to their commit on PostgreSQL), so none is refused for a taken number."""
+    await serialise(session, ACTIVATION_REF_LOCK)
     prefix = f"DDH-{now.year}-"
     count = (
         await session.exec(

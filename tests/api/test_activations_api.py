@@ -4,6 +4,8 @@ told through phones are in tests/integration/test_activation_flow.py."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from tests.factories import bearer
@@ -95,6 +97,23 @@ async def test_a_request_answers_201_with_its_location_and_summary(world):
     assert r.headers["location"] == f"/activations/{body['id']}"
     assert set(body) == {"id", "ref", "status", "title", "authority_id", "exercise", "created_at"}
     assert (body["status"], body["authority_id"], body["exercise"]) == ("requested", "odder", False)
+
+
+async def test_requests_at_once_are_all_taken_and_numbered_without_a_gap(world):
+    # ten authorities' requests in the same instant (PostgreSQL runs them side by side): none
+    # refused for a reference another took; the numbers run on without a hole
+    async def ask(n: int, role: str):  # noqa: ANN202
+        body = {**BODY, "title": f"Hændelse {n}", "authority_id": "odder"}
+        return await world.client.post(
+            "/activations", json=body, headers=bearer(world.tokens[role])
+        )
+
+    answers = await asyncio.gather(
+        *(ask(n, "steering" if n % 2 else "authority") for n in range(10))
+    )
+    assert [r.status_code for r in answers] == [201] * 10, [r.text for r in answers]
+    numbers = sorted(int(r.json()["ref"].rsplit("-", 1)[1]) for r in answers)
+    assert numbers == list(range(1, 11))
 
 
 async def test_idempotency_key_returns_the_first_activation(world):
