@@ -1,0 +1,421 @@
+"""National scale (P8, issue 18): all 98 Danish municipalities with two contacts each, 10
+activations at once, each endorsed and asking for an out-of-hours shift, on 2 API replicas
+(`serve --no-worker`) and 2 `worker` processes sharing one PostgreSQL.
+
+The steering group approves each shift through the API, so the primary contacts of all 98
+municipalities are paged for each (980 pages). The bench answers each page "JA <kode> 1" the
+moment the Twilio mock has accepted it ("as fast as the gateway delivers"), signed like Twilio,
+alternating the two replicas like a load balancer. The primaries of two in three municipalities
+stay silent; once every primary page is out, their secondary timeout is fast-forwarded, so their
+secondaries are paged (up to 650 more pages) and answer as fast. A shift's 50 places are more
+than the 33 answering primaries and fewer than all 98 offers, so the last 17 are raced for across
+both replicas. Each worker sends from its own number, a tag that shows who sent what.
+
+Targets (issue 18):
+- every page sent exactly once: for each page row, one SMS with its code to its person; and
+  every SMS the outbox marked sent was accepted once (no doubles, none missing);
+- every reply processed (stored with its outcome, none in error); allocations exact: each
+  shift, read through the API, holds PLACES agents from PLACES municipalities;
+- webhook p99 <= 50 ms, beside an empty FastAPI form POST sent right after each reply (same load);
+- fan-out within 5 % of the configured rate, BENCH_SMS_RATE (default 50 SMS/s). The token
+  bucket is per process (notifications/ratelimit.py), so each worker is given half of it.
+
+PostgreSQL only: SQLite is a single-writer file for one process (API and worker together);
+two replicas and two workers cannot share it. The bench says so instead of running it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import tempfile
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+from twilio.request_validator import RequestValidator
+
+from bench.common import cli, free_port, percentile, postgres, server, token, twilio_env, worker
+from bench.municipalities import write_directory
+from bench.sms import CODE, OUR_NUMBER, quiet, reply
+from tests.twilio_mock import TwilioMock
+
+MUNICIPALITIES = 98
+ACTIVATIONS = int(os.environ.get("BENCH_NATIONAL_ACTIVATIONS", "10"))
+PLACES = 50  # the most a shift may ask for (shifts.rules.MAX_AGENTS)
+RATE = float(os.environ.get("BENCH_SMS_RATE", "50"))
+REPLICAS = WORKERS = 2
+PUBLIC = "http://beredskab.lb:8000"  # what Twilio signs: the load balancer's address
+AUTHORITIES = ("jammerbugt", "skive", "lemvig", "rebild", "struer", "vesthimmerland", "hjoerring")
+TARGET_P99_MS = 50.0
+RETRIES: list[int] = []  # activation requests answered 409 and sent again
+TARGET_RATE_TOLERANCE = 0.05
+
+
+def _out_of_hours_span() -> tuple[datetime, datetime]:
+    """Four hours, all outside opening hours, a few days ahead (a weekday evening)."""
+    from beredskab.calendar import default_rules, split
+
+    tz = ZoneInfo("Europe/Copenhagen")
+    day = datetime.now(tz).date() + timedelta(days=3)
+    while True:
+        start = datetime.combine(day, datetime.min.time(), tzinfo=tz).replace(hour=20, minute=30)
+        pieces = split(start, start + timedelta(hours=4), default_rules())
+        if all(not p.in_hours for p in pieces):
+            return start, start + timedelta(hours=4)
+        day += timedelta(days=1)
+
+
+class Replier:
+    """Answers every volunteer page the mock accepts, except to the silent numbers, at once:
+    each reply is posted to the next replica in turn and timed, then an empty form POST."""
+
+    def __init__(self, mock: TwilioMock, replicas: list[str], empty: str, silent: set[str]):
+        self.mock, self.silent = mock, silent
+        self.clients = [httpx.Client(base_url=url, timeout=30) for url in replicas]
+        self.empty = httpx.Client(base_url=empty, timeout=30)
+        self.validator = RequestValidator(mock.auth_token)
+        self.turn = itertools.count()
+        self.pool = ThreadPoolExecutor(max_workers=16)
+        self.futures: list = []
+        self.latencies: list[tuple[int, float]] = []  # (replica, ms)
+        self.baseline: list[float] = []
+        self.failures: list[str] = []
+        self.replied: list[tuple[str, str]] = []  # (phone, code)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def start(self, since: int) -> None:
+        self.seen = since
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stop.is_set():
+            new = self.mock.messages[self.seen : len(self.mock.messages)]
+            self.seen += len(new)
+            for page in new:
+                if CODE.search(page["Body"]) and page["To"] not in self.silent:
+                    self.futures.append(self.pool.submit(self._answer, page))
+            time.sleep(0.002)
+
+    def _answer(self, page: dict) -> None:
+        params = reply(page, self.mock.account_sid)
+        self.replied.append((params["From"], CODE.search(page["Body"]).group(1)))
+        url = f"{PUBLIC}/webhooks/twilio/sms"
+        headers = {"X-Twilio-Signature": self.validator.compute_signature(url, params)}
+        replica = next(self.turn) % len(self.clients)
+        started = time.perf_counter()
+        r = self.clients[replica].post("/webhooks/twilio/sms", data=params, headers=headers)
+        self.latencies.append((replica, (time.perf_counter() - started) * 1000))
+        if r.status_code != 200 or "<Message>" in r.text:
+            self.failures.append(f"{r.status_code} {r.text[:100]}")
+        started = time.perf_counter()
+        self.empty.post("/echo-form", data=params).raise_for_status()
+        self.baseline.append((time.perf_counter() - started) * 1000)
+
+    def idle(self) -> bool:
+        return all(f.done() for f in list(self.futures))
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.pool.shutdown(wait=True)
+        for client in [*self.clients, self.empty]:
+            client.close()
+
+
+def _open(client: httpx.Client, tokens: dict[str, str], n: int, places: int) -> tuple[str, int]:
+    """Activation n, endorsed at once (steering), an out-of-hours shift asked for and approved:
+    (activation id, shift id)."""
+    start, end = _out_of_hours_span()
+    for attempt in itertools.count(1):
+        r = client.post(
+            "/activations",
+            json={
+                "title": f"Landsdækkende {n}",
+                "contact_name": "Vagtchef",
+                "contact_phone": "20123456",
+                "authority_id": AUTHORITIES[n % len(AUTHORITIES)],
+                "out_of_hours_requested": True,
+            },
+            headers={"Authorization": f"Bearer {tokens['steering']}", "Idempotency-Key": f"{n}"},
+        )
+        # 409 "could not allocate an activation reference; try again": the reference is the
+        # year's count + 1, so requests at the same instant collide; the API asks for a retry
+        if r.status_code != 409 or attempt == 5:
+            break
+        RETRIES.append(n)
+        time.sleep(0.05 * attempt)
+    r.raise_for_status()
+    activation = r.json()["id"]
+    r = client.post(
+        f"/activations/{activation}/shifts",
+        json={"start": start.isoformat(), "end": end.isoformat(), "agents_needed": places},
+        headers={"Authorization": f"Bearer {tokens['staff']}"},
+    )
+    r.raise_for_status()
+    shift = r.json()["id"]
+    client.post(
+        f"/activations/{activation}/shifts/{shift}/approve",
+        headers={"Authorization": f"Bearer {tokens['steering']}"},
+    ).raise_for_status()
+    return activation, shift
+
+
+async def _db(db_url: str, activations: list[str], *, fast_forward: bool = False) -> dict:
+    """Fast-forward the secondary timeouts, or read back pages, outbox, replies and deadlines."""
+    from sqlalchemy import func, select, update
+
+    from beredskab.activations.models import InboundSms, Page, PagePurpose
+    from beredskab.db import make_engine
+    from beredskab.deadlines import Deadline, DeadlineStatus
+    from beredskab.directory.models import Person
+    from beredskab.outbox import Channel, OutboxMessage
+
+    secondary = (
+        Deadline.kind == "volunteer_secondary",
+        Deadline.status == DeadlineStatus.pending,
+        Deadline.activation_id.in_(activations),
+    )
+    engine = make_engine(db_url)
+    try:
+        async with engine.begin() as conn:
+            if fast_forward:
+                moved = await conn.execute(
+                    update(Deadline).where(*secondary).values(due_at=datetime.now(UTC))
+                )
+                return {"moved": moved.rowcount}
+            pages = (
+                await conn.execute(
+                    select(Page.code, Person.phone, Page.rank)
+                    .join(Person, Person.id == Page.person_id)
+                    .where(
+                        Page.activation_id.in_(activations),
+                        Page.purpose == PagePurpose.volunteer,
+                    )
+                )
+            ).all()
+            sms = (
+                await conn.execute(
+                    select(OutboxMessage.status, OutboxMessage.recipient, OutboxMessage.body).where(
+                        OutboxMessage.channel == Channel.sms
+                    )
+                )
+            ).all()
+            outcomes = (
+                await conn.execute(
+                    select(InboundSms.outcome, func.count()).group_by(InboundSms.outcome)
+                )
+            ).all()
+            waiting = (
+                await conn.execute(
+                    select(func.count()).where(*secondary, Deadline.due_at <= datetime.now(UTC))
+                )
+            ).scalar()
+            return {"pages": pages, "sms": sms, "outcomes": dict(outcomes), "waiting": waiting}
+    finally:
+        await engine.dispose()
+
+
+def _settle(mock: TwilioMock, replier: Replier, db_url: str, activations: list[str]) -> int:
+    """Wait until the mock is quiet, every reply is answered and no secondary timeout is due
+    (those of the pages answered fall due later, and then do nothing)."""
+    while True:
+        seen = quiet(mock)
+        if replier.idle() and asyncio.run(_db(db_url, activations))["waiting"] == 0:
+            return seen
+
+
+def _rate(messages: list[dict], last: float, burst: float) -> float:
+    """SMS/s from the first message to `last`, once the first burst (full buckets) has left."""
+    times = sorted(m["received_at"] for m in messages if m["received_at"] <= last)
+    k = min(int(burst), len(times) - 2)
+    return (len(times) - 1 - k) / (times[-1] - times[k])
+
+
+def run(db_url: str, mock: TwilioMock) -> dict:
+    mock.reset()
+    directory = Path(tempfile.mkdtemp()) / "directory.yaml"
+    contacts = write_directory(directory, MUNICIPALITIES)
+    silent = {phones[0] for n, (_, phones) in enumerate(sorted(contacts.items())) if n % 3}
+    cli(db_url, "migrate")
+    cli(db_url, "directory", "import", str(directory))
+    tokens = {
+        "steering": token(db_url, "steering", "--person", "p012"),
+        "staff": token(db_url, "crisis_staff", "--person", "p003"),
+    }
+    env = {**twilio_env(db_url, mock), "TWILIO_FROM": OUR_NUMBER, "PUBLIC_BASE_URL": PUBLIC}
+    senders = [f"+457000009{i}" for i in range(WORKERS)]  # one per worker: who sent what
+    ports = [free_port() for _ in range(REPLICAS)]
+    empty = free_port()
+    urls = [f"http://127.0.0.1:{port}" for port in ports]
+    with ExitStack() as stack:
+        for port in ports:
+            stack.enter_context(
+                server(["-m", "beredskab", "serve", "--no-worker", "--port", str(port)], env, port)
+            )
+        for sender in senders:
+            rate = f"{RATE / WORKERS:g}"
+            stack.enter_context(worker({**env, "TWILIO_FROM": sender, "SMS_RATE_PER_SECOND": rate}))
+        stack.enter_context(
+            server(
+                ["-m", "uvicorn", "bench.empty_app:app", "--port", str(empty)],
+                {**os.environ, "LOG_LEVEL": "WARNING"},
+                empty,
+            )
+        )
+        clients = [stack.enter_context(httpx.Client(base_url=u, timeout=60)) for u in urls]
+        # Warm-up, as on servers that have been in use: one national activation with two
+        # places, answered through both replicas, so the run does not time each process's
+        # one-time statement compilation.
+        warm = Replier(mock, urls, f"http://127.0.0.1:{empty}", silent)
+        warm.start(len(mock.messages))
+        _open(clients[0], tokens, 0, 2)
+        _settle(mock, warm, db_url, [])
+        warm.close()
+        mark = quiet(mock)  # the buckets are full again
+        load = [os.getloadavg()[0]]
+        replier = Replier(mock, urls, f"http://127.0.0.1:{empty}", silent)
+        replier.start(mark)
+        with ThreadPoolExecutor(ACTIVATIONS) as pool:
+            opened = list(
+                pool.map(
+                    lambda n: _open(clients[n % REPLICAS], tokens, n, PLACES),
+                    range(1, ACTIVATIONS + 1),
+                )
+            )
+        ids = [a for a, _ in opened]
+        started = time.monotonic()
+        while sum(1 for m in mock.messages[mark:] if CODE.search(m["Body"])) < 98 * ACTIVATIONS:
+            if time.monotonic() - started > 300:
+                raise RuntimeError("the primary pages did not all leave within 5 minutes")
+            time.sleep(0.05)
+        middle = _settle(mock, replier, db_url, ids)
+        load.append(os.getloadavg()[0])
+        moved = asyncio.run(_db(db_url, ids, fast_forward=True))["moved"]
+        end = _settle(mock, replier, db_url, ids)
+        load.append(os.getloadavg()[0])
+        replier.close()
+        shifts = [
+            clients[0]
+            .get(
+                f"/activations/{a}/shifts/{s}",
+                headers={"Authorization": f"Bearer {tokens['steering']}"},
+            )
+            .json()
+            for a, s in opened
+        ]
+    db = asyncio.run(_db(db_url, ids))
+    return {
+        "phases": (mock.messages[mark:middle], mock.messages[middle:end]),
+        "all": list(mock.messages),
+        "warm_replies": len(warm.replied),
+        "moved": moved,
+        "replier": replier,
+        "shifts": shifts,
+        "db": db,
+        "load": load,
+        "senders": senders,
+    }
+
+
+def main() -> None:
+    print(
+        f"national scale (P8): {MUNICIPALITIES} municipalities x 2 contacts, {ACTIVATIONS} "
+        f"activations at once, each an out-of-hours shift of {PLACES} places; {REPLICAS} API "
+        f"replicas and {WORKERS} workers; replies as fast as the gateway delivers at "
+        f"{RATE:g} SMS/s ({RATE / WORKERS:g} per worker)"
+    )
+    print(
+        "  sqlite     skipped: a single-writer file for one process (API and worker together); "
+        "two replicas and two workers cannot share it"
+    )
+    db_url = postgres()
+    if db_url is None:
+        print("  postgresql skipped: not reachable (BENCH_DATABASE_URL)")
+        return
+    with TwilioMock() as mock:
+        _report(run(db_url, mock))
+
+
+def _report(out: dict) -> None:
+    replier: Replier = out["replier"]
+    ms = [m for _, m in replier.latencies]
+    p50, p99 = percentile(ms, 50), percentile(ms, 99)
+    b50, b99 = percentile(replier.baseline, 50), percentile(replier.baseline, 99)
+    per = [sorted(m for r, m in replier.latencies if r == i) for i in range(REPLICAS)]
+    print(
+        f"  postgresql webhook p99 {p99:.1f} ms (p50 {p50:.1f}) over {len(ms)} replies; replicas "
+        + ", ".join(f"p99 {percentile(p, 99):.1f}" for p in per)
+        + f" ms; empty POST p99 {b99:.1f} ms (p50 {b50:.1f}): "
+        f"{'meets' if p99 <= TARGET_P99_MS else 'MISSES'} p99 <= {TARGET_P99_MS:.0f} ms"
+    )
+    db = out["db"]
+    sent_by_code = Counter(
+        (m["To"], c.group(1)) for m in out["all"] if (c := CODE.search(m["Body"]))
+    )
+    pages = db["pages"]
+    once = sum(1 for code, phone, _ in pages if sent_by_code[(phone, code)] == 1)
+    secondaries = sum(1 for *_, rank in pages if rank == 1)
+    statuses = Counter(status for status, *_ in db["sms"])
+    outbox = Counter((to, body) for status, to, body in db["sms"] if status == "sent")
+    accepted = Counter((m["To"], m["Body"]) for m in out["all"])
+    exact_sms = outbox == accepted
+    by_worker = Counter(m["From"] for m in out["all"])
+    print(
+        f"  {'':<10} pages: {len(pages)} ({len(pages) - secondaries} primaries, {secondaries} "
+        f"secondaries after {out['moved']} timeouts), each sent exactly once: "
+        f"{'yes' if once == len(pages) else f'NO ({once} of {len(pages)})'}; outbox SMS "
+        f"{dict(statuses)}, each sent one accepted once: {'yes' if exact_sms else 'NO'}; "
+        "by worker " + ", ".join(f"{by_worker[s]}" for s in out["senders"])
+    )
+    outcomes = db["outcomes"]
+    errors = sum(n for o, n in outcomes.items() if o.startswith("error"))
+    processed = sum(outcomes.values()) - out["warm_replies"]
+    print(
+        f"  {'':<10} replies: {len(replier.replied)} sent, {processed} stored, {errors} in error,"
+        f" {len(replier.failures)} answered otherwise than empty TwiML; outcomes "
+        + ", ".join(f"{o} {n}" for o, n in sorted(outcomes.items()))
+    )
+    exact = [
+        s["agents_allocated"] == PLACES
+        and len({a["org_id"] for a in s["allocations"]}) == PLACES
+        and s["open_pages"] == 0
+        for s in out["shifts"]
+    ]
+    wrong = [(s["agents_allocated"], len(s["allocations"]), s["open_pages"]) for s in out["shifts"]]
+    print(
+        f"  {'':<10} allocations (through the API): {sum(exact)} of {len(exact)} shifts hold "
+        f"exactly {PLACES} agents from {PLACES} municipalities, no page left open"
+        + ("" if all(exact) else f": (agents, municipalities, open pages) {wrong}")
+    )
+    for phase, messages in zip(("primaries", "secondaries"), out["phases"], strict=True):
+        pages_at = [m["received_at"] for m in messages if CODE.search(m["Body"])]
+        if len(pages_at) < 2:
+            continue
+        last = max(pages_at)
+        total = _rate(messages, last, RATE) / RATE
+        each = [
+            _rate([m for m in messages if m["From"] == s], last, RATE / WORKERS) / (RATE / WORKERS)
+            for s in out["senders"]
+        ]
+        print(
+            f"  {'':<10} fan-out, {phase}: {len(messages)} SMS, {total:.3f}x of {RATE:g} SMS/s "
+            f"({'within' if abs(1 - total) <= TARGET_RATE_TOLERANCE else 'NOT within'} 5 %); "
+            "each worker " + ", ".join(f"{e:.3f}x" for e in each) + f" of {RATE / WORKERS:g}"
+        )
+    print(
+        f"  {'':<10} {len(RETRIES)} activation requests answered 409 (reference taken) and sent "
+        f"again; load average (1 min) at start, between phases, end: {out['load']}"
+    )
+
+
+if __name__ == "__main__":
+    main()
