@@ -52,6 +52,7 @@ ACTIVATIONS = int(os.environ.get("BENCH_NATIONAL_ACTIVATIONS", "10"))
 PLACES = 50  # the most a shift may ask for (shifts.rules.MAX_AGENTS)
 RATE = float(os.environ.get("BENCH_SMS_RATE", "50"))
 REPLICAS = WORKERS = 2
+PROFILE = os.environ.get("BENCH_PROFILE", "")  # a folder: profile the replicas into it
 PUBLIC = "http://beredskab.lb:8000"  # what Twilio signs: the load balancer's address
 AUTHORITIES = ("jammerbugt", "skive", "lemvig", "rebild", "struer", "vesthimmerland", "hjoerring")
 TARGET_P99_MS = 50.0
@@ -85,7 +86,7 @@ class Replier:
         self.turn = itertools.count()
         self.pool = ThreadPoolExecutor(max_workers=16)
         self.futures: list = []
-        self.latencies: list[tuple[int, float]] = []  # (replica, ms)
+        self.latencies: list[tuple[int, float, float]] = []  # (replica, ms, sent at)
         self.baseline: list[float] = []
         self.failures: list[str] = []
         self.replied: list[tuple[str, str]] = []  # (phone, code)
@@ -113,7 +114,7 @@ class Replier:
         replica = next(self.turn) % len(self.clients)
         started = time.perf_counter()
         r = self.clients[replica].post("/webhooks/twilio/sms", data=params, headers=headers)
-        self.latencies.append((replica, (time.perf_counter() - started) * 1000))
+        self.latencies.append((replica, (time.perf_counter() - started) * 1000, time.time()))
         if r.status_code != 200 or "<Message>" in r.text:
             self.failures.append(f"{r.status_code} {r.text[:100]}")
         started = time.perf_counter()
@@ -173,7 +174,7 @@ async def _db(db_url: str, activations: list[str], *, fast_forward: bool = False
     """Fast-forward the secondary timeouts, or read back pages, outbox, replies and deadlines."""
     from sqlalchemy import func, select, update
 
-    from beredskab.activations.models import InboundSms, Page, PagePurpose
+    from beredskab.activations.models import Activation, InboundSms, Page, PagePurpose
     from beredskab.db import make_engine
     from beredskab.deadlines import Deadline, DeadlineStatus
     from beredskab.directory.models import Person
@@ -194,8 +195,9 @@ async def _db(db_url: str, activations: list[str], *, fast_forward: bool = False
                 return {"moved": moved.rowcount}
             pages = (
                 await conn.execute(
-                    select(Page.code, Person.phone, Page.rank)
+                    select(Page.code, Person.phone, Page.rank, Activation.ref)
                     .join(Person, Person.id == Page.person_id)
+                    .join(Activation, Activation.id == Page.activation_id)
                     .where(
                         Page.activation_id.in_(activations),
                         Page.purpose == PagePurpose.volunteer,
@@ -258,9 +260,10 @@ def run(db_url: str, mock: TwilioMock) -> dict:
     urls = [f"http://127.0.0.1:{port}" for port in ports]
     with ExitStack() as stack:
         for port in ports:
-            stack.enter_context(
-                server(["-m", "beredskab", "serve", "--no-worker", "--port", str(port)], env, port)
-            )
+            serve = ["-m", "beredskab", "serve", "--no-worker", "--port", str(port)]
+            if PROFILE:  # each replica under cProfile and statement timing (bench/profiled.py)
+                serve[1:2] = ["bench.profiled", f"{PROFILE}/replica-{port}"]
+            stack.enter_context(server(serve, env, port))
         for sender in senders:
             rate = f"{RATE / WORKERS:g}"
             stack.enter_context(worker({**env, "TWILIO_FROM": sender, "SMS_RATE_PER_SECOND": rate}))
@@ -347,23 +350,32 @@ def main() -> None:
 
 def _report(out: dict) -> None:
     replier: Replier = out["replier"]
-    ms = [m for _, m in replier.latencies]
+    ms = [m for _, m, _ in replier.latencies]
     p50, p99 = percentile(ms, 50), percentile(ms, 99)
     b50, b99 = percentile(replier.baseline, 50), percentile(replier.baseline, 99)
-    per = [sorted(m for r, m in replier.latencies if r == i) for i in range(REPLICAS)]
+    per = [[m for r, m, _ in replier.latencies if r == i] for i in range(REPLICAS)]
+    split = out["phases"][1][0]["received_at"] if out["phases"][1] else float("inf")
+    phases = [[m for _, m, t in replier.latencies if (t >= split) == late] for late in (0, 1)]
     print(
         f"  postgresql webhook p99 {p99:.1f} ms (p50 {p50:.1f}) over {len(ms)} replies; replicas "
         + ", ".join(f"p99 {percentile(p, 99):.1f}" for p in per)
+        + " ms; primaries, secondaries "
+        + ", ".join(f"p99 {percentile(p, 99):.1f}" for p in phases if p)
         + f" ms; empty POST p99 {b99:.1f} ms (p50 {b50:.1f}): "
         f"{'meets' if p99 <= TARGET_P99_MS else 'MISSES'} p99 <= {TARGET_P99_MS:.0f} ms"
     )
     db = out["db"]
+    # a code is unique within its activation only: a page is its code, person and reference
     sent_by_code = Counter(
-        (m["To"], c.group(1)) for m in out["all"] if (c := CODE.search(m["Body"]))
+        (m["To"], c.group(1), m["Body"].split(":", 1)[0].rsplit(" ", 1)[-1])
+        for m in out["all"]
+        if (c := CODE.search(m["Body"]))
     )
     pages = db["pages"]
-    once = sum(1 for code, phone, _ in pages if sent_by_code[(phone, code)] == 1)
-    secondaries = sum(1 for *_, rank in pages if rank == 1)
+    once = sum(1 for code, phone, _, ref in pages if sent_by_code[(phone, code, ref)] == 1)
+    secondaries = sum(1 for _, _, rank, _ in pages if rank == 1)
+    # the same person holding one code in two activations: "JA <kode>" goes to the newest page
+    shared = sum(n - 1 for n in Counter((phone, code) for code, phone, _, _ in pages).values())
     statuses = Counter(status for status, *_ in db["sms"])
     outbox = Counter((to, body) for status, to, body in db["sms"] if status == "sent")
     accepted = Counter((m["To"], m["Body"]) for m in out["all"])
@@ -376,6 +388,8 @@ def _report(out: dict) -> None:
         f"{dict(statuses)}, each sent one accepted once: {'yes' if exact_sms else 'NO'}; "
         "by worker " + ", ".join(f"{by_worker[s]}" for s in out["senders"])
     )
+    if shared:
+        print(f"  {'':<10} {shared} pages share their person and code with another activation's")
     outcomes = db["outcomes"]
     errors = sum(n for o, n in outcomes.items() if o.startswith("error"))
     processed = sum(outcomes.values()) - out["warm_replies"]
