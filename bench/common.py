@@ -113,6 +113,12 @@ def worker(env: dict[str, str]):
         stop(proc)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def databases() -> list[tuple[str, str]]:
     """SQLite in a temp file, and PostgreSQL when reachable (created if missing)."""
     out = [("sqlite", f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.db")]

@@ -22,6 +22,8 @@ Targets (issue 18):
 
 PostgreSQL only: SQLite is a single-writer file for one process (API and worker together);
 two replicas and two workers cannot share it. The bench says so instead of running it.
+BENCH_NATIONAL_ACTIVATIONS changes the 10; BENCH_NATIONAL_SLOWEST=1 lists the slowest replies;
+BENCH_PROFILE=<folder> runs the replicas under `bench/profiled.py`.
 """
 
 from __future__ import annotations
@@ -29,10 +31,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import signal
+import sys
 import tempfile
-import threading
 import time
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
@@ -40,11 +42,20 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
-from twilio.request_validator import RequestValidator
 
-from bench.common import cli, free_port, percentile, postgres, server, token, twilio_env, worker
+from bench.common import (
+    cli,
+    cpu_seconds,
+    free_port,
+    postgres,
+    server,
+    token,
+    twilio_env,
+    worker,
+)
 from bench.municipalities import write_directory
-from bench.sms import CODE, OUR_NUMBER, quiet, reply
+from bench.national_report import report
+from bench.sms import CODE, Replier, quiet
 from tests.twilio_mock import TwilioMock
 
 MUNICIPALITIES = 98
@@ -55,9 +66,7 @@ REPLICAS = WORKERS = 2
 PROFILE = os.environ.get("BENCH_PROFILE", "")  # a folder: profile the replicas into it
 PUBLIC = "http://beredskab.lb:8000"  # what Twilio signs: the load balancer's address
 AUTHORITIES = ("jammerbugt", "skive", "lemvig", "rebild", "struer", "vesthimmerland", "hjoerring")
-TARGET_P99_MS = 50.0
 RETRIES: list[int] = []  # activation requests answered 409 and sent again
-TARGET_RATE_TOLERANCE = 0.05
 
 
 def _out_of_hours_span() -> tuple[datetime, datetime]:
@@ -72,64 +81,6 @@ def _out_of_hours_span() -> tuple[datetime, datetime]:
         if all(not p.in_hours for p in pieces):
             return start, start + timedelta(hours=4)
         day += timedelta(days=1)
-
-
-class Replier:
-    """Answers every volunteer page the mock accepts, except to the silent numbers, at once:
-    each reply is posted to the next replica in turn and timed, then an empty form POST."""
-
-    def __init__(self, mock: TwilioMock, replicas: list[str], empty: str, silent: set[str]):
-        self.mock, self.silent = mock, silent
-        self.clients = [httpx.Client(base_url=url, timeout=30) for url in replicas]
-        self.empty = httpx.Client(base_url=empty, timeout=30)
-        self.validator = RequestValidator(mock.auth_token)
-        self.turn = itertools.count()
-        self.pool = ThreadPoolExecutor(max_workers=16)
-        self.futures: list = []
-        self.latencies: list[tuple[int, float, float]] = []  # (replica, ms, sent at)
-        self.baseline: list[float] = []
-        self.failures: list[str] = []
-        self.replied: list[tuple[str, str]] = []  # (phone, code)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch, daemon=True)
-
-    def start(self, since: int) -> None:
-        self.seen = since
-        self._thread.start()
-
-    def _watch(self) -> None:
-        while not self._stop.is_set():
-            new = self.mock.messages[self.seen : len(self.mock.messages)]
-            self.seen += len(new)
-            for page in new:
-                if CODE.search(page["Body"]) and page["To"] not in self.silent:
-                    self.futures.append(self.pool.submit(self._answer, page))
-            time.sleep(0.002)
-
-    def _answer(self, page: dict) -> None:
-        params = reply(page, self.mock.account_sid)
-        self.replied.append((params["From"], CODE.search(page["Body"]).group(1)))
-        url = f"{PUBLIC}/webhooks/twilio/sms"
-        headers = {"X-Twilio-Signature": self.validator.compute_signature(url, params)}
-        replica = next(self.turn) % len(self.clients)
-        started = time.perf_counter()
-        r = self.clients[replica].post("/webhooks/twilio/sms", data=params, headers=headers)
-        self.latencies.append((replica, (time.perf_counter() - started) * 1000, time.time()))
-        if r.status_code != 200 or "<Message>" in r.text:
-            self.failures.append(f"{r.status_code} {r.text[:100]}")
-        started = time.perf_counter()
-        self.empty.post("/echo-form", data=params).raise_for_status()
-        self.baseline.append((time.perf_counter() - started) * 1000)
-
-    def idle(self) -> bool:
-        return all(f.done() for f in list(self.futures))
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.pool.shutdown(wait=True)
-        for client in [*self.clients, self.empty]:
-            client.close()
 
 
 def _open(client: httpx.Client, tokens: dict[str, str], n: int, places: int) -> tuple[str, int]:
@@ -235,13 +186,6 @@ def _settle(mock: TwilioMock, replier: Replier, db_url: str, activations: list[s
             return seen
 
 
-def _rate(messages: list[dict], last: float, burst: float) -> float:
-    """SMS/s from the first message to `last`, once the first burst (full buckets) has left."""
-    times = sorted(m["received_at"] for m in messages if m["received_at"] <= last)
-    k = min(int(burst), len(times) - 2)
-    return (len(times) - 1 - k) / (times[-1] - times[k])
-
-
 def run(db_url: str, mock: TwilioMock) -> dict:
     mock.reset()
     directory = Path(tempfile.mkdtemp()) / "directory.yaml"
@@ -253,20 +197,25 @@ def run(db_url: str, mock: TwilioMock) -> dict:
         "steering": token(db_url, "steering", "--person", "p012"),
         "staff": token(db_url, "crisis_staff", "--person", "p003"),
     }
-    env = {**twilio_env(db_url, mock), "TWILIO_FROM": OUR_NUMBER, "PUBLIC_BASE_URL": PUBLIC}
+    env = twilio_env(db_url, mock, public_base_url=PUBLIC)
     senders = [f"+457000009{i}" for i in range(WORKERS)]  # one per worker: who sent what
     ports = [free_port() for _ in range(REPLICAS)]
     empty = free_port()
     urls = [f"http://127.0.0.1:{port}" for port in ports]
     with ExitStack() as stack:
+        procs = []
         for port in ports:
             serve = ["-m", "beredskab", "serve", "--no-worker", "--port", str(port)]
             if PROFILE:  # each replica under cProfile and statement timing (bench/profiled.py)
                 serve[1:2] = ["bench.profiled", f"{PROFILE}/replica-{port}"]
-            stack.enter_context(server(serve, env, port))
+            procs.append(stack.enter_context(server(serve, env, port)))
         for sender in senders:
             rate = f"{RATE / WORKERS:g}"
-            stack.enter_context(worker({**env, "TWILIO_FROM": sender, "SMS_RATE_PER_SECOND": rate}))
+            procs.append(
+                stack.enter_context(
+                    worker({**env, "TWILIO_FROM": sender, "SMS_RATE_PER_SECOND": rate})
+                )
+            )
         stack.enter_context(
             server(
                 ["-m", "uvicorn", "bench.empty_app:app", "--port", str(empty)],
@@ -278,14 +227,15 @@ def run(db_url: str, mock: TwilioMock) -> dict:
         # Warm-up, as on servers that have been in use: one national activation with two
         # places, answered through both replicas, so the run does not time each process's
         # one-time statement compilation.
-        warm = Replier(mock, urls, f"http://127.0.0.1:{empty}", silent)
+        warm = Replier(mock, urls, PUBLIC, f"http://127.0.0.1:{empty}", silent)
         warm.start(len(mock.messages))
         _open(clients[0], tokens, 0, 2)
         _settle(mock, warm, db_url, [])
         warm.close()
         mark = quiet(mock)  # the buckets are full again
+        cpu = [cpu_seconds(p.pid) for p in procs]
         load = [os.getloadavg()[0]]
-        replier = Replier(mock, urls, f"http://127.0.0.1:{empty}", silent)
+        replier = Replier(mock, urls, PUBLIC, f"http://127.0.0.1:{empty}", silent)
         replier.start(mark)
         with ThreadPoolExecutor(ACTIVATIONS) as pool:
             opened = list(
@@ -295,6 +245,7 @@ def run(db_url: str, mock: TwilioMock) -> dict:
                 )
             )
         ids = [a for a, _ in opened]
+        all_open = time.time()  # the last shift is approved: the replicas only take replies now
         started = time.monotonic()
         while sum(1 for m in mock.messages[mark:] if CODE.search(m["Body"])) < 98 * ACTIVATIONS:
             if time.monotonic() - started > 300:
@@ -305,6 +256,7 @@ def run(db_url: str, mock: TwilioMock) -> dict:
         moved = asyncio.run(_db(db_url, ids, fast_forward=True))["moved"]
         end = _settle(mock, replier, db_url, ids)
         load.append(os.getloadavg()[0])
+        cpu = [cpu_seconds(p.pid) - before for p, before in zip(procs, cpu, strict=True)]
         replier.close()
         shifts = [
             clients[0]
@@ -326,6 +278,8 @@ def run(db_url: str, mock: TwilioMock) -> dict:
         "db": db,
         "load": load,
         "senders": senders,
+        "all_open": all_open,
+        "cpu": cpu,
     }
 
 
@@ -340,95 +294,14 @@ def main() -> None:
         "  sqlite     skipped: a single-writer file for one process (API and worker together); "
         "two replicas and two workers cannot share it"
     )
+    # ended from outside: unwind, so the replicas and workers are stopped too
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     db_url = postgres()
     if db_url is None:
         print("  postgresql skipped: not reachable (BENCH_DATABASE_URL)")
         return
     with TwilioMock() as mock:
-        _report(run(db_url, mock))
-
-
-def _report(out: dict) -> None:
-    replier: Replier = out["replier"]
-    ms = [m for _, m, _ in replier.latencies]
-    p50, p99 = percentile(ms, 50), percentile(ms, 99)
-    b50, b99 = percentile(replier.baseline, 50), percentile(replier.baseline, 99)
-    per = [[m for r, m, _ in replier.latencies if r == i] for i in range(REPLICAS)]
-    split = out["phases"][1][0]["received_at"] if out["phases"][1] else float("inf")
-    phases = [[m for _, m, t in replier.latencies if (t >= split) == late] for late in (0, 1)]
-    print(
-        f"  postgresql webhook p99 {p99:.1f} ms (p50 {p50:.1f}) over {len(ms)} replies; replicas "
-        + ", ".join(f"p99 {percentile(p, 99):.1f}" for p in per)
-        + " ms; primaries, secondaries "
-        + ", ".join(f"p99 {percentile(p, 99):.1f}" for p in phases if p)
-        + f" ms; empty POST p99 {b99:.1f} ms (p50 {b50:.1f}): "
-        f"{'meets' if p99 <= TARGET_P99_MS else 'MISSES'} p99 <= {TARGET_P99_MS:.0f} ms"
-    )
-    db = out["db"]
-    # a code is unique within its activation only: a page is its code, person and reference
-    sent_by_code = Counter(
-        (m["To"], c.group(1), m["Body"].split(":", 1)[0].rsplit(" ", 1)[-1])
-        for m in out["all"]
-        if (c := CODE.search(m["Body"]))
-    )
-    pages = db["pages"]
-    once = sum(1 for code, phone, _, ref in pages if sent_by_code[(phone, code, ref)] == 1)
-    secondaries = sum(1 for _, _, rank, _ in pages if rank == 1)
-    # the same person holding one code in two activations: "JA <kode>" goes to the newest page
-    shared = sum(n - 1 for n in Counter((phone, code) for code, phone, _, _ in pages).values())
-    statuses = Counter(status for status, *_ in db["sms"])
-    outbox = Counter((to, body) for status, to, body in db["sms"] if status == "sent")
-    accepted = Counter((m["To"], m["Body"]) for m in out["all"])
-    exact_sms = outbox == accepted
-    by_worker = Counter(m["From"] for m in out["all"])
-    print(
-        f"  {'':<10} pages: {len(pages)} ({len(pages) - secondaries} primaries, {secondaries} "
-        f"secondaries after {out['moved']} timeouts), each sent exactly once: "
-        f"{'yes' if once == len(pages) else f'NO ({once} of {len(pages)})'}; outbox SMS "
-        f"{dict(statuses)}, each sent one accepted once: {'yes' if exact_sms else 'NO'}; "
-        "by worker " + ", ".join(f"{by_worker[s]}" for s in out["senders"])
-    )
-    if shared:
-        print(f"  {'':<10} {shared} pages share their person and code with another activation's")
-    outcomes = db["outcomes"]
-    errors = sum(n for o, n in outcomes.items() if o.startswith("error"))
-    processed = sum(outcomes.values()) - out["warm_replies"]
-    print(
-        f"  {'':<10} replies: {len(replier.replied)} sent, {processed} stored, {errors} in error,"
-        f" {len(replier.failures)} answered otherwise than empty TwiML; outcomes "
-        + ", ".join(f"{o} {n}" for o, n in sorted(outcomes.items()))
-    )
-    exact = [
-        s["agents_allocated"] == PLACES
-        and len({a["org_id"] for a in s["allocations"]}) == PLACES
-        and s["open_pages"] == 0
-        for s in out["shifts"]
-    ]
-    wrong = [(s["agents_allocated"], len(s["allocations"]), s["open_pages"]) for s in out["shifts"]]
-    print(
-        f"  {'':<10} allocations (through the API): {sum(exact)} of {len(exact)} shifts hold "
-        f"exactly {PLACES} agents from {PLACES} municipalities, no page left open"
-        + ("" if all(exact) else f": (agents, municipalities, open pages) {wrong}")
-    )
-    for phase, messages in zip(("primaries", "secondaries"), out["phases"], strict=True):
-        pages_at = [m["received_at"] for m in messages if CODE.search(m["Body"])]
-        if len(pages_at) < 2:
-            continue
-        last = max(pages_at)
-        total = _rate(messages, last, RATE) / RATE
-        each = [
-            _rate([m for m in messages if m["From"] == s], last, RATE / WORKERS) / (RATE / WORKERS)
-            for s in out["senders"]
-        ]
-        print(
-            f"  {'':<10} fan-out, {phase}: {len(messages)} SMS, {total:.3f}x of {RATE:g} SMS/s "
-            f"({'within' if abs(1 - total) <= TARGET_RATE_TOLERANCE else 'NOT within'} 5 %); "
-            "each worker " + ", ".join(f"{e:.3f}x" for e in each) + f" of {RATE / WORKERS:g}"
-        )
-    print(
-        f"  {'':<10} {len(RETRIES)} activation requests answered 409 (reference taken) and sent "
-        f"again; load average (1 min) at start, between phases, end: {out['load']}"
-    )
+        report(run(db_url, mock), places=PLACES, rate=RATE, retries=len(RETRIES))
 
 
 if __name__ == "__main__":
