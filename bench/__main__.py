@@ -10,6 +10,7 @@ from bench import (
     finance_report,
     invoices,
     log_keeper,
+    national,
     stats,
     voice,
 )
@@ -19,6 +20,7 @@ if __name__ == "__main__":
     log_keeper.main()
     console_log.main([])
     callout_storm.main()
+    national.main()
     finance_report.main()
     console.main()
     debrief.main([])

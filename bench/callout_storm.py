@@ -17,34 +17,30 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import re
-import subprocess
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
-import yaml
 
 from bench.common import (
     OUR_NUMBER,  # noqa: F401 - kept importable from here
-    ROOT,
     cli,
     databases,
     free_port,
     percentile,
     server,
-    sms_reply,
     token,
     twilio_env,
     twilio_signer,
+    worker,
 )
-from bench.municipalities import MUNICIPALITIES as ALL_MUNICIPALITIES
+from bench.municipalities import write_directory
+from bench.sms import quiet, reply, wait_for
 from tests.twilio_mock import TwilioMock
 
 MUNICIPALITIES = int(os.environ.get("BENCH_STORM_MUNICIPALITIES", "31"))  # up to 98
@@ -54,55 +50,6 @@ ROUNDS = int(os.environ.get("BENCH_STORM_ROUNDS", "3"))  # storms per database, 
 SPREAD = float(os.environ.get("BENCH_STORM_SECONDS", "1"))  # the replies arrive within this
 TARGET_P99_MS = 50.0
 TARGET_RATE_TOLERANCE = 0.05
-CODE = re.compile(r"Svar JA (\d{4})")
-
-
-def _directory(path: Path) -> None:
-    """The demo directory, topped up to MUNICIPALITIES contact-centre municipalities (real
-    names, generated contacts) with two contacts each."""
-    data = yaml.safe_load((ROOT / "data" / "ddh_directory.yaml").read_text(encoding="utf-8"))
-    orgs = {o["name"]: o for o in data["organisations"]}
-    have = [o["id"] for o in data["organisations"] if o.get("contact_centre")]
-    names = [name for name in ALL_MUNICIPALITIES if not orgs.get(name, {}).get("contact_centre")]
-    for n, name in enumerate(names[: max(0, MUNICIPALITIES - len(have))]):
-        org = orgs.get(name)
-        if org is None:
-            org = {"id": f"bench-{n}", "name": name, "kind": "municipality", "ddh_member": True}
-            data["organisations"].append(org)
-        org["contact_centre"] = True
-        ids = []
-        for rank in range(2):
-            pid = f"bench-{n}-{rank}"
-            data["people"].append(
-                {
-                    "id": pid,
-                    "name": f"Kontakt {n}-{rank}",
-                    "phone": f"+45509{n:02d}{rank:03d}",
-                    "org": org["id"],
-                }
-            )
-            ids.append(pid)
-        data["municipality_contacts"][org["id"]] = ids
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-
-
-@contextmanager
-def _worker(env: dict[str, str]):
-    proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "beredskab", "worker"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        yield proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _in_hours_span() -> tuple[datetime, datetime]:
@@ -117,32 +64,6 @@ def _in_hours_span() -> tuple[datetime, datetime]:
         if len(pieces) == 1 and pieces[0].in_hours:
             return start, end
         day += timedelta(days=1)
-
-
-def _wait_for(
-    mock: TwilioMock, count: int, what: str, *, since: int = 0, timeout: float = 60
-) -> list[dict]:
-    """The first `count` pages ("Svar JA <kode>") the mock accepted after message `since`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = [m for m in list(mock.messages)[since:] if CODE.search(m["Body"])]
-        if len(found) >= count:
-            return found[:count]
-        time.sleep(0.01)
-    raise RuntimeError(f"only {len(found)} of {count} {what} after {timeout:.0f} s")
-
-
-def _quiet(mock: TwilioMock, seconds: float = 1.5) -> int:
-    """Wait until nothing has been sent for `seconds` (the token bucket is full again)."""
-    seen = -1
-    while seen != len(mock.messages):
-        seen = len(mock.messages)
-        time.sleep(seconds)
-    return seen
-
-
-def _reply(page: dict, account_sid: str) -> dict:
-    return sms_reply(page, account_sid, f"JA {CODE.search(page['Body']).group(1)} 1")
 
 
 def _rate(batch: list[dict]) -> float:
@@ -241,7 +162,7 @@ def run(db_url: str, mock: TwilioMock, *, separate_worker: bool) -> dict:
     base = f"http://127.0.0.1:{port}"
     env = twilio_env(db_url, mock, rate=RATE, public_base_url=base)
     directory = Path(tempfile.mkdtemp()) / "directory.yaml"
-    _directory(directory)
+    write_directory(directory, MUNICIPALITIES)
     cli(db_url, "migrate")
     cli(db_url, "directory", "import", str(directory))
     steering = token(db_url, "steering", "--person", "p012")
@@ -253,7 +174,7 @@ def run(db_url: str, mock: TwilioMock, *, separate_worker: bool) -> dict:
     serve = ["-m", "beredskab", "serve", "--port", str(port)]
     with (
         server([*serve, "--no-worker"] if separate_worker else serve, env, port),
-        _worker(env) if separate_worker else nullcontext(),
+        worker(env) if separate_worker else nullcontext(),
     ):
         with httpx.Client(base_url=base, timeout=30) as client:
             r = client.post(
@@ -268,7 +189,7 @@ def run(db_url: str, mock: TwilioMock, *, separate_worker: bool) -> dict:
             )
             r.raise_for_status()
             activation = r.json()["id"]
-            _quiet(mock)  # the four role pages have left
+            quiet(mock)  # the four role pages have left
 
             def shift(hours: int, places: int) -> int:
                 r = client.post(
@@ -291,18 +212,18 @@ def run(db_url: str, mock: TwilioMock, *, separate_worker: bool) -> dict:
             # compilation (reported separately as the cold first reply).
             mark = len(mock.messages)
             shift(1, 1)
-            first = _reply(_wait_for(mock, 1, "warm-up page", since=mark)[0], mock.account_sid)
+            first = reply(wait_for(mock, 1, "warm-up page", since=mark)[0], mock.account_sid)
             started = time.perf_counter()
             client.post(url, data=first, headers=sign(first)).raise_for_status()
             cold_ms = (time.perf_counter() - started) * 1000
-            mark = _quiet(mock)
+            mark = quiet(mock)
             shift_id = shift(4, PLACES)
-            primaries = _wait_for(mock, MUNICIPALITIES, "primary pages", since=mark)
-            _quiet(mock)
+            primaries = wait_for(mock, MUNICIPALITIES, "primary pages", since=mark)
+            quiet(mock)
             moved = asyncio.run(_fast_forward_secondaries(db_url))
-            every = _wait_for(mock, 2 * MUNICIPALITIES, "pages to both contacts", since=mark)
+            every = wait_for(mock, 2 * MUNICIPALITIES, "pages to both contacts", since=mark)
             secondaries = every[MUNICIPALITIES:]
-        latencies = _storm(url, [_reply(m, mock.account_sid) for m in every], sign)
+        latencies = _storm(url, [reply(m, mock.account_sid) for m in every], sign)
         stored, failed, agents, orgs = asyncio.run(_outcome(db_url, shift_id))
     return {
         "cold_ms": cold_ms,

@@ -79,11 +79,7 @@ def server(args: list[str], env: dict[str, str], port: int):
             raise RuntimeError(Path(errors.name).read_text(errors="replace")[-2000:] or "no start")
         yield proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         errors.close()
         size = Path(errors.name).stat().st_size
         if size > 100_000:
@@ -92,9 +88,48 @@ def server(args: list[str], env: dict[str, str], port: int):
             Path(errors.name).unlink()
 
 
+def stop(proc: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL if it has not ended within 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@contextmanager
+def worker(env: dict[str, str]):
+    """A `beredskab worker` process (dispatcher and scheduler, no API) in `env`."""
+    proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "beredskab", "worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield proc
+    finally:
+        stop(proc)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def databases() -> list[tuple[str, str]]:
     """SQLite in a temp file, and PostgreSQL when reachable (created if missing)."""
     out = [("sqlite", f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.db")]
+    pg = postgres()
+    if pg is not None:
+        out.append(("postgresql", pg))
+    return out
+
+
+def postgres() -> str | None:
+    """BENCH_DATABASE_URL, dropped and created afresh; None (said why) when unreachable."""
     try:
         import asyncio
 
@@ -111,10 +146,10 @@ def databases() -> list[tuple[str, str]]:
                 await conn.close()
 
         asyncio.run(_ensure())
-        out.append(("postgresql", PG_URL))
     except Exception as exc:  # noqa: BLE001 - reported, not hidden
         print(f"  (PostgreSQL not available for benchmarks: {exc})")
-    return out
+        return None
+    return PG_URL
 
 
 def staffed_directory(db_url: str) -> tuple[str, str, dict[str, str]]:

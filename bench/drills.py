@@ -21,7 +21,6 @@ import time
 
 import httpx
 
-from bench.callout_storm import _worker
 from bench.common import (
     cli,
     databases,
@@ -33,6 +32,7 @@ from bench.common import (
     token,
     twilio_env,
     twilio_signer,
+    worker,
 )
 from tests.twilio_mock import TwilioMock
 
@@ -132,9 +132,9 @@ def run(name: str, db_url: str, mock: TwilioMock) -> dict:
     separate_worker = name == "postgresql"  # as deployed (see bench/callout_storm.py)
     serve = ["-m", "beredskab", "serve", "--port", str(port)]
     with server([*serve, "--no-worker"] if separate_worker else serve, env, port):
-        worker = _worker(env) if separate_worker else None
-        if worker is not None:
-            worker.__enter__()
+        background = worker(env) if separate_worker else None
+        if background is not None:
+            background.__enter__()
         try:
             auth = {"Authorization": f"Bearer {steering}"}
             with httpx.Client(base_url=base, headers=auth, timeout=60) as c:
@@ -162,8 +162,8 @@ def run(name: str, db_url: str, mock: TwilioMock) -> dict:
                 csv = [timed_get(c, report + ".csv") for _ in range(5)]
                 counts = c.get(report).json()["counts"]
         finally:
-            if worker is not None:
-                worker.__exit__(None, None, None)
+            if background is not None:
+                background.__exit__(None, None, None)
     return {"rate": rate, "ours": ours, "baseline": baseline, "csv": csv, "counts": counts}
 
 

@@ -1,4 +1,11 @@
-"""Denmark's 98 municipalities (since 2007), as the benchmarks' directories name them."""
+"""Denmark's 98 municipalities (since 2007), as the benchmarks' directories name them, and the
+demo directory topped up with them."""
+
+from pathlib import Path
+
+import yaml
+
+from bench.common import ROOT
 
 MUNICIPALITIES = (
     "Albertslund Kommune", "Allerød Kommune", "Assens Kommune", "Ballerup Kommune",
@@ -28,3 +35,40 @@ MUNICIPALITIES = (
 )  # fmt: skip
 
 assert len(MUNICIPALITIES) == 98  # noqa: S101 - a data check at import
+
+
+def write_directory(path: Path, count: int) -> dict[str, list[str]]:
+    """The demo directory, topped up to `count` contact-centre municipalities (real names,
+    generated contacts) with two contacts each, written to `path`; each contact-centre
+    municipality's contacts' phones, primary first."""
+    data = yaml.safe_load((ROOT / "data" / "ddh_directory.yaml").read_text(encoding="utf-8"))
+    orgs = {o["name"]: o for o in data["organisations"]}
+    have = [o["id"] for o in data["organisations"] if o.get("contact_centre")]
+    names = [name for name in MUNICIPALITIES if not orgs.get(name, {}).get("contact_centre")]
+    for n, name in enumerate(names[: max(0, count - len(have))]):
+        org = orgs.get(name)
+        if org is None:
+            org = {"id": f"bench-{n}", "name": name, "kind": "municipality", "ddh_member": True}
+            data["organisations"].append(org)
+        org["contact_centre"] = True
+        ids = []
+        for rank in range(2):
+            pid = f"bench-{n}-{rank}"
+            data["people"].append(
+                {
+                    "id": pid,
+                    "name": f"Kontakt {n}-{rank}",
+                    "phone": f"+45509{n:02d}{rank:03d}",
+                    "org": org["id"],
+                }
+            )
+            ids.append(pid)
+        data["municipality_contacts"][org["id"]] = ids
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    phones = {p["id"]: p["phone"] for p in data["people"]}
+    centres = {o["id"] for o in data["organisations"] if o.get("contact_centre")}
+    return {
+        org: [phones[pid] for pid in ids]
+        for org, ids in data["municipality_contacts"].items()
+        if org in centres
+    }

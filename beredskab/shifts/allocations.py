@@ -119,7 +119,17 @@ async def volunteer_reply(
             return ReplyOutcome("shift_full", "volunteer_full", values)
     assert isinstance(decision, volunteer_rules.Grant)
     await _allocate(
-        session, cfg, activation, shift, page, person, existing, decision, via=via, now=now
+        session,
+        cfg,
+        activation,
+        shift,
+        page,
+        person,
+        existing,
+        decision,
+        municipality=municipality,
+        via=via,
+        now=now,
     )
     values["agents"] = decision.total
     if decision.partial and not decision.held:  # ("only N places were left, so you have N")
@@ -137,6 +147,7 @@ async def _allocate(
     existing: VolunteerAllocation | None,
     grant: volunteer_rules.Grant,
     *,
+    municipality: str,
     via: str,
     now: datetime,
 ) -> None:
@@ -158,7 +169,6 @@ async def _allocate(
     allocation.agent_names = []
     session.add(allocation)
     await session.flush()
-    municipality = await repository.org_name(session, page.org_id)  # loaded: no statement
     granted, wanted = grant.agents, grant.offered
     more = f" mere (nu {grant.total} i alt)" if grant.held else ""
     eventlog.append(

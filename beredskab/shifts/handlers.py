@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab import deadlines
-from beredskab.activations.models import Page
+from beredskab.activations.models import Page, PageState
 from beredskab.activations.repository import lock_activation
 from beredskab.errors import NotFound
 from beredskab.shifts import approval, callout, checkpoints, ending, repository, rules
@@ -24,10 +24,14 @@ if TYPE_CHECKING:
 
 def deadline_handlers(cfg: ActivationConfig) -> dict[str, deadlines.Handler]:
     async def on_secondary(session: AsyncSession, row: deadlines.Deadline, now: datetime) -> None:
-        activation = await lock_activation(session, row.activation_id or "")
         page = await session.get(Page, row.subject_id)
         if page is None:
             raise NotFound(f"page {row.subject_id} is gone")
+        if page.state != PageState.open:
+            # answered or closed already, and a page never opens again: nothing to do, and no
+            # need to queue on the activation's lock behind the replies (#18, P8)
+            return
+        activation = await lock_activation(session, row.activation_id or "")
         await session.refresh(page)
         await callout.page_secondary(session, cfg, activation, page, now)
 
