@@ -78,6 +78,26 @@ class ClaimedSms:
     person_id: str | None
 
 
+def _sms(
+    to: str,
+    body: str,
+    activation_id: str | None,
+    page_id: int | None,
+    person_id: str | None,
+    auto_reply: bool = False,
+) -> dict:
+    """An SMS row's own fields; the rest are the table's defaults."""
+    return {
+        "channel": Channel.sms,
+        "recipient": to,
+        "body": body,
+        "activation_id": activation_id,
+        "page_id": page_id,
+        "person_id": person_id,
+        "auto_reply": auto_reply,
+    }
+
+
 def enqueue_sms(
     session: AsyncSession,
     to: str,
@@ -88,15 +108,7 @@ def enqueue_sms(
     person_id: str | None = None,
     auto_reply: bool = False,
 ) -> OutboxMessage:
-    row = OutboxMessage(
-        channel=Channel.sms,
-        recipient=to,
-        body=body,
-        activation_id=activation_id,
-        page_id=page_id,
-        person_id=person_id,
-        auto_reply=auto_reply,
-    )
+    row = OutboxMessage(**_sms(to, body, activation_id, page_id, person_id, auto_reply))
     session.add(row)
     return row
 
@@ -117,13 +129,7 @@ def stage_sms(
         session,
         OutboxMessage.__table__,
         {
-            "channel": Channel.sms,
-            "recipient": to,
-            "body": body,
-            "activation_id": activation_id,
-            "page_id": page_id,
-            "person_id": person_id,
-            "auto_reply": False,
+            **_sms(to, body, activation_id, page_id, person_id),
             "status": OutboxStatus.pending,
             "attempts": 0,
             "next_attempt_at": now,
