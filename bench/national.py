@@ -17,6 +17,8 @@ Targets (issue 18):
 - every reply processed (stored with its outcome, none in error); allocations exact: each
   shift, read through the API, holds PLACES agents from PLACES municipalities;
 - webhook p99 <= 50 ms, beside an empty FastAPI form POST sent right after each reply (same load);
+  a reply whose activation is busy is kept in line and done right after (flows.inbound): the
+  time from its arrival until what it did is committed is reported beside it;
 - fan-out within 5 % of the configured rate, BENCH_SMS_RATE (default 50 SMS/s). The token
   bucket is per process (notifications/ratelimit.py), so each worker is given half of it.
 
@@ -125,7 +127,13 @@ async def _db(db_url: str, activations: list[str], *, fast_forward: bool = False
     """Fast-forward the secondary timeouts, or read back pages, outbox, replies and deadlines."""
     from sqlalchemy import func, select, update
 
-    from beredskab.activations.models import Activation, InboundSms, Page, PagePurpose
+    from beredskab.activations.models import (
+        REPLY_IN_LINE,
+        Activation,
+        InboundSms,
+        Page,
+        PagePurpose,
+    )
     from beredskab.db import make_engine
     from beredskab.deadlines import Deadline, DeadlineStatus
     from beredskab.directory.models import Person
@@ -172,14 +180,27 @@ async def _db(db_url: str, activations: list[str], *, fast_forward: bool = False
                     select(func.count()).where(*secondary, Deadline.due_at <= datetime.now(UTC))
                 )
             ).scalar()
-            return {"pages": pages, "sms": sms, "outcomes": dict(outcomes), "waiting": waiting}
+            # replies the webhook kept in line (their activation was busy) and not yet done
+            waiting += (
+                await conn.execute(select(func.count()).where(InboundSms.outcome == REPLY_IN_LINE))
+            ).scalar()
+            done = (
+                await conn.execute(select(InboundSms.received_at, InboundSms.processed_at))
+            ).all()
+            return {
+                "pages": pages,
+                "sms": sms,
+                "outcomes": dict(outcomes),
+                "waiting": waiting,
+                "done": done,
+            }
     finally:
         await engine.dispose()
 
 
 def _settle(mock: TwilioMock, replier: Replier, db_url: str, activations: list[str]) -> int:
-    """Wait until the mock is quiet, every reply is answered and no secondary timeout is due
-    (those of the pages answered fall due later, and then do nothing)."""
+    """Wait until the mock is quiet, every reply is answered and done (none waits in line) and no
+    secondary timeout is due (those of the pages answered fall due later, and then do nothing)."""
     while True:
         seen = quiet(mock)
         if replier.idle() and asyncio.run(_db(db_url, activations))["waiting"] == 0:

@@ -12,7 +12,7 @@ from sqlalchemy import func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from beredskab.activations.models import Activation, InboundSms, Page, PageState
+from beredskab.activations.models import REPLY_IN_LINE, Activation, InboundSms, Page, PageState
 from beredskab.deadlines import Deadline
 from beredskab.outbox import OutboxMessage, OutboxStatus
 from beredskab.shifts.models import Shift
@@ -25,6 +25,8 @@ _HELP = {
     "beredskab_open_pages": "Pages waiting for an answer, by purpose.",
     "beredskab_shifts": "Shifts by state.",
     "beredskab_inbound_sms_failed": "Inbound SMS kept after their processing failed.",
+    "beredskab_inbound_sms_in_line": "Inbound SMS kept in line (their activation was busy), "
+    "not yet processed.",
 }
 
 
@@ -77,6 +79,10 @@ async def render(session: AsyncSession, now: datetime) -> str:
         await session.exec(select(func.count()).where(InboundSms.outcome.like("error%")))
     ).one()
     out["beredskab_inbound_sms_failed"].append(_line("beredskab_inbound_sms_failed", failed))
+    in_line = (
+        await session.exec(select(func.count()).where(InboundSms.outcome == REPLY_IN_LINE))
+    ).one()
+    out["beredskab_inbound_sms_in_line"].append(_line("beredskab_inbound_sms_in_line", in_line))
     text = []
     for name, lines in out.items():
         text.append(f"# HELP {name} {_HELP[name]}")

@@ -23,7 +23,7 @@ from beredskab.crisis_staff import log_writers
 from beredskab.db import make_engine, make_read_engine, make_sessionmaker
 from beredskab.drills import handlers as drill_handlers
 from beredskab.eventlog.appender import LogAppender
-from beredskab.flows import delivery, voice
+from beredskab.flows import delivery, in_line, voice
 from beredskab.lifecycle.endorsement import deadline_handlers
 from beredskab.metadata import utcnow
 from beredskab.outbox import OutboxMessage
@@ -103,6 +103,8 @@ class Runtime:
         self._drill_schedule: asyncio.Task | None = None
         self._timer: asyncio.TimerHandle | None = None  # a tick at the next deadline's instant
         self._timed: set[asyncio.Task] = set()  # its tasks, held until done
+        self._in_line: asyncio.Task | None = None  # the drain of the replies kept in line
+        self._in_line_again = False  # a reply came in line since the drain last looked
 
     @property
     def voice_url(self) -> str:
@@ -138,10 +140,47 @@ class Runtime:
             await delivery.number_refused(session, phone=phone, error_code=error_code, now=utcnow())
 
     async def tick(self, now: datetime | None = None) -> int:
-        """One scheduler tick: run due deadlines, then make sure the dispatcher looks."""
+        """One scheduler tick: look for replies in line, run due deadlines, then make sure the
+        dispatcher looks."""
+        self.kick_in_line()
         handled = await deadlines.run_due(self.sessionmaker, self.handlers, now=now)
         self.dispatcher.kick()
         return handled
+
+    def kick_in_line(self) -> None:
+        """Process the replies kept in line (`flows.inbound`), in this process, in the order they
+        came: one drain at a time, which looks again before it ends if kicked meanwhile. The
+        webhook kicks after storing one; every tick kicks too, so a reply kept by a process that
+        died is still processed (by a worker, or the next replica that keeps one)."""
+        self._in_line_again = True
+        if self._in_line is None or self._in_line.done():
+            self._in_line = asyncio.get_running_loop().create_task(self._drain_in_line())
+
+    async def _drain_in_line(self) -> None:
+        cfg = self.activation_config
+        while self._in_line_again and not self._stop.is_set():
+            self._in_line_again = False
+            while not self._stop.is_set():
+                async with self.sessionmaker() as session:
+                    try:
+                        sid = await in_line.process_next_in_line(session, cfg, now=utcnow())
+                    except in_line.InLineFailed as failed:  # one reply's fault stops no other
+                        log.exception("an inbound SMS kept in line could not be processed")
+                        await session.rollback()
+                        await in_line.in_line_failed(
+                            session, cfg, failed.message_sid, failed.error, utcnow()
+                        )
+                        continue
+                    except Exception:  # noqa: BLE001 - not even taken: the next tick tries again
+                        log.exception("could not take an inbound SMS kept in line")
+                        return
+                if sid is None:
+                    break
+
+    async def in_line_settled(self) -> None:
+        """Wait until this process's drain of replies in line has ended (tests, shutdown)."""
+        while self._in_line is not None and not self._in_line.done():
+            await asyncio.shield(self._in_line)
 
     async def _safe_tick(self) -> None:
         try:
@@ -209,6 +248,11 @@ class Runtime:
                 await asyncio.wait_for(self._dispatch_task, timeout=10)
             except TimeoutError:
                 self._dispatch_task.cancel()
+        if self._in_line is not None:
+            try:
+                await asyncio.wait_for(self._in_line, timeout=10)
+            except TimeoutError:
+                self._in_line.cancel()  # what it had not committed stays in line: nothing lost
         await self.token_use.flush()
         await self.http.aclose()
         await self.gateway.aclose()

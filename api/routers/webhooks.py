@@ -13,6 +13,7 @@ from twilio.request_validator import RequestValidator
 
 from api.errors import problem
 from api.openapi import problems
+from beredskab.activations.models import REPLY_IN_LINE
 from beredskab.flows.delivery import record_delivery_status
 from beredskab.flows.inbound import handle_inbound_sms, record_unprocessed
 from beredskab.flows.voice import (
@@ -92,7 +93,11 @@ async def inbound_sms(request: Request) -> Response:
                 body=body,
                 own_numbers=own,
                 now=utcnow(),
+                # never wait for a busy activation: keep the reply in line and answer Twilio now
+                defer_when_busy=True,
             )
+        if result.outcome == REPLY_IN_LINE:
+            runtime.kick_in_line()
     except Exception as exc:  # noqa: BLE001 - never a 500 to Twilio; keep the message, answer
         log.exception("inbound SMS %s could not be processed", sid)
         async with runtime.sessionmaker() as session:

@@ -113,8 +113,21 @@ class Page(SQLModel, table=True):
     answered_at: datetime | None = None
 
 
+# an inbound SMS kept in line: its activation was busy when it came, so the webhook stored it
+# and answered at once; a drain (flows.in_line.process_next_in_line) processes it in turn
+REPLY_IN_LINE = "in_line"
+
+
 class InboundSms(SQLModel, table=True):
     __tablename__ = "inbound_sms"
+    __table_args__ = (
+        Index(
+            "ix_inbound_sms_in_line",
+            "received_at",
+            sqlite_where=text(f"outcome = '{REPLY_IN_LINE}'"),
+            postgresql_where=text(f"outcome = '{REPLY_IN_LINE}'"),
+        ),
+    )
     message_sid: str = Field(primary_key=True, max_length=64)
     from_number: str = Field(max_length=32, index=True)
     to_number: str = Field(default="", max_length=32)
@@ -122,6 +135,8 @@ class InboundSms(SQLModel, table=True):
     received_at: datetime = Field(default_factory=utcnow)
     person_id: str | None = Field(default=None, max_length=64)
     outcome: str = Field(default="received", max_length=40)
+    # when what it did was committed: its arrival, unless it waited in line (None: not done)
+    processed_at: datetime | None = Field(default=None)
 
 
 class TaskState(StrEnum):

@@ -2,6 +2,9 @@
 
 Every inbound message gets a useful answer (unknown numbers and garbled text included), except
 messages from our own sender (loop guard) and senders over the hourly auto-answer budget.
+
+Size: just over 400 lines: one SMS's whole route (sender, words, page, purpose, answer, the one
+commit) reads top to bottom in one file; the replies kept in line are in `flows.in_line`.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from beredskab.activations.config import ActivationConfig
 from beredskab.activations.models import (
     OPEN_STATUSES,
+    REPLY_IN_LINE,
     Activation,
     ActivationStatus,
     InboundSms,
@@ -26,7 +30,7 @@ from beredskab.activations.models import (
     PageState,
 )
 from beredskab.activations.pages import ReplyOutcome
-from beredskab.activations.repository import lock_activation
+from beredskab.activations.repository import DEFER_WHEN_BUSY, ActivationBusy, lock_activation
 from beredskab.crisis_staff import answers
 from beredskab.directory import verification
 from beredskab.directory.models import Person
@@ -73,6 +77,7 @@ async def handle_inbound_sms(
     body: str,
     own_numbers: set[str],
     now: datetime,
+    defer_when_busy: bool = False,
 ) -> InboundResult:
     """Parse and process one inbound SMS exactly once (per MessageSid); commits.
 
@@ -80,11 +85,13 @@ async def handle_inbound_sms(
     transaction as everything the message did: a redelivered message does its work again, fails
     on that key at commit, and all of it rolls back (one statement fewer on the common path than
     inserting first and updating the outcome later).
+
+    With `defer_when_busy` (the webhook, on PostgreSQL) a reply whose activation is locked by
+    another transaction, or that would overtake replies already in line, is not waited for: it is
+    stored in line (outcome REPLY_IN_LINE, committed) and `in_line.process_next_in_line` does the
+    rest.
     """
-    try:
-        phone = normalise_phone(from_number)
-    except ValueError:
-        phone = from_number
+    phone = sender_phone(from_number)
     own = phone in own_numbers or from_number in own_numbers
     person = (
         None if own else (await session.exec(select(Person).where(Person.phone == phone))).first()
@@ -98,6 +105,7 @@ async def handle_inbound_sms(
         received_at=now,
         person_id=person.id if person else None,
         outcome="own_number_ignored" if own else "received",
+        processed_at=now if own else None,
     )
     if own:
         session.add(record)
@@ -105,6 +113,37 @@ async def handle_inbound_sms(
             return InboundResult("duplicate", None)
         log.warning("ignored an SMS from our own sender %s (loop guard)", from_number)
         return InboundResult(record.outcome, None)
+    if defer_when_busy:
+        session.info[DEFER_WHEN_BUSY] = True
+    try:
+        return await process_record(session, cfg, record, person, phone, now)
+    except ActivationBusy:
+        await session.rollback()
+        record.outcome = REPLY_IN_LINE
+        session.add(record)
+        if not await _commit_once(session, message_sid):
+            return InboundResult("duplicate", None)
+        return InboundResult(REPLY_IN_LINE, None)
+    finally:
+        session.info.pop(DEFER_WHEN_BUSY, None)
+
+
+def sender_phone(from_number: str) -> str:
+    try:
+        return normalise_phone(from_number)
+    except ValueError:
+        return from_number
+
+
+async def process_record(
+    session: AsyncSession,
+    cfg: ActivationConfig,
+    record: InboundSms,
+    person: Person | None,
+    phone: str,
+    now: datetime,
+) -> InboundResult:
+    """Route the message, queue its answer and commit with its record."""
     # the sender's answers this hour, counted before routing takes the activation's lock, so
     # that replies to one activation queue on one statement fewer (#18, P8)
     sent = await auto_replies_since(session, phone, now - timedelta(hours=1))
@@ -112,7 +151,7 @@ async def handle_inbound_sms(
         return await _finish(
             session, cfg, record, phone, sent, "unknown_sender", "reply_unknown_sender", {}, now
         )
-    outcome = await _route(session, cfg, person, parse_reply(body), now)
+    outcome = await _route(session, cfg, person, parse_reply(record.body), now)
     return await _finish(
         session, cfg, record, phone, sent, outcome.outcome, outcome.reply_key, outcome.values, now
     )
@@ -146,6 +185,7 @@ async def _finish(
     # added last, so no query above flushes it: a copy of a message we already have must meet
     # its key at the commit, where `_commit_once` knows it for a duplicate, not in a query
     record.outcome = outcome
+    record.processed_at = now
     session.add(record)
     if not await _commit_once(session, record.message_sid):
         return InboundResult("duplicate", None)

@@ -100,4 +100,5 @@ async def test_metrics_count_without_revealing_anyone(db):
         # the unknown sender's answer is still queued: its age is measured, and small
         assert 0 < float(lines["beredskab_oldest_pending_message_age_seconds"]) < 60
         assert lines["beredskab_inbound_sms_failed"] == "0"
+        assert lines["beredskab_inbound_sms_in_line"] == "0"
         assert "+45" not in r.text and "Navn" not in r.text

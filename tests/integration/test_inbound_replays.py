@@ -9,12 +9,11 @@ import logging
 import pytest
 from sqlmodel import select
 
+from api.routers.webhooks import EMPTY_TWIML as EMPTY
 from beredskab.activations.models import InboundSms
 from tests.scenario import open_world
 
 pytestmark = pytest.mark.db
-
-EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
 @pytest.fixture
