@@ -127,19 +127,30 @@ async def _fast_forward_secondaries(db_url: str) -> int:
 
 
 async def _outcome(db_url: str, shift_id: int) -> tuple[int, int, int, int]:
-    """(replies stored, replies that failed, agents allocated, municipalities allocated)."""
+    """(replies stored, replies that failed, agents allocated, municipalities allocated), once
+    no reply waits in line (PostgreSQL keeps those whose activation was busy: flows.in_line)."""
     from sqlalchemy import func, select
 
-    from beredskab.activations.models import InboundSms
+    from beredskab.activations.models import REPLY_IN_LINE, InboundSms
     from beredskab.db import make_engine
     from beredskab.shifts.models import AllocationState, VolunteerAllocation
 
     engine = make_engine(db_url)
+    in_line = select(func.count()).where(InboundSms.outcome == REPLY_IN_LINE)
     try:
+        for _ in range(600):
+            async with engine.connect() as conn:
+                if not (await conn.execute(in_line)).scalar():
+                    break
+            await asyncio.sleep(0.05)
         async with engine.connect() as conn:
             stored = (await conn.execute(select(func.count()).select_from(InboundSms))).scalar()
             failed = (
-                await conn.execute(select(func.count()).where(InboundSms.outcome.like("error%")))
+                await conn.execute(
+                    select(func.count()).where(
+                        InboundSms.outcome.like("error%") | (InboundSms.outcome == REPLY_IN_LINE)
+                    )
+                )
             ).scalar()
             agents, orgs = (
                 await conn.execute(

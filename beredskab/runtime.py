@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import UTC, datetime
 
@@ -147,8 +148,20 @@ class Runtime:
         self.dispatcher.kick()
         return handled
 
+    @property
+    def keeps_replies_in_line(self) -> bool:
+        """Whether the SMS webhook only stores a reply, in line, for `kick_in_line`'s drain to do
+        (PostgreSQL: the replies to one activation would otherwise queue on its row lock, each
+        webhook waiting; #18, P8). SQLite has one writer: there the webhook does the reply."""
+        return self.engine.dialect.name == "postgresql"
+
+    def sms_turn(self) -> contextlib.AbstractAsyncContextManager[object]:
+        """A turn to work on an inbound SMS: one of INBOUND_CONCURRENCY slots; none is needed
+        to keep one in line (two statements)."""
+        return contextlib.nullcontext() if self.keeps_replies_in_line else self.inbound_slots
+
     def kick_in_line(self) -> None:
-        """Process the replies kept in line (`flows.inbound`), in this process, in the order they
+        """Process the replies kept in line (`flows.in_line`), in this process, in the order they
         came: one drain at a time, which looks again before it ends if kicked meanwhile. The
         webhook kicks after storing one; every tick kicks too, so a reply kept by a process that
         died is still processed (by a worker, or the next replica that keeps one)."""

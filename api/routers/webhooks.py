@@ -82,8 +82,11 @@ async def inbound_sms(request: Request) -> Response:
         return problem(422, "MessageSid: is required", instance=request.url.path)
     body = form.get("Body", "")
     own = {n for n in (settings.twilio_from, form.get("To", "")) if n}
+    # PostgreSQL: stored in line and answered at once, a drain does it; SQLite: done here, in
+    # turn (docs/architecture.md, "Replies in line")
+    keep_in_line = runtime.keeps_replies_in_line
     try:
-        async with runtime.inbound_slots, runtime.sessionmaker() as session:
+        async with runtime.sms_turn(), runtime.sessionmaker() as session:
             result = await handle_inbound_sms(
                 session,
                 runtime.activation_config,
@@ -93,8 +96,7 @@ async def inbound_sms(request: Request) -> Response:
                 body=body,
                 own_numbers=own,
                 now=utcnow(),
-                # never wait for a busy activation: keep the reply in line and answer Twilio now
-                defer_when_busy=True,
+                keep_in_line=keep_in_line,
             )
         if result.outcome == REPLY_IN_LINE:
             runtime.kick_in_line()

@@ -30,7 +30,7 @@ from beredskab.activations.models import (
     PageState,
 )
 from beredskab.activations.pages import ReplyOutcome
-from beredskab.activations.repository import DEFER_WHEN_BUSY, ActivationBusy, lock_activation
+from beredskab.activations.repository import lock_activation
 from beredskab.crisis_staff import answers
 from beredskab.directory import verification
 from beredskab.directory.models import Person
@@ -77,7 +77,7 @@ async def handle_inbound_sms(
     body: str,
     own_numbers: set[str],
     now: datetime,
-    defer_when_busy: bool = False,
+    keep_in_line: bool = False,
 ) -> InboundResult:
     """Parse and process one inbound SMS exactly once (per MessageSid); commits.
 
@@ -86,10 +86,8 @@ async def handle_inbound_sms(
     on that key at commit, and all of it rolls back (one statement fewer on the common path than
     inserting first and updating the outcome later).
 
-    With `defer_when_busy` (the webhook, on PostgreSQL) a reply whose activation is locked by
-    another transaction, or that would overtake replies already in line, is not waited for: it is
-    stored in line (outcome REPLY_IN_LINE, committed) and `in_line.process_next_in_line` does the
-    rest.
+    With `keep_in_line` (the webhook, on PostgreSQL) the message is only stored, in line
+    (outcome REPLY_IN_LINE, committed), and `in_line.process_next_in_line` does the rest.
     """
     phone = sender_phone(from_number)
     own = phone in own_numbers or from_number in own_numbers
@@ -113,19 +111,13 @@ async def handle_inbound_sms(
             return InboundResult("duplicate", None)
         log.warning("ignored an SMS from our own sender %s (loop guard)", from_number)
         return InboundResult(record.outcome, None)
-    if defer_when_busy:
-        session.info[DEFER_WHEN_BUSY] = True
-    try:
-        return await process_record(session, cfg, record, person, phone, now)
-    except ActivationBusy:
-        await session.rollback()
+    if keep_in_line:
         record.outcome = REPLY_IN_LINE
         session.add(record)
         if not await _commit_once(session, message_sid):
             return InboundResult("duplicate", None)
         return InboundResult(REPLY_IN_LINE, None)
-    finally:
-        session.info.pop(DEFER_WHEN_BUSY, None)
+    return await process_record(session, cfg, record, person, phone, now)
 
 
 def sender_phone(from_number: str) -> str:

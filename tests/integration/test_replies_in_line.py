@@ -1,9 +1,8 @@
-"""Replies kept in line (#18, P8). On PostgreSQL the SMS webhook never waits for a busy
-activation: a reply whose activation's row lock another transaction holds, or that would overtake
-replies already waiting, is stored in line (committed) and Twilio is answered at once; a drain in
-the same process processes the line in the order the replies came, each exactly once, and every
-tick looks for replies a process that died left behind. SQLite has one writer: there the webhook
-waits its turn and nothing is kept in line."""
+"""Replies kept in line (#18, P8). On PostgreSQL the SMS webhook only stores a reply, in line
+(committed), and answers Twilio at once, whatever holds its activation; a drain in the same process
+does the line in the order the replies came, each exactly once, waiting for the activation's lock
+there, and every tick looks for replies a process that died left behind. SQLite has one writer:
+there the webhook does the reply itself, in turn, and nothing is kept in line."""
 
 from __future__ import annotations
 
@@ -95,7 +94,7 @@ async def test_a_reply_to_a_busy_activation_is_answered_at_once_and_done_once_it
     assert roles["log_keeper"]["person"]["id"] == "log0"
 
 
-async def test_replies_in_line_go_first_so_a_later_reply_to_a_free_activation_waits_its_turn(
+async def test_replies_are_done_in_the_order_they_came_even_when_the_first_waits_for_a_lock(
     world, db
 ):
     first = await world.activate("steering", title="Første hændelse")
@@ -112,7 +111,7 @@ async def test_replies_in_line_go_first_so_a_later_reply_to_a_free_activation_wa
             await asyncio.wait_for(
                 world.sms(phone, f"OK {code_first}", sid="SMfirst", settle=False), 5
             )
-            # the second activation is free, but a reply that came earlier waits: this one too
+            # the second activation is free, but the reply that came first is done first
             await asyncio.wait_for(
                 world.sms(phone, f"OK {code_second}", sid="SMsecond", settle=False), 5
             )
@@ -174,3 +173,33 @@ async def test_a_reply_left_in_line_is_done_by_the_next_tick_and_a_failing_one_i
     told = [m.body for m in sent if m.to == leader.phone]
     assert told == [world.runtime.activation_config.playbook.render("reply_error")]
     assert [activation["ref"] in m.body for m in sent if m.to == keeper.phone] == [True]
+
+
+async def test_a_reply_waits_for_a_turn_on_sqlite_and_is_kept_in_line_on_postgresql(world, db):
+    """On SQLite the webhook works on INBOUND_CONCURRENCY replies at once and one more waits its
+    turn; on PostgreSQL keeping a reply in line needs no turn, and the drain takes none."""
+    activation = await world.activate("steering")
+    await world.drain()
+    phone = world.people["log0"].phone
+    slots = world.runtime.inbound_slots
+    taken = 0
+    while not slots.locked():  # every turn taken, as by replies being worked on
+        await slots.acquire()
+        taken += 1
+    try:
+        reply = asyncio.create_task(world.sms(phone, "OK", sid="SMnoturn", settle=False))
+        await asyncio.sleep(0.3)
+        if db.kind == "sqlite":
+            assert not reply.done(), "on SQLite a reply waits for its turn"
+        else:
+            assert (await asyncio.wait_for(reply, 5)).text == EMPTY
+            await world.runtime.in_line_settled()  # the drain takes no turn: it is done already
+            row = await _row(db, "SMnoturn")
+            assert row.outcome == "role_filled" and row.processed_at > row.received_at
+    finally:
+        for _ in range(taken):
+            slots.release()
+    assert (await asyncio.wait_for(reply, 10)).text == EMPTY
+    assert await _outcomes(db) == {"SMnoturn": "role_filled"}
+    answers = [m.body for m in await world.drain() if m.to == phone]
+    assert len(answers) == 1 and activation["ref"] in answers[0], answers
