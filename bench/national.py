@@ -17,8 +17,8 @@ Targets (issue 18):
 - every reply processed (stored with its outcome, none in error); allocations exact: each
   shift, read through the API, holds PLACES agents from PLACES municipalities;
 - webhook p99 <= 50 ms, beside an empty FastAPI form POST sent right after each reply (same load);
-  a reply whose activation is busy is kept in line and done right after (flows.inbound): the
-  time from its arrival until what it did is committed is reported beside it;
+  on PostgreSQL the webhook keeps every reply in line and a drain does it (flows.in_line): the
+  time from its arrival until the drain took it up is reported beside it;
 - fan-out within 5 % of the configured rate, BENCH_SMS_RATE (default 50 SMS/s). The token
   bucket is per process (notifications/ratelimit.py), so each worker is given half of it.
 
@@ -180,7 +180,7 @@ async def _db(db_url: str, activations: list[str], *, fast_forward: bool = False
                     select(func.count()).where(*secondary, Deadline.due_at <= datetime.now(UTC))
                 )
             ).scalar()
-            # replies the webhook kept in line (their activation was busy) and not yet done
+            # replies the webhook kept in line (PostgreSQL keeps every reply there) and not yet done
             waiting += (
                 await conn.execute(select(func.count()).where(InboundSms.outcome == REPLY_IN_LINE))
             ).scalar()

@@ -25,7 +25,7 @@ _HELP = {
     "beredskab_open_pages": "Pages waiting for an answer, by purpose.",
     "beredskab_shifts": "Shifts by state.",
     "beredskab_inbound_sms_failed": "Inbound SMS kept after their processing failed.",
-    "beredskab_inbound_sms_in_line": "Inbound SMS kept in line (their activation was busy), "
+    "beredskab_inbound_sms_in_line": "Inbound SMS kept in line by the webhook (PostgreSQL), "
     "not yet processed.",
 }
 

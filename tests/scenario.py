@@ -136,7 +136,7 @@ class World:
         response = await self.client.post(
             "/webhooks/twilio/sms", data=params, headers={"X-Twilio-Signature": sig}
         )
-        # a reply kept in line (its activation was busy: PostgreSQL) is processed by the app's
+        # a reply kept in line (PostgreSQL) is processed by the app's
         # drain right after; the scenarios look at what the reply did, so they wait for it
         if settle:
             await self.runtime.in_line_settled()

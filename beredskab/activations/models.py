@@ -113,8 +113,8 @@ class Page(SQLModel, table=True):
     answered_at: datetime | None = None
 
 
-# an inbound SMS kept in line: its activation was busy when it came, so the webhook stored it
-# and answered at once; a drain (flows.in_line.process_next_in_line) processes it in turn
+# an inbound SMS kept in line: on PostgreSQL the webhook only stores it and answers at once; a
+# drain (flows.in_line.process_next_in_line) does it in turn
 REPLY_IN_LINE = "in_line"
 
 
