@@ -53,7 +53,7 @@ def test_the_staffing_lead_requests_a_night_shift_and_watches_it_fill(console, b
     assert shift.locator("time[data-countdown]").count() == 1
 
     console.answer_ok(STEERING, "vagt uden for åbningstid")
-    console.wait_for_text(STEERING, "er godkendt")
+    console.wait_for_text(STEERING, "Kommunerne kaldes nu")  # the answer to this OK
     tab.reload()
     assert "Søger agenter" in shift.inner_text()
     assert "Godkendt af Søren Madsen" in shift.inner_text()
