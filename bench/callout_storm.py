@@ -40,7 +40,7 @@ from bench.common import (
     worker,
 )
 from bench.municipalities import write_directory
-from bench.sms import quiet, reply, wait_for
+from bench.sms import quiet, reply, reply_waits, wait_for
 from tests.twilio_mock import TwilioMock
 
 MUNICIPALITIES = int(os.environ.get("BENCH_STORM_MUNICIPALITIES", "31"))  # up to 98
@@ -163,11 +163,7 @@ async def _outcome(db_url: str, shift_id: int) -> tuple[int, int, int, int, list
                     )
                 )
             ).one()
-            done = (
-                await conn.execute(select(InboundSms.received_at, InboundSms.processed_at))
-            ).all()
-            waits = [(b - a).total_seconds() * 1000 for a, b in done if b is not None]
-            return stored, failed, int(agents), orgs, waits
+            return stored, failed, int(agents), orgs, await reply_waits(conn)
     finally:
         await engine.dispose()
 

@@ -57,7 +57,7 @@ from bench.common import (
 )
 from bench.municipalities import write_directory
 from bench.national_report import report
-from bench.sms import CODE, Replier, quiet
+from bench.sms import CODE, Replier, quiet, reply_waits
 from tests.twilio_mock import TwilioMock
 
 MUNICIPALITIES = 98
@@ -184,15 +184,12 @@ async def _db(db_url: str, activations: list[str], *, fast_forward: bool = False
             waiting += (
                 await conn.execute(select(func.count()).where(InboundSms.outcome == REPLY_IN_LINE))
             ).scalar()
-            done = (
-                await conn.execute(select(InboundSms.received_at, InboundSms.processed_at))
-            ).all()
             return {
                 "pages": pages,
                 "sms": sms,
                 "outcomes": dict(outcomes),
                 "waiting": waiting,
-                "done": done,
+                "waits": await reply_waits(conn),
             }
     finally:
         await engine.dispose()

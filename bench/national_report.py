@@ -83,7 +83,7 @@ def report(out: dict, *, places: int, rate: float, retries: int) -> None:
         + ", ".join(f"{o} {n}" for o, n in sorted(outcomes.items()))
     )
     # on PostgreSQL the webhook keeps every reply in line: processed_at is the drain's commit
-    waited = [(done - came).total_seconds() * 1000 for came, done in db["done"] if done]
+    waited = db["waits"]
     print(
         f"  {'':<10} every reply (warm-up included), from its arrival until the drain took "
         f"it up (its work committed a few ms later): p50 {percentile(waited, 50):.0f} ms, "

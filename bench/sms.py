@@ -106,3 +106,14 @@ class Replier:
         self.pool.shutdown(wait=True)
         for client in [*self.clients, self.empty]:
             client.close()
+
+
+async def reply_waits(conn) -> list[float]:  # noqa: ANN001 - an AsyncConnection
+    """ms from each stored reply's arrival until it was done (`processed_at`: on PostgreSQL when
+    the drain took it from the line, flows.in_line); replies not done are left out."""
+    from sqlalchemy import select
+
+    from beredskab.activations.models import InboundSms
+
+    rows = await conn.execute(select(InboundSms.received_at, InboundSms.processed_at))
+    return [(done - came).total_seconds() * 1000 for came, done in rows.all() if done]

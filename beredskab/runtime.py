@@ -170,25 +170,25 @@ class Runtime:
             self._in_line = asyncio.get_running_loop().create_task(self._drain_in_line())
 
     async def _drain_in_line(self) -> None:
+        """Until the line is empty and nobody kicked since the last look (or the stop)."""
         cfg = self.activation_config
-        while self._in_line_again and not self._stop.is_set():
+        while not self._stop.is_set():
             self._in_line_again = False
-            while not self._stop.is_set():
-                async with self.sessionmaker() as session:
-                    try:
-                        sid = await in_line.process_next_in_line(session, cfg, now=utcnow())
-                    except in_line.InLineFailed as failed:  # one reply's fault stops no other
-                        log.exception("an inbound SMS kept in line could not be processed")
-                        await session.rollback()
-                        await in_line.in_line_failed(
-                            session, cfg, failed.message_sid, failed.error, utcnow()
-                        )
-                        continue
-                    except Exception:  # noqa: BLE001 - not even taken: the next tick tries again
-                        log.exception("could not take an inbound SMS kept in line")
-                        return
-                if sid is None:
-                    break
+            async with self.sessionmaker() as session:
+                try:
+                    sid = await in_line.process_next_in_line(session, cfg, now=utcnow())
+                except in_line.InLineFailed as failed:  # one reply's fault stops no other
+                    log.exception("an inbound SMS kept in line could not be processed")
+                    await session.rollback()
+                    await in_line.in_line_failed(
+                        session, cfg, failed.message_sid, failed.error, utcnow()
+                    )
+                    continue
+                except Exception:  # noqa: BLE001 - not even taken: the next tick tries again
+                    log.exception("could not take an inbound SMS kept in line")
+                    return
+            if sid is None and not self._in_line_again:
+                return
 
     async def in_line_settled(self) -> None:
         """Wait until this process's drain of replies in line has ended (tests, shutdown)."""

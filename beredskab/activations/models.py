@@ -135,7 +135,8 @@ class InboundSms(SQLModel, table=True):
     received_at: datetime = Field(default_factory=utcnow)
     person_id: str | None = Field(default=None, max_length=64)
     outcome: str = Field(default="received", max_length=40)
-    # when what it did was committed: its arrival, unless it waited in line (None: not done)
+    # when it was done: its arrival (done in the webhook), or when the drain took it from the
+    # line (its work committed with this); None: not done (in line, or failed)
     processed_at: datetime | None = Field(default=None)
 
 

@@ -1,6 +1,6 @@
 """Replies kept in line (docs/architecture.md, "Replies in line"): on PostgreSQL the SMS webhook
-stores a reply whose activation is busy instead of waiting for its lock; these take the line in
-the order the replies came, one per transaction, and process each as the webhook would have."""
+only stores a reply; these take the line in the order the replies came, one per transaction, and
+do each as the webhook does it on SQLite (`inbound.process_record`)."""
 
 from __future__ import annotations
 
