@@ -27,10 +27,12 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Column, Table, TextClause, event, insert, update
+from sqlalchemy import Column, Table, TextClause, event
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, make_transient_to_detached
 from sqlalchemy.sql.util import find_tables
 from sqlmodel import SQLModel
+
+from beredskab import direct
 
 _ROWS = "staged.rows"
 _UPDATES = "staged.updates"
@@ -82,7 +84,6 @@ def write(session: Session) -> None:
         return
     session.flush()
     hooks: dict[str, Hook] = getattr(type(session), "staged_hooks", {})
-    conn = session.connection()
     order = _order()
     if any(table not in order for table in rows):  # a models module imported since
         _order.cache_clear()
@@ -92,12 +93,11 @@ def write(session: Session) -> None:
         hook = hooks.get(table.name)
         written = hook(session, batch) if hook is not None else None
         if written is None:
-            conn.execute(insert(table), batch)
+            direct.insert_rows_sync(session, table, batch)
         else:
-            written(_with_ids(conn, table, batch))
+            written(_with_ids(session, table, batch))
     for (table, key), values in updates.items():
-        (pk,) = table.primary_key.columns
-        conn.execute(update(table).where(pk == key).values(**values))
+        direct.update_row_sync(session, table, key, values)
 
 
 def _plain(column: Column) -> bool:
@@ -108,7 +108,9 @@ def _plain(column: Column) -> bool:
         return False
 
 
-def _with_ids(conn: Any, table: Table, batch: list[dict[str, Any]]) -> list[tuple[int, dict]]:
+def _with_ids(
+    session: Session, table: Table, batch: list[dict[str, Any]]
+) -> list[tuple[int, dict]]:
     """Insert `batch` in one statement and pair each row with its new id, matching returned rows
     by their values (a batch's RETURNING order is not guaranteed on SQLite)."""
     (pk,) = table.primary_key.columns
@@ -117,7 +119,7 @@ def _with_ids(conn: Any, table: Table, batch: list[dict[str, Any]]) -> list[tupl
     by_values: defaultdict[tuple, list[dict[str, Any]]] = defaultdict(list)
     for row in batch:
         by_values[tuple(row[c.key] for c in keys)].append(row)
-    result = conn.execute(insert(table).returning(pk, *keys), batch).all()
+    result = direct.insert_rows_sync(session, table, batch, (pk.key, *(c.key for c in keys)))
     return [(got[0], by_values[tuple(got[1:])].pop()) for got in result]
 
 
@@ -135,7 +137,7 @@ def _insert_now(session: Session, objects: list[Any]) -> None:
     (pk,) = table.primary_key.columns
     rows = [{c.key: getattr(o, c.key) for c in table.c if c is not pk} for o in objects]
     by_row = {id(row): o for row, o in zip(rows, objects, strict=True)}
-    for new_id, row in _with_ids(session.connection(), table, rows):
+    for new_id, row in _with_ids(session, table, rows):
         obj = by_row[id(row)]
         setattr(obj, pk.key, new_id)
         make_transient_to_detached(obj)  # its values are now the row's: persistent, not new

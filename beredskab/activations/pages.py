@@ -7,9 +7,11 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from beredskab import direct
 from beredskab.activations.models import Activation, Page, PagePurpose, PageState
 from beredskab.directory.models import Person
 
@@ -24,6 +26,15 @@ class ReplyOutcome:
 
 
 CANDIDATES = 16  # codes checked per query; a code is taken by one open page in 9,000 or so
+
+
+_CODES = tuple(f"c{i}" for i in range(CANDIDATES))
+_TAKEN_CODES = direct.Query(
+    lambda: select(Page.code).where(
+        Page.code.in_([bindparam(name) for name in _CODES]),  # type: ignore[attr-defined]
+        (Page.activation_id == bindparam("activation_id")) | (Page.state == bindparam("open")),
+    )
+)
 
 
 async def new_code(session: AsyncSession, activation_id: str) -> str:
@@ -42,14 +53,15 @@ async def new_code(session: AsyncSession, activation_id: str) -> str:
                 given.add(code)
                 return code
         candidates = {str(1000 + secrets.randbelow(9000)) for _ in range(CANDIDATES)} - given
-        with session.no_autoflush:  # pending rows of this transaction cannot hold these codes
-            taken = await session.exec(
-                select(Page.code).where(
-                    Page.code.in_(candidates),
-                    (Page.activation_id == activation_id) | (Page.state == PageState.open),
-                )
-            )
-            free.extend(candidates - set(taken.all()))
+        if not candidates:
+            continue
+        # direct, without the ORM's autoflush: pending rows of this transaction cannot hold
+        # these codes (the codes it gave out are in `given`)
+        drawn = dict(zip(_CODES, sorted(candidates) * CANDIDATES, strict=False))
+        taken = await _TAKEN_CODES.rows(
+            session, activation_id=activation_id, open=PageState.open, **drawn
+        )
+        free.extend(candidates - {code for (code,) in taken})
     raise RuntimeError("no free page code")  # 9,000 codes per activation: not reached in practice
 
 

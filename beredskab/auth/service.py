@@ -11,9 +11,11 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import bindparam
 from sqlmodel import or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from beredskab import direct
 from beredskab.auth import binding
 from beredskab.auth.models import ApiToken, TokenRole
 from beredskab.directory.models import Person
@@ -135,25 +137,52 @@ async def principals_for(
         .join(Person, Person.id == ApiToken.person_id, isouter=True)
         .where(ApiToken.token_hash.in_(digests), live(now or utcnow()))
     )
-    return {
-        digest: Principal(
-            token_id=token_id,
-            role=TokenRole(role),
-            org_id=org_id,
-            person_id=person_id,
-            label=label,
-            person_name=person_name,
-            last_used_at=last_used_at,
+    return {digest: _principal(*values) for digest, *values in rows}
+
+
+def _principal(
+    token_id: int,
+    role: str,
+    org_id: str | None,
+    person_id: str | None,
+    label: str,
+    person_name: str | None,
+    last_used_at: datetime | None,
+) -> Principal:
+    return Principal(
+        token_id=token_id,
+        role=TokenRole(role),
+        org_id=org_id,
+        person_id=person_id,
+        label=label,
+        person_name=person_name,
+        last_used_at=last_used_at,
+    )
+
+
+_ONE_TOKEN = direct.Query(
+    lambda: (
+        select(
+            ApiToken.id,
+            ApiToken.role,
+            ApiToken.org_id,
+            ApiToken.person_id,
+            ApiToken.label,
+            Person.name,
+            ApiToken.last_used_at,
         )
-        for digest, token_id, role, org_id, person_id, label, person_name, last_used_at in rows
-    }
+        .join(Person, Person.id == ApiToken.person_id, isouter=True)
+        .where(ApiToken.token_hash == bindparam("digest"), live(bindparam("now")))
+    )
+)
 
 
 async def authenticate(
     session: AsyncSession, plaintext: str, now: datetime | None = None
 ) -> Principal | None:
-    digest = hash_token(plaintext)
-    return (await principals_for(session, (digest,), now)).get(digest)
+    """The principal of a live token, or None: one direct statement (every API request)."""
+    rows = await _ONE_TOKEN.rows(session, digest=hash_token(plaintext), now=now or utcnow())
+    return _principal(*rows[0]) if rows else None
 
 
 async def list_tokens(session: AsyncSession) -> list[ApiToken]:

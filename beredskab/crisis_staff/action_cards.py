@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from beredskab import staged
 from beredskab.activations.models import ActionTask, Activation, TaskState
 from beredskab.activations.repository import lock_activation
 from beredskab.errors import Conflict, NotFound
@@ -41,7 +41,7 @@ class TaskRead(BaseModel):
     note: str | None
 
 
-async def instantiate(session: AsyncSession, playbook: Playbook, activation: Activation) -> None:
+def instantiate(session: AsyncSession, playbook: Playbook, activation: Activation) -> None:
     rows = [
         {
             "activation_id": activation.id,
@@ -53,7 +53,8 @@ async def instantiate(session: AsyncSession, playbook: Playbook, activation: Act
         for role in Role
         for position, text in enumerate(playbook.roles[role].action_card, start=1)
     ]
-    await session.exec(insert(ActionTask), params=rows)  # one statement; no ids needed back
+    for row in rows:  # written with the transaction, one statement; no ids needed back
+        staged.stage(session, ActionTask.__table__, row)
 
 
 async def list_tasks(session: AsyncSession, activation_id: str) -> list[TaskRead]:

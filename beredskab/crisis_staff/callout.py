@@ -14,7 +14,7 @@ from sqlalchemy import update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from beredskab import deadlines, escalation, staged
+from beredskab import deadlines, direct, escalation, staged
 from beredskab.activations.models import (
     Activation,
     ActivationStatus,
@@ -69,21 +69,29 @@ async def pages_for_role(session: AsyncSession, activation_id: str, role: str) -
     return list(rows.all())
 
 
+_PERSON = tuple(c.key for c in Person.__table__.c)  # type: ignore[attr-defined]
+_ROSTERS = direct.Query(
+    lambda: (
+        select(RosterEntry.role, RosterEntry.rank, *Person.__table__.c)  # type: ignore[attr-defined]
+        .join(Person, Person.id == RosterEntry.person_id)
+        .order_by(RosterEntry.role, RosterEntry.rank)
+    )
+)
+
+
 async def start_callouts(
     session: AsyncSession, playbook: Playbook, activation: Activation, now: datetime
 ) -> None:
     """Page the four roles' first candidates together: one roster query, and one INSERT each for
     their call-outs and pages (`staged.insert_now`)."""
-    rows = await session.exec(
-        select(RosterEntry, Person)
-        .join(Person, Person.id == RosterEntry.person_id)
-        .order_by(RosterEntry.role, RosterEntry.rank)
-    )
     rosters: dict[str, list[escalation.Candidate]] = {}
-    people: dict[str, Person] = {}  # held here: the session's identity map is weak
-    for entry, person in rows.all():
+    # read directly, as plain Person objects outside the session: nothing here changes them
+    people: dict[str, Person] = {}
+    for role, rank, *values in await _ROSTERS.rows(session):
+        fields = dict(zip(_PERSON, values, strict=True))
+        person = people.get(fields["id"]) or Person.model_construct(**fields)
         people[person.id] = person
-        rosters.setdefault(entry.role, []).append(candidate(entry.rank, person))
+        rosters.setdefault(role, []).append(candidate(rank, person))
     callouts = [RoleCallout(activation_id=activation.id, role=role, since=now) for role in Role]
     planned: list[tuple[RoleCallout, escalation.PageNext, Page]] = []
     unstaffed: list[RoleCallout] = []

@@ -12,12 +12,12 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from beredskab import deadlines
+from beredskab import deadlines, direct
 from beredskab.activations.models import OPEN_STATUSES, Activation, Page, PageState
 from beredskab.directory.models import MunicipalityContact, Person, RosterEntry, SteeringMember
 from beredskab.drill_schedule import GROUP_NAMES, MEMBER_GROUPS, DrillGroup
@@ -156,10 +156,17 @@ async def create(
     return (await summaries(session, drill_id=drill.id))[0]
 
 
+_OPEN_DRILL = direct.Query(
+    lambda: select(Drill.id).where(Drill.status == bindparam("open")).limit(1)
+)
+
+
 async def give_way(session: AsyncSession, now: datetime) -> int:
     """A real activation was requested: the open drill ends now, and its SMS not yet sent are
     cancelled so that they never queue before the real pages (the rate limit is shared). Inside
     the caller's transaction; returns how many SMS were cancelled."""
+    if not await _OPEN_DRILL.rows(session, open=DrillStatus.open):  # the usual case: none
+        return 0
     drill = (await session.exec(select(Drill).where(Drill.status == DrillStatus.open))).first()
     if drill is None:
         return 0

@@ -96,7 +96,7 @@ async def apply_endorsement(
         session, activation, "endorsed", f"Aktivering godkendt af {by} ({via}).", actor=by, now=now
     )
     state_changed(session, activation, "endorsed", now, by=by)
-    await action_cards.instantiate(session, cfg.playbook, activation)
+    action_cards.instantiate(session, cfg.playbook, activation)
     await callouts.start_callouts(session, cfg.playbook, activation, now)
     # queued after the four pages, so it never holds one of them up in the dispatcher's queue
     since = danish.when(now, cfg.timezone)

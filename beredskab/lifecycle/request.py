@@ -7,12 +7,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from beredskab import deadlines
+from beredskab import deadlines, direct
 from beredskab.activations.config import ActivationConfig
 from beredskab.activations.models import (
     Activation,
@@ -87,12 +87,17 @@ async def _next_ref(session: AsyncSession, now: datetime) -> str:
     advisory lock held to their commit on PostgreSQL), so none is refused for a taken number."""
     await serialise(session, ACTIVATION_REF_LOCK)
     prefix = f"DDH-{now.year}-"
-    count = (
-        await session.exec(
-            select(func.count()).select_from(Activation).where(Activation.ref.startswith(prefix))
-        )
-    ).one()
+    ((count,),) = await _REFS_OF_YEAR.rows(session, prefix=prefix)
     return f"{prefix}{count + 1:04d}"
+
+
+_REFS_OF_YEAR = direct.Query(
+    lambda: (
+        select(func.count())
+        .select_from(Activation)
+        .where(Activation.ref.startswith(bindparam("prefix")))
+    )  # type: ignore[union-attr]
+)
 
 
 async def request_activation(

@@ -1,0 +1,242 @@
+"""Direct statements (issue #18, the page path): SQL run through the driver itself, on the
+session's own connection and inside its transaction, without SQLAlchemy's execution context.
+
+Through the async engine each statement costs some 0.3-0.5 ms of Python on these cores before
+the database sees it (an execution context, a result object, and on SQLite four hand-offs to
+aiosqlite's thread: cursor, execute, fetch, close). A direct statement is one hand-off and a few
+dozen microseconds. The page path's statements go this way; everything else keeps the ORM.
+
+What does not change: the SQL is SQLAlchemy's own (compiled once per dialect from Core
+statements, with its bind casts), values go through the column types' own bind and result
+processors (so a datetime, an enum or a JSON value is stored exactly as the ORM stores it), and
+the statement runs in the transaction the session already holds: `connection` refuses to run
+one outside a transaction, where the driver would commit it on its own.
+
+Two forms: `Query` (a Core statement with named `bindparam`s, compiled once per dialect) and
+`insert_rows` (a multi-row INSERT, optionally RETURNING). Async code awaits them; code running
+inside SQLAlchemy's greenlet (a session event, `run_sync`) uses the `_sync` forms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Column, Table
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
+from sqlalchemy.util import await_
+
+Processor = Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    params: tuple[str, ...]  # bind names in placeholder order
+    binds: tuple[Processor, ...]
+    results: tuple[Processor, ...]
+    fixed: dict[str, Any]  # the statement's own values (a LIMIT's, a literal's)
+
+
+def _bind(type_: Any, dialect: Dialect) -> Processor:
+    return type_.dialect_impl(dialect).bind_processor(dialect)
+
+
+def _result(type_: Any, dialect: Dialect) -> Processor:
+    return type_.dialect_impl(dialect).result_processor(dialect, None)
+
+
+def _is_postgres(dialect: Dialect) -> bool:
+    return dialect.name == "postgresql"
+
+
+class _Driver:
+    """The driver connection under a SQLAlchemy connection (in its transaction), and how to run
+    a statement on it."""
+
+    def __init__(self, conn: Connection) -> None:
+        if not conn.in_transaction():
+            raise RuntimeError("a direct statement needs the session's transaction begun")
+        self.dialect = conn.dialect
+        self.raw = conn.connection.driver_connection
+        self.postgres = _is_postgres(self.dialect)
+        # the async drivers begin lazily, at SQLAlchemy's first statement: until then, the
+        # driver would run ours outside the transaction (SQLite begins at once, BEGIN IMMEDIATE)
+        self.begun = self.raw.is_in_transaction() if self.postgres else self.raw.in_transaction
+        self.conn = conn
+
+    def begin_sync(self) -> None:
+        if not self.begun:
+            self.conn.exec_driver_sql("SELECT 1")
+            self.begun = True
+
+    async def fetch(self, sql: str, args: Sequence[Any]) -> list[Any]:
+        # the engine's cursor events still see the statement (statement counts, profiles)
+        dispatch = self.conn.dispatch
+        if dispatch.before_cursor_execute:
+            dispatch.before_cursor_execute(self.conn, None, sql, args, None, False)
+        if self.postgres:
+            got = await self.raw.fetch(sql, *args)
+        else:
+            got = list(await self.raw.execute_fetchall(sql, args))
+        if dispatch.after_cursor_execute:
+            dispatch.after_cursor_execute(self.conn, None, sql, args, None, False)
+        return got
+
+
+def _args(compiled: _Compiled, values: dict[str, Any]) -> list[Any]:
+    if compiled.fixed:
+        values = {**compiled.fixed, **values}
+    return [
+        proc(values[name]) if proc is not None else values[name]
+        for name, proc in zip(compiled.params, compiled.binds, strict=True)
+    ]
+
+
+def _rows(compiled: _Compiled, got: list[Any]) -> list[tuple]:
+    if not any(compiled.results):
+        return [tuple(row) for row in got]
+    return [
+        tuple(
+            proc(value) if proc is not None else value
+            for proc, value in zip(compiled.results, row, strict=True)
+        )
+        for row in got
+    ]
+
+
+class Query:
+    """A Core statement with named `bindparam`s, compiled once per dialect and run directly."""
+
+    def __init__(self, build: Callable[[], Executable]) -> None:
+        self._build = build
+        self._compiled: dict[str, _Compiled] = {}
+
+    def _for(self, dialect: Dialect) -> _Compiled:
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            statement = self._build()
+            c = statement.compile(dialect=dialect)
+            names = tuple(c.positiontup or ())
+            compiled = _Compiled(
+                sql=str(c),
+                params=names,
+                binds=tuple(_bind(c.binds[n].type, dialect) for n in names),
+                results=tuple(
+                    _result(col.type, dialect) for col in getattr(statement, "selected_columns", ())
+                ),
+                fixed={n: b.value for n, b in c.binds.items() if not b.required},
+            )
+            self._compiled[dialect.name] = compiled
+        return compiled
+
+    def rows_sync(self, session: Session, **values: Any) -> list[tuple]:
+        driver = _Driver(session.connection())
+        driver.begin_sync()
+        compiled = self._for(driver.dialect)
+        return _rows(compiled, await_(driver.fetch(compiled.sql, _args(compiled, values))))
+
+    async def rows(self, session: AsyncSession, **values: Any) -> list[tuple]:
+        conn = await session.connection()
+        driver = _Driver(conn.sync_connection)
+        if not driver.begun:
+            await conn.exec_driver_sql("SELECT 1")
+        compiled = self._for(driver.dialect)
+        return _rows(compiled, await driver.fetch(compiled.sql, _args(compiled, values)))
+
+
+_INSERTS: dict[tuple, _Compiled] = {}
+
+
+def _insert_sql(
+    dialect: Dialect, table: Table, columns: tuple[Column, ...], n: int, returning: tuple
+) -> _Compiled:
+    key = (dialect.name, table.name, tuple(c.key for c in columns), n, returning)
+    compiled = _INSERTS.get(key)
+    if compiled is None:
+        quote = dialect.identifier_preparer.quote
+        postgres = _is_postgres(dialect)
+        width = len(columns)
+        rows = ", ".join(
+            "("
+            + ", ".join(f"${r * width + i + 1}" if postgres else "?" for i in range(width))
+            + ")"
+            for r in range(n)
+        )
+        sql = (
+            f"INSERT INTO {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) "
+            f"VALUES {rows}"
+        )
+        out = [table.c[name] for name in returning]
+        if out:
+            sql += " RETURNING " + ", ".join(quote(c.name) for c in out)
+        compiled = _Compiled(
+            sql=sql,
+            params=tuple(c.key for c in columns),
+            binds=tuple(_bind(c.type, dialect) for c in columns),
+            results=tuple(_result(c.type, dialect) for c in out),
+            fixed={},
+        )
+        _INSERTS[key] = compiled
+    return compiled
+
+
+# the most rows in one INSERT: well within SQLite's 32,766 and PostgreSQL's 32,767 parameters
+_MAX_PARAMETERS = 30_000
+
+
+def insert_rows_sync(
+    session: Session, table: Table, rows: list[dict[str, Any]], returning: Iterable[str] = ()
+) -> list[tuple]:
+    """INSERT `rows` (dicts with the same keys, column keys) in as few statements as fit;
+    the RETURNING rows when `returning` names columns (in no promised order)."""
+    if not rows:
+        return []
+    driver = _Driver(session.connection())
+    driver.begin_sync()
+    columns = tuple(table.c[key] for key in rows[0])
+    back = tuple(returning)
+    per = max(1, _MAX_PARAMETERS // len(columns))
+    out: list[tuple] = []
+    for start in range(0, len(rows), per):
+        batch = rows[start : start + per]
+        compiled = _insert_sql(driver.dialect, table, columns, len(batch), back)
+        flat: list[Any] = []
+        for row in batch:
+            for key, proc in zip(compiled.params, compiled.binds, strict=True):
+                value = row[key]
+                flat.append(proc(value) if proc is not None else value)
+        out.extend(_rows(compiled, await_(driver.fetch(compiled.sql, flat))))
+    return out
+
+
+_UPDATES: dict[tuple, _Compiled] = {}
+
+
+def update_row_sync(session: Session, table: Table, key: Any, values: dict[str, Any]) -> None:
+    """UPDATE the row of `table` whose primary key is `key`: set `values` (column keys)."""
+    driver = _Driver(session.connection())
+    driver.begin_sync()
+    (pk,) = table.primary_key.columns
+    columns = tuple(table.c[name] for name in values)
+    cache_key = (driver.dialect.name, table.name, tuple(values))
+    compiled = _UPDATES.get(cache_key)
+    if compiled is None:
+        quote = driver.dialect.identifier_preparer.quote
+        mark = (lambda i: f"${i + 1}") if driver.postgres else (lambda i: "?")
+        sets = ", ".join(f"{quote(c.name)} = {mark(i)}" for i, c in enumerate(columns))
+        sql = f"UPDATE {quote(table.name)} SET {sets} WHERE {quote(pk.name)} = {mark(len(columns))}"
+        every = (*columns, pk)
+        compiled = _Compiled(
+            sql=sql,
+            params=tuple(c.key for c in every),
+            binds=tuple(_bind(c.type, driver.dialect) for c in every),
+            results=(),
+            fixed={},
+        )
+        _UPDATES[cache_key] = compiled
+    await_(driver.fetch(compiled.sql, _args(compiled, {**values, pk.key: key})))
