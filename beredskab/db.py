@@ -8,6 +8,7 @@ from sqlalchemy import BigInteger, event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.util import await_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -39,11 +40,17 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API
 
 
 def _sqlite_begin_immediate(conn) -> None:  # noqa: ANN001 - SQLAlchemy Connection
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    _sqlite_begin(conn, "BEGIN IMMEDIATE")
 
 
 def _sqlite_begin_deferred(conn) -> None:  # noqa: ANN001 - SQLAlchemy Connection
-    conn.exec_driver_sql("BEGIN")
+    _sqlite_begin(conn, "BEGIN")
+
+
+def _sqlite_begin(conn, sql: str) -> None:  # noqa: ANN001 - SQLAlchemy Connection
+    """Straight to aiosqlite: one hand-off to its thread, where a statement through SQLAlchemy
+    takes four (cursor, execute, fetch, close); every transaction begins here."""
+    await_(conn.connection.driver_connection.execute_fetchall(sql))
 
 
 SQLITE_READ_POOL = 4  # connections for requests that only read, beside the one writer

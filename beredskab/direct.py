@@ -19,12 +19,15 @@ inside SQLAlchemy's greenlet (a session event, `run_sync`) uses the `_sync` form
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from asyncpg.exceptions import IntegrityConstraintViolationError
 from sqlalchemy import Column, Table
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
@@ -79,10 +82,14 @@ class _Driver:
         dispatch = self.conn.dispatch
         if dispatch.before_cursor_execute:
             dispatch.before_cursor_execute(self.conn, None, sql, args, None, False)
-        if self.postgres:
-            got = await self.raw.fetch(sql, *args)
-        else:
-            got = list(await self.raw.execute_fetchall(sql, args))
+        try:
+            if self.postgres:
+                got = await self.raw.fetch(sql, *args)
+            else:
+                got = list(await self.raw.execute_fetchall(sql, args))
+        except (sqlite3.IntegrityError, IntegrityConstraintViolationError) as exc:
+            # as SQLAlchemy raises it: callers retry on a taken key
+            raise IntegrityError(sql, args, exc) from exc
         if dispatch.after_cursor_execute:
             dispatch.after_cursor_execute(self.conn, None, sql, args, None, False)
         return got

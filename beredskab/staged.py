@@ -125,8 +125,9 @@ def _with_ids(
 
 async def insert_now(session: Any, objects: list[Any]) -> None:
     """Insert new ORM objects of one class in one statement and make them persistent in
-    `session` with their ids, where the ORM would insert a row at a time on SQLite (it needs
-    each row's id back in order, which SQLite's RETURNING does not promise for a batch)."""
+    `session` with their ids (or with the keys they have), where the ORM would insert a row at
+    a time on SQLite (it needs each row's id back in order, which SQLite's RETURNING does not
+    promise for a batch)."""
     if objects:
         await session.run_sync(_insert_now, objects)
 
@@ -135,6 +136,14 @@ def _insert_now(session: Session, objects: list[Any]) -> None:
     session.flush()  # what they refer to first
     table: Table = type(objects[0]).__table__
     (pk,) = table.primary_key.columns
+    if all(getattr(o, pk.key) is not None for o in objects):  # keyed already (a uuid)
+        direct.insert_rows_sync(
+            session, table, [{c.key: getattr(o, c.key) for c in table.c} for o in objects]
+        )
+        for obj in objects:
+            make_transient_to_detached(obj)
+            session.add(obj)
+        return
     rows = [{c.key: getattr(o, c.key) for c in table.c if c is not pk} for o in objects]
     by_row = {id(row): o for row, o in zip(rows, objects, strict=True)}
     for new_id, row in _with_ids(session, table, rows):

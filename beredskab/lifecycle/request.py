@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from beredskab import deadlines, direct
+from beredskab import deadlines, direct, staged
 from beredskab.activations.config import ActivationConfig
 from beredskab.activations.models import (
     Activation,
@@ -178,8 +178,7 @@ async def _create(
         # endorsed with the request (`apply_endorsement` below): inserted so, not updated after
         activation.status = ActivationStatus.active
         activation.endorsed_at, activation.endorsed_by = now, by
-    session.add(activation)
-    await session.flush()
+    await staged.insert_now(session, [activation])  # one direct INSERT
     if not data.exercise:  # a call-out drill gives way: its SMS must not delay the real pages
         await drills.give_way(session, now)
     eventlog.append(

@@ -1,0 +1,132 @@
+"""Direct statements (`beredskab.direct`, issue #18): run through the driver, they stay inside
+the session's transaction, store values exactly as the ORM does, and fail as SQLAlchemy fails."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import bindparam
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from beredskab import direct
+from beredskab.activations.models import Activation, ActivationStatus
+from beredskab.db import make_sessionmaker
+from beredskab.deadlines import Deadline, DeadlineStatus
+from beredskab.metadata import utcnow
+from beredskab.unit_of_work import transaction
+from tests.factories import make_activation
+
+pytestmark = pytest.mark.db
+
+DEADLINE = Deadline.__table__  # type: ignore[attr-defined]
+_DUE = direct.Query(
+    lambda: select(Deadline.kind, Deadline.due_at, Deadline.status).where(
+        Deadline.activation_id == bindparam("activation_id")
+    )
+)
+
+
+def _row(activation_id: str, kind: str, due) -> dict:  # noqa: ANN001 - a datetime
+    return {
+        "kind": kind,
+        "activation_id": activation_id,
+        "subject_id": None,
+        "due_at": due,
+        "status": DeadlineStatus.pending,
+        "lease_until": None,
+        "attempts": 0,
+        "last_error": None,
+        "created_at": due,
+        "done_at": None,
+    }
+
+
+async def _insert(session, rows: list[dict], returning=()) -> list[tuple]:  # noqa: ANN001
+    return await session.run_sync(lambda s: direct.insert_rows_sync(s, DEADLINE, rows, returning))
+
+
+async def test_direct_rows_read_back_as_the_orm_wrote_them_and_commit_with_the_session(db):
+    maker = make_sessionmaker(db.engine)
+    async with maker() as session:
+        activation = await make_activation(session)
+    due = utcnow() + timedelta(minutes=3)
+    async with maker() as session, transaction(session):
+        ids = await _insert(
+            session, [_row(activation.id, "a", due), _row(activation.id, "b", due)], ("id", "kind")
+        )
+        assert sorted(kind for _, kind in ids) == ["a", "b"]
+        # the same transaction reads them, directly and through the ORM
+        direct_rows = await _DUE.rows(session, activation_id=activation.id)
+        assert sorted(direct_rows) == [
+            ("a", due, DeadlineStatus.pending),
+            ("b", due, DeadlineStatus.pending),
+        ]
+    async with maker() as session:
+        orm = (await session.exec(select(Deadline).order_by(Deadline.kind))).all()
+        assert [(d.id, d.kind, d.due_at, d.status) for d in orm] == sorted(
+            (i, k, due, DeadlineStatus.pending) for i, k in ids
+        )
+        assert orm[0].due_at.tzinfo is not None  # timezone-aware, as the ORM keeps it
+
+
+async def test_a_rollback_drops_direct_rows(db):
+    maker = make_sessionmaker(db.engine)
+    async with maker() as session:
+        activation = await make_activation(session)
+    with pytest.raises(RuntimeError):
+        async with maker() as session, transaction(session):
+            await _insert(session, [_row(activation.id, "never", utcnow())])
+            raise RuntimeError("the use case failed")
+    async with maker() as session:
+        assert (await session.exec(select(Deadline))).all() == []
+
+
+async def test_a_first_direct_statement_begins_the_transaction_it_runs_in(db):
+    """On PostgreSQL the driver begins lazily: a direct statement before any other must not run
+    (and commit) outside the session's transaction."""
+    maker = make_sessionmaker(db.engine)
+    async with maker() as session:
+        activation = await make_activation(session)
+    with pytest.raises(RuntimeError):
+        async with maker() as session, transaction(session):
+            assert await _DUE.rows(session, activation_id=activation.id) == []
+            await _insert(session, [_row(activation.id, "first", utcnow())])
+            raise RuntimeError("rolled back")
+    async with maker() as session:
+        assert (await session.exec(select(Deadline))).all() == []
+
+
+async def test_a_taken_key_raises_sqlalchemys_integrity_error(db):
+    """Callers retry on `IntegrityError` (a taken reference or idempotency key)."""
+    maker = make_sessionmaker(db.engine)
+    async with maker() as session:
+        taken = await make_activation(session)
+    row = {c.key: getattr(taken, c.key) for c in Activation.__table__.c}  # type: ignore[attr-defined]
+    with pytest.raises(IntegrityError):
+        async with maker() as session, transaction(session):
+            await session.run_sync(
+                lambda s: direct.insert_rows_sync(s, Activation.__table__, [row])  # type: ignore[attr-defined]
+            )
+    async with maker() as session:
+        (only,) = (await session.exec(select(Activation))).all()
+        assert only.status == ActivationStatus.requested
+
+
+async def test_a_direct_update_sets_only_the_named_columns(db):
+    maker = make_sessionmaker(db.engine)
+    async with maker() as session:
+        activation = await make_activation(session, title="Før")
+    async with maker() as session, transaction(session):
+        await session.run_sync(
+            lambda s: direct.update_row_sync(
+                s,
+                Activation.__table__,
+                activation.id,
+                {"log_seq": 7, "log_head_hash": "ab" * 32},  # type: ignore[attr-defined]
+            )
+        )
+    async with maker() as session:
+        got = await session.get(Activation, activation.id)
+        assert (got.log_seq, got.log_head_hash, got.title) == (7, "ab" * 32, "Før")
