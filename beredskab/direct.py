@@ -6,15 +6,18 @@ the database sees it (an execution context, a result object, and on SQLite four 
 aiosqlite's thread: cursor, execute, fetch, close). A direct statement is one hand-off and a few
 dozen microseconds. The page path's statements go this way; everything else keeps the ORM.
 
-What does not change: the SQL is SQLAlchemy's own (compiled once per dialect from Core
-statements, with its bind casts), values go through the column types' own bind and result
-processors (so a datetime, an enum or a JSON value is stored exactly as the ORM stores it), and
-the statement runs in the transaction the session already holds: `connection` refuses to run
-one outside a transaction, where the driver would commit it on its own.
+What does not change: the SQL is SQLAlchemy's own (a `Query` is a Core statement compiled once
+per dialect, with its bind casts; an INSERT or UPDATE names the table's own columns), values go
+through the column types' own bind and result processors (so a datetime, an enum or a JSON value
+is stored exactly as the ORM stores it), and the statement runs in the transaction the session
+already holds: never outside one, where the driver would commit it on its own. PostgreSQL's
+driver begins lazily, at SQLAlchemy's first statement: a `Query` that comes first goes through
+SQLAlchemy (which begins), an INSERT or UPDATE that comes first has it begin before.
 
-Two forms: `Query` (a Core statement with named `bindparam`s, compiled once per dialect) and
-`insert_rows` (a multi-row INSERT, optionally RETURNING). Async code awaits them; code running
-inside SQLAlchemy's greenlet (a session event, `run_sync`) uses the `_sync` forms.
+The forms: `Query.rows` (async code: a Core statement with named `bindparam`s) and
+`insert_rows_sync` / `update_row_sync` (code inside SQLAlchemy's greenlet: a session event,
+`run_sync`). A driver's integrity error is raised as SQLAlchemy's `IntegrityError`, and the
+engine's cursor events see each statement, as they see SQLAlchemy's own.
 """
 
 from __future__ import annotations
@@ -121,6 +124,7 @@ class Query:
 
     def __init__(self, build: Callable[[], Executable]) -> None:
         self._build = build
+        self._statement: Executable | None = None
         self._compiled: dict[str, _Compiled] = {}
 
     def _for(self, dialect: Dialect) -> _Compiled:
@@ -141,17 +145,13 @@ class Query:
             self._compiled[dialect.name] = compiled
         return compiled
 
-    def rows_sync(self, session: Session, **values: Any) -> list[tuple]:
-        driver = _Driver(session.connection())
-        driver.begin_sync()
-        compiled = self._for(driver.dialect)
-        return _rows(compiled, await_(driver.fetch(compiled.sql, _args(compiled, values))))
-
     async def rows(self, session: AsyncSession, **values: Any) -> list[tuple]:
         conn = await session.connection()
         driver = _Driver(conn.sync_connection)
-        if not driver.begun:
-            await conn.exec_driver_sql("SELECT 1")
+        if not driver.begun:  # the transaction's first statement: through SQLAlchemy, which begins
+            if self._statement is None:
+                self._statement = self._build()
+            return [tuple(row) for row in (await conn.execute(self._statement, values)).all()]
         compiled = self._for(driver.dialect)
         return _rows(compiled, await driver.fetch(compiled.sql, _args(compiled, values)))
 

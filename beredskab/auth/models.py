@@ -89,9 +89,9 @@ def _end_sessions_of_deactivated(session: Session, _context: object, _instances:
     `signin.identify` refuses inactive people as well, so even a bulk UPDATE that bypasses the
     ORM cannot keep anyone in; ending the rows also keeps a later reactivation from reviving
     them. Registered on every Session once this module is imported (`beredskab.models` does)."""
-    gone = [
+    gone = [  # the people in the session, not `session.dirty`: that checks every object's history
         obj.id
-        for obj in session.dirty
+        for obj in session.identity_map.values()
         if isinstance(obj, Person) and not obj.active and inspect(obj).attrs.active.history.added
     ]
     if gone:

@@ -211,8 +211,9 @@ async def _announce_page(
     )
     spec = playbook.roles[Role(callout.role)]
     schedule_call(session, activation, page, spec.call_delay(spec.ack_timeout_minutes))
-    callout.state = CalloutState.calling
-    session.add(callout)
+    if callout.state != CalloutState.calling:  # a new call-out is born calling: nothing to flush
+        callout.state = CalloutState.calling
+        session.add(callout)
     text = f"{person.name} kaldt som {name} (rang {step.rank}, runde {step.pass_no})."
     data = {
         "role": callout.role,

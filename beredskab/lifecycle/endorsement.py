@@ -60,12 +60,14 @@ async def apply_endorsement(
     now: datetime,
     fresh: bool = False,
 ) -> None:
-    """Endorse `activation` (locked): `fresh` when it was created in this very transaction, so
-    it has no endorsement pages or reminders to close yet."""
-    activation.status = ActivationStatus.active
-    activation.endorsed_at = now
-    activation.endorsed_by = by
-    session.add(activation)
+    """Endorse `activation` (locked): `fresh` when it was created in this very transaction,
+    inserted endorsed already (by `by`, at `now`), so it has no endorsement pages or reminders
+    to close yet."""
+    if not fresh:  # a fresh one was inserted endorsed already: nothing to flush
+        activation.status = ActivationStatus.active
+        activation.endorsed_at = now
+        activation.endorsed_by = by
+        session.add(activation)
     pages = [] if fresh else await _open_endorsement_pages(session, activation.id)
     for page in pages:
         page.answered_at = now
