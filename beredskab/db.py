@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, event, text
+from sqlalchemy import BigInteger, bindparam, event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.util import await_
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from beredskab import direct
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -23,7 +25,10 @@ async def serialise(session: AsyncSession, key: int) -> None:
     one after another from here (PostgreSQL's advisory transaction lock; SQLite's write
     transactions are serialised already, from BEGIN IMMEDIATE)."""
     if session.get_bind().dialect.name == "postgresql":
-        await session.exec(text(f"SELECT pg_advisory_xact_lock({int(key)})"))  # type: ignore[call-overload]
+        await _ADVISORY_LOCK.rows(session, key=int(key))
+
+
+_ADVISORY_LOCK = direct.Query(lambda: select(func.pg_advisory_xact_lock(bindparam("key"))))
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API object
