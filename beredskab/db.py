@@ -86,6 +86,39 @@ def make_engine(url: str, **kwargs: object) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
+def checkpoint_in_background(engine: AsyncEngine) -> bool:
+    """On SQLite, stop `engine`'s connections checkpointing the WAL themselves; the caller then
+    runs `checkpoint` regularly (the scheduler, every tick). Returns whether it did (SQLite).
+
+    SQLite's automatic checkpoint runs in the transaction that commits the 1,000th page of the
+    WAL: it copies the WAL into the database file and syncs it, some 20 ms on these machines,
+    which that request (an activation, a reply) waited for: it was P1's tail (issue #18). From
+    a reader's connection, a passive checkpoint goes beside the writer instead of inside it."""
+    if engine.dialect.name != "sqlite":
+        return False
+    event.listen(engine.sync_engine, "connect", _no_autocheckpoint)
+    return True
+
+
+def _no_autocheckpoint(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API object
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
+    cursor.close()
+
+
+async def checkpoint(read_engine: AsyncEngine) -> tuple[int, int, int] | None:
+    """A passive checkpoint of SQLite's WAL, on a reader's connection and outside any
+    transaction: it waits for no one and no one waits for it. (busy, frames in the WAL, frames
+    checkpointed); None on PostgreSQL."""
+    if read_engine.dialect.name != "sqlite":
+        return None
+    async with read_engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        rows = await raw.driver_connection.execute_fetchall("PRAGMA wal_checkpoint(PASSIVE)")
+    busy, frames, done = next(iter(rows))
+    return busy, frames, done
+
+
 def make_read_engine(url: str, engine: AsyncEngine) -> AsyncEngine:
     """The engine for requests that only read (GET).
 

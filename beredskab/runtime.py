@@ -21,7 +21,13 @@ from beredskab.activations.config import ActivationConfig
 from beredskab.auth.lookup import TokenLookup
 from beredskab.auth.usage import TokenUse
 from beredskab.crisis_staff import log_writers
-from beredskab.db import make_engine, make_read_engine, make_sessionmaker
+from beredskab.db import (
+    checkpoint,
+    checkpoint_in_background,
+    make_engine,
+    make_read_engine,
+    make_sessionmaker,
+)
 from beredskab.drills import handlers as drill_handlers
 from beredskab.eventlog.appender import LogAppender
 from beredskab.flows import delivery, in_line, voice
@@ -202,6 +208,12 @@ class Runtime:
         except Exception:  # noqa: BLE001 - the next tick tries again; rows are durable
             log.exception("scheduler tick failed")
 
+    async def _safe_checkpoint(self) -> None:
+        try:
+            await checkpoint(self.read_engine)
+        except Exception:  # noqa: BLE001 - the next one tries again; the WAL only grows meanwhile
+            log.exception("WAL checkpoint failed")
+
     async def keep_drill_schedule(self) -> None:
         """The playbook's scheduled drills as deadline rows (once at start: the rows carry on)."""
         try:
@@ -246,6 +258,15 @@ class Runtime:
             id="tick",
             next_run_time=utcnow(),
         )
+        if checkpoint_in_background(self.engine):  # SQLite: no request waits for a checkpoint
+            self._scheduler.add_job(
+                self._safe_checkpoint,
+                "interval",
+                seconds=interval,
+                max_instances=1,
+                coalesce=True,
+                id="checkpoint",
+            )
         self._scheduler.start()
 
     async def aclose(self) -> None:
