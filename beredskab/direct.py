@@ -28,11 +28,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from asyncpg.exceptions import IntegrityConstraintViolationError
-from sqlalchemy import Column, Table
+from sqlalchemy import Column, Table, event
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.sql import Executable
 from sqlalchemy.util import await_
 
@@ -146,14 +146,34 @@ class Query:
         return compiled
 
     async def rows(self, session: AsyncSession, **values: Any) -> list[tuple]:
-        conn = await session.connection()
-        driver = _Driver(conn.sync_connection)
-        if not driver.begun:  # the transaction's first statement: through SQLAlchemy, which begins
-            if self._statement is None:
-                self._statement = self._build()
-            return [tuple(row) for row in (await conn.execute(self._statement, values)).all()]
+        transaction = session.sync_session.get_transaction()
+        held = session.info.get(_HELD)
+        if held is not None and transaction is not None and held[0] is transaction:
+            driver = held[1]
+        else:
+            conn = await session.connection()
+            driver = _Driver(conn.sync_connection)
+            if not driver.begun:  # its first statement: through SQLAlchemy, which begins
+                if self._statement is None:
+                    self._statement = self._build()
+                got = [tuple(row) for row in (await conn.execute(self._statement, values)).all()]
+                driver.begun = True
+                session.info[_HELD] = (session.sync_session.get_transaction(), driver)
+                return got
+            session.info[_HELD] = (session.sync_session.get_transaction(), driver)
         compiled = self._for(driver.dialect)
         return _rows(compiled, await driver.fetch(compiled.sql, _args(compiled, values)))
+
+
+# a session's driver for its current transaction: asking SQLAlchemy for the connection each
+# time costs a greenlet switch (the transaction object tells a later transaction's apart)
+_HELD = "direct.driver"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _let_go(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the connection goes back to the pool: hold on to nothing
+        session.info.pop(_HELD, None)
 
 
 _INSERTS: dict[tuple, _Compiled] = {}

@@ -122,8 +122,13 @@ class Dispatcher:
                 sent = await self._deliver(row, row.lease_until - self.lease, since)
                 return None if sent is None else (row, sent)
 
+        # the pages first, together; the other SMS (an authority's notice) after them, so that
+        # their sends never take a page's turn on the CPU
+        pages = [row for row in rows if row.page_id is not None]
+        others = [row for row in rows if row.page_id is None]
         try:
-            done = await asyncio.gather(*(one(row) for row in rows))
+            done = await asyncio.gather(*(one(row) for row in pages))
+            done += await asyncio.gather(*(one(row) for row in others))
             await self._mark_sent([pair for pair in done if pair is not None])
         except Exception:  # noqa: BLE001 - the rows stay leased; a pass claims them again
             log.exception("sending rows claimed at commit failed; their lease will run out")
