@@ -9,6 +9,7 @@ has to remember it.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -25,6 +26,7 @@ from beredskab.outbox import Channel, ClaimedSms, OutboxMessage, OutboxStatus
 
 _QUEUED = "unit_of_work.queued_messages"
 _TAKEN = "unit_of_work.claimed_at_birth"
+_HANDED = "unit_of_work.handed_over"
 
 # The lease an SMS due now is born with (this process sends it right after the commit), or None
 # (it is born pending, for whichever dispatcher claims it first).
@@ -40,6 +42,10 @@ async def transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]:
         await session.rollback()
         raise
     await session.commit()
+    if session.info.pop(_HANDED, False):
+        # the sends of what the commit handed over start now, before the caller goes on (a
+        # request would otherwise build its response first)
+        await asyncio.sleep(0)
 
 
 def after_commit_of_messages(
@@ -149,6 +155,7 @@ def after_commit_of_messages(
         taken = session.info.pop(_TAKEN, None)
         if taken and take is not None:
             take(taken)
+            session.info[_HANDED] = True
         if session.info.pop(_QUEUED, False):
             callback()
 

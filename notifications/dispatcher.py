@@ -106,29 +106,32 @@ class Dispatcher:
         return self.lease if self.hands_over else None
 
     def take(self, rows: list[Sms]) -> None:
-        """Send rows committed already claimed by this process (called right after the commit)."""
-        task = asyncio.get_running_loop().create_task(self._send_taken(rows))
+        """Send rows committed already claimed by this process (called right after the commit).
+
+        Each page's send is a task of its own from here: they start at the loop's next turn
+        (`unit_of_work.transaction` yields one after such a commit), before the request that
+        committed them builds its response. The other SMS (an authority's notice) follow the
+        pages, so that their sends never take a page's turn on the CPU."""
+        since = time.monotonic()
+        loop = asyncio.get_running_loop()
+        pages = [loop.create_task(self._send_one(row, since)) for row in rows if row.page_id]
+        others = [row for row in rows if not row.page_id]
+        task = loop.create_task(self._send_taken(pages, others, since))
         self._taken.add(task)
         task.add_done_callback(self._taken.discard)
 
-    async def _send_taken(self, rows: list[Sms]) -> None:
-        """Send the rows of one commit, then mark the sent ones in one transaction (a failed
-        send is written at once, as in a pass)."""
-        since = time.monotonic()
+    async def _send_one(self, row: Sms, since: float) -> tuple[Sms, dict[str, object]] | None:
+        async with self._taken_slots:
+            assert row.lease_until is not None  # noqa: S101 - born claimed
+            sent = await self._deliver(row, row.lease_until - self.lease, since)
+            return None if sent is None else (row, sent)
 
-        async def one(row: Sms) -> tuple[Sms, dict[str, object]] | None:
-            async with self._taken_slots:
-                assert row.lease_until is not None  # noqa: S101 - born claimed
-                sent = await self._deliver(row, row.lease_until - self.lease, since)
-                return None if sent is None else (row, sent)
-
-        # the pages first, together; the other SMS (an authority's notice) after them, so that
-        # their sends never take a page's turn on the CPU
-        pages = [row for row in rows if row.page_id is not None]
-        others = [row for row in rows if row.page_id is None]
+    async def _send_taken(self, pages: list[asyncio.Task], others: list[Sms], since: float) -> None:
+        """Wait for the pages' sends, send the rest, then mark the sent ones in one transaction
+        (a failed send is written at once, as in a pass)."""
         try:
-            done = await asyncio.gather(*(one(row) for row in pages))
-            done += await asyncio.gather(*(one(row) for row in others))
+            done = list(await asyncio.gather(*pages))
+            done += await asyncio.gather(*(self._send_one(row, since) for row in others))
             await self._mark_sent([pair for pair in done if pair is not None])
         except Exception:  # noqa: BLE001 - the rows stay leased; a pass claims them again
             log.exception("sending rows claimed at commit failed; their lease will run out")

@@ -102,7 +102,9 @@ class Page(SQLModel, table=True):
     role: str | None = Field(default=None, max_length=20)
     person_id: str = Field(foreign_key="person.id", max_length=64, index=True)
     phone: str = Field(max_length=20, index=True)
-    code: str = Field(max_length=8)
+    # indexed: a new code is checked against the open pages with these codes (`new_code`), a
+    # lookup of 16 codes, not a scan of every open page
+    code: str = Field(max_length=8, index=True)
     rank: int = 0
     pass_no: int = 1
     state: PageState = Field(default=PageState.open, sa_type=String(20), index=True)
