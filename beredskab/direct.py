@@ -23,15 +23,19 @@ engine's cursor events see each statement, as they see SQLAlchemy's own.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from asyncpg.exceptions import IntegrityConstraintViolationError
+from asyncpg.exceptions import (
+    IntegrityConstraintViolationError,
+    InterfaceError,
+    PostgresError,
+)
 from sqlalchemy import Column, Table, event
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.sql import Executable
 from sqlalchemy.util import await_
@@ -90,9 +94,13 @@ class _Driver:
                 got = await self.raw.fetch(sql, *args)
             else:
                 got = list(await self.raw.execute_fetchall(sql, args))
+        # raised as SQLAlchemy raises them: callers retry on a taken key, report the others
         except (sqlite3.IntegrityError, IntegrityConstraintViolationError) as exc:
-            # as SQLAlchemy raises it: callers retry on a taken key
             raise IntegrityError(sql, args, exc) from exc
+        except sqlite3.OperationalError as exc:
+            raise OperationalError(sql, args, exc) from exc
+        except (sqlite3.Error, PostgresError, InterfaceError) as exc:
+            raise DBAPIError(sql, args, exc) from exc
         if dispatch.after_cursor_execute:
             dispatch.after_cursor_execute(self.conn, None, sql, args, None, False)
         return got
@@ -144,6 +152,16 @@ class Query:
             )
             self._compiled[dialect.name] = compiled
         return compiled
+
+    async def rows_on(self, conn: AsyncConnection, **values: Any) -> list[tuple]:
+        """`rows` for async code holding a connection (in its transaction, or its first)."""
+        driver = _Driver(conn.sync_connection)
+        if not driver.begun:
+            if self._statement is None:
+                self._statement = self._build()
+            return [tuple(row) for row in (await conn.execute(self._statement, values)).all()]
+        compiled = self._for(driver.dialect)
+        return _rows(compiled, await driver.fetch(compiled.sql, _args(compiled, values)))
 
     async def rows(self, session: AsyncSession, **values: Any) -> list[tuple]:
         transaction = session.sync_session.get_transaction()
@@ -216,6 +234,22 @@ def _insert_sql(
 _MAX_PARAMETERS = 30_000
 
 
+def _insert_statements(
+    dialect: Dialect, table: Table, rows: list[dict[str, Any]], returning: tuple[str, ...]
+) -> Iterator[tuple[_Compiled, list[Any]]]:
+    columns = tuple(table.c[key] for key in rows[0])
+    per = max(1, _MAX_PARAMETERS // len(columns))
+    for start in range(0, len(rows), per):
+        batch = rows[start : start + per]
+        compiled = _insert_sql(dialect, table, columns, len(batch), returning)
+        flat: list[Any] = []
+        for row in batch:
+            for key, proc in zip(compiled.params, compiled.binds, strict=True):
+                value = row[key]
+                flat.append(proc(value) if proc is not None else value)
+        yield compiled, flat
+
+
 def insert_rows_sync(
     session: Session, table: Table, rows: list[dict[str, Any]], returning: Iterable[str] = ()
 ) -> list[tuple]:
@@ -225,45 +259,66 @@ def insert_rows_sync(
         return []
     driver = _Driver(session.connection())
     driver.begin_sync()
-    columns = tuple(table.c[key] for key in rows[0])
-    back = tuple(returning)
-    per = max(1, _MAX_PARAMETERS // len(columns))
     out: list[tuple] = []
-    for start in range(0, len(rows), per):
-        batch = rows[start : start + per]
-        compiled = _insert_sql(driver.dialect, table, columns, len(batch), back)
-        flat: list[Any] = []
-        for row in batch:
-            for key, proc in zip(compiled.params, compiled.binds, strict=True):
-                value = row[key]
-                flat.append(proc(value) if proc is not None else value)
-        out.extend(_rows(compiled, await_(driver.fetch(compiled.sql, flat))))
+    for compiled, args in _insert_statements(driver.dialect, table, rows, tuple(returning)):
+        out.extend(_rows(compiled, await_(driver.fetch(compiled.sql, args))))
     return out
+
+
+async def _begun(conn: AsyncConnection) -> _Driver:
+    driver = _Driver(conn.sync_connection)
+    if not driver.begun:
+        await conn.exec_driver_sql("SELECT 1")
+        driver.begun = True
+    return driver
+
+
+async def insert_rows(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """`insert_rows_sync` for async code holding a connection (no RETURNING)."""
+    if rows:
+        driver = await _begun(conn)
+        for compiled, args in _insert_statements(driver.dialect, table, rows, ()):
+            await driver.fetch(compiled.sql, args)
 
 
 _UPDATES: dict[tuple, _Compiled] = {}
 
 
-def update_row_sync(session: Session, table: Table, key: Any, values: dict[str, Any]) -> None:
-    """UPDATE the row of `table` whose primary key is `key`: set `values` (column keys)."""
-    driver = _Driver(session.connection())
-    driver.begin_sync()
+def _update_statement(
+    dialect: Dialect, table: Table, key: Any, values: dict[str, Any]
+) -> tuple[_Compiled, list[Any]]:
     (pk,) = table.primary_key.columns
     columns = tuple(table.c[name] for name in values)
-    cache_key = (driver.dialect.name, table.name, tuple(values))
+    cache_key = (dialect.name, table.name, tuple(values))
     compiled = _UPDATES.get(cache_key)
     if compiled is None:
-        quote = driver.dialect.identifier_preparer.quote
-        mark = (lambda i: f"${i + 1}") if driver.postgres else (lambda i: "?")
+        quote = dialect.identifier_preparer.quote
+        postgres = _is_postgres(dialect)
+        mark = (lambda i: f"${i + 1}") if postgres else (lambda i: "?")
         sets = ", ".join(f"{quote(c.name)} = {mark(i)}" for i, c in enumerate(columns))
         sql = f"UPDATE {quote(table.name)} SET {sets} WHERE {quote(pk.name)} = {mark(len(columns))}"
         every = (*columns, pk)
         compiled = _Compiled(
             sql=sql,
             params=tuple(c.key for c in every),
-            binds=tuple(_bind(c.type, driver.dialect) for c in every),
+            binds=tuple(_bind(c.type, dialect) for c in every),
             results=(),
             fixed={},
         )
         _UPDATES[cache_key] = compiled
-    await_(driver.fetch(compiled.sql, _args(compiled, {**values, pk.key: key})))
+    return compiled, _args(compiled, {**values, pk.key: key})
+
+
+def update_row_sync(session: Session, table: Table, key: Any, values: dict[str, Any]) -> None:
+    """UPDATE the row of `table` whose primary key is `key`: set `values` (column keys)."""
+    driver = _Driver(session.connection())
+    driver.begin_sync()
+    compiled, args = _update_statement(driver.dialect, table, key, values)
+    await_(driver.fetch(compiled.sql, args))
+
+
+async def update_row(conn: AsyncConnection, table: Table, key: Any, values: dict[str, Any]) -> None:
+    """`update_row_sync` for async code holding a connection."""
+    driver = await _begun(conn)
+    compiled, args = _update_statement(driver.dialect, table, key, values)
+    await driver.fetch(compiled.sql, args)

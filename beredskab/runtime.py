@@ -249,23 +249,19 @@ class Runtime:
         self._dispatch_task = asyncio.create_task(self.dispatcher.run(self._stop, interval))
         self.dispatcher.hands_over = True
         self._scheduler = AsyncIOScheduler(timezone="UTC")
-        self._scheduler.add_job(
-            self._safe_tick,
-            "interval",
-            seconds=interval,
-            max_instances=1,
-            coalesce=True,
-            id="tick",
-            next_run_time=utcnow(),
-        )
+        jobs = {"tick": self._safe_tick}
         if checkpoint_in_background(self.engine):  # SQLite: no request waits for a checkpoint
+            jobs["checkpoint"] = self._safe_checkpoint
+        for job_id, job in jobs.items():
             self._scheduler.add_job(
-                self._safe_checkpoint,
+                job,
                 "interval",
                 seconds=interval,
                 max_instances=1,
                 coalesce=True,
-                id="checkpoint",
+                id=job_id,
+                # the tick at once; the checkpoint after one interval (APScheduler's own start)
+                **({"next_run_time": utcnow()} if job_id == "tick" else {}),
             )
         self._scheduler.start()
 

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from beredskab import staged
+from beredskab import direct, staged
 from beredskab.activations.models import Activation
 from beredskab.activations.repository import get_visible
 from beredskab.auth.service import Principal
@@ -116,29 +116,33 @@ class LogHead:
 
 async def lock_head(conn: AsyncConnection, activation_id: str) -> LogHead:
     """Lock the activation row (as `lock_activation` does) and read only the log's head."""
-    a = Activation.__table__.c
-    row = (
-        await conn.execute(
-            select(a.ref, a.archived_at, a.archived_by, a.log_seq, a.log_head_hash)
-            .where(a.id == activation_id)
-            .with_for_update()
-        )
-    ).first()
-    if row is None:
+    rows = await _HEAD.rows_on(conn, activation_id=activation_id)
+    if not rows:
         raise NotFound(f"no activation {activation_id}")
-    return LogHead(activation_id, *row)
+    return LogHead(activation_id, *rows[0])
+
+
+_A = Activation.__table__.c  # type: ignore[attr-defined]
+_HEAD = direct.Query(
+    lambda: (
+        select(_A.ref, _A.archived_at, _A.archived_by, _A.log_seq, _A.log_head_hash)
+        .where(_A.id == bindparam("activation_id"))
+        .with_for_update()
+    )
+)
 
 
 async def append_rows(conn: AsyncConnection, head: LogHead, rows: list[dict[str, Any]]) -> None:
     """Insert `rows` (made by `chained`, in order, after the locked head) and move the head:
-    one INSERT for all of them and one UPDATE, where the ORM path takes a statement each."""
+    one direct INSERT for all of them and one UPDATE, where the ORM path takes a statement each."""
     if not rows:
         return
-    await conn.execute(insert(LogEntry.__table__), rows)
-    await conn.execute(
-        update(Activation.__table__)
-        .where(Activation.__table__.c.id == head.activation_id)
-        .values(log_seq=rows[-1]["seq"], log_head_hash=rows[-1]["hash"])
+    await direct.insert_rows(conn, LogEntry.__table__, rows)
+    await direct.update_row(
+        conn,
+        Activation.__table__,
+        head.activation_id,
+        {"log_seq": rows[-1]["seq"], "log_head_hash": rows[-1]["hash"]},
     )
 
 

@@ -57,3 +57,5 @@ async def test_a_serving_runtime_checkpoints_on_its_scheduler(db):
         assert ("checkpoint" in jobs) is (db.kind == "sqlite")
         if db.kind == "sqlite":
             assert await _autocheckpoint(runtime.engine) == 0
+            # scheduled, not added paused
+            assert runtime._scheduler.get_job("checkpoint").next_run_time is not None  # noqa: SLF001
