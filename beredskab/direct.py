@@ -18,6 +18,11 @@ The forms: `Query.rows` (async code: a Core statement with named `bindparam`s) a
 `insert_rows_sync` / `update_row_sync` (code inside SQLAlchemy's greenlet: a session event,
 `run_sync`). A driver's integrity error is raised as SQLAlchemy's `IntegrityError`, and the
 engine's cursor events see each statement, as they see SQLAlchemy's own.
+
+Mind: a direct `Query` does not write the session's staged rows first, as the ORM's statements
+do (`staged`, "the session sees its own writes"); use one only on tables whose rows the
+transaction does not stage (those of the page path: tokens, organisations, activations' count,
+drills, rosters, page codes, an activation's log head in the log keeper's appender).
 """
 
 from __future__ import annotations
