@@ -161,29 +161,26 @@ class Query:
     async def rows_on(self, conn: AsyncConnection, **values: Any) -> list[tuple]:
         """`rows` for async code holding a connection (in its transaction, or its first)."""
         driver = _Driver(conn.sync_connection)
-        if not driver.begun:
+        if not driver.begun:  # its first statement: through SQLAlchemy, which begins
             if self._statement is None:
                 self._statement = self._build()
             return [tuple(row) for row in (await conn.execute(self._statement, values)).all()]
-        compiled = self._for(driver.dialect)
-        return _rows(compiled, await driver.fetch(compiled.sql, _args(compiled, values)))
+        return await self._fetch(driver, values)
 
     async def rows(self, session: AsyncSession, **values: Any) -> list[tuple]:
-        transaction = session.sync_session.get_transaction()
         held = session.info.get(_HELD)
-        if held is not None and transaction is not None and held[0] is transaction:
-            driver = held[1]
-        else:
-            conn = await session.connection()
-            driver = _Driver(conn.sync_connection)
-            if not driver.begun:  # its first statement: through SQLAlchemy, which begins
-                if self._statement is None:
-                    self._statement = self._build()
-                got = [tuple(row) for row in (await conn.execute(self._statement, values)).all()]
-                driver.begun = True
-                session.info[_HELD] = (session.sync_session.get_transaction(), driver)
-                return got
-            session.info[_HELD] = (session.sync_session.get_transaction(), driver)
+        if held is not None and held[0] is session.sync_session.get_transaction():
+            return await self._fetch(held[1], values)
+        conn = await session.connection()
+        got = await self.rows_on(conn, **values)
+        # begun now: held for the rest of this transaction
+        session.info[_HELD] = (
+            session.sync_session.get_transaction(),
+            _Driver(conn.sync_connection),
+        )
+        return got
+
+    async def _fetch(self, driver: _Driver, values: dict[str, Any]) -> list[tuple]:
         compiled = self._for(driver.dialect)
         return _rows(compiled, await driver.fetch(compiled.sql, _args(compiled, values)))
 

@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam
 from sqlmodel import or_, select
@@ -124,18 +125,9 @@ async def principals_for(
 
     Plain columns, not `ApiToken` rows: nothing enters the session's identity map."""
     rows = await session.exec(
-        select(
-            ApiToken.token_hash,
-            ApiToken.id,
-            ApiToken.role,
-            ApiToken.org_id,
-            ApiToken.person_id,
-            ApiToken.label,
-            Person.name,
-            ApiToken.last_used_at,
+        _principal_select(ApiToken.token_hash).where(
+            ApiToken.token_hash.in_(digests), live(now or utcnow())
         )
-        .join(Person, Person.id == ApiToken.person_id, isouter=True)
-        .where(ApiToken.token_hash.in_(digests), live(now or utcnow()))
     )
     return {digest: _principal(*values) for digest, *values in rows}
 
@@ -160,19 +152,23 @@ def _principal(
     )
 
 
+def _principal_select(*first: Any):  # noqa: ANN202 - a Select
+    """`first`, then what `_principal` takes, of tokens with their person (if any)."""
+    return select(
+        *first,
+        ApiToken.id,
+        ApiToken.role,
+        ApiToken.org_id,
+        ApiToken.person_id,
+        ApiToken.label,
+        Person.name,
+        ApiToken.last_used_at,
+    ).join(Person, Person.id == ApiToken.person_id, isouter=True)
+
+
 _ONE_TOKEN = direct.Query(
-    lambda: (
-        select(
-            ApiToken.id,
-            ApiToken.role,
-            ApiToken.org_id,
-            ApiToken.person_id,
-            ApiToken.label,
-            Person.name,
-            ApiToken.last_used_at,
-        )
-        .join(Person, Person.id == ApiToken.person_id, isouter=True)
-        .where(ApiToken.token_hash == bindparam("digest"), live(bindparam("now")))
+    lambda: _principal_select().where(
+        ApiToken.token_hash == bindparam("digest"), live(bindparam("now"))
     )
 )
 
