@@ -23,10 +23,17 @@ Mind: a direct `Query` does not write the session's staged rows first, as the OR
 do (`staged`, "the session sees its own writes"); use one only on tables whose rows the
 transaction does not stage (those of the page path: tokens, organisations, activations' count,
 drills, rosters, page codes, an activation's log head in the log keeper's appender).
+
+`write_sync` writes a transaction's staged rows at its commit in one round trip (PostgreSQL: one
+statement of data-modifying WITH parts; SQLite: one hand-off to its thread).
+
+Size: over 400 lines: one driver layer for reads, inserts, updates and the combined write, each
+the compiled-SQL cache and processors of the others; split, each part would import the rest.
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -89,26 +96,59 @@ class _Driver:
             self.conn.exec_driver_sql("SELECT 1")
             self.begun = True
 
-    async def fetch(self, sql: str, args: Sequence[Any]) -> list[Any]:
+    def _before(self, sql: str, args: Sequence[Any]) -> None:
         # the engine's cursor events still see the statement (statement counts, profiles)
-        dispatch = self.conn.dispatch
-        if dispatch.before_cursor_execute:
-            dispatch.before_cursor_execute(self.conn, None, sql, args, None, False)
+        if self.conn.dispatch.before_cursor_execute:
+            self.conn.dispatch.before_cursor_execute(self.conn, None, sql, args, None, False)
+
+    def _after(self, sql: str, args: Sequence[Any]) -> None:
+        if self.conn.dispatch.after_cursor_execute:
+            self.conn.dispatch.after_cursor_execute(self.conn, None, sql, args, None, False)
+
+    async def fetch(self, sql: str, args: Sequence[Any]) -> list[Any]:
+        self._before(sql, args)
         try:
             if self.postgres:
                 got = await self.raw.fetch(sql, *args)
             else:
                 got = list(await self.raw.execute_fetchall(sql, args))
-        # raised as SQLAlchemy raises them: callers retry on a taken key, report the others
-        except (sqlite3.IntegrityError, IntegrityConstraintViolationError) as exc:
-            raise IntegrityError(sql, args, exc) from exc
-        except sqlite3.OperationalError as exc:
-            raise OperationalError(sql, args, exc) from exc
-        except (sqlite3.Error, PostgresError, InterfaceError) as exc:
-            raise DBAPIError(sql, args, exc) from exc
-        if dispatch.after_cursor_execute:
-            dispatch.after_cursor_execute(self.conn, None, sql, args, None, False)
+        except _DRIVER_ERRORS as exc:
+            raise _as_sqlalchemy(exc, sql, args) from exc
+        self._after(sql, args)
         return got
+
+    async def fetch_many(self, statements: list[tuple[str, list[Any]]]) -> list[list[Any]]:
+        """SQLite: several statements in one hand-off to aiosqlite's thread, in order."""
+        for sql, args in statements:
+            self._before(sql, args)
+        conn = self.raw._conn  # aiosqlite's sqlite3 connection: used on aiosqlite's thread only
+
+        def run() -> list[list[Any]]:
+            out = []
+            for sql, args in statements:
+                try:
+                    out.append(conn.execute(sql, args).fetchall())
+                except sqlite3.Error as exc:
+                    raise _as_sqlalchemy(exc, sql, args) from exc
+            return out
+
+        got = await self.raw._execute(run)  # aiosqlite's own queue to its thread
+        for sql, args in statements:
+            self._after(sql, args)
+        return got
+
+
+_DRIVER_ERRORS = (sqlite3.Error, PostgresError, InterfaceError)
+
+
+def _as_sqlalchemy(exc: Exception, sql: str, args: Sequence[Any]) -> DBAPIError:
+    """A driver's error as SQLAlchemy raises it: callers retry on a taken key (`IntegrityError`)
+    and report the others."""
+    if isinstance(exc, (sqlite3.IntegrityError, IntegrityConstraintViolationError)):
+        return IntegrityError(sql, args, exc)
+    if isinstance(exc, sqlite3.OperationalError):
+        return OperationalError(sql, args, exc)
+    return DBAPIError(sql, args, exc)
 
 
 def _args(compiled: _Compiled, values: dict[str, Any]) -> list[Any]:
@@ -265,6 +305,120 @@ def insert_rows_sync(
     for compiled, args in _insert_statements(driver.dialect, table, rows, tuple(returning)):
         out.extend(_rows(compiled, await_(driver.fetch(compiled.sql, args))))
     return out
+
+
+@dataclass
+class Insert:
+    """Rows for `write_sync`: dicts with the same keys (column keys), and the columns to return."""
+
+    table: Table
+    rows: list[dict[str, Any]]
+    returning: tuple[str, ...] = ()
+
+
+_PLACEHOLDER = re.compile(r"\$(\d+)")
+
+
+def _renumbered(sql: str, offset: int) -> str:
+    """PostgreSQL's placeholders $1… moved up by `offset` (our SQL holds no literals)."""
+    return _PLACEHOLDER.sub(lambda m: f"${int(m.group(1)) + offset}", sql) if offset else sql
+
+
+# (the parts' compiled forms, by identity: they are cached for good) -> the WITH statement
+_WITHS: dict[tuple[int, ...], str] = {}
+
+
+def _with_statement(parts: list[tuple[_Compiled, list[Any]]], returning: int | None) -> str:
+    """One PostgreSQL statement running each part, in order, as a data-modifying WITH query;
+    it returns the rows of part `returning` (None: a single NULL)."""
+    key = (*(id(c) for c, _ in parts), -1 if returning is None else returning)
+    sql = _WITHS.get(key)
+    if sql is None:
+        queries, offset = [], 0
+        for n, (compiled, args) in enumerate(parts):
+            queries.append(f"w{n} AS ({_renumbered(compiled.sql, offset)})")
+            offset += len(args)
+        out = "SELECT NULL" if returning is None else f"SELECT * FROM w{returning}"
+        sql = _WITHS[key] = f"WITH {', '.join(queries)} {out}"
+    return sql
+
+
+def write_sync(
+    session: Session,
+    inserts: list[Insert],
+    updates: Sequence[tuple[Table, Any, dict[str, Any]]] = (),
+) -> list[list[tuple]]:
+    """The INSERTs (in this order), then the UPDATEs (`update_row_sync`), in as few round trips
+    as the database allows: on PostgreSQL one statement, its parts data-modifying WITH queries
+    (a constraint is checked at the statement's end, so a row may refer to one inserted before
+    it in the same statement); on SQLite one hand-off to the driver's thread. Returns each
+    INSERT's RETURNING rows (in no promised order).
+
+    A statement holds at most one INSERT whose rows are returned and some 30,000 parameters;
+    an UPDATE of a table inserted into here runs after them in its own statement (the parts of
+    one statement do not see each other's rows)."""
+    inserts = [i for i in inserts if i.rows]
+    if not inserts and not updates:
+        return []
+    driver = _Driver(session.connection())
+    driver.begin_sync()
+    dialect = driver.dialect
+    # (insert's index or None, compiled, args) in order
+    steps: list[tuple[int | None, _Compiled, list[Any]]] = [
+        (n, compiled, args)
+        for n, i in enumerate(inserts)
+        for compiled, args in _insert_statements(dialect, i.table, i.rows, i.returning)
+    ]
+    inserted = {i.table for i in inserts}
+    late: list[tuple[_Compiled, list[Any]]] = []
+    for table, key, values in updates:
+        compiled, args = _update_statement(dialect, table, key, values)
+        if table in inserted:
+            late.append((compiled, args))
+        else:
+            steps.append((None, compiled, args))
+    steps.extend((None, compiled, args) for compiled, args in late)
+    out: list[list[tuple]] = [[] for _ in inserts]
+    if not driver.postgres:
+        got = await_(driver.fetch_many([(c.sql, args) for _, c, args in steps]))
+        for (n, compiled, _), rows in zip(steps, got, strict=True):
+            if n is not None and compiled.results:
+                out[n].extend(_rows(compiled, rows))
+        return out
+    for group in _statements(steps, late):
+        parts = [(c, args) for _, c, args in group]
+        back = [k for k, (n, c, _) in enumerate(group) if n is not None and c.results]
+        returning = back[0] if back else None
+        flat = [value for _, args in parts for value in args]
+        sql = parts[0][0].sql if len(parts) == 1 else _with_statement(parts, returning)
+        rows = await_(driver.fetch(sql, flat))
+        if returning is not None:
+            n, compiled, _ = group[returning]
+            out[n].extend(_rows(compiled, rows))  # type: ignore[index]
+    return out
+
+
+def _statements(
+    steps: list[tuple[int | None, _Compiled, list[Any]]], late: list[tuple[_Compiled, list[Any]]]
+) -> Iterator[list[tuple[int | None, _Compiled, list[Any]]]]:
+    """`steps` cut into PostgreSQL statements, in order: at most one part returning rows and
+    `_MAX_PARAMETERS` in each, and each late UPDATE a statement of its own."""
+    first_late = len(steps) - len(late)
+    group: list[tuple[int | None, _Compiled, list[Any]]] = []
+    size, returns = 0, False
+    for k, step in enumerate(steps):
+        n, compiled, args = step
+        returning = n is not None and bool(compiled.results)
+        if group and (
+            k >= first_late or size + len(args) > _MAX_PARAMETERS or (returning and returns)
+        ):
+            yield group
+            group, size, returns = [], 0, False
+        group.append(step)
+        size += len(args)
+        returns = returns or returning
+    if group:
+        yield group
 
 
 async def _begun(conn: AsyncConnection) -> _Driver:

@@ -1,13 +1,16 @@
 """Staged rows: append-only rows a use case writes in bulk, one statement per table, in its own
 transaction (issue #18: the page path).
 
-Log entries, deadlines and outbox SMS are written by many steps of one use case; through the ORM
-each was its own INSERT on SQLite (its driver cannot match ordered RETURNING to a batch, so the
-unit of work falls back to a row at a time) and each log append its own UPDATE of the log head.
+Log entries, deadlines, outbox SMS, action cards and new call-outs are written by many steps of
+one use case; through the ORM each was its own INSERT on SQLite (its driver cannot match ordered
+RETURNING to a batch, so the unit of work falls back to a row at a time) and each log append its
+own UPDATE of the log head.
 A step stages such a row here instead (`stage`, `stage_update`); the rows are written
 
 - just before the transaction commits (`before_commit`, after the ORM's own flush, so the rows
-  they refer to exist), one INSERT per table in foreign-key order, then one UPDATE per staged key;
+  they refer to exist), one INSERT per table in foreign-key order, then one UPDATE per staged key,
+  all in one round trip (`direct.write_sync`: one statement on PostgreSQL, one hand-off to the
+  driver's thread on SQLite);
 - earlier, whenever a statement of the same session reads or writes a table with staged rows
   (`do_orm_execute`), so the session always sees its own writes, as with the ORM's autoflush.
 
@@ -88,16 +91,23 @@ def write(session: Session) -> None:
     if any(table not in order for table in rows):  # a models module imported since
         _order.cache_clear()
         order = _order()
+    inserts: list[direct.Insert] = []
+    done: list[tuple[int, Written, list[dict[str, Any]], tuple[str, ...]]] = []
     for table in sorted(rows, key=lambda t: order.get(t, len(order))):
         batch = rows[table]
         hook = hooks.get(table.name)
         written = hook(session, batch) if hook is not None else None
         if written is None:
-            direct.insert_rows_sync(session, table, batch)
+            inserts.append(direct.Insert(table, batch))
         else:
-            written(_with_ids(session, table, batch))
-    for (table, key), values in updates.items():
-        direct.update_row_sync(session, table, key, values)
+            keys = _returned(table, batch)
+            done.append((len(inserts), written, batch, keys))
+            inserts.append(direct.Insert(table, batch, keys))
+    got = direct.write_sync(
+        session, inserts, [(table, key, values) for (table, key), values in updates.items()]
+    )
+    for n, written, batch, keys in done:
+        written(_paired(batch, keys, got[n]))
 
 
 def _plain(column: Column) -> bool:
@@ -108,19 +118,30 @@ def _plain(column: Column) -> bool:
         return False
 
 
+def _returned(table: Table, batch: list[dict[str, Any]]) -> tuple[str, ...]:
+    """What an INSERT of `batch` returns to pair each row with its new id: the id, then the
+    row's plain values (datetimes come back naive from SQLite, so they are left out)."""
+    (pk,) = table.primary_key.columns
+    return (pk.key, *(c.key for c in table.c if c.key in batch[0] and c is not pk and _plain(c)))
+
+
+def _paired(
+    batch: list[dict[str, Any]], keys: tuple[str, ...], result: list[tuple]
+) -> list[tuple[int, dict[str, Any]]]:
+    """Each row of `batch` with its new id, matched by the values `result` returned with it
+    (a batch's RETURNING order is not promised on SQLite)."""
+    by_values: defaultdict[tuple, list[dict[str, Any]]] = defaultdict(list)
+    for row in batch:
+        by_values[tuple(row[k] for k in keys[1:])].append(row)
+    return [(got[0], by_values[tuple(got[1:])].pop()) for got in result]
+
+
 def _with_ids(
     session: Session, table: Table, batch: list[dict[str, Any]]
 ) -> list[tuple[int, dict]]:
-    """Insert `batch` in one statement and pair each row with its new id, matching returned rows
-    by their values (a batch's RETURNING order is not guaranteed on SQLite)."""
-    (pk,) = table.primary_key.columns
-    # compared as plain values: datetimes come back naive from SQLite, so they are left out
-    keys = [c for c in table.c if c.key in batch[0] and c is not pk and _plain(c)]
-    by_values: defaultdict[tuple, list[dict[str, Any]]] = defaultdict(list)
-    for row in batch:
-        by_values[tuple(row[c.key] for c in keys)].append(row)
-    result = direct.insert_rows_sync(session, table, batch, (pk.key, *(c.key for c in keys)))
-    return [(got[0], by_values[tuple(got[1:])].pop()) for got in result]
+    """Insert `batch` in one statement and pair each row with its new id."""
+    keys = _returned(table, batch)
+    return _paired(batch, keys, direct.insert_rows_sync(session, table, batch, keys))
 
 
 async def insert_now(session: Any, objects: list[Any]) -> None:

@@ -4,6 +4,9 @@ What to do next is decided by the pure `beredskab.escalation.decide`; this modul
 carries the decision out (page rows, outbox rows, deadline rows, log entries); what an answer does
 is in `answers`.
 Every function here runs inside a transaction that holds the activation row lock.
+
+Size: just over 400 lines: a role's whole call-out in one place (start, page, skip, escalate,
+alert, time out); splitting it would part the steps from the rule's decisions they carry out.
 """
 
 from __future__ import annotations
@@ -82,8 +85,8 @@ _ROSTERS = direct.Query(
 async def start_callouts(
     session: AsyncSession, playbook: Playbook, activation: Activation, now: datetime
 ) -> None:
-    """Page the four roles' first candidates together: one roster query, and one INSERT each for
-    their call-outs and pages (`staged.insert_now`)."""
+    """Page the four roles' first candidates together: one roster query, and one INSERT for
+    their pages (`staged.insert_now`); the call-outs are staged rows, written with the commit."""
     rosters: dict[str, list[escalation.Candidate]] = {}
     # read directly, as plain Person objects outside the session: nothing here changes them
     people: dict[str, Person] = {}
@@ -92,26 +95,33 @@ async def start_callouts(
         person = people.get(fields["id"]) or Person.model_construct(**fields)
         people[person.id] = person
         rosters.setdefault(role, []).append(candidate(rank, person))
-    callouts = [RoleCallout(activation_id=activation.id, role=role, since=now) for role in Role]
     planned: list[tuple[RoleCallout, escalation.PageNext, Page]] = []
-    unstaffed: list[RoleCallout] = []
-    for callout in callouts:
-        first = escalation.decide(rosters.get(callout.role, []), [], playbook.callout.max_passes)
+    unstaffed: list[str] = []
+    for role in Role:
+        # born calling, and read only: what changes a call-out loads it (`get_callout`)
+        callout = RoleCallout.model_construct(activation_id=activation.id, role=role, since=now)
+        staged.stage(session, _CALLOUTS, {k: getattr(callout, k) for k in _CALLOUT_COLUMNS})
+        first = escalation.decide(rosters.get(role, []), [], playbook.callout.max_passes)
         if isinstance(first, escalation.PageNext):
             _log_skipped(session, playbook, activation, callout, first.skipped, people, now)
             person = people[first.person_id]
             page = await _plan_page(session, playbook, activation, callout, first, person, now)
             planned.append((callout, first, page))
         else:
-            unstaffed.append(callout)
-    await staged.insert_now(session, callouts)
+            unstaffed.append(role)
     await staged.insert_now(session, [page for _, _, page in planned])
     for callout, step, page in planned:
         await _announce_page(
             session, playbook, activation, callout, step, page, now, person=people[page.person_id]
         )
-    for callout in unstaffed:
-        await advance(session, playbook, activation, callout, now)
+    for role in unstaffed:
+        await advance(
+            session, playbook, activation, await get_callout(session, activation.id, role), now
+        )
+
+
+_CALLOUTS = RoleCallout.__table__  # type: ignore[attr-defined]
+_CALLOUT_COLUMNS = tuple(c.key for c in _CALLOUTS.c if not c.primary_key)
 
 
 async def advance(

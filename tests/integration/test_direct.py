@@ -14,9 +14,11 @@ from beredskab import direct
 from beredskab.activations.models import Activation, ActivationStatus
 from beredskab.db import make_sessionmaker
 from beredskab.deadlines import Deadline, DeadlineStatus
+from beredskab.directory.models import Organisation
 from beredskab.metadata import utcnow
 from beredskab.unit_of_work import transaction
 from tests.factories import make_activation
+from tests.integration.test_staged_rows import statements
 
 pytestmark = pytest.mark.db
 
@@ -130,3 +132,79 @@ async def test_a_direct_update_sets_only_the_named_columns(db):
     async with maker() as session:
         got = await session.get(Activation, activation.id)
         assert (got.log_seq, got.log_head_hash, got.title) == (7, "ab" * 32, "Før")
+
+
+ACTIVATION = Activation.__table__  # type: ignore[attr-defined]
+ORGANISATION = Organisation.__table__  # type: ignore[attr-defined]
+
+
+def _another(activation: Activation, n: int) -> dict:
+    """A new activation's row, like `activation`'s."""
+    row = {c.key: getattr(activation, c.key) for c in ACTIVATION.c}
+    return {**row, "id": f"{activation.id}-{n}", "ref": f"{activation.ref}-{n}"}
+
+
+async def test_written_together_in_order_with_their_ids_and_the_updates_after(db):
+    """`write_sync`: on PostgreSQL one statement of data-modifying WITH parts (a row may refer
+    to one inserted before it in the same statement), and an UPDATE of a table inserted into
+    in a statement after it, so it sees the new row; on SQLite the same statements, in order."""
+    maker = make_sessionmaker(db.engine)
+    async with maker() as session:
+        known = await make_activation(session)
+        org = await session.get(Organisation, known.authority_id)
+    fresh = _another(known, 1)
+    due = utcnow() + timedelta(minutes=3)
+    with statements(db.engine) as seen:
+        async with maker() as session, transaction(session):
+            got = await session.run_sync(
+                lambda s: direct.write_sync(
+                    s,
+                    [
+                        direct.Insert(ACTIVATION, [fresh]),
+                        direct.Insert(
+                            DEADLINE,
+                            [_row(fresh["id"], "a", due), _row(fresh["id"], "b", due)],
+                            ("id", "kind"),
+                        ),
+                    ],
+                    [
+                        (ACTIVATION, fresh["id"], {"log_seq": 3}),
+                        (ORGANISATION, org.id, {"name": "Nyt navn"}),
+                    ],
+                )
+            )
+    postgres = db.engine.dialect.name == "postgresql"
+    writes = [pairs for pairs in seen if pairs != [("SELECT", "1")]]  # PostgreSQL's begin
+    assert len(writes) == (2 if postgres else 4)
+    assert got[0] == []
+    async with maker() as session:
+        rows = (await session.exec(select(Deadline.id, Deadline.kind))).all()
+        assert sorted(got[1]) == sorted(tuple(r) for r in rows)
+        assert sorted(kind for _, kind in got[1]) == ["a", "b"]
+        assert (await session.get(Activation, fresh["id"])).log_seq == 3
+        assert (await session.get(Organisation, org.id)).name == "Nyt navn"
+
+
+async def test_written_together_fails_whole_as_sqlalchemy_fails(db):
+    """A taken key in a later part: SQLAlchemy's `IntegrityError`, and nothing of the earlier
+    parts stays."""
+    maker = make_sessionmaker(db.engine)
+    async with maker() as session:
+        known = await make_activation(session)
+    due = utcnow() + timedelta(minutes=3)
+    with pytest.raises(IntegrityError):
+        async with maker() as session, transaction(session):
+            await session.run_sync(
+                lambda s: direct.write_sync(
+                    s,
+                    [
+                        direct.Insert(DEADLINE, [_row(known.id, "a", due)]),
+                        direct.Insert(
+                            ACTIVATION, [_another(known, 1), _another(known, 0) | {"id": known.id}]
+                        ),
+                    ],
+                )
+            )
+    async with maker() as session:
+        assert (await session.exec(select(Deadline))).all() == []
+        assert [a.id for a in (await session.exec(select(Activation))).all()] == [known.id]
