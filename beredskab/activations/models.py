@@ -85,7 +85,8 @@ class RoleCallout(SQLModel, table=True):
     __tablename__ = "role_callout"
     __table_args__ = (UniqueConstraint("activation_id", "role"),)
     id: int | None = Field(default=None, primary_key=True)
-    activation_id: str = Field(foreign_key="activation.id", max_length=36, index=True)
+    # found by the unique (activation_id, role): an index of its own would only cost inserts
+    activation_id: str = Field(foreign_key="activation.id", max_length=36)
     role: str = Field(max_length=20)
     state: CalloutState = Field(default=CalloutState.calling, sa_type=String(20))
     person_id: str | None = Field(default=None, foreign_key="person.id", max_length=64)
@@ -95,19 +96,23 @@ class RoleCallout(SQLModel, table=True):
 class Page(SQLModel, table=True):
     """One request for a reply, sent to one person; answered by SMS code or through the API."""
 
-    __table_args__ = (UniqueConstraint("activation_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("activation_id", "code"),
+        # a new code is checked against the open pages holding one of 16 candidates
+        # (`new_code`): 16 lookups in this index, where one on the state alone had the planners
+        # read every open page (SQLite always, PostgreSQL as their number grows)
+        Index("ix_page_state_code", "state", "code"),
+    )
     id: int | None = Field(default=None, primary_key=True)
-    activation_id: str = Field(foreign_key="activation.id", max_length=36, index=True)
+    activation_id: str = Field(foreign_key="activation.id", max_length=36)  # unique (…, code)
     purpose: PagePurpose = Field(sa_type=String(20))
     role: str | None = Field(default=None, max_length=20)
     person_id: str = Field(foreign_key="person.id", max_length=64, index=True)
     phone: str = Field(max_length=20, index=True)
-    # indexed: a new code is checked against the open pages with these codes (`new_code`), a
-    # lookup of 16 codes, not a scan of every open page
-    code: str = Field(max_length=8, index=True)
+    code: str = Field(max_length=8, index=True)  # a page is found by its code (a call, a reply)
     rank: int = 0
     pass_no: int = 1
-    state: PageState = Field(default=PageState.open, sa_type=String(20), index=True)
+    state: PageState = Field(default=PageState.open, sa_type=String(20))  # ix_page_state_code
     shift_id: int | None = Field(default=None, foreign_key="shift.id", index=True)
     org_id: str | None = Field(default=None, max_length=64)  # the municipality, volunteer pages
     created_at: datetime = Field(default_factory=utcnow)
@@ -154,7 +159,8 @@ class ActionTask(SQLModel, table=True):
     __tablename__ = "action_task"
     __table_args__ = (UniqueConstraint("activation_id", "role", "position"),)
     id: int | None = Field(default=None, primary_key=True)
-    activation_id: str = Field(foreign_key="activation.id", max_length=36, index=True)
+    # found by the unique (activation_id, role, position), as the call-outs' and pages' are
+    activation_id: str = Field(foreign_key="activation.id", max_length=36)
     role: str = Field(max_length=20)
     position: int
     text: str = Field(max_length=500)
