@@ -136,10 +136,9 @@ def _paired(
     return [(got[0], by_values[tuple(got[1:])].pop()) for got in result]
 
 
-def _with_ids(
-    session: Session, table: Table, batch: list[dict[str, Any]]
-) -> list[tuple[int, dict]]:
-    """Insert `batch` in one statement and pair each row with its new id."""
+def with_ids(session: Session, table: Table, batch: list[dict[str, Any]]) -> list[tuple[int, dict]]:
+    """Insert `batch` in one statement and pair each row with its new id (rows with equal
+    values are interchangeable: give each a value of its own, e.g. a page its code)."""
     keys = _returned(table, batch)
     return _paired(batch, keys, direct.insert_rows_sync(session, table, batch, keys))
 
@@ -167,7 +166,7 @@ def _insert_now(session: Session, objects: list[Any]) -> None:
         return
     rows = [{c.key: getattr(o, c.key) for c in table.c if c is not pk} for o in objects]
     by_row = {id(row): o for row, o in zip(rows, objects, strict=True)}
-    for new_id, row in _with_ids(session, table, rows):
+    for new_id, row in with_ids(session, table, rows):
         obj = by_row[id(row)]
         setattr(obj, pk.key, new_id)
         make_transient_to_detached(obj)  # its values are now the row's: persistent, not new

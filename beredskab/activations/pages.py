@@ -6,12 +6,13 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from beredskab import direct
+from beredskab import direct, staged
 from beredskab.activations.models import Activation, Page, PagePurpose, PageState
 from beredskab.directory.models import Person
 
@@ -72,30 +73,79 @@ async def create_page(
     person: Person,
     now: datetime,
     *,
+    flush: bool = True,
+    **details: Any,
+) -> Page:
+    """A new page with a fresh code (`details`: `page_row`'s), added to the session and flushed
+    (its id is wanted at once), or only added (`flush=False`). Many pages of one step:
+    `page_row`, `insert_pages`."""
+    page = Page(**await page_row(session, activation, purpose, person, now, **details))
+    session.add(page)
+    if flush:
+        await session.flush()
+    return page
+
+
+@dataclass(frozen=True)
+class NewPage:
+    """A page inserted as a row (`insert_pages`), not as an ORM object: what the steps after its
+    insert read of it. It is not in the session; a later query loads the row as a `Page`."""
+
+    id: int
+    activation_id: str
+    purpose: str
+    role: str | None
+    person_id: str
+    phone: str
+    code: str
+    rank: int
+    pass_no: int
+    created_at: datetime
+    expires_at: datetime | None
+
+
+_PAGES = Page.__table__  # type: ignore[attr-defined]
+# every column of a new page but its id, as `insert_pages` writes them
+_NEW_PAGE = {c.key: None for c in _PAGES.c if not c.primary_key}
+
+
+async def page_row(
+    session: AsyncSession,
+    activation: Activation,
+    purpose: PagePurpose,
+    person: Person,
+    now: datetime,
+    *,
     role: str | None = None,
     rank: int = 0,
     pass_no: int = 1,
     expires_at: datetime | None = None,
-    flush: bool = True,
-    add: bool = True,
-) -> Page:
-    """A new page with a fresh code: added to the session and flushed (its id is wanted at
-    once), only added (`flush=False`), or neither (`add=False`: the caller inserts it, e.g. with
-    `staged.insert_now` together with others)."""
-    page = Page(
-        activation_id=activation.id,
-        purpose=purpose,
-        role=role,
-        person_id=person.id,
-        phone=person.phone,
-        code=await new_code(session, activation.id),
-        rank=rank,
-        pass_no=pass_no,
-        created_at=now,
-        expires_at=expires_at,
-    )
-    if add:
-        session.add(page)
-        if flush:
-            await session.flush()
-    return page
+) -> dict[str, Any]:
+    """`create_page`'s page as a row for `insert_pages`: what many pages of one step (a
+    call-out's first wave) are inserted as, without an ORM object each."""
+    return {
+        **_NEW_PAGE,
+        "activation_id": activation.id,
+        "purpose": purpose,
+        "role": role,
+        "person_id": person.id,
+        "phone": person.phone,
+        "code": await new_code(session, activation.id),
+        "rank": rank,
+        "pass_no": pass_no,
+        "state": PageState.open,
+        "created_at": now,
+        "expires_at": expires_at,
+    }
+
+
+async def insert_pages(session: AsyncSession, rows: list[dict[str, Any]]) -> list[NewPage]:
+    """Insert `page_row`s in one statement; the pages with their ids, in the order of `rows`."""
+    if not rows:
+        return []
+    written = await session.run_sync(staged.with_ids, _PAGES, rows)
+    by_row = {id(row): new_id for new_id, row in written}
+    fields = NewPage.__dataclass_fields__
+    return [
+        NewPage(id=by_row[id(row)], **{k: v for k, v in row.items() if k in fields}) for row in rows
+    ]

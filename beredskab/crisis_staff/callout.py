@@ -28,7 +28,7 @@ from beredskab.activations.models import (
     RoleCallout,
 )
 from beredskab.activations.notify import sms_person, state_changed, steering_people
-from beredskab.activations.pages import create_page
+from beredskab.activations.pages import NewPage, create_page, insert_pages, page_row
 from beredskab.activations.voicecalls import schedule_call
 from beredskab.directory.models import Person, RosterEntry
 from beredskab.directory.verification import candidate, phone_state, why_not_relied_on
@@ -86,7 +86,8 @@ async def start_callouts(
     session: AsyncSession, playbook: Playbook, activation: Activation, now: datetime
 ) -> None:
     """Page the four roles' first candidates together: one roster query, and one INSERT for
-    their pages (`staged.insert_now`); the call-outs are staged rows, written with the commit."""
+    their pages, as rows (`insert_pages`); the call-outs are staged rows, written with the
+    commit."""
     rosters: dict[str, list[escalation.Candidate]] = {}
     # read directly, as plain Person objects outside the session: nothing here changes them
     people: dict[str, Person] = {}
@@ -95,7 +96,8 @@ async def start_callouts(
         person = people.get(fields["id"]) or Person.model_construct(**fields)
         people[person.id] = person
         rosters.setdefault(role, []).append(candidate(rank, person))
-    planned: list[tuple[RoleCallout, escalation.PageNext, Page]] = []
+    planned: list[tuple[RoleCallout, escalation.PageNext]] = []
+    rows: list[dict] = []
     unstaffed: list[str] = []
     for role in Role:
         # born calling, and read only: what changes a call-out loads it (`get_callout`)
@@ -104,13 +106,24 @@ async def start_callouts(
         first = escalation.decide(rosters.get(role, []), [], playbook.callout.max_passes)
         if isinstance(first, escalation.PageNext):
             _log_skipped(session, playbook, activation, callout, first.skipped, people, now)
-            person = people[first.person_id]
-            page = await _plan_page(session, playbook, activation, callout, first, person, now)
-            planned.append((callout, first, page))
+            rows.append(
+                await page_row(
+                    session,
+                    activation,
+                    PagePurpose.role,
+                    people[first.person_id],
+                    now,
+                    role=role,
+                    rank=first.rank,
+                    pass_no=first.pass_no,
+                    expires_at=_expiry(playbook, role, now),
+                )
+            )
+            planned.append((callout, first))
         else:
             unstaffed.append(role)
-    await staged.insert_now(session, [page for _, _, page in planned])
-    for callout, step, page in planned:
+    new_pages = await insert_pages(session, rows)
+    for (callout, step), page in zip(planned, new_pages, strict=True):
         await _announce_page(
             session, playbook, activation, callout, step, page, now, person=people[page.person_id]
         )
@@ -166,28 +179,9 @@ async def advance(
             return  # Wait or Filled: nothing to do
 
 
-async def _plan_page(
-    session: AsyncSession,
-    playbook: Playbook,
-    activation: Activation,
-    callout: RoleCallout,
-    step: escalation.PageNext,
-    person: Person,
-    now: datetime,
-) -> Page:
-    timeout = timedelta(minutes=playbook.roles[Role(callout.role)].ack_timeout_minutes)
-    return await create_page(
-        session,
-        activation,
-        PagePurpose.role,
-        person,
-        now,
-        role=callout.role,
-        rank=step.rank,
-        pass_no=step.pass_no,
-        expires_at=now + timeout,
-        add=False,
-    )
+def _expiry(playbook: Playbook, role: str, now: datetime) -> datetime:
+    """When a role's page sent `now` times out (and the call-out moves on)."""
+    return now + timedelta(minutes=playbook.roles[Role(role)].ack_timeout_minutes)
 
 
 async def _announce_page(
@@ -196,7 +190,7 @@ async def _announce_page(
     activation: Activation,
     callout: RoleCallout,
     step: escalation.PageNext,
-    page: Page,
+    page: Page | NewPage,
     now: datetime,
     *,
     person: Person,
@@ -253,9 +247,17 @@ async def _page_role(
     await _log_skipped_of(session, playbook, activation, callout, step.skipped, now)
     person = await session.get(Person, step.person_id)
     assert person is not None
-    page = await _plan_page(session, playbook, activation, callout, step, person, now)
-    session.add(page)
-    await session.flush()
+    page = await create_page(
+        session,
+        activation,
+        PagePurpose.role,
+        person,
+        now,
+        role=callout.role,
+        rank=step.rank,
+        pass_no=step.pass_no,
+        expires_at=_expiry(playbook, callout.role, now),
+    )
     await _announce_page(session, playbook, activation, callout, step, page, now, person=person)
 
 
