@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import BigInteger, bindparam, event, func, select
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -44,6 +45,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API
     dbapi_connection.isolation_level = None
 
 
+def _writer_inline(_dbapi_connection, record) -> None:  # noqa: ANN001 - pool objects
+    record.info[direct.INLINE] = True
+
+
 def _sqlite_begin_immediate(conn) -> None:  # noqa: ANN001 - SQLAlchemy Connection
     _sqlite_begin(conn, "BEGIN IMMEDIATE")
 
@@ -71,19 +76,35 @@ def make_engine(url: str, **kwargs: object) -> AsyncEngine:
         kwargs.setdefault("max_overflow", 0)
         kwargs.setdefault("pool_timeout", 60)
         engine = create_async_engine(
-            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
+            url,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+            **kwargs,
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _writer_inline)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     # LIFO: a burst reuses the few connections that are warm (asyncpg keeps prepared statements
     # per connection) instead of cycling through every pooled one cold; p50 of a volunteer
     # reply in the call-out storm went from ~150 ms to ~13 ms.
     kwargs.setdefault("pool_use_lifo", True)
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        event.listen(engine.sync_engine.pool, "checkout", _ping)
+    return engine
+
+
+def _ping(dbapi_connection, _record, _proxy) -> None:  # noqa: ANN001 - pool objects
+    """A pooled PostgreSQL connection is tried before each use, so a database restarted (or a
+    connection dropped) costs no request an error: a dead one is replaced (the pool's
+    `DisconnectionError` recipe). One round trip: SQLAlchemy's own `pool_pre_ping` takes three
+    with asyncpg (BEGIN, the ping, ROLLBACK), which P1 paid on every request (issue #18)."""
+    try:
+        await_(dbapi_connection.driver_connection.fetchrow(";"))
+    except Exception as exc:  # any failure: this connection is not to be used
+        raise DisconnectionError(f"pooled connection failed its ping: {exc!r}") from exc
 
 
 def checkpoint_in_background(engine: AsyncEngine) -> bool:

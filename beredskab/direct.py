@@ -4,7 +4,8 @@ session's own connection and inside its transaction, without SQLAlchemy's execut
 Through the async engine each statement costs some 0.3-0.5 ms of Python on these cores before
 the database sees it (an execution context, a result object, and on SQLite four hand-offs to
 aiosqlite's thread: cursor, execute, fetch, close). A direct statement is one hand-off and a few
-dozen microseconds. The page path's statements go this way; everything else keeps the ORM.
+dozen microseconds, and none in a transaction of SQLite's writer (`INLINE`). The page path's
+statements go this way; everything else keeps the ORM.
 
 What does not change: the SQL is SQLAlchemy's own (a `Query` is a Core statement compiled once
 per dialect, with its bind casts; an INSERT or UPDATE names the table's own columns), values go
@@ -37,6 +38,7 @@ import re
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from asyncpg.exceptions import (
@@ -76,6 +78,15 @@ def _is_postgres(dialect: Dialect) -> bool:
     return dialect.name == "postgresql"
 
 
+# Set by `db` on the pool records of SQLite's writer connections (check_same_thread off): their
+# transactions begin IMMEDIATE, holding the write lock, so a statement in one waits for no lock
+# and is over in microseconds; it runs on the event loop's thread instead of being handed to
+# aiosqlite's and back (each way a thread wake-up). aiosqlite's thread is idle meanwhile: the
+# session awaited its last statement, and a session runs one statement at a time.
+INLINE = "direct.inline"
+INLINE_MAX_PARAMETERS = 2_000  # a larger statement still goes to the thread: the loop stays free
+
+
 class _Driver:
     """The driver connection under a SQLAlchemy connection (in its transaction), and how to run
     a statement on it."""
@@ -90,6 +101,14 @@ class _Driver:
         # driver would run ours outside the transaction (SQLite begins at once, BEGIN IMMEDIATE)
         self.begun = self.raw.is_in_transaction() if self.postgres else self.raw.in_transaction
         self.conn = conn
+        # SQLite's writer, whose transactions hold the write lock from BEGIN: its statements
+        # wait for no lock and run here, without the hand-off to aiosqlite's thread (`INLINE`)
+        self.inline = not self.postgres and conn.connection.info.get(INLINE, False)
+
+    def _here(self, parameters: int) -> bool:
+        """Whether a statement runs on this thread (`INLINE`): a small one, in the writer's
+        transaction; a large one still goes to aiosqlite's thread and leaves the loop free."""
+        return self.inline and self.begun and parameters <= INLINE_MAX_PARAMETERS
 
     def begin_sync(self) -> None:
         if not self.begun:
@@ -110,6 +129,8 @@ class _Driver:
         try:
             if self.postgres:
                 got = await self.raw.fetch(sql, *args)
+            elif self._here(len(args)):
+                got = self.raw._conn.execute(sql, args).fetchall()
             else:
                 got = list(await self.raw.execute_fetchall(sql, args))
         except _DRIVER_ERRORS as exc:
@@ -132,7 +153,10 @@ class _Driver:
                     raise _as_sqlalchemy(exc, sql, args) from exc
             return out
 
-        got = await self.raw._execute(run)  # aiosqlite's own queue to its thread
+        if self._here(sum(len(args) for _, args in statements)):
+            got = run()
+        else:
+            got = await self.raw._execute(run)  # aiosqlite's own queue to its thread
         for sql, args in statements:
             self._after(sql, args)
         return got
@@ -284,12 +308,27 @@ def _insert_statements(
     for start in range(0, len(rows), per):
         batch = rows[start : start + per]
         compiled = _insert_sql(dialect, table, columns, len(batch), returning)
+        values, processed = _row_values(compiled)
         flat: list[Any] = []
         for row in batch:
-            for key, proc in zip(compiled.params, compiled.binds, strict=True):
-                value = row[key]
-                flat.append(proc(value) if proc is not None else value)
+            got = values(row)
+            for i, proc in processed:  # only the columns whose type converts (dates, JSON)
+                got[i] = proc(got[i])
+            flat.extend(got)
         yield compiled, flat
+
+
+def _row_values(
+    compiled: _Compiled,
+) -> tuple[Callable[[dict[str, Any]], list[Any]], list[tuple[int, Callable[[Any], Any]]]]:
+    """A row's values in placeholder order (one C call), and which of them to convert."""
+    pick = itemgetter(*compiled.params)
+    one = len(compiled.params) == 1  # then `pick` returns the value itself, not a tuple
+
+    def values(row: dict[str, Any]) -> list[Any]:
+        return [pick(row)] if one else list(pick(row))
+
+    return values, [(i, proc) for i, proc in enumerate(compiled.binds) if proc is not None]
 
 
 def insert_rows_sync(

@@ -3,16 +3,18 @@ the session's transaction, store values exactly as the ORM does, and fail as SQL
 
 from __future__ import annotations
 
+import shutil
+import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, event, func, literal
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from beredskab import direct
 from beredskab.activations.models import Activation, ActivationStatus
-from beredskab.db import make_sessionmaker
+from beredskab.db import make_engine, make_read_engine, make_sessionmaker
 from beredskab.deadlines import Deadline, DeadlineStatus
 from beredskab.directory.models import Organisation
 from beredskab.metadata import utcnow
@@ -208,3 +210,55 @@ async def test_written_together_fails_whole_as_sqlalchemy_fails(db):
     async with maker() as session:
         assert (await session.exec(select(Deadline))).all() == []
         assert [a.id for a in (await session.exec(select(Activation))).all()] == [known.id]
+
+
+def _thread_of_statements(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects
+    # the thread a statement runs on, as SQL: SQLite calls a Python function on that thread
+    dbapi_connection.create_function("thread_ident", 0, threading.get_ident)
+
+
+_THREAD = direct.Query(lambda: select(func.thread_ident()))
+_THREAD_OF_MANY = direct.Query(
+    lambda: select(func.thread_ident()).where(
+        literal(1).in_([bindparam(f"p{i}") for i in range(direct.INLINE_MAX_PARAMETERS + 1)])
+    )
+)
+
+
+async def test_sqlite_writer_runs_small_statements_on_the_loop_thread_and_readers_do_not(
+    tmp_path, migrated_templates
+):
+    """On SQLite's writer (its transactions hold the write lock from BEGIN IMMEDIATE) a small
+    direct statement runs on the event loop's thread, without the hand-off to aiosqlite's
+    thread; a large one still goes there. A reader's transaction (BEGIN DEFERRED) may wait for
+    a lock: its statements always go to the thread."""
+    path = tmp_path / "threads.db"
+    shutil.copyfile(migrated_templates["sqlite"], path)
+    url = f"sqlite+aiosqlite:///{path}"
+    writer = make_engine(url)
+    readers = make_read_engine(url, writer)
+    for engine in (writer, readers):
+        event.listen(engine.sync_engine, "connect", _thread_of_statements)
+    loop_thread = threading.get_ident()
+    many = {f"p{i}": 1 for i in range(direct.INLINE_MAX_PARAMETERS + 1)}
+    try:
+        async with make_sessionmaker(writer)() as session, transaction(session):
+            await session.exec(select(Activation.id))  # begun (BEGIN IMMEDIATE)
+            assert await _THREAD.rows(session) == [(loop_thread,)]
+            ((elsewhere,),) = await _THREAD_OF_MANY.rows(session, **many)
+            assert elsewhere != loop_thread
+            # the combined write, too: one small statement here
+            with statements(writer) as seen:
+                await session.run_sync(
+                    lambda s: direct.write_sync(
+                        s, [], [(ORGANISATION, "nobody", {"name": "Ingen"})]
+                    )
+                )
+            assert seen == [[("UPDATE", "organisation")]]
+        async with make_sessionmaker(readers)() as session:
+            await session.exec(select(Activation.id))  # begun (BEGIN DEFERRED)
+            ((reader_thread,),) = await _THREAD.rows(session)
+            assert reader_thread != loop_thread
+    finally:
+        await readers.dispose()
+        await writer.dispose()

@@ -1,0 +1,38 @@
+"""A pooled PostgreSQL connection that died (a restart, a dropped connection) costs no request
+an error: each checkout tries it with one ping and replaces it if it fails (`db._ping`)."""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+from sqlalchemy import func
+from sqlmodel import select
+
+from beredskab.db import make_engine, make_sessionmaker
+from tests.conftest import PG_URL
+
+pytestmark = pytest.mark.skipif(not PG_URL, reason="PostgreSQL only (TEST_DATABASE_URL)")
+
+
+async def _backend(maker) -> int:  # noqa: ANN001 - a sessionmaker
+    async with maker() as session:
+        return (await session.exec(select(func.pg_backend_pid()))).one()
+
+
+async def test_a_pooled_connection_killed_under_the_pool_is_replaced_without_an_error():
+    engine = make_engine(PG_URL, pool_size=1, max_overflow=0)
+    maker = make_sessionmaker(engine)
+    try:
+        first = await _backend(maker)
+        assert await _backend(maker) == first  # the pool hands the same connection out again
+        killer = await asyncpg.connect(PG_URL.replace("postgresql+asyncpg", "postgresql"))
+        try:
+            assert await killer.fetchval("SELECT pg_terminate_backend($1)", first)
+        finally:
+            await killer.close()
+        # the next request works, on a new connection
+        second = await _backend(maker)
+        assert second != first
+        assert await _backend(maker) == second
+    finally:
+        await engine.dispose()
