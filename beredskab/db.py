@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import BigInteger, bindparam, event, func, select
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -45,8 +45,15 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API
     dbapi_connection.isolation_level = None
 
 
-def _writer_inline(_dbapi_connection, record) -> None:  # noqa: ANN001 - pool objects
-    record.info[direct.INLINE] = True
+def _writer_inline(dbapi_connection, record) -> None:  # noqa: ANN001 - pool objects
+    """The writer's statements may run on the loop's thread (`direct.INLINE`) only in WAL mode,
+    where a transaction begun IMMEDIATE takes no other lock; were `journal_mode=WAL` refused (a
+    network file system), a write could wait in the busy handler for a reader's lock."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode")
+    (mode,) = cursor.fetchone()
+    cursor.close()
+    record.info[direct.INLINE] = str(mode).lower() == "wal"
 
 
 def _sqlite_begin_immediate(conn) -> None:  # noqa: ANN001 - SQLAlchemy Connection
@@ -92,19 +99,31 @@ def make_engine(url: str, **kwargs: object) -> AsyncEngine:
     kwargs.setdefault("pool_use_lifo", True)
     engine = create_async_engine(url, **kwargs)
     if not kwargs.get("pool_pre_ping"):
+        event.listen(engine.sync_engine.pool, "connect", _fresh)
         event.listen(engine.sync_engine.pool, "checkout", _ping)
     return engine
 
 
-def _ping(dbapi_connection, _record, _proxy) -> None:  # noqa: ANN001 - pool objects
+_FRESH = "db.fresh"
+
+
+def _fresh(_dbapi_connection, record) -> None:  # noqa: ANN001 - pool objects
+    record.info[_FRESH] = True  # just connected: nothing to try before its first use
+
+
+def _ping(dbapi_connection, record, _proxy) -> None:  # noqa: ANN001 - pool objects
     """A pooled PostgreSQL connection is tried before each use, so a database restarted (or a
-    connection dropped) costs no request an error: a dead one is replaced (the pool's
-    `DisconnectionError` recipe). One round trip: SQLAlchemy's own `pool_pre_ping` takes three
-    with asyncpg (BEGIN, the ping, ROLLBACK), which P1 paid on every request (issue #18)."""
+    connection dropped) costs no request an error: as with SQLAlchemy's `pool_pre_ping`, a
+    failed try replaces it and every connection pooled before it (`InvalidatePoolError`: after
+    a restart they are all dead). One round trip: `pool_pre_ping` takes three with asyncpg
+    (BEGIN, the ping, ROLLBACK), which P1 paid on every request (issue #18). Its BEGIN is there
+    for pgbouncer in transaction mode, which this service is not deployed behind (README)."""
+    if record.info.pop(_FRESH, False):
+        return
     try:
         await_(dbapi_connection.driver_connection.fetchrow(";"))
     except Exception as exc:  # any failure: this connection is not to be used
-        raise DisconnectionError(f"pooled connection failed its ping: {exc!r}") from exc
+        raise InvalidatePoolError(f"pooled connection failed its ping: {exc!r}") from exc
 
 
 def checkpoint_in_background(engine: AsyncEngine) -> bool:

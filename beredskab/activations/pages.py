@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pydantic_core import PydanticUndefined
 from sqlalchemy import bindparam
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -105,8 +106,21 @@ class NewPage:
 
 
 _PAGES = Page.__table__  # type: ignore[attr-defined]
-# every column of a new page but its id, as `insert_pages` writes them
-_NEW_PAGE = {c.key: None for c in _PAGES.c if not c.primary_key}
+
+
+def _new_page() -> dict[str, Any]:
+    """Every column of a new page but its id, with the model's plain defaults (those made by a
+    factory, the creation time, are `page_row`'s to set), as `insert_pages` writes them."""
+    out: dict[str, Any] = {}
+    for column in _PAGES.c:
+        if not column.primary_key:
+            field = Page.model_fields[column.key]
+            plain = field.default_factory is None and field.default is not PydanticUndefined
+            out[column.key] = field.default if plain else None
+    return out
+
+
+_NEW_PAGE = _new_page()
 
 
 async def page_row(
@@ -140,7 +154,9 @@ async def page_row(
 
 
 async def insert_pages(session: AsyncSession, rows: list[dict[str, Any]]) -> list[NewPage]:
-    """Insert `page_row`s in one statement; the pages with their ids, in the order of `rows`."""
+    """Insert `page_row`s in one statement; the pages with their ids, in the order of `rows`.
+    Directly, without a flush first: what they refer to (the activation, the people) must be
+    written already."""
     if not rows:
         return []
     written = await session.run_sync(staged.with_ids, _PAGES, rows)

@@ -36,3 +36,28 @@ async def test_a_pooled_connection_killed_under_the_pool_is_replaced_without_an_
         assert await _backend(maker) == second
     finally:
         await engine.dispose()
+
+
+async def test_after_a_restart_every_dead_connection_is_replaced_and_no_request_fails():
+    """All pooled connections dead at once (a restarted database): each is replaced before it
+    is used, and no request fails."""
+    engine = make_engine(PG_URL, pool_size=3, max_overflow=0)
+    maker = make_sessionmaker(engine)
+    try:
+        sessions = [maker() for _ in range(3)]
+        killed = set()
+        for session in sessions:  # three connections in the pool at once
+            killed.add((await session.exec(select(func.pg_backend_pid()))).one())
+        for session in sessions:
+            await session.close()
+        assert len(killed) == 3
+        killer = await asyncpg.connect(PG_URL.replace("postgresql+asyncpg", "postgresql"))
+        try:
+            for pid in killed:
+                assert await killer.fetchval("SELECT pg_terminate_backend($1)", pid)
+        finally:
+            await killer.close()
+        after = [await _backend(maker) for _ in range(5)]
+        assert not killed & set(after)
+    finally:
+        await engine.dispose()

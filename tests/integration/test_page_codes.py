@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
+from sqlmodel import select
 
 from beredskab.activations import pages
-from beredskab.activations.models import PageState
+from beredskab.activations.models import Page, PagePurpose, PageState
+from beredskab.metadata import utcnow
 from beredskab.unit_of_work import transaction
 from tests.factories import make_activation, make_org, make_page, make_person
 
@@ -65,3 +67,27 @@ async def test_the_check_looks_codes_up_in_an_index_and_reads_no_other_open_page
             )
             assert "code" in plan.split("Index Cond")[-1], plan
             assert "Seq Scan" not in plan, plan
+
+
+async def test_a_page_inserted_as_a_row_is_stored_as_the_orm_stores_one(db):
+    """`page_row` + `insert_pages` (the first wave of a call-out) and `create_page` (the ORM)
+    store the same page, defaults included; the row comes back with its id, as a `NewPage`."""
+    now = utcnow()
+    details = {"role": "logkeeper", "rank": 2, "pass_no": 1, "expires_at": now}
+    async with db.sessionmaker() as session:
+        org = await make_org(session)
+        person = await make_person(session, org.id)
+        activation = await make_activation(session, authority_id=org.id)
+    async with db.sessionmaker() as session, transaction(session):
+        orm = await pages.create_page(session, activation, PagePurpose.role, person, now, **details)
+        row = await pages.page_row(session, activation, PagePurpose.role, person, now, **details)
+        (new,) = await pages.insert_pages(session, [row])
+    assert (new.code, new.role, new.rank, new.expires_at) == (row["code"], "logkeeper", 2, now)
+    async with db.sessionmaker() as session:
+        stored = {
+            p.id: p.model_dump(exclude={"id", "code"})
+            for p in (await session.exec(select(Page))).all()
+        }
+    assert set(stored) == {orm.id, new.id}
+    assert stored[new.id] == stored[orm.id]
+    assert stored[new.id]["state"] == PageState.open
