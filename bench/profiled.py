@@ -18,15 +18,20 @@ from sqlalchemy.engine import Engine
 def main(out: str, args: list[str]) -> None:
     spent: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
 
+    # start times per statement text, first in first out: `direct.fetch_many` announces all its
+    # statements before running them, then ends them in order; one that failed never ends
     @event.listens_for(Engine, "before_cursor_execute")
     def _before(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
-        conn.info.setdefault("started", []).append(time.perf_counter())
+        started = conn.info.setdefault("started", defaultdict(list))
+        started[statement].append(time.perf_counter())
 
     @event.listens_for(Engine, "after_cursor_execute")
     def _after(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        now = time.perf_counter()
+        waiting = conn.info.get("started", {}).get(statement) or [now]
         row = spent[" ".join(statement.split())[:300]]
         row[0] += 1
-        row[1] += time.perf_counter() - conn.info["started"].pop()
+        row[1] += now - waiting.pop(0)
 
     from beredskab.cli import app
 

@@ -363,16 +363,20 @@ def _renumbered(sql: str, offset: int) -> str:
     return _PLACEHOLDER.sub(lambda m: f"${int(m.group(1)) + offset}", sql) if offset else sql
 
 
-# (the parts' compiled forms, by identity: they are cached for good) -> the WITH statement
-_WITHS: dict[tuple[int, ...], str] = {}
+# (the parts' SQL, the returning part) -> the WITH statement; the parts' strings are the cached
+# ones, whose hashes Python keeps. Bounded: the row counts of each write make a new key.
+_WITHS: dict[tuple, str] = {}
+_MAX_WITHS = 512
 
 
 def _with_statement(parts: list[tuple[_Compiled, list[Any]]], returning: int | None) -> str:
     """One PostgreSQL statement running each part, in order, as a data-modifying WITH query;
     it returns the rows of part `returning` (None: a single NULL)."""
-    key = (*(id(c) for c, _ in parts), -1 if returning is None else returning)
+    key = (*(c.sql for c, _ in parts), returning)
     sql = _WITHS.get(key)
     if sql is None:
+        if len(_WITHS) >= _MAX_WITHS:
+            _WITHS.clear()
         queries, offset = [], 0
         for n, (compiled, args) in enumerate(parts):
             queries.append(f"w{n} AS ({_renumbered(compiled.sql, offset)})")
@@ -396,9 +400,9 @@ def write_sync(
     A statement holds at most one INSERT whose rows are returned and some 30,000 parameters;
     an UPDATE of a table inserted into here runs after them in its own statement (the parts of
     one statement do not see each other's rows)."""
-    inserts = [i for i in inserts if i.rows]
-    if not inserts and not updates:
-        return []
+    out: list[list[tuple]] = [[] for _ in inserts]  # an INSERT without rows returns none
+    if not any(i.rows for i in inserts) and not updates:
+        return out
     driver = _Driver(session.connection())
     driver.begin_sync()
     dialect = driver.dialect
@@ -406,9 +410,10 @@ def write_sync(
     steps: list[tuple[int | None, _Compiled, list[Any]]] = [
         (n, compiled, args)
         for n, i in enumerate(inserts)
+        if i.rows
         for compiled, args in _insert_statements(dialect, i.table, i.rows, i.returning)
     ]
-    inserted = {i.table for i in inserts}
+    inserted = {i.table for i in inserts if i.rows}
     late: list[tuple[_Compiled, list[Any]]] = []
     for table, key, values in updates:
         compiled, args = _update_statement(dialect, table, key, values)
@@ -417,7 +422,6 @@ def write_sync(
         else:
             steps.append((None, compiled, args))
     steps.extend((None, compiled, args) for compiled, args in late)
-    out: list[list[tuple]] = [[] for _ in inserts]
     if not driver.postgres:
         got = await_(driver.fetch_many([(c.sql, args) for _, c, args in steps]))
         for (n, compiled, _), rows in zip(steps, got, strict=True):

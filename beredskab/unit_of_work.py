@@ -41,7 +41,13 @@ async def transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]:
     except BaseException:
         await session.rollback()
         raise
-    await session.commit()
+    try:
+        await session.commit()
+    except BaseException:
+        # a commit can fail before it is sent (the staged rows are written in `before_commit`):
+        # nothing of this transaction may stay open for the session's next one to commit
+        await session.rollback()
+        raise
     if session.info.pop(_HANDED, False):
         # the sends of what the commit handed over start now, before the caller goes on (a
         # request would otherwise build its response first)

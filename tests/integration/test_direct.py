@@ -262,3 +262,24 @@ async def test_sqlite_writer_runs_small_statements_on_the_loop_thread_and_reader
     finally:
         await readers.dispose()
         await writer.dispose()
+
+
+async def test_an_insert_without_rows_keeps_its_place_among_the_results(db):
+    """`write_sync` returns each INSERT's rows at that INSERT's index, an empty one included."""
+    maker = make_sessionmaker(db.engine)
+    async with maker() as session:
+        known = await make_activation(session)
+    due = utcnow() + timedelta(minutes=3)
+    async with maker() as session, transaction(session):
+        got = await session.run_sync(
+            lambda s: direct.write_sync(
+                s,
+                [
+                    direct.Insert(DEADLINE, [], ("id",)),
+                    direct.Insert(DEADLINE, [_row(known.id, "x", due)], ("id", "kind")),
+                ],
+            )
+        )
+    assert len(got) == 2
+    assert got[0] == []
+    assert [kind for _, kind in got[1]] == ["x"]

@@ -8,16 +8,20 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
+from beredskab import staged
+from beredskab.activations.models import Activation
 from beredskab.db import make_sessionmaker
+from beredskab.deadlines import Deadline, DeadlineStatus
 from beredskab.directory.models import SteeringMember
 from beredskab.metadata import utcnow
 from beredskab.outbox import OutboxMessage, enqueue_sms
 from beredskab.unit_of_work import after_commit_of_messages, transaction
 from notifications.dispatcher import Dispatcher
 from notifications.fake_gateway import FakeGateway
-from tests.factories import make_org, make_person, make_token
+from tests.factories import make_activation, make_org, make_person, make_token
 
 pytestmark = pytest.mark.db
 
@@ -181,3 +185,36 @@ async def test_no_more_than_a_batch_is_born_claimed_the_rest_waits_pending(handi
     async with maker() as session:
         statuses = [r.status for r in (await session.exec(select(OutboxMessage))).all()]
     assert sorted(statuses).count("pending") == 5
+
+
+async def test_a_commit_that_fails_leaves_nothing_for_the_sessions_next_one(db):
+    """The staged rows are written as the commit begins; when one of them fails, the rows
+    written before it must not stay in an open transaction for the session's next commit to
+    keep (a retry loop reuses its session: `request_activation`)."""
+    maker = make_sessionmaker(db.engine)
+    async with maker() as session:
+        known = await make_activation(session)
+    table = Activation.__table__  # type: ignore[attr-defined]
+    fresh = {c.key: getattr(known, c.key) for c in table.c}
+    fresh.update(id=f"{known.id}-2", ref=f"{known.ref}-2")
+    broken = {  # a deadline without its creation time: refused by NOT NULL at the commit
+        "kind": "x",
+        "activation_id": known.id,
+        "subject_id": None,
+        "due_at": utcnow(),
+        "status": DeadlineStatus.pending,
+        "lease_until": None,
+        "attempts": 0,
+        "last_error": None,
+        "created_at": None,
+        "done_at": None,
+    }
+    async with maker() as session:
+        with pytest.raises(IntegrityError):
+            async with transaction(session):
+                staged.stage(session, table, fresh)
+                staged.stage(session, Deadline.__table__, broken)  # type: ignore[attr-defined]
+        async with transaction(session):  # the session goes on, as a retry would
+            pass
+    async with maker() as session:
+        assert [a.id for a in (await session.exec(select(Activation))).all()] == [known.id]
