@@ -32,9 +32,14 @@ async def serialise(session: AsyncSession, key: int) -> None:
 _ADVISORY_LOCK = direct.Query(lambda: select(func.pg_advisory_xact_lock(bindparam("key"))))
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API object
+_WAL = "db.wal"
+
+
+def _sqlite_pragmas(dbapi_connection, record) -> None:  # noqa: ANN001 - DB-API object
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    (mode,) = cursor.fetchone()  # the mode SQLite took: it may refuse WAL (`_writer_inline`)
+    record.info[_WAL] = str(mode).lower() == "wal"
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -45,15 +50,11 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API
     dbapi_connection.isolation_level = None
 
 
-def _writer_inline(dbapi_connection, record) -> None:  # noqa: ANN001 - pool objects
+def _writer_inline(_dbapi_connection, record) -> None:  # noqa: ANN001 - pool objects
     """The writer's statements may run on the loop's thread (`direct.INLINE`) only in WAL mode,
     where a transaction begun IMMEDIATE takes no other lock; were `journal_mode=WAL` refused (a
     network file system), a write could wait in the busy handler for a reader's lock."""
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode")
-    (mode,) = cursor.fetchone()
-    cursor.close()
-    record.info[direct.INLINE] = str(mode).lower() == "wal"
+    record.info[direct.INLINE] = record.info[_WAL]
 
 
 def _sqlite_begin_immediate(conn) -> None:  # noqa: ANN001 - SQLAlchemy Connection

@@ -38,14 +38,10 @@ async def transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]:
     """Commit when the block ends, roll back when it raises (the error goes on to the caller)."""
     try:
         yield session
-    except BaseException:
-        await session.rollback()
-        raise
-    try:
+        # inside the `try`: a commit can fail before it is sent (the staged rows are written in
+        # `before_commit`), and nothing of this transaction may stay open for the next one
         await session.commit()
     except BaseException:
-        # a commit can fail before it is sent (the staged rows are written in `before_commit`):
-        # nothing of this transaction may stay open for the session's next one to commit
         await session.rollback()
         raise
     if session.info.pop(_HANDED, False):
