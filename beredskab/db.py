@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import BigInteger, bindparam, event, func, select
-from sqlalchemy.exc import InvalidatePoolError
+from sqlalchemy.exc import IntegrityError, InvalidatePoolError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -30,6 +30,16 @@ async def serialise(session: AsyncSession, key: int) -> None:
 
 
 _ADVISORY_LOCK = direct.Query(lambda: select(func.pg_advisory_xact_lock(bindparam("key"))))
+
+
+def taken_key(exc: IntegrityError) -> bool:
+    """Whether `exc` is a unique key already taken (by a concurrent writer: a retry may find
+    another). A row a foreign key names that is missing, or a NOT NULL, is a fault, not a race:
+    retried, it would fail the same way and hide its cause."""
+    code = getattr(exc.orig, "sqlstate", None)  # PostgreSQL: asyncpg's, or the adapter's copy
+    if code is not None:
+        return code == "23505"  # unique_violation
+    return str(exc.orig).startswith("UNIQUE constraint failed")  # SQLite
 
 
 _WAL = "db.wal"
@@ -116,15 +126,28 @@ def _ping(dbapi_connection, record, _proxy) -> None:  # noqa: ANN001 - pool obje
     """A pooled PostgreSQL connection is tried before each use, so a database restarted (or a
     connection dropped) costs no request an error: as with SQLAlchemy's `pool_pre_ping`, a
     failed try replaces it and every connection pooled before it (`InvalidatePoolError`: after
-    a restart they are all dead). One round trip: `pool_pre_ping` takes three with asyncpg
-    (BEGIN, the ping, ROLLBACK), which P1 paid on every request (issue #18). Its BEGIN is there
-    for pgbouncer in transaction mode, which this service is not deployed behind (README)."""
+    a restart they are all dead).
+
+    The try is the transaction's own BEGIN, sent now instead of with the first statement (as
+    asyncpg's adapter would): every use of a connection here begins a transaction (sessions and
+    connections begin on their own; none sets an isolation level or read-only, which would
+    apply from the next transaction on), and one that does nothing is rolled back when the
+    connection goes back to the pool. So the try costs no round trip of its own; an
+    autocommit connection, which begins nothing, is tried with an empty statement.
+    `pool_pre_ping` takes three round trips with asyncpg (BEGIN, the ping, ROLLBACK), which P1
+    paid on every request (issue #18). Its BEGIN is there for pgbouncer in transaction mode,
+    which this service is not deployed behind (README)."""
     if record.info.pop(_FRESH, False):
         return
     try:
-        await_(dbapi_connection.driver_connection.fetchrow(";"))
+        if dbapi_connection.isolation_level == "autocommit":
+            await_(dbapi_connection.driver_connection.fetchrow(";"))
+        else:
+            # SQLAlchemy's asyncpg adapter: what its first statement would await (`_transaction`
+            # set: that statement does not begin again)
+            await_(dbapi_connection._start_transaction())
     except Exception as exc:  # any failure: this connection is not to be used
-        raise InvalidatePoolError(f"pooled connection failed its ping: {exc!r}") from exc
+        raise InvalidatePoolError(f"pooled connection failed its try: {exc!r}") from exc
 
 
 def checkpoint_in_background(engine: AsyncEngine) -> bool:

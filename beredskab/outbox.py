@@ -124,12 +124,18 @@ def stage_sms(
 ) -> None:
     """`enqueue_sms` for a caller that needs no row back: written with the transaction's other
     staged rows, one INSERT for all (`staged`), and claimed at birth like the ORM's."""
+    _stage(session, _sms(to, body, activation_id, page_id, person_id))
+
+
+def _stage(session: AsyncSession, fields: dict[str, Any]) -> None:
+    """A new outbox row, every column set (the rows of one table staged together share their
+    keys), pending and due now."""
     now = utcnow()
     staged.stage(
         session,
         OutboxMessage.__table__,
         {
-            **_sms(to, body, activation_id, page_id, person_id),
+            **fields,
             "status": OutboxStatus.pending,
             "attempts": 0,
             "next_attempt_at": now,
@@ -171,10 +177,14 @@ def enqueue_call(
 def enqueue_callback(
     session: AsyncSession, url: str, payload_json: str, activation_id: str
 ) -> None:
-    session.add(
-        OutboxMessage(
-            channel=Channel.callback, recipient=url, body=payload_json, activation_id=activation_id
-        )
+    """A status callback to the authority's system, staged like an SMS (`stage_sms`): written
+    with the transaction's other staged rows, so with a new activation staged too (`staged`)."""
+    _stage(
+        session,
+        {
+            **_sms(url, payload_json, activation_id, None, None, False),
+            "channel": Channel.callback,
+        },
     )
 
 

@@ -85,6 +85,7 @@ def write(session: Session) -> None:
     updates: dict[tuple[Table, Any], dict[str, Any]] = session.info.pop(_UPDATES, None) or {}
     if not rows and not updates:
         return
+    _fold(rows, updates)
     session.flush()
     hooks: dict[str, Hook] = getattr(type(session), "staged_hooks", {})
     order = _order()
@@ -108,6 +109,21 @@ def write(session: Session) -> None:
     )
     for n, written, batch, keys in done:
         written(_paired(batch, keys, got[n]))
+
+
+def _fold(
+    rows: dict[Table, list[dict[str, Any]]], updates: dict[tuple[Table, Any], dict[str, Any]]
+) -> None:
+    """An update of a row staged for insert here (a new activation's log head) goes into the
+    row itself: one INSERT instead of an INSERT and an UPDATE after it."""
+    for table, key in list(updates):
+        batch = rows.get(table)
+        if not batch:
+            continue
+        (pk,) = table.primary_key.columns
+        row = next((row for row in batch if row.get(pk.key) == key), None)
+        if row is not None:
+            row.update(updates.pop((table, key)))
 
 
 def _plain(column: Column) -> bool:

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, func, literal_column
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -31,12 +31,47 @@ CANDIDATES = 16  # codes checked per query; a code is taken by one open page in 
 
 
 _CODES = tuple(f"c{i}" for i in range(CANDIDATES))
-_TAKEN_CODES = direct.Query(
-    lambda: select(Page.code).where(
+
+
+def _taken(*columns):  # noqa: ANN202 - a Select
+    """`columns` of the pages holding drawn codes (`c0`… bound to them): this activation's, or
+    open ones anywhere (bind `activation_id`, and `open` to `PageState.open`)."""
+    return select(*columns).where(
         Page.code.in_([bindparam(name) for name in _CODES]),  # type: ignore[attr-defined]
         (Page.activation_id == bindparam("activation_id")) | (Page.state == bindparam("open")),
     )
-)
+
+
+_TAKEN_CODES = direct.Query(lambda: _taken(Page.code))
+
+
+def draw_codes(given: set[str] | frozenset[str] = frozenset()) -> dict[str, str]:
+    """Random candidate codes, none of `given`, bound to the names the checks use."""
+    candidates = {str(1000 + secrets.randbelow(9000)) for _ in range(CANDIDATES)} - given
+    return dict(zip(_CODES, sorted(candidates) * CANDIDATES, strict=False))
+
+
+def taken_codes():  # noqa: ANN201 - a scalar subquery
+    """PostgreSQL: which drawn codes (`draw_codes`) are taken, comma-joined (None: none), as a
+    column of a query the page path runs anyway (`start_callouts`' roster); `keep_free` then
+    gives `new_code` the others."""
+    return _taken(func.string_agg(Page.code, literal_column("','"))).scalar_subquery()
+
+
+def keep_free(
+    session: AsyncSession, activation_id: str, drawn: dict[str, str], taken: str | None
+) -> None:
+    """The drawn codes not `taken` are free for this transaction's next pages (`new_code`)."""
+    free, given = _transaction_codes(session, activation_id)
+    free.extend(set(drawn.values()) - set((taken or "").split(",")) - given)
+
+
+def _transaction_codes(session: AsyncSession, activation_id: str) -> tuple[list[str], set[str]]:
+    """This transaction's free codes for `activation_id`, and the codes it gave out."""
+    transaction = id(session.sync_session.get_transaction())
+    free: list[str] = session.info.setdefault(("page-codes", activation_id, transaction), [])
+    given: set[str] = session.info.setdefault(("page-codes-given", transaction), set())
+    return free, given
 
 
 async def new_code(session: AsyncSession, activation_id: str) -> str:
@@ -45,25 +80,22 @@ async def new_code(session: AsyncSession, activation_id: str) -> str:
     Random candidates are checked in batches against the pages (one query for up to CANDIDATES
     codes, not a read of every open page's code); the free ones are kept for this transaction's
     next pages, and the codes it gave out are never given again in it."""
-    transaction = id(session.sync_session.get_transaction())
-    free: list[str] = session.info.setdefault(("page-codes", activation_id, transaction), [])
-    given: set[str] = session.info.setdefault(("page-codes-given", transaction), set())
+    free, given = _transaction_codes(session, activation_id)
     for _ in range(100):
         while free:
             code = free.pop()
             if code not in given:  # another activation's page in this transaction took it
                 given.add(code)
                 return code
-        candidates = {str(1000 + secrets.randbelow(9000)) for _ in range(CANDIDATES)} - given
-        if not candidates:
+        drawn = draw_codes(given)
+        if not drawn:
             continue
         # direct, without the ORM's autoflush: pending rows of this transaction cannot hold
         # these codes (the codes it gave out are in `given`)
-        drawn = dict(zip(_CODES, sorted(candidates) * CANDIDATES, strict=False))
         taken = await _TAKEN_CODES.rows(
             session, activation_id=activation_id, open=PageState.open, **drawn
         )
-        free.extend(candidates - {code for (code,) in taken})
+        free.extend(set(drawn.values()) - {code for (code,) in taken})
     raise RuntimeError("no free page code")  # 9,000 codes per activation: not reached in practice
 
 
@@ -153,15 +185,41 @@ async def page_row(
     }
 
 
-async def insert_pages(session: AsyncSession, rows: list[dict[str, Any]]) -> list[NewPage]:
-    """Insert `page_row`s in one statement; the pages with their ids, in the order of `rows`.
-    Directly, without a flush first: what they refer to (the activation, the people) must be
-    written already."""
+def ids_ahead(session: AsyncSession) -> bool:
+    """Whether a call-out's first wave takes its page ids ahead here (PostgreSQL's sequence):
+    its pages are then staged, not inserted at once, and so may be what they refer to (the
+    activation they page for, `request_activation`)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def page_id_ahead():  # noqa: ANN201 - a column
+    """PostgreSQL: a new page id from the page table's own sequence, as a column of a query the
+    page path runs anyway (`start_callouts`' roster), so that its pages need no statement of
+    their own before the commit (`insert_pages` with `ids`). An id taken and not used is a gap,
+    as a rolled-back insert leaves one."""
+    return func.nextval(literal_column("'page_id_seq'"))
+
+
+async def insert_pages(
+    session: AsyncSession, rows: list[dict[str, Any]], *, ids: list[int] | None = None
+) -> list[NewPage]:
+    """Insert `page_row`s; the pages with their ids, in the order of `rows`.
+
+    Without `ids`: in one statement now, directly, without a flush first (what they refer to,
+    the activation and the people, must be written already). With `ids` (new ids taken ahead,
+    `page_id_ahead`, at least one per row): the rows get the lowest of them, in order, and are
+    staged, written with the transaction's other staged rows in its combined write (`staged`),
+    or before any statement of the session that reads pages."""
     if not rows:
         return []
+    fields = NewPage.__dataclass_fields__
+    if ids is not None:
+        for row, new_id in zip(rows, sorted(ids)[: len(rows)], strict=True):
+            row["id"] = new_id
+            staged.stage(session, _PAGES, row)
+        return [NewPage(**{k: v for k, v in row.items() if k in fields}) for row in rows]
     written = await session.run_sync(staged.with_ids, _PAGES, rows)
     by_row = {id(row): new_id for new_id, row in written}
-    fields = NewPage.__dataclass_fields__
     return [
         NewPage(id=by_row[id(row)], **{k: v for k, v in row.items() if k in fields}) for row in rows
     ]

@@ -5,7 +5,7 @@ carries the decision out (page rows, outbox rows, deadline rows, log entries); w
 is in `answers`.
 Every function here runs inside a transaction that holds the activation row lock.
 
-Size: just over 400 lines: a role's whole call-out in one place (start, page, skip, escalate,
+Size: some 440 lines: a role's whole call-out in one place (start, page, skip, escalate,
 alert, time out); splitting it would part the steps from the rule's decisions they carry out.
 """
 
@@ -28,7 +28,17 @@ from beredskab.activations.models import (
     RoleCallout,
 )
 from beredskab.activations.notify import sms_person, state_changed, steering_people
-from beredskab.activations.pages import NewPage, create_page, insert_pages, page_row
+from beredskab.activations.pages import (
+    NewPage,
+    create_page,
+    draw_codes,
+    ids_ahead,
+    insert_pages,
+    keep_free,
+    page_id_ahead,
+    page_row,
+    taken_codes,
+)
 from beredskab.activations.voicecalls import schedule_call
 from beredskab.directory.models import Person, RosterEntry
 from beredskab.directory.verification import candidate, phone_state, why_not_relied_on
@@ -73,31 +83,55 @@ async def pages_for_role(session: AsyncSession, activation_id: str, role: str) -
 
 
 _PERSON = tuple(c.key for c in Person.__table__.c)  # type: ignore[attr-defined]
-_ROSTERS = direct.Query(
-    lambda: (
-        select(RosterEntry.role, RosterEntry.rank, *Person.__table__.c)  # type: ignore[attr-defined]
+
+
+def _rosters(*extra):  # noqa: ANN202 - a Select
+    return (
+        select(RosterEntry.role, RosterEntry.rank, *Person.__table__.c, *extra)  # type: ignore[attr-defined]
         .join(Person, Person.id == RosterEntry.person_id)
         .order_by(RosterEntry.role, RosterEntry.rank)
     )
-)
+
+
+_ROSTERS = direct.Query(_rosters)
+# PostgreSQL: with a new page id per roster entry (`page_id_ahead`), and which of the codes
+# drawn for the first wave are taken (`taken_codes`): its pages then need no statement of their
+# own, neither to check their codes nor to be inserted (written with the commit's combined write)
+_ROSTERS_AHEAD = direct.Query(lambda: _rosters(page_id_ahead(), taken_codes()))
+
+
+async def _roster_rows(
+    session: AsyncSession, activation: Activation
+) -> tuple[list[tuple], list[int] | None]:
+    """The rosters' rows (role, rank, the person's columns), and on PostgreSQL a new page id per
+    row, the first wave's codes checked in the same statement (`_ROSTERS_AHEAD`)."""
+    if not ids_ahead(session):
+        return await _ROSTERS.rows(session), None
+    drawn = draw_codes()
+    got = await _ROSTERS_AHEAD.rows(
+        session, activation_id=activation.id, open=PageState.open, **drawn
+    )
+    keep_free(session, activation.id, drawn, got[0][-1] if got else None)
+    return [row[:-2] for row in got], [row[-2] for row in got]
 
 
 async def start_callouts(
     session: AsyncSession, playbook: Playbook, activation: Activation, now: datetime
 ) -> None:
-    """Page the four roles' first candidates together: one roster query, and one INSERT for
-    their pages, as rows (`insert_pages`); the call-outs are staged rows, written with the
-    commit."""
+    """Page the four roles' first candidates together: one roster query, and their pages as
+    rows (`insert_pages`): one INSERT on SQLite; on PostgreSQL staged, with the ids and codes
+    the roster query took and checked, and written with the commit like the call-outs."""
     rosters: dict[str, list[escalation.Candidate]] = {}
     # read directly, as plain Person objects outside the session: nothing here changes them
     people: dict[str, Person] = {}
-    for role, rank, *values in await _ROSTERS.rows(session):
+    rows, ids = await _roster_rows(session, activation)
+    for role, rank, *values in rows:
         fields = dict(zip(_PERSON, values, strict=True))
         person = people.get(fields["id"]) or Person.model_construct(**fields)
         people[person.id] = person
         rosters.setdefault(role, []).append(candidate(rank, person))
     planned: list[tuple[RoleCallout, escalation.PageNext]] = []
-    rows: list[dict] = []
+    pages: list[dict] = []
     unstaffed: list[str] = []
     for role in Role:
         # born calling, and read only: what changes a call-out loads it (`get_callout`)
@@ -106,7 +140,7 @@ async def start_callouts(
         first = escalation.decide(rosters.get(role, []), [], playbook.callout.max_passes)
         if isinstance(first, escalation.PageNext):
             _log_skipped(session, playbook, activation, callout, first.skipped, people, now)
-            rows.append(
+            pages.append(
                 await page_row(
                     session,
                     activation,
@@ -122,7 +156,7 @@ async def start_callouts(
             planned.append((callout, first))
         else:
             unstaffed.append(role)
-    new_pages = await insert_pages(session, rows)
+    new_pages = await insert_pages(session, pages, ids=ids)
     for (callout, step), page in zip(planned, new_pages, strict=True):
         await _announce_page(
             session, playbook, activation, callout, step, page, now, person=people[page.person_id]

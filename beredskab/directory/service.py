@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, func
 from sqlmodel import delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -153,15 +153,32 @@ _ORGANISATION = direct.Query(
     )
 )
 _ORG_FIELDS = tuple(c.key for c in Organisation.__table__.c)  # type: ignore[attr-defined]
+# PostgreSQL: the organisation, and the advisory lock `db.serialise` takes, in one statement (the
+# lock is taken for the row found, so only when the organisation exists)
+_ORGANISATION_SERIALISED = direct.Query(
+    lambda: select(
+        *Organisation.__table__.c,  # type: ignore[attr-defined]
+        func.pg_advisory_xact_lock(bindparam("key")),
+    ).where(Organisation.id == bindparam("org_id"))
+)
 
 
-async def known_org(session: AsyncSession, field: str, org_id: str) -> Organisation:
+async def known_org(
+    session: AsyncSession, field: str, org_id: str, *, serialise: int | None = None
+) -> Organisation:
     """The organisation a request names in `field`, or a 422 saying it is unknown. Read
-    directly (one statement), as a plain object outside the session: read it, never change it."""
-    rows = await _ORGANISATION.rows(session, org_id=org_id)
+    directly (one statement), as a plain object outside the session: read it, never change it.
+
+    `serialise`: a key to hold as `db.serialise` does, until the transaction ends, taken in the
+    same statement (one round trip on PostgreSQL; SQLite serialises writers from BEGIN)."""
+    if serialise is not None and session.get_bind().dialect.name == "postgresql":
+        rows = await _ORGANISATION_SERIALISED.rows(session, org_id=org_id, key=serialise)
+    else:
+        rows = await _ORGANISATION.rows(session, org_id=org_id)
     if not rows:
         raise InvalidInput(field, f"unknown organisation {org_id!r}")
-    return Organisation.model_construct(**dict(zip(_ORG_FIELDS, rows[0], strict=True)))
+    values = rows[0][: len(_ORG_FIELDS)]
+    return Organisation.model_construct(**dict(zip(_ORG_FIELDS, values, strict=True)))
 
 
 async def _organisation(session: AsyncSession, org_id: str) -> Organisation:

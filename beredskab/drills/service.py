@@ -156,16 +156,25 @@ async def create(
     return (await summaries(session, drill_id=drill.id))[0]
 
 
-_OPEN_DRILL = direct.Query(
-    lambda: select(Drill.id).where(Drill.status == bindparam("open")).limit(1)
-)
+def open_drill():  # noqa: ANN201 - a Select
+    """The open drill's id, if any (bind `open` to `DrillStatus.open`): `give_way`'s check, for a
+    caller that asks it within a statement of its own."""
+    return select(Drill.id).where(Drill.status == bindparam("open")).limit(1)
 
 
-async def give_way(session: AsyncSession, now: datetime) -> int:
+_OPEN_DRILL = direct.Query(open_drill)
+
+
+async def give_way(session: AsyncSession, now: datetime, *, open_seen: bool | None = None) -> int:
     """A real activation was requested: the open drill ends now, and its SMS not yet sent are
     cancelled so that they never queue before the real pages (the rate limit is shared). Inside
-    the caller's transaction; returns how many SMS were cancelled."""
-    if not await _OPEN_DRILL.rows(session, open=DrillStatus.open):  # the usual case: none
+    the caller's transaction; returns how many SMS were cancelled.
+
+    `open_seen`: whether a statement of this transaction found an open drill already
+    (`open_drill`); None: look now."""
+    if open_seen is None:
+        open_seen = bool(await _OPEN_DRILL.rows(session, open=DrillStatus.open))
+    if not open_seen:  # the usual case: none
         return 0
     drill = (await session.exec(select(Drill).where(Drill.status == DrillStatus.open))).first()
     if drill is None:

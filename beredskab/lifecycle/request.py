@@ -20,17 +20,18 @@ from beredskab.activations.models import (
     PagePurpose,
 )
 from beredskab.activations.notify import sms_person, state_changed, steering_people, tell_authority
-from beredskab.activations.pages import create_page
+from beredskab.activations.pages import create_page, ids_ahead
 from beredskab.activations.schemas import ActivationCreate
 from beredskab.activations.voicecalls import schedule_call
 from beredskab.auth.models import TokenRole
 from beredskab.auth.service import Principal
 from beredskab.crisis_staff import action_cards as action_cards
 from beredskab.danish import count
-from beredskab.db import ACTIVATION_REF_LOCK, serialise
+from beredskab.db import ACTIVATION_REF_LOCK, taken_key
 from beredskab.directory.models import Organisation
 from beredskab.directory.service import known_org
 from beredskab.drills import service as drills
+from beredskab.drills.models import DrillStatus
 from beredskab.errors import Conflict, Forbidden, InvalidInput
 from beredskab.eventlog import service as eventlog
 from beredskab.lifecycle.endorsement import ENDORSE_TIMEOUT, apply_endorsement
@@ -82,21 +83,24 @@ def _same_request(existing: Activation, data: ActivationCreate, authority_id: st
     return asked == held
 
 
-async def _next_ref(session: AsyncSession, now: datetime) -> str:
-    """The year's next reference. Requests that come at once number one after another (an
-    advisory lock held to their commit on PostgreSQL), so none is refused for a taken number."""
-    await serialise(session, ACTIVATION_REF_LOCK)
+async def _next_ref(session: AsyncSession, now: datetime) -> tuple[str, bool]:
+    """The year's next reference, and whether a drill is open (`drills.give_way`'s check, asked
+    in the same statement). The caller holds `ACTIVATION_REF_LOCK` (taken with the
+    organisation's read): requests that come at once number one after another (an advisory
+    lock held to their commit on PostgreSQL), so none is refused for a taken number."""
     prefix = f"DDH-{now.year}-"
-    ((count,),) = await _REFS_OF_YEAR.rows(session, prefix=prefix)
-    return f"{prefix}{count + 1:04d}"
+    ((count, drill),) = await _REFS_OF_YEAR.rows(session, prefix=prefix, open=DrillStatus.open)
+    return f"{prefix}{count + 1:04d}", drill is not None
 
 
 _REFS_OF_YEAR = direct.Query(
-    lambda: (
+    lambda: select(
         select(func.count())
         .select_from(Activation)
-        .where(Activation.ref.startswith(bindparam("prefix")))
-    )  # type: ignore[union-attr]
+        .where(Activation.ref.startswith(bindparam("prefix")))  # type: ignore[union-attr]
+        .scalar_subquery(),
+        drills.open_drill().scalar_subquery(),
+    )
 )
 
 
@@ -137,10 +141,15 @@ async def request_activation(
                             "use a new key for a new request",
                         )
                     return existing, False
-                org = await known_org(session, "authority_id", authority_id)
+                # the organisation, and the lock that numbers activations one after another
+                org = await known_org(
+                    session, "authority_id", authority_id, serialise=ACTIVATION_REF_LOCK
+                )
                 activation = await _create(session, cfg, principal, data, org, idempotency_key, now)
             return activation, True
-        except IntegrityError:
+        except IntegrityError as exc:
+            if not taken_key(exc):
+                raise
             continue  # a concurrent request took our ref or our idempotency key: look again
     raise Conflict("could not allocate an activation reference; try again")
 
@@ -155,9 +164,10 @@ async def _create(
     now: datetime,
 ) -> Activation:
     by = principal.display_name
+    ref, drill_open = await _next_ref(session, now)
     activation = Activation(
         id=str(uuid.uuid4()),
-        ref=await _next_ref(session, now),
+        ref=ref,
         title=data.title,
         description=data.description,
         authority_id=org.id,
@@ -178,9 +188,14 @@ async def _create(
         # endorsed with the request (`apply_endorsement` below): inserted so, not updated after
         activation.status = ActivationStatus.active
         activation.endorsed_at, activation.endorsed_by = now, by
-    await staged.insert_now(session, [activation])  # one direct INSERT
+    if principal.role is TokenRole.steering and ids_ahead(session):
+        # endorsed at once, its first pages staged (their ids taken ahead): the activation is
+        # written with them, in the commit's combined write, its log's head in its own row
+        staged.stage(session, _ACTIVATIONS, {c.key: getattr(activation, c.key) for c in _COLUMNS})
+    else:
+        await staged.insert_now(session, [activation])  # one direct INSERT: pages refer to it
     if not data.exercise:  # a call-out drill gives way: its SMS must not delay the real pages
-        await drills.give_way(session, now)
+        await drills.give_way(session, now, open_seen=drill_open)
     eventlog.append(
         session,
         activation,
@@ -208,6 +223,10 @@ async def _create(
         # after the steering pages: the pages go first in the dispatcher's queue
         tell_authority(session, cfg.playbook, activation, "authority_received", title=data.title)
     return activation
+
+
+_ACTIVATIONS = Activation.__table__  # type: ignore[attr-defined]
+_COLUMNS = tuple(_ACTIVATIONS.c)
 
 
 async def _page_steering(

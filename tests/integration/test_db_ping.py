@@ -61,3 +61,26 @@ async def test_after_a_restart_every_dead_connection_is_replaced_and_no_request_
         assert not killed & set(after)
     finally:
         await engine.dispose()
+
+
+async def test_the_try_is_the_transactions_own_begin_and_costs_no_round_trip_of_its_own():
+    """A checkout's try is the BEGIN the session's first statement would have sent: a request
+    pays no separate round trip to know its connection is alive (issue #18)."""
+    engine = make_engine(PG_URL, pool_size=1, max_overflow=0)
+    maker = make_sessionmaker(engine)
+    sent: list[str] = []
+    try:
+        async with maker() as session:  # a new connection: not tried; then back in the pool
+            conn = await session.connection()
+            raw = (await conn.get_raw_connection()).driver_connection
+            raw.add_query_logger(lambda record: sent.append(record.query.strip()))
+        sent.clear()
+        async with maker() as session:
+            first = (await session.exec(select(func.pg_backend_pid()))).one()
+            await session.commit()
+        # what the connection was sent as plain statements (a prepared one, the SELECT, is not
+        # logged): one BEGIN, and no empty statement to try the connection
+        assert sent == ["BEGIN;", "COMMIT;"], sent
+        assert first == await _backend(maker)  # the same connection, tried and reused
+    finally:
+        await engine.dispose()

@@ -11,8 +11,15 @@ from sqlmodel import select
 from beredskab.activations import pages
 from beredskab.activations.models import Page, PagePurpose, PageState
 from beredskab.metadata import utcnow
+from beredskab.roles import Role
 from beredskab.unit_of_work import transaction
-from tests.factories import make_activation, make_org, make_page, make_person
+from tests.factories import (
+    make_activation,
+    make_org,
+    make_page,
+    make_person,
+    make_roster_entry,
+)
 
 pytestmark = pytest.mark.db
 
@@ -43,6 +50,35 @@ async def test_a_code_is_free_in_its_activation_and_among_every_open_page(db, mo
         _draws(monkeypatch, 1234, 1235, 1236, 1236, 1237)
         assert await pages.new_code(session, first.id) == "1236"
         assert await pages.new_code(session, first.id) == "1237"
+
+
+async def test_the_first_waves_codes_are_checked_in_the_rosters_read_as_new_codes_are(
+    db, monkeypatch
+):
+    """PostgreSQL: `start_callouts` draws the first wave's codes and checks them in its roster
+    query (`taken_codes`); `new_code` then gives only the free ones, and asks again when none
+    is left."""
+    if db.kind != "postgresql":
+        pytest.skip("the roster's read checks codes on PostgreSQL (SQLite: `new_code` asks)")
+    from beredskab.crisis_staff import callout
+
+    async with db.sessionmaker() as session:
+        org = await make_org(session)
+        person = await make_person(session, org.id)
+        first = await make_activation(session, authority_id=org.id)
+        second = await make_activation(session, authority_id=org.id)
+        _draws(monkeypatch, 1234)
+        await make_page(session, first, person)  # 1234, open
+        await make_roster_entry(session, Role.log_keeper, person.id)
+    async with db.sessionmaker() as session, transaction(session):
+        _draws(monkeypatch, 1234, 1235)  # the roster's read draws 1234: taken
+        rows, ids = await callout._roster_rows(session, second)
+        assert len(rows) == len(ids) == 1 and rows[0][:3] == (Role.log_keeper, 0, person.id)
+        assert await pages.new_code(session, second.id) == "1235"  # asked again
+    async with db.sessionmaker() as session, transaction(session):
+        _draws(monkeypatch, 1236, 1237)  # the roster's read draws 1236: free
+        await callout._roster_rows(session, second)
+        assert await pages.new_code(session, second.id) == "1236"  # no second draw
 
 
 async def test_the_check_looks_codes_up_in_an_index_and_reads_no_other_open_page(db):

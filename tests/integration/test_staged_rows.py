@@ -14,15 +14,17 @@ from sqlalchemy import event
 from sqlmodel import select
 
 from beredskab import deadlines, staged
-from beredskab.activations.models import RoleCallout
+from beredskab.activations.models import Activation, Page, PagePurpose, RoleCallout
+from beredskab.activations.pages import create_page, insert_pages, page_id_ahead, page_row
 from beredskab.db import make_sessionmaker
 from beredskab.deadlines import Deadline
 from beredskab.eventlog.models import LogEntry
 from beredskab.eventlog.service import verify_log_by_reference
 from beredskab.metadata import utcnow
 from beredskab.outbox import OutboxMessage, OutboxStatus, settle, stage_sms
+from beredskab.roles import Role
 from beredskab.unit_of_work import transaction
-from tests.factories import make_activation
+from tests.factories import make_activation, make_org, make_person
 from tests.scenario import open_world
 
 pytestmark = pytest.mark.db
@@ -105,6 +107,68 @@ async def test_objects_inserted_together_get_their_ids_and_stay_in_the_session(d
     assert stored["log_keeper"].state == "closed"
 
 
+async def test_pages_given_ids_ahead_are_written_with_the_commit_beside_orm_pages(db):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("ids taken ahead: PostgreSQL's sequence (SQLite inserts the pages at once)")
+    maker = make_sessionmaker(db.engine)
+    async with maker() as session:
+        activation = await make_activation(session)
+        people = [await make_person(session, activation.authority_id) for _ in range(3)]
+        await session.commit()
+    now = utcnow()
+    async with maker() as session, transaction(session):
+        ids = [(await session.exec(select(page_id_ahead()))).one() for _ in range(3)]
+        rows = [
+            await page_row(session, activation, PagePurpose.role, p, now, role="log_keeper")
+            for p in people[:2]
+        ]
+        # the lowest ids, in the order of the rows; the third id is left unused (a gap)
+        new = await insert_pages(session, list(reversed(rows)), ids=list(reversed(ids)))
+        assert [p.id for p in new] == sorted(ids)[:2]
+        assert [p.person_id for p in new] == [people[1].id, people[0].id]
+        # a page the ORM inserts in the same transaction takes the sequence's next id
+        later = await create_page(session, activation, PagePurpose.role, people[2], now)
+        assert later.id not in ids
+        # a read of pages in the transaction sees the staged ones (written before it)
+        seen = await session.exec(select(Page.id).where(Page.activation_id == activation.id))
+        assert sorted(seen.all()) == sorted([*sorted(ids)[:2], later.id])
+    async with maker() as session:
+        stored = (await session.exec(select(Page).where(Page.activation_id == activation.id))).all()
+    assert {(p.id, p.person_id, p.code) for p in stored} == {
+        *((p.id, p.person_id, p.code) for p in new),
+        (later.id, people[2].id, later.code),
+    }
+
+
+async def test_an_update_of_a_row_staged_for_insert_goes_into_its_insert(db):
+    maker = make_sessionmaker(db.engine)
+    async with maker() as session:
+        org_id = (await make_org(session)).id
+        await session.commit()
+    table = Activation.__table__
+    new = Activation(
+        id="staged-1",
+        ref="DDH-TEST-9001",
+        title="Staged",
+        authority_id=org_id,
+        contact_name="Frida Bak",
+        contact_phone="+4520123456",
+        playbook_hash="x",
+        created_by="test",
+        created_at=utcnow(),
+    )
+    with statements(db.engine) as seen:
+        async with maker() as session, transaction(session):
+            staged.stage(session, table, {c.key: getattr(new, c.key) for c in table.c})
+            staged.stage_update(session, table, "staged-1", log_seq=2, log_head_hash="h2")
+            staged.stage_update(session, table, "other", log_seq=5)  # not staged: an UPDATE
+    writes = [pair for pairs in seen for pair in pairs if pair[0] != "SELECT"]
+    assert sorted(writes) == [("INSERT", "activation"), ("UPDATE", "activation")]
+    async with maker() as session:
+        stored = (await session.exec(select(Activation).where(Activation.id == "staged-1"))).one()
+    assert (stored.log_seq, stored.log_head_hash, stored.title) == (2, "h2", "Staged")
+
+
 async def test_settle_writes_only_rows_still_under_their_own_claim(db):
     maker = make_sessionmaker(db.engine)
     async with maker() as session, transaction(session):
@@ -134,8 +198,7 @@ async def test_a_steering_request_writes_each_table_once_and_the_log_head_once(d
             act = await world.activate("steering")
             writes = Counter(pair for pairs in seen for pair in pairs if pair[0] != "SELECT")
         # four roles paged: their call-outs, pages, deadlines (timeouts and calls), log
-        # entries and SMS each in one INSERT; the activation inserted endorsed, then updated
-        # once (the log's head, at the end), however many entries the request logged
+        # entries and SMS each in one INSERT, and the activation inserted endorsed
         assert {t: n for (v, t), n in writes.items() if v == "INSERT"} == {
             "activation": 1,
             "action_task": 1,
@@ -145,22 +208,27 @@ async def test_a_steering_request_writes_each_table_once_and_the_log_head_once(d
             "log_entry": 1,
             "outbox": 1,
         }
-        assert writes[("UPDATE", "activation")] == 1
-        # what was staged goes to the database at the commit at once: on PostgreSQL in one
-        # statement (SQLite: one hand-off to its thread, each statement still its own)
         combined = [sorted(pairs) for pairs in seen if len(pairs) > 1]
         if world.runtime.engine.dialect.name == "postgresql":
+            # all of it at the commit in one statement: the pages with it (their ids taken by
+            # the roster's read), the activation too, its log's head written in its own row
+            assert ("UPDATE", "activation") not in writes
             assert combined == [
                 [
                     ("INSERT", "action_task"),
+                    ("INSERT", "activation"),
                     ("INSERT", "deadline"),
                     ("INSERT", "log_entry"),
                     ("INSERT", "outbox"),
+                    ("INSERT", "page"),
                     ("INSERT", "role_callout"),
-                    ("UPDATE", "activation"),
                 ]
             ]
         else:
+            # SQLite: the activation and the pages inserted at once, the staged rows at the
+            # commit in one hand-off to its thread, each statement its own; the log's head
+            # updated once, however many entries the request logged
+            assert writes[("UPDATE", "activation")] == 1
             assert combined == []
         async with world.runtime.sessionmaker() as session:
             entries = (
@@ -173,3 +241,17 @@ async def test_a_steering_request_writes_each_table_once_and_the_log_head_once(d
             r["role"] for r in board["roles"]
         )
         assert len(board["open_pages"]) == 4
+        async with world.runtime.sessionmaker() as session:
+            pages = (
+                await session.exec(
+                    select(Page).where(Page.activation_id == act["id"]).order_by(Page.id)
+                )
+            ).all()
+            sms = (
+                await session.exec(
+                    select(OutboxMessage.page_id).where(OutboxMessage.activation_id == act["id"])
+                )
+            ).all()
+        # the pages' ids follow the roles' order, and each page's SMS names its page
+        assert [p.role for p in pages] == [role.value for role in Role]
+        assert sorted(i for i in sms if i is not None) == [p.id for p in pages]
