@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import BigInteger, bindparam, event, func, select
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from sqlalchemy.exc import IntegrityError, InvalidatePoolError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.compiler import compiles
@@ -32,14 +33,16 @@ async def serialise(session: AsyncSession, key: int) -> None:
 _ADVISORY_LOCK = direct.Query(lambda: select(func.pg_advisory_xact_lock(bindparam("key"))))
 
 
-def taken_key(exc: IntegrityError) -> bool:
-    """Whether `exc` is a unique key already taken (by a concurrent writer: a retry may find
-    another). A row a foreign key names that is missing, or a NOT NULL, is a fault, not a race:
-    retried, it would fail the same way and hide its cause."""
-    code = getattr(exc.orig, "sqlstate", None)  # PostgreSQL: asyncpg's, or the adapter's copy
-    if code is not None:
-        return code == "23505"  # unique_violation
-    return str(exc.orig).startswith("UNIQUE constraint failed")  # SQLite
+def taken_key(exc: IntegrityError, table: str) -> bool:
+    """Whether `exc` is a unique key of `table` already taken (by a concurrent writer: a retry
+    may find another). Any other violation is a fault, not a race: a row a foreign key names
+    that is missing, a NOT NULL, or a unique key of another table (a page's, a call-out's);
+    retried, it would fail the same way and its cause would be hidden."""
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) is not None:  # PostgreSQL: asyncpg's, or the adapter's
+        error = orig if hasattr(orig, "table_name") else orig.__cause__
+        return orig.sqlstate == "23505" and getattr(error, "table_name", None) == table
+    return str(orig).startswith(f"UNIQUE constraint failed: {table}.")  # SQLite
 
 
 _WAL = "db.wal"
@@ -122,6 +125,12 @@ def _fresh(_dbapi_connection, record) -> None:  # noqa: ANN001 - pool objects
     record.info[_FRESH] = True  # just connected: nothing to try before its first use
 
 
+# SQLAlchemy's asyncpg adapter begins a transaction with this private method (at the first
+# statement); a version without it gets the empty statement below as its try
+_BEGIN = "_start_transaction"
+_BEGINS = hasattr(AsyncAdapt_asyncpg_connection, _BEGIN)
+
+
 def _ping(dbapi_connection, record, _proxy) -> None:  # noqa: ANN001 - pool objects
     """A pooled PostgreSQL connection is tried before each use, so a database restarted (or a
     connection dropped) costs no request an error: as with SQLAlchemy's `pool_pre_ping`, a
@@ -130,9 +139,10 @@ def _ping(dbapi_connection, record, _proxy) -> None:  # noqa: ANN001 - pool obje
 
     The try is the transaction's own BEGIN, sent now instead of with the first statement (as
     asyncpg's adapter would): every use of a connection here begins a transaction (sessions and
-    connections begin on their own; none sets an isolation level or read-only, which would
-    apply from the next transaction on), and one that does nothing is rolled back when the
-    connection goes back to the pool. So the try costs no round trip of its own; an
+    connections begin on their own), and one that does nothing is rolled back when the
+    connection goes back to the pool. So the try costs no round trip of its own. Mind: none of
+    our code sets read-only or deferrable on a connection, which the adapter would apply only
+    from its next BEGIN (an isolation level rolls this one back and applies at once). An
     autocommit connection, which begins nothing, is tried with an empty statement.
     `pool_pre_ping` takes three round trips with asyncpg (BEGIN, the ping, ROLLBACK), which P1
     paid on every request (issue #18). Its BEGIN is there for pgbouncer in transaction mode,
@@ -140,13 +150,14 @@ def _ping(dbapi_connection, record, _proxy) -> None:  # noqa: ANN001 - pool obje
     if record.info.pop(_FRESH, False):
         return
     try:
-        if dbapi_connection.isolation_level == "autocommit":
-            await_(dbapi_connection.driver_connection.fetchrow(";"))
+        if _BEGINS and dbapi_connection.isolation_level != "autocommit":
+            # what the adapter's first statement would await; that one then does not begin
+            await_(getattr(dbapi_connection, _BEGIN)())
         else:
-            # SQLAlchemy's asyncpg adapter: what its first statement would await (`_transaction`
-            # set: that statement does not begin again)
-            await_(dbapi_connection._start_transaction())
-    except Exception as exc:  # any failure: this connection is not to be used
+            await_(dbapi_connection.driver_connection.fetchrow(";"))
+    except (AssertionError, AttributeError, TypeError):
+        raise  # our mistake, not a dead connection: said loudly, the pool left alone
+    except Exception as exc:  # any other failure: this connection is not to be used
         raise InvalidatePoolError(f"pooled connection failed its try: {exc!r}") from exc
 
 

@@ -12,8 +12,9 @@ per dialect, with its bind casts; an INSERT or UPDATE names the table's own colu
 through the column types' own bind and result processors (so a datetime, an enum or a JSON value
 is stored exactly as the ORM stores it), and the statement runs in the transaction the session
 already holds: never outside one, where the driver would commit it on its own. PostgreSQL's
-driver begins lazily, at SQLAlchemy's first statement: a `Query` that comes first goes through
-SQLAlchemy (which begins), an INSERT or UPDATE that comes first has it begin before.
+driver begins lazily, at SQLAlchemy's first statement, on a connection just opened (a pooled
+one has begun at its checkout, `db._ping`): a `Query` that comes first goes through SQLAlchemy
+(which begins), an INSERT or UPDATE that comes first has it begin before.
 
 The forms: `Query.rows` (async code: a Core statement with named `bindparam`s) and
 `insert_rows_sync` / `update_row_sync` (code inside SQLAlchemy's greenlet: a session event,
@@ -21,9 +22,10 @@ The forms: `Query.rows` (async code: a Core statement with named `bindparam`s) a
 engine's cursor events see each statement, as they see SQLAlchemy's own.
 
 Mind: a direct `Query` does not write the session's staged rows first, as the ORM's statements
-do (`staged`, "the session sees its own writes"); use one only on tables whose rows the
-transaction does not stage (those of the page path: tokens, organisations, activations' count,
-drills, rosters, page codes, an activation's log head in the log keeper's appender).
+do (`staged`, "the session sees its own writes"); use one only where the rows the transaction
+staged cannot change its answer: tokens, organisations, drills, rosters, an activation's log
+head in the log keeper's appender; the year's count of activations, read before this request's
+own is staged; page codes, whose transaction keeps the codes it gave (`pages.new_code`).
 
 `write_sync` writes a transaction's staged rows at its commit in one round trip (PostgreSQL: one
 statement of data-modifying WITH parts; SQLite: one hand-off to its thread).

@@ -7,10 +7,12 @@ RETURNING to a batch, so the unit of work falls back to a row at a time) and eac
 own UPDATE of the log head.
 A step stages such a row here instead (`stage`, `stage_update`); the rows are written
 
-- just before the transaction commits (`before_commit`, after the ORM's own flush, so the rows
-  they refer to exist), one INSERT per table in foreign-key order, then one UPDATE per staged key,
-  all in one round trip (`direct.write_sync`: one statement on PostgreSQL, one hand-off to the
-  driver's thread on SQLite);
+- just before the transaction commits (`before_commit`), one INSERT per table in foreign-key
+  order, then one UPDATE per staged key (one for a row staged for insert here goes into that
+  row, `_fold`), all in one round trip (`direct.write_sync`: one statement on PostgreSQL, one
+  hand-off to the driver's thread on SQLite). The ORM's own pending objects are flushed first,
+  so the rows staged rows refer to exist; unless one of those objects refers to a staged row
+  (a row the ORM adds for a staged activation): then the staged rows go first (`_write`);
 - earlier, whenever a statement of the same session reads or writes a table with staged rows
   (`do_orm_execute`), so the session always sees its own writes, as with the ORM's autoflush.
 
@@ -80,13 +82,38 @@ def _order() -> dict[Table, int]:
 
 
 def write(session: Session) -> None:
-    """Write what is staged (the ORM's pending changes first): called by the events below."""
+    """Write what is staged, and the ORM's pending changes before it (unless those refer to
+    staged rows: then the rows they refer to come first): called by the events below."""
     rows: dict[Table, list[dict[str, Any]]] = session.info.pop(_ROWS, None) or {}
     updates: dict[tuple[Table, Any], dict[str, Any]] = session.info.pop(_UPDATES, None) or {}
     if not rows and not updates:
         return
     _fold(rows, updates)
+    first = _referred_to(session, rows)
+    if first:  # a row the ORM adds for a staged activation, say
+        _write(session, {table: rows.pop(table) for table in first}, {})
     session.flush()
+    _write(session, rows, updates)
+
+
+def _referred_to(session: Session, rows: dict[Table, list[dict[str, Any]]]) -> set[Table]:
+    """The tables with staged rows that an object the ORM is about to insert has a foreign key
+    to (usually none: there is no new object, staged rows are what the page path writes)."""
+    if not session.new:
+        return set()
+    return {
+        fk.column.table
+        for obj in session.new
+        for fk in type(obj).__table__.foreign_keys
+        if fk.column.table in rows
+    }
+
+
+def _write(
+    session: Session,
+    rows: dict[Table, list[dict[str, Any]]],
+    updates: dict[tuple[Table, Any], dict[str, Any]],
+) -> None:
     hooks: dict[str, Hook] = getattr(type(session), "staged_hooks", {})
     order = _order()
     if any(table not in order for table in rows):  # a models module imported since
@@ -122,7 +149,8 @@ def _fold(
             continue
         (pk,) = table.primary_key.columns
         row = next((row for row in batch if row.get(pk.key) == key), None)
-        if row is not None:
+        # only columns the staged rows set: every row of a table's batch has the same keys
+        if row is not None and updates[(table, key)].keys() <= row.keys():
             row.update(updates.pop((table, key)))
 
 

@@ -197,7 +197,9 @@ def page_id_ahead():  # noqa: ANN201 - a column
     page path runs anyway (`start_callouts`' roster), so that its pages need no statement of
     their own before the commit (`insert_pages` with `ids`). An id taken and not used is a gap,
     as a rolled-back insert leaves one."""
-    return func.nextval(literal_column("'page_id_seq'"))
+    return func.nextval(
+        func.pg_get_serial_sequence(literal_column("'page'"), literal_column("'id'"))
+    )
 
 
 async def insert_pages(

@@ -111,7 +111,8 @@ async def _roster_rows(
     got = await _ROSTERS_AHEAD.rows(
         session, activation_id=activation.id, open=PageState.open, **drawn
     )
-    keep_free(session, activation.id, drawn, got[0][-1] if got else None)
+    if got:  # the codes were checked (no roster, no row: then `new_code` asks, if ever)
+        keep_free(session, activation.id, drawn, got[0][-1])
     return [row[:-2] for row in got], [row[-2] for row in got]
 
 

@@ -148,7 +148,7 @@ async def request_activation(
                 activation = await _create(session, cfg, principal, data, org, idempotency_key, now)
             return activation, True
         except IntegrityError as exc:
-            if not taken_key(exc):
+            if not taken_key(exc, "activation"):
                 raise
             continue  # a concurrent request took our ref or our idempotency key: look again
     raise Conflict("could not allocate an activation reference; try again")

@@ -130,6 +130,19 @@ async def test_idempotency_key_returns_the_first_activation(world):
     assert other.status_code == 201 and other.json()["id"] != first.json()["id"]
 
 
+async def test_one_key_sent_twice_at_once_makes_one_activation(world):
+    # both look for the key before either has committed; the second one's activation (staged
+    # into its commit's write on PostgreSQL) meets the first's key there, and is answered with
+    # the first: a taken key is retried, as a taken reference is
+    headers = {**bearer(world.tokens["steering"]), "Idempotency-Key": "race-1"}
+    body = {**BODY, "authority_id": "odder"}
+    answers = await asyncio.gather(
+        *(world.client.post("/activations", json=body, headers=headers) for _ in range(2))
+    )
+    assert sorted(r.status_code for r in answers) == [200, 201], [r.text for r in answers]
+    assert answers[0].json()["id"] == answers[1].json()["id"]
+
+
 async def test_authority_cannot_activate_for_someone_else(world):
     r = await world.client.post(
         "/activations",

@@ -1,7 +1,10 @@
 """A pooled PostgreSQL connection that died (a restart, a dropped connection) costs no request
-an error: each checkout tries it with one ping and replaces it if it fails (`db._ping`)."""
+an error: each checkout tries it, with the transaction's own BEGIN, and replaces it if that
+fails (`db._ping`)."""
 
 from __future__ import annotations
+
+import asyncio
 
 import asyncpg
 import pytest
@@ -76,6 +79,9 @@ async def test_the_try_is_the_transactions_own_begin_and_costs_no_round_trip_of_
             raw.add_query_logger(lambda record: sent.append(record.query.strip()))
         sent.clear()
         async with maker() as session:
+            await session.connection()  # the checkout: its try is the BEGIN, sent now
+            await asyncio.sleep(0)  # asyncpg calls its query loggers soon, not at once
+            assert sent == ["BEGIN;"], sent
             first = (await session.exec(select(func.pg_backend_pid()))).one()
             await session.commit()
         # what the connection was sent as plain statements (a prepared one, the SELECT, is not

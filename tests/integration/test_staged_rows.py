@@ -140,15 +140,14 @@ async def test_pages_given_ids_ahead_are_written_with_the_commit_beside_orm_page
     }
 
 
-async def test_an_update_of_a_row_staged_for_insert_goes_into_its_insert(db):
-    maker = make_sessionmaker(db.engine)
-    async with maker() as session:
-        org_id = (await make_org(session)).id
-        await session.commit()
-    table = Activation.__table__
+async def _staged_activation(maker, session, key: str) -> Activation:  # noqa: ANN001
+    """A new activation staged for insert (as a steering member's is on PostgreSQL)."""
+    async with maker() as other:
+        org_id = (await make_org(other)).id
+        await other.commit()
     new = Activation(
-        id="staged-1",
-        ref="DDH-TEST-9001",
+        id=key,
+        ref=f"DDH-TEST-{key}",
         title="Staged",
         authority_id=org_id,
         contact_name="Frida Bak",
@@ -157,16 +156,45 @@ async def test_an_update_of_a_row_staged_for_insert_goes_into_its_insert(db):
         created_by="test",
         created_at=utcnow(),
     )
+    table = Activation.__table__
+    staged.stage(session, table, {c.key: getattr(new, c.key) for c in table.c})
+    return new
+
+
+async def test_an_update_of_a_row_staged_for_insert_goes_into_its_insert(db):
+    maker = make_sessionmaker(db.engine)
+    table = Activation.__table__
     with statements(db.engine) as seen:
         async with maker() as session, transaction(session):
-            staged.stage(session, table, {c.key: getattr(new, c.key) for c in table.c})
+            await _staged_activation(maker, session, "staged-1")
             staged.stage_update(session, table, "staged-1", log_seq=2, log_head_hash="h2")
             staged.stage_update(session, table, "other", log_seq=5)  # not staged: an UPDATE
-    writes = [pair for pairs in seen for pair in pairs if pair[0] != "SELECT"]
-    assert sorted(writes) == [("INSERT", "activation"), ("UPDATE", "activation")]
+    writes = [pair for pairs in seen for pair in pairs if pair[0] not in ("SELECT",)]
+    assert sorted(w for w in writes if w[1] == "activation") == [
+        ("INSERT", "activation"),
+        ("UPDATE", "activation"),
+    ]
     async with maker() as session:
         stored = (await session.exec(select(Activation).where(Activation.id == "staged-1"))).one()
     assert (stored.log_seq, stored.log_head_hash, stored.title) == (2, "h2", "Staged")
+
+
+async def test_a_row_the_orm_adds_for_a_staged_row_is_written_after_it(db):
+    """The ORM's new objects are flushed before the staged rows, unless they refer to one:
+    then the rows they refer to go first (a foreign key is checked at each statement)."""
+    maker = make_sessionmaker(db.engine)
+    async with maker() as session, transaction(session):
+        await _staged_activation(maker, session, "staged-2")
+        session.add(
+            OutboxMessage(
+                channel="callback", recipient="https://x", body="{}", activation_id="staged-2"
+            )
+        )
+        stage_sms(session, "+4550000023", "hej", activation_id="staged-2")
+    async with maker() as session:
+        rows = (await session.exec(select(OutboxMessage.channel))).all()
+        activation = (await session.exec(select(Activation.id))).all()
+    assert sorted(rows) == ["callback", "sms"] and "staged-2" in activation
 
 
 async def test_settle_writes_only_rows_still_under_their_own_claim(db):

@@ -1,5 +1,6 @@
-"""`db.taken_key`: a unique key taken by another writer is a race a retry may cure; a missing
-row a foreign key names is a fault, not retried (`request_activation` retries only the first)."""
+"""`db.taken_key`: a unique key of the table a use case writes, taken by another writer, is a
+race a retry may cure; a missing row a foreign key names, or another table's key, is a fault,
+not retried (`request_activation` retries only the first)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ async def test_a_taken_key_is_told_from_a_missing_row(db):
     with pytest.raises(IntegrityError) as taken:
         async with db.sessionmaker() as session, transaction(session):
             session.add(Organisation(id=org.id, name="Igen", kind=org.kind))
-    assert taken_key(taken.value)
+    assert taken_key(taken.value, "organisation")
+    assert not taken_key(taken.value, "activation")  # another table's key: not retried there
     row = {c.key: None for c in Page.__table__.c if not c.primary_key}
     row.update(
         activation_id="no-such-activation",
@@ -41,4 +43,4 @@ async def test_a_taken_key_is_told_from_a_missing_row(db):
     with pytest.raises(IntegrityError) as missing:
         async with db.sessionmaker() as session, transaction(session):
             await session.run_sync(direct.insert_rows_sync, Page.__table__, [row])
-    assert not taken_key(missing.value)
+    assert not taken_key(missing.value, "page")
