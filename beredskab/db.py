@@ -22,15 +22,25 @@ DRILL_SCHEDULE_LOCK = 1516
 ACTIVATION_REF_LOCK = 1517
 
 
+def on_postgres(session: AsyncSession) -> bool:
+    """Whether `session` works on PostgreSQL (else SQLite)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 async def serialise(session: AsyncSession, key: int) -> None:
     """Hold `key` until this session's transaction ends, so transactions taking the same key run
     one after another from here (PostgreSQL's advisory transaction lock; SQLite's write
     transactions are serialised already, from BEGIN IMMEDIATE)."""
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgres(session):
         await _ADVISORY_LOCK.rows(session, key=int(key))
 
 
-_ADVISORY_LOCK = direct.Query(lambda: select(func.pg_advisory_xact_lock(bindparam("key"))))
+def advisory_lock():  # noqa: ANN201 - a column
+    """`serialise`'s lock as a column (bind `key`), for a statement that reads something else."""
+    return func.pg_advisory_xact_lock(bindparam("key"))
+
+
+_ADVISORY_LOCK = direct.Query(lambda: select(advisory_lock()))
 
 
 def taken_key(exc: IntegrityError, table: str) -> bool:

@@ -85,10 +85,11 @@ def _sms(
     page_id: int | None,
     person_id: str | None,
     auto_reply: bool = False,
+    channel: Channel = Channel.sms,
 ) -> dict:
-    """An SMS row's own fields; the rest are the table's defaults."""
+    """An SMS row's own fields (or a callback's, `channel`); the rest are the table's defaults."""
     return {
-        "channel": Channel.sms,
+        "channel": channel,
         "recipient": to,
         "body": body,
         "activation_id": activation_id,
@@ -179,13 +180,7 @@ def enqueue_callback(
 ) -> None:
     """A status callback to the authority's system, staged like an SMS (`stage_sms`): written
     with the transaction's other staged rows, so with a new activation staged too (`staged`)."""
-    _stage(
-        session,
-        {
-            **_sms(url, payload_json, activation_id, None, None, False),
-            "channel": Channel.callback,
-        },
-    )
+    _stage(session, _sms(url, payload_json, activation_id, None, None, channel=Channel.callback))
 
 
 async def cancel_pending(session: AsyncSession, activation_id: str) -> int:

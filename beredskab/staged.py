@@ -187,6 +187,11 @@ def with_ids(session: Session, table: Table, batch: list[dict[str, Any]]) -> lis
     return _paired(batch, keys, direct.insert_rows_sync(session, table, batch, keys))
 
 
+def row_of(obj: Any) -> dict[str, Any]:
+    """Every column of an ORM object, as the row `stage` or an INSERT takes."""
+    return {c.key: getattr(obj, c.key) for c in type(obj).__table__.c}
+
+
 async def insert_now(session: Any, objects: list[Any]) -> None:
     """Insert new ORM objects of one class in one statement and make them persistent in
     `session` with their ids (or with the keys they have), where the ORM would insert a row at
@@ -201,9 +206,7 @@ def _insert_now(session: Session, objects: list[Any]) -> None:
     table: Table = type(objects[0]).__table__
     (pk,) = table.primary_key.columns
     if all(getattr(o, pk.key) is not None for o in objects):  # keyed already (a uuid)
-        direct.insert_rows_sync(
-            session, table, [{c.key: getattr(o, c.key) for c in table.c} for o in objects]
-        )
+        direct.insert_rows_sync(session, table, [row_of(o) for o in objects])
         for obj in objects:
             make_transient_to_detached(obj)
             session.add(obj)

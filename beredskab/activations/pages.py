@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab import direct, staged
 from beredskab.activations.models import Activation, Page, PagePurpose, PageState
+from beredskab.db import on_postgres
 from beredskab.directory.models import Person
 
 
@@ -189,7 +190,7 @@ def ids_ahead(session: AsyncSession) -> bool:
     """Whether a call-out's first wave takes its page ids ahead here (PostgreSQL's sequence):
     its pages are then staged, not inserted at once, and so may be what they refer to (the
     activation they page for, `request_activation`)."""
-    return session.get_bind().dialect.name == "postgresql"
+    return on_postgres(session)
 
 
 def page_id_ahead():  # noqa: ANN201 - a column
@@ -197,9 +198,11 @@ def page_id_ahead():  # noqa: ANN201 - a column
     page path runs anyway (`start_callouts`' roster), so that its pages need no statement of
     their own before the commit (`insert_pages` with `ids`). An id taken and not used is a gap,
     as a rolled-back insert leaves one."""
-    return func.nextval(
-        func.pg_get_serial_sequence(literal_column("'page'"), literal_column("'id'"))
+    (pk,) = _PAGES.primary_key.columns
+    name = func.pg_get_serial_sequence(
+        literal_column(f"'{_PAGES.name}'"), literal_column(f"'{pk.name}'")
     )
+    return func.nextval(name)
 
 
 async def insert_pages(
@@ -214,14 +217,12 @@ async def insert_pages(
     or before any statement of the session that reads pages."""
     if not rows:
         return []
-    fields = NewPage.__dataclass_fields__
     if ids is not None:
         for row, new_id in zip(rows, sorted(ids)[: len(rows)], strict=True):
             row["id"] = new_id
             staged.stage(session, _PAGES, row)
-        return [NewPage(**{k: v for k, v in row.items() if k in fields}) for row in rows]
-    written = await session.run_sync(staged.with_ids, _PAGES, rows)
-    by_row = {id(row): new_id for new_id, row in written}
-    return [
-        NewPage(id=by_row[id(row)], **{k: v for k, v in row.items() if k in fields}) for row in rows
-    ]
+    else:
+        for new_id, row in await session.run_sync(staged.with_ids, _PAGES, rows):
+            row["id"] = new_id
+    fields = NewPage.__dataclass_fields__
+    return [NewPage(**{k: v for k, v in row.items() if k in fields}) for row in rows]

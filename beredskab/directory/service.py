@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam
 from sqlmodel import delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab import direct
+from beredskab.db import advisory_lock, on_postgres
 from beredskab.directory.models import (
     AuthorityContact,
     MunicipalityContact,
@@ -158,7 +159,7 @@ _ORG_FIELDS = tuple(c.key for c in Organisation.__table__.c)  # type: ignore[att
 _ORGANISATION_SERIALISED = direct.Query(
     lambda: select(
         *Organisation.__table__.c,  # type: ignore[attr-defined]
-        func.pg_advisory_xact_lock(bindparam("key")),
+        advisory_lock(),
     ).where(Organisation.id == bindparam("org_id"))
 )
 
@@ -171,7 +172,7 @@ async def known_org(
 
     `serialise`: a key to hold as `db.serialise` does, until the transaction ends, taken in the
     same statement (one round trip on PostgreSQL; SQLite serialises writers from BEGIN)."""
-    if serialise is not None and session.get_bind().dialect.name == "postgresql":
+    if serialise is not None and on_postgres(session):
         rows = await _ORGANISATION_SERIALISED.rows(session, org_id=org_id, key=serialise)
     else:
         rows = await _ORGANISATION.rows(session, org_id=org_id)

@@ -191,7 +191,7 @@ async def _create(
     if principal.role is TokenRole.steering and ids_ahead(session):
         # endorsed at once, its first pages staged (their ids taken ahead): the activation is
         # written with them, in the commit's combined write, its log's head in its own row
-        staged.stage(session, _ACTIVATIONS, {c.key: getattr(activation, c.key) for c in _COLUMNS})
+        staged.stage(session, Activation.__table__, staged.row_of(activation))
     else:
         await staged.insert_now(session, [activation])  # one direct INSERT: pages refer to it
     if not data.exercise:  # a call-out drill gives way: its SMS must not delay the real pages
@@ -223,10 +223,6 @@ async def _create(
         # after the steering pages: the pages go first in the dispatcher's queue
         tell_authority(session, cfg.playbook, activation, "authority_received", title=data.title)
     return activation
-
-
-_ACTIVATIONS = Activation.__table__  # type: ignore[attr-defined]
-_COLUMNS = tuple(_ACTIVATIONS.c)
 
 
 async def _page_steering(
