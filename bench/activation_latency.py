@@ -148,8 +148,11 @@ def _activations(
         httpx.Client(headers={"Authorization": f"Bearer {steering}"}) as client,
     ):
         for i in range(n + 10):  # the first ten warm the server up (not counted)
+            # the previous activation's bookkeeping (marking sent, its action cards) settles
+            # before the floor's sample as before the next activation: both on a quiet server
+            time.sleep(0.02)
             floor.sample()
-            time.sleep(0.02)  # the previous activation's bookkeeping (marking sent) settles
+            time.sleep(0.02)
             start_count = len(mock.messages)
             t0 = time.perf_counter()
             r = client.post(f"http://127.0.0.1:{port}/activations", json=BODY)

@@ -13,7 +13,7 @@ run inside the caller's transaction.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -85,12 +85,16 @@ def schedule(
     )
 
 
-async def cancel_for_activation(session: AsyncSession, activation_id: str) -> int:
+async def cancel_for_activation(
+    session: AsyncSession, activation_id: str, *, keep: Collection[str] = ()
+) -> int:
+    """Cancel the activation's deadlines not yet done, but those of the kinds in `keep`."""
     result = await session.exec(
         update(Deadline)
         .where(
             Deadline.activation_id == activation_id,
             Deadline.status.in_([DeadlineStatus.pending, DeadlineStatus.claimed]),
+            Deadline.kind.not_in(keep),
         )
         .values(status=DeadlineStatus.cancelled)
     )

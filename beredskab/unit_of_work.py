@@ -10,7 +10,8 @@ has to remember it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
@@ -27,6 +28,12 @@ from beredskab.outbox import Channel, ClaimedSms, OutboxMessage, OutboxStatus
 _QUEUED = "unit_of_work.queued_messages"
 _TAKEN = "unit_of_work.claimed_at_birth"
 _HANDED = "unit_of_work.handed_over"
+_LATER = "unit_of_work.later"
+
+log = logging.getLogger(__name__)
+
+# Work a use case leaves for after its commit (`later`): given the session, runs a transaction
+Later = Callable[[AsyncSession], Awaitable[None]]
 
 # The lease an SMS due now is born with (this process sends it right after the commit), or None
 # (it is born pending, for whichever dispatcher claims it first).
@@ -42,12 +49,44 @@ async def transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]:
         # `before_commit`), and nothing of this transaction may stay open for the next one
         await session.commit()
     except BaseException:
+        session.info.pop(_LATER, None)
         await session.rollback()
         raise
+    await after_commit(session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_later(session: Session) -> None:
+    session.info.pop(_LATER, None)  # a use case that commits itself and rolls back
+
+
+def later(session: AsyncSession, work: Later) -> None:
+    """Run `work(session)` once this transaction has committed: bookkeeping nobody waits for,
+    out of the way of the pages. If the commit handed pages to this process's dispatcher, it
+    runs once they are with the gateway, in a session of the dispatcher's
+    (`after_commit_of_messages`), and the use case returns before it; otherwise before the use
+    case returns (`after_commit`). `work` runs a transaction of its own.
+
+    It is durable only through a due row the same transaction writes (`deadlines.schedule`):
+    if the process dies before `work` commits, a worker does it from that row, so `work` must
+    do nothing when the row is no longer pending. Dropped if the transaction rolls back."""
+    session.info.setdefault(_LATER, []).append(work)
+
+
+async def after_commit(session: AsyncSession) -> None:
+    """What follows a use case's commit (`transaction` calls it; a use case that commits
+    itself calls it after its commit): the sends handed over start, then the work left for
+    later runs (`later`), unless it went with them. A failure of that work is logged, not
+    raised: the use case is done and committed, and the work's due row stays for a worker."""
     if session.info.pop(_HANDED, False):
         # the sends of what the commit handed over start now, before the caller goes on (a
         # request would otherwise build its response first)
         await asyncio.sleep(0)
+    for work in session.info.pop(_LATER, ()):
+        try:
+            await work(session)
+        except Exception:  # noqa: BLE001 - its due row is still pending: a worker does it
+            log.exception("work left for after a commit failed; a worker does it later")
 
 
 def after_commit_of_messages(
@@ -55,7 +94,7 @@ def after_commit_of_messages(
     callback: Callable[[], None],
     *,
     birth_lease: BirthLease | None = None,
-    take: Callable[[list[OutboxMessage | ClaimedSms]], None] | None = None,
+    take: Callable[[list[OutboxMessage | ClaimedSms], list[Later]], None] | None = None,
     birth_limit: int = 20,
 ) -> async_sessionmaker[AsyncSession]:
     """Make `sessionmaker` call `callback` after each commit that wrote an outbox row.
@@ -156,7 +195,8 @@ def after_commit_of_messages(
     def _committed(session: Session) -> None:
         taken = session.info.pop(_TAKEN, None)
         if taken and take is not None:
-            take(taken)
+            # the work left for later (`later`) waits for these sends: it goes with them
+            take(taken, session.info.pop(_LATER, []))
             session.info[_HANDED] = True
         if session.info.pop(_QUEUED, False):
             callback()

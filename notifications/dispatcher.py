@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab.metadata import utcnow
 from beredskab.outbox import Channel, ClaimedSms, OutboxMessage, OutboxStatus, claim, settle
+from beredskab.unit_of_work import Later
 from notifications.gateway import SmsGateway, SmsSendError, VoiceGateway
 from notifications.ratelimit import TokenBucket
 from notifications.segments import fit_segments
@@ -105,18 +106,19 @@ class Dispatcher:
         """The lease an SMS committed in this process is born with, or None (born pending)."""
         return self.lease if self.hands_over else None
 
-    def take(self, rows: list[Sms]) -> None:
+    def take(self, rows: list[Sms], later: list[Later] | None = None) -> None:
         """Send rows committed already claimed by this process (called right after the commit).
 
         Each page's send is a task of its own from here: they start at the loop's next turn
         (`unit_of_work.transaction` yields one after such a commit), before the request that
         committed them builds its response. The other SMS (an authority's notice) follow the
-        pages, so that their sends never take a page's turn on the CPU."""
+        pages, so that their sends never take a page's turn on the CPU; so does the work the
+        transaction left for later (`unit_of_work.later`), each in a session of its own."""
         since = time.monotonic()
         loop = asyncio.get_running_loop()
         pages = [loop.create_task(self._send_one(row, since)) for row in rows if row.page_id]
         others = [row for row in rows if not row.page_id]
-        task = loop.create_task(self._send_taken(pages, others, since))
+        task = loop.create_task(self._send_taken(pages, others, since, later or []))
         self._taken.add(task)
         task.add_done_callback(self._taken.discard)
 
@@ -126,15 +128,33 @@ class Dispatcher:
             sent = await self._deliver(row, row.lease_until - self.lease, since)
             return None if sent is None else (row, sent)
 
-    async def _send_taken(self, pages: list[asyncio.Task], others: list[Sms], since: float) -> None:
-        """Wait for the pages' sends, send the rest, then mark the sent ones in one transaction
-        (a failed send is written at once, as in a pass)."""
+    async def _send_taken(
+        self, pages: list[asyncio.Task], others: list[Sms], since: float, later: list[Later]
+    ) -> None:
+        """Wait for the pages' sends, start the work left for later, send the rest, then mark
+        the sent ones in one transaction (a failed send is written at once, as in a pass)."""
         try:
-            done = list(await asyncio.gather(*pages))
+            done = list(await asyncio.gather(*pages, return_exceptions=True))
+            if later:
+                task = asyncio.get_running_loop().create_task(self._run_later(later))
+                self._taken.add(task)
+                task.add_done_callback(self._taken.discard)
+            for failed in [d for d in done if isinstance(d, BaseException)]:
+                raise failed
             done += await asyncio.gather(*(self._send_one(row, since) for row in others))
             await self._mark_sent([pair for pair in done if pair is not None])
         except Exception:  # noqa: BLE001 - the rows stay leased; a pass claims them again
             log.exception("sending rows claimed at commit failed; their lease will run out")
+
+    async def _run_later(self, works: list[Later]) -> None:
+        """Work a transaction left for after its pages (`unit_of_work.later`); one that fails
+        is logged: its due row stays for a worker."""
+        for work in works:
+            try:
+                async with self.sessionmaker() as session:
+                    await work(session)
+            except Exception:  # noqa: BLE001 - the work's due row is still pending
+                log.exception("work left for after the pages failed; a worker does it later")
 
     async def _mark_sent(self, sent: list[tuple[Sms, dict[str, object]]]) -> None:
         """`_update` for many sent rows in one transaction and statement."""

@@ -23,6 +23,7 @@ from beredskab.calendar import OpeningRules, is_open
 from beredskab.metadata import utcnow
 from beredskab.outbox import Channel, OutboxMessage, OutboxStatus, enqueue_call
 from beredskab.playbook import CallWhen
+from beredskab.unit_of_work import after_commit
 
 PAGE_CALL = "page_call"
 
@@ -59,12 +60,13 @@ async def commit_once(session: AsyncSession, call_sid: str) -> bool:
     already: then roll back (False), so a replayed webhook has no second effect."""
     try:
         await session.commit()
-        return True
     except IntegrityError:
         await session.rollback()
         if await session.get(VoiceAnswer, call_sid) is None:
             raise
         return False
+    await after_commit(session)  # an endorsement's action cards (`unit_of_work.later`)
+    return True
 
 
 def schedule_call(

@@ -1,21 +1,33 @@
-"""Action cards: each role's checklist from the playbook, instantiated when an activation starts."""
+"""Action cards: each role's checklist from the playbook, instantiated when an activation starts.
+
+The cards' rows (some thirty) are written just after the endorsement's commit, in a transaction of
+their own, once the pages are with the dispatcher (#18): nobody waits for them the way the crisis
+staff waits for their pages. The endorsement writes a due row for them (`ACTION_CARDS`), so a
+process that dies in between leaves them to a worker; whichever takes the row writes the cards,
+once."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlmodel import select
+from sqlmodel import select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from beredskab import staged
+from beredskab import deadlines, staged
 from beredskab.activations.models import ActionTask, Activation, TaskState
 from beredskab.activations.repository import lock_activation
+from beredskab.deadlines import Deadline, DeadlineStatus, Handler
 from beredskab.errors import Conflict, NotFound
 from beredskab.eventlog import service as eventlog
 from beredskab.playbook import Playbook
 from beredskab.roles import Role
-from beredskab.unit_of_work import transaction
+from beredskab.unit_of_work import later, transaction
+
+ACTION_CARDS = "action_cards"  # the due row of an activation's cards not yet written
+# when that row falls due: a worker then writes the cards if the process that committed it has
+# not (it died, or its pages' sends took that long); until then a tick leaves the row alone
+CARDS_GRACE = timedelta(seconds=10)
 
 STATE_DA = {
     TaskState.done: "udført",
@@ -41,20 +53,65 @@ class TaskRead(BaseModel):
     note: str | None
 
 
-def instantiate(session: AsyncSession, playbook: Playbook, activation: Activation) -> None:
-    rows = [
-        {
-            "activation_id": activation.id,
-            "role": role.value,
-            "position": position,
-            "text": text,
-            "state": TaskState.open.value,
-        }
-        for role in Role
-        for position, text in enumerate(playbook.roles[role].action_card, start=1)
-    ]
-    for row in rows:  # written with the transaction, one statement; no ids needed back
-        staged.stage(session, ActionTask.__table__, row)
+def instantiate(
+    session: AsyncSession, playbook: Playbook, activation: Activation, now: datetime
+) -> None:
+    """The activation's action cards: written after this transaction commits (`later`), or
+    by a worker from the due row written with it (`ACTION_CARDS`, due `CARDS_GRACE` later)."""
+    deadlines.schedule(session, ACTION_CARDS, now + CARDS_GRACE, activation_id=activation.id)
+    activation_id = activation.id
+
+    async def write_cards(session: AsyncSession) -> None:
+        async with transaction(session):
+            if await _take_due_row(session, activation_id, now):
+                _stage_cards(session, playbook, activation_id)
+
+    later(session, write_cards)
+
+
+async def _take_due_row(session: AsyncSession, activation_id: str, now: datetime) -> bool:
+    """Mark the activation's pending `ACTION_CARDS` row done; False if there is none (a worker
+    has taken it, or done it)."""
+    done = await session.exec(
+        update(Deadline)
+        .where(
+            Deadline.activation_id == activation_id,  # type: ignore[arg-type]
+            Deadline.kind == ACTION_CARDS,  # type: ignore[arg-type]
+            Deadline.status == DeadlineStatus.pending,  # type: ignore[arg-type]
+        )
+        .values(status=DeadlineStatus.done, done_at=now, lease_until=None)
+    )
+    return done.rowcount == 1
+
+
+def _stage_cards(session: AsyncSession, playbook: Playbook, activation_id: str) -> None:
+    """The cards' rows, written with the transaction in one statement (no ids needed back)."""
+    for role in Role:
+        for position, text in enumerate(playbook.roles[role].action_card, start=1):
+            staged.stage(
+                session,
+                ActionTask.__table__,  # type: ignore[attr-defined]
+                {
+                    "activation_id": activation_id,
+                    "role": role.value,
+                    "position": position,
+                    "text": text,
+                    "state": TaskState.open.value,
+                },
+            )
+
+
+def deadline_handlers(playbook: Playbook) -> dict[str, Handler]:
+    """A worker writes the cards whose process died before it could (the row it has claimed
+    is marked done with them, in the same transaction), unless the activation has its cards."""
+
+    async def on_cards_due(session: AsyncSession, row: Deadline, now: datetime) -> None:
+        activation_id = row.activation_id or ""
+        written = select(ActionTask.id).where(ActionTask.activation_id == activation_id).limit(1)
+        if (await session.exec(written)).first() is None:  # never a second set
+            _stage_cards(session, playbook, activation_id)
+
+    return {ACTION_CARDS: on_cards_due}
 
 
 async def list_tasks(session: AsyncSession, activation_id: str) -> list[TaskRead]:

@@ -23,8 +23,8 @@ from beredskab.activations.notify import sms_person, state_changed, tell_authori
 from beredskab.activations.repository import lock_activation, require_crisis_leader
 from beredskab.auth.models import TokenRole
 from beredskab.auth.service import Principal
+from beredskab.crisis_staff import action_cards, tenure
 from beredskab.crisis_staff import callout as callouts
-from beredskab.crisis_staff import tenure
 from beredskab.danish import count
 from beredskab.directory.models import Person
 from beredskab.errors import Conflict
@@ -107,7 +107,10 @@ async def close(
     activation.end_reason = reason or None
     session.add(activation)
     cancelled_sms = await cancel_pending(session, activation.id)
-    cancelled_deadlines = await deadlines.cancel_for_activation(session, activation.id)
+    # its action cards are still written, if they are not yet: they belong to its record
+    cancelled_deadlines = await deadlines.cancel_for_activation(
+        session, activation.id, keep=(action_cards.ACTION_CARDS,)
+    )
     pages = (await session.exec(select(Page).where(Page.activation_id == activation.id))).all()
     callout_rows = (
         await session.exec(select(RoleCallout).where(RoleCallout.activation_id == activation.id))

@@ -98,7 +98,7 @@ async def apply_endorsement(
         session, activation, "endorsed", f"Aktivering godkendt af {by} ({via}).", actor=by, now=now
     )
     state_changed(session, activation, "endorsed", now, by=by)
-    action_cards.instantiate(session, cfg.playbook, activation)
+    action_cards.instantiate(session, cfg.playbook, activation, now)
     await callouts.start_callouts(session, cfg.playbook, activation, now)
     # queued after the four pages, so it never holds one of them up in the dispatcher's queue
     since = danish.when(now, cfg.timezone)
@@ -152,6 +152,7 @@ def deadline_handlers(cfg: ActivationConfig) -> dict[str, deadlines.Handler]:
         callouts.PAGE_TIMEOUT: on_page_timeout,
         ENDORSE_TIMEOUT: on_endorse_timeout,
         **calls.deadline_handlers(cfg),
+        **action_cards.deadline_handlers(cfg.playbook),
     }
 
 

@@ -1,9 +1,10 @@
 """Durability of the pages a server sends right after its own commit (#18): an SMS due now is
 written already claimed by the process that commits it and handed to its dispatcher at once.
 An API server SIGKILLed at random points while activations come in (before, during and after
-those sends), restarted, killed again, then a worker left to finish: every page of every
-activation that was created goes out, an activation is all there or not at all, and a page goes
-out twice only if the provider had accepted it and its mark was not yet written at a kill.
+those sends, and the action cards written after them), restarted, killed again, then a worker
+left to finish: every page of every activation that was created goes out, an activation is all
+there or not at all, its action cards are written once, and a page goes out twice only if the
+provider had accepted it and its mark was not yet written at a kill.
 (With activations coming in, a mark waits its turn for the writer: more than the dispatcher's
 four sends can be accepted-but-unmarked at a kill, unlike a lone worker's.)"""
 
@@ -20,8 +21,11 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from beredskab.activations.models import Activation, Page
+from beredskab.activations.models import ActionTask, Activation, Page
+from beredskab.crisis_staff.action_cards import ACTION_CARDS
+from beredskab.deadlines import Deadline, DeadlineStatus
 from beredskab.outbox import Channel, OutboxMessage, OutboxStatus
+from tests.factories import demo_config
 from tests.integration.test_worker_crash import (
     ROOT,
     _start_worker,
@@ -30,6 +34,7 @@ from tests.integration.test_worker_crash import (
 from tests.twilio_mock import TwilioMock
 
 KILLS = 3
+CARD_ITEMS = sum(len(card.action_card) for card in demo_config().playbook.roles.values())
 BODY = {
     "title": "Nedbrud",
     "contact_name": "A",
@@ -76,6 +81,17 @@ async def _start_server(env: dict[str, str], port: int) -> asyncio.subprocess.Pr
 async def _sms_rows(db) -> list[OutboxMessage]:
     async with db.sessionmaker() as s:
         rows = await s.exec(select(OutboxMessage).where(OutboxMessage.channel == Channel.sms))
+        return list(rows.all())
+
+
+async def _cards_due(db) -> list[Deadline]:
+    """The action cards' due rows not yet done."""
+    async with db.sessionmaker() as s:
+        rows = await s.exec(
+            select(Deadline).where(
+                Deadline.kind == ACTION_CARDS, Deadline.status != DeadlineStatus.done
+            )
+        )
         return list(rows.all())
 
 
@@ -127,7 +143,11 @@ async def test_server_killed_around_its_own_sends_loses_no_page_and_doubles_only
         try:
             for _ in range(1500):
                 rows = await _sms_rows(db)
-                if rows and all(r.status == OutboxStatus.sent for r in rows):
+                if (
+                    rows
+                    and all(r.status == OutboxStatus.sent for r in rows)
+                    and not await _cards_due(db)
+                ):
                     break
                 await asyncio.sleep(0.02)
         finally:
@@ -140,12 +160,20 @@ async def test_server_killed_around_its_own_sends_loses_no_page_and_doubles_only
     async with db.sessionmaker() as s:
         activations = list((await s.exec(select(Activation))).all())
         pages = list((await s.exec(select(Page))).all())
+        tasks = list((await s.exec(select(ActionTask))).all())
     # one transaction: every activation that exists has its four primaries paged, and each
     # page its SMS
     for activation in activations:
         own = [p for p in pages if p.activation_id == activation.id]
         assert len(own) == 4, activation.ref
         assert {r.page_id for r in rows if r.activation_id == activation.id} >= {p.id for p in own}
+    # the action cards, written after the commit (or by the worker, for a server killed before
+    # it could): every activation has its cards once, none is left due
+    assert not await _cards_due(db)
+    cards = Counter((t.activation_id, t.role, t.position) for t in tasks)
+    assert set(cards.values()) == {1}, "a card written twice"
+    per_activation = Counter(activation_id for activation_id, _, _ in cards)
+    assert {per_activation[a.id] for a in activations} == {CARD_ITEMS}
     sent = Counter(m["To"] + m["Body"][:40] for m in mock.messages)
     for row in rows:
         assert sent[row.recipient + row.body[:40]] >= 1, f"{row.recipient}: lost"

@@ -17,11 +17,11 @@ from beredskab.db import make_sessionmaker
 from beredskab.deadlines import Deadline, DeadlineStatus
 from beredskab.directory.models import SteeringMember
 from beredskab.metadata import utcnow
-from beredskab.outbox import OutboxMessage, enqueue_sms
-from beredskab.unit_of_work import after_commit_of_messages, transaction
+from beredskab.outbox import OutboxMessage, enqueue_sms, stage_sms
+from beredskab.unit_of_work import after_commit_of_messages, later, transaction
 from notifications.dispatcher import Dispatcher
 from notifications.fake_gateway import FakeGateway
-from tests.factories import make_activation, make_org, make_person, make_token
+from tests.factories import make_activation, make_org, make_page, make_person, make_token
 
 pytestmark = pytest.mark.db
 
@@ -218,3 +218,91 @@ async def test_a_commit_that_fails_leaves_nothing_for_the_sessions_next_one(db):
             pass
     async with maker() as session:
         assert [a.id for a in (await session.exec(select(Activation))).all()] == [known.id]
+
+
+# --- work left for after the commit (`later`) ---------------------------------------------------
+
+
+def _leave(session, done: list[str], name: str, *, fail: bool = False) -> None:
+    """Leave work for after the commit that writes an SMS in its own transaction (`name`)."""
+
+    async def work(session) -> None:
+        async with transaction(session):
+            if fail:
+                raise RuntimeError("the work failed")
+            enqueue_sms(session, "+4550000099", name)
+        done.append(name)
+
+    later(session, work)
+
+
+async def test_work_left_for_later_runs_after_the_commit_in_a_transaction_of_its_own(db):
+    maker = make_sessionmaker(db.engine)
+    done: list[str] = []
+    async with maker() as session:
+        async with transaction(session):
+            enqueue_sms(session, "+4550000021", "først")
+            _leave(session, done, "bagefter")
+            assert done == []  # not inside the use case's transaction
+        # the use case has returned: its work has run, after its commit
+        assert done == ["bagefter"]
+    async with maker() as session:
+        bodies = (await session.exec(select(OutboxMessage.body).order_by(OutboxMessage.id))).all()
+    assert bodies == ["først", "bagefter"]
+
+
+async def test_work_left_for_later_is_dropped_with_a_rollback(db):
+    maker = make_sessionmaker(db.engine)
+    done: list[str] = []
+    async with maker() as session:
+        with pytest.raises(RuntimeError):
+            async with transaction(session):
+                _leave(session, done, "aldrig")
+                raise RuntimeError("the use case failed")
+        async with transaction(session):  # the session's next use case runs no stale work
+            pass
+    assert done == []
+    async with maker() as session:
+        assert (await session.exec(select(OutboxMessage))).all() == []
+
+
+async def test_work_left_for_later_that_fails_is_logged_not_raised(db, caplog):
+    maker = make_sessionmaker(db.engine)
+    done: list[str] = []
+    async with maker() as session, transaction(session):
+        enqueue_sms(session, "+4550000022", "brugstilfældet")
+        _leave(session, done, "fejler", fail=True)
+        _leave(session, done, "næste")  # one failure stops no other
+    assert done == ["næste"]
+    assert "a worker does it later" in caplog.text
+    async with maker() as session:
+        bodies = (await session.exec(select(OutboxMessage.body).order_by(OutboxMessage.id))).all()
+    assert bodies == ["brugstilfældet", "næste"]  # the use case stays committed
+
+
+async def test_work_left_for_later_waits_for_the_pages_handed_over(handing):
+    """Where the dispatcher runs, a commit's pages leave first; its work follows them, in a
+    session of the dispatcher's, and the use case does not wait for it."""
+    maker, gateway, woken, settle = handing
+    async with maker() as session:
+        activation = await make_activation(session)
+        person = await make_person(session, activation.authority_id)
+        page = await make_page(session, activation, person)
+    done: list[str] = []
+    sent_when_work_ran: list[list[str]] = []
+
+    async def look(session) -> None:
+        sent_when_work_ran.append([s.body for s in gateway.sent])
+
+    async with maker() as session:
+        async with transaction(session):
+            stage_sms(session, person.phone, "siden", activation_id=activation.id, page_id=page.id)
+            later(session, look)
+            _leave(session, done, "kortene")
+        assert done == []  # the use case returned first: its work goes with the sends
+    await settle()
+    assert sent_when_work_ran == [["siden"]]  # the page was with the gateway before it ran
+    assert done == ["kortene"]
+    async with maker() as session:
+        bodies = (await session.exec(select(OutboxMessage.body).order_by(OutboxMessage.id))).all()
+    assert bodies == ["siden", "kortene"]

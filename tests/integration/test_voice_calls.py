@@ -17,6 +17,8 @@ from beredskab.activations.models import Page
 from beredskab.activations.voicecalls import VoiceAnswer
 from beredskab.eventlog.models import LogEntry
 from beredskab.outbox import Channel, OutboxMessage, enqueue_call
+from beredskab.roles import Role
+from tests.factories import bearer
 from tests.integration.test_worker_crash import _start_worker, _worker_env
 from tests.scenario import AUTH_TOKEN, open_world
 from tests.twilio_mock import TwilioMock
@@ -276,6 +278,11 @@ async def test_a_steering_member_is_called_and_endorses_with_key_1(db, world, tw
     assert (await world.board(act["id"]))["status"] == "active"
     endorsed = [e for e in await _log(db, act["id"]) if e.kind == "endorsed"]
     assert len(endorsed) == 1 and endorsed[0].actor == "Navn steer1"
+    # the action cards are written once the call's webhook has committed the endorsement
+    tasks = await world.client.get(
+        f"/activations/{act['id']}/tasks", headers=bearer(world.tokens["steering"])
+    )
+    assert {t["role"] for t in tasks.json()} == {r.value for r in Role}
     late = await twilio.answer(_call(twilio, world, "steer2"), world.client, "1")
     assert "allerede godkendt" in late[-1]
     assert len([e for e in await _log(db, act["id"]) if e.kind == "endorsed"]) == 1

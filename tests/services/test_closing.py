@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from beredskab.activations.models import ActivationStatus, CalloutState, PageState
+from beredskab.crisis_staff.action_cards import ACTION_CARDS
 from beredskab.deadlines import DeadlineStatus
 from beredskab.errors import Conflict, Forbidden, NotFound
 from beredskab.flows.closing import end_before_endorsement, stand_down
@@ -112,7 +113,9 @@ async def test_stand_down_cancels_unsent_sms_and_deadlines_and_closes_every_call
         now=LATER,
     )
     assert ended.status == ActivationStatus.stood_down and ended.ended_at == LATER
-    assert {d.status for d in await rows.deadlines(session)} == {DeadlineStatus.cancelled}
+    statuses = {(d.kind == ACTION_CARDS, d.status) for d in await rows.deadlines(session)}
+    # the action cards were written after the endorsement: their due row is done
+    assert statuses == {(False, DeadlineStatus.cancelled), (True, DeadlineStatus.done)}
     states = {c.role: c.state for c in (await rows.callouts(session, activation.id)).values()}
     assert set(states.values()) == {CalloutState.closed}
     page_states = {p.person_id: p.state for p in await rows.pages(session, activation.id)}
