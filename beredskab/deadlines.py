@@ -43,7 +43,9 @@ class DeadlineStatus(StrEnum):
 class Deadline(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=40)
-    activation_id: str | None = Field(default=None, foreign_key="activation.id", max_length=36)
+    activation_id: str | None = Field(
+        default=None, foreign_key="activation.id", max_length=36, index=True
+    )
     subject_id: int | None = None
     due_at: datetime = Field(index=True)
     status: DeadlineStatus = Field(default=DeadlineStatus.pending, sa_type=String(10), index=True)
