@@ -166,17 +166,17 @@ def _activations(
             posted = time.perf_counter()
             r.raise_for_status()
             ref = r.json()["ref"]
-            while True:
-                pages = [m for m in mock.messages[start_count:] if ref in m["Body"]]
-                if len(pages) >= 4:
-                    break
-                if time.perf_counter() - t0 > 10:
-                    raise RuntimeError(f"{ref}: only {len(pages)} pages after 10 s")
-                time.sleep(0.0002)
+
+            def pages(ref: str = ref, start: int = start_count) -> list[dict]:
+                return [m for m in mock.messages[start:] if ref in m["Body"]]
+
+            with mock.accepted:  # woken by each accepted SMS: no poll competing with the mock
+                if not mock.accepted.wait_for(lambda: len(pages()) >= 4, timeout=10):
+                    raise RuntimeError(f"{ref}: only {len(pages())} pages after 10 s")
             if i >= 10:
                 # the instant the mock accepted the last of the four (it runs in this process),
                 # not the instant this loop saw it: the poll's own delay is no part of the path
-                accepted = max(m["accepted_at"] for m in pages[:4])
+                accepted = max(m["accepted_at"] for m in pages()[:4])
                 latencies.append((accepted - t0) * 1000)
                 posts.append((posted - t0) * 1000)
     return latencies, posts

@@ -112,6 +112,9 @@ class TwilioMock:
         self._number_faults: dict[str, tuple[int, int]] = {}
         self._next_faults: list[tuple[int, float | None]] = []
         self._lock = threading.Lock()
+        # notified whenever a message or call is accepted: a benchmark waits on it, not polling
+        # (a poll would take the interpreter's lock from this server's threads)
+        self.accepted = threading.Condition(self._lock)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -252,6 +255,7 @@ class TwilioMock:
         }
         with self._lock:
             (self.voice_calls if kind is _CALL else self.messages).append(record)
+            self.accepted.notify_all()
         return 201, self._json(kind, record), {}
 
     def _json(self, kind: _Kind, record: dict) -> dict:

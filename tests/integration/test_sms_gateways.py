@@ -6,9 +6,12 @@ mapping, and the webhook signature helper. No database.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import socket
+import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
@@ -188,6 +191,32 @@ async def test_twilio_uses_from_when_there_is_no_service_and_omits_a_missing_cal
     assert msg["From"] == TEST_FROM and msg["MessagingServiceSid"] is None
     assert msg["StatusCallback"] is None and "StatusCallback" not in msg["form"]
     assert msg["ValidityPeriod"] == "120"
+
+
+async def test_the_mock_stamps_and_announces_each_message_it_accepts(mock):
+    """What the P1 benchmark relies on: an accepted message carries the instant it was accepted
+    (this process's `perf_counter`) and wakes whoever waits on `accepted`."""
+    seen: list[int] = []
+
+    def wait() -> None:
+        with mock.accepted:
+            mock.accepted.wait_for(lambda: len(mock.messages) >= 2, timeout=5)
+            seen.append(len(mock.messages))
+
+    waiter = threading.Thread(target=wait)
+    waiter.start()
+    gw = twilio_gateway(mock)
+    before = time.perf_counter()
+    try:
+        await gw.send(PHONE, "en")
+        await gw.send(PHONE, "to")
+    finally:
+        await gw.aclose()
+    after = time.perf_counter()
+    await asyncio.to_thread(waiter.join, 5)
+    assert seen == [2]
+    first, second = (m["accepted_at"] for m in mock.messages)
+    assert before < first < second < after
 
 
 async def test_twilio_requests_come_from_the_sdk_with_basic_auth(mock):
