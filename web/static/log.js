@@ -14,9 +14,19 @@
     }
   });
   function onePerId() {
-    var seen = {};
+    // the copy already shown stays where it is: a late copy (the live feed after the form's
+    // answer, or the other way round) is put at the top, which may be above newer entries
+    var copies = {};
     document.querySelectorAll("#tidslinje [id]").forEach(function (el) {
-      if (seen[el.id]) { el.remove(); } else { seen[el.id] = true; }
+      (copies[el.id] = copies[el.id] || []).push(el);
+    });
+    Object.keys(copies).forEach(function (id) {
+      var all = copies[id];
+      var keep = all.filter(function (el) { return el.hasAttribute("data-shown"); })[0] || all[0];
+      all.forEach(function (el) {
+        if (el !== keep) { el.remove(); }
+      });
+      keep.setAttribute("data-shown", "");
     });
     var empty = document.getElementById("tom");
     if (empty && document.querySelector("#tidslinje > li")) { empty.remove(); }
