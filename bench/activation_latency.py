@@ -33,6 +33,7 @@ from tests.twilio_mock import TwilioMock
 N = int(os.environ.get("BENCH_ACTIVATIONS", "200"))
 TARGET_P99_MS = 100.0
 TARGET_RATIO = 2.0
+FLOOR_SMS = "Gulv"  # the floor's own SMS: told from an activation's late ones (its notice)
 DIRECTORY = Path("data/ddh_directory.yaml")
 BODY = {"title": "Bench", "contact_name": "A", "contact_phone": "20123456", "authority_id": "odder"}
 
@@ -114,7 +115,7 @@ class Floor:
         self._server.__exit__(None, None, None)
 
     async def _wave(self) -> None:
-        await asyncio.gather(*(self.gateway.send(f"+452000000{i}", "Gulv") for i in range(4)))
+        await asyncio.gather(*(self.gateway.send(f"+452000000{i}", FLOOR_SMS) for i in range(4)))
 
     def sample(self) -> None:
         t0 = time.perf_counter()
@@ -123,7 +124,7 @@ class Floor:
         before = len(self.mock.messages)
         self.loop.run_until_complete(self._wave())
         # until the mock accepted the last of the four, as the activations are measured
-        t2 = max(m["accepted_at"] for m in self.mock.messages[before:])
+        t2 = max(m["accepted_at"] for m in self.mock.messages[before:] if m["Body"] == FLOOR_SMS)
         self.posts.append((t1 - t0) * 1000)
         self.sends.append((t2 - t1) * 1000)
 

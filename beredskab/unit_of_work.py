@@ -65,7 +65,8 @@ def later(session: AsyncSession, work: Later) -> None:
     out of the way of the pages. If the commit handed pages to this process's dispatcher, it
     runs once they are with the gateway, in a session of the dispatcher's
     (`after_commit_of_messages`), and the use case returns before it; otherwise before the use
-    case returns (`after_commit`). `work` runs a transaction of its own.
+    case returns (`after_commit`, from `transaction` or `commit`). `work` runs a transaction
+    of its own.
 
     It is durable only through a due row the same transaction writes (`deadlines.schedule`):
     if the process dies before `work` commits, a worker does it from that row, so `work` must
@@ -73,11 +74,18 @@ def later(session: AsyncSession, work: Later) -> None:
     session.info.setdefault(_LATER, []).append(work)
 
 
+async def commit(session: AsyncSession) -> None:
+    """Commit, then `after_commit`: for the use cases that own their commit (the replies, a
+    call's key press), which `transaction` does not wrap."""
+    await session.commit()
+    await after_commit(session)
+
+
 async def after_commit(session: AsyncSession) -> None:
-    """What follows a use case's commit (`transaction` calls it; a use case that commits
-    itself calls it after its commit): the sends handed over start, then the work left for
-    later runs (`later`), unless it went with them. A failure of that work is logged, not
-    raised: the use case is done and committed, and the work's due row stays for a worker."""
+    """What follows a use case's commit (`transaction` and `commit` call it): the sends handed
+    over start, then the work left for later runs (`later`), unless it went with them. A
+    failure of that work is logged, not raised: the use case is done and committed, and the
+    work's due row stays for a worker."""
     if session.info.pop(_HANDED, False):
         # the sends of what the commit handed over start now, before the caller goes on (a
         # request would otherwise build its response first)

@@ -139,7 +139,8 @@ class Dispatcher:
                 task = asyncio.get_running_loop().create_task(self._run_later(later))
                 self._taken.add(task)
                 task.add_done_callback(self._taken.discard)
-            for failed in [d for d in done if isinstance(d, BaseException)]:
+            failed = next((d for d in done if isinstance(d, BaseException)), None)
+            if failed is not None:
                 raise failed
             done += await asyncio.gather(*(self._send_one(row, since) for row in others))
             await self._mark_sent([pair for pair in done if pair is not None])
@@ -174,7 +175,7 @@ class Dispatcher:
             except Exception:  # noqa: BLE001 - keep dispatching; the rows stay in the outbox
                 log.exception("dispatcher pass failed; rows stay queued")
                 await asyncio.sleep(min(idle_seconds, 1.0))
-        if self._taken:  # sends already under way finish and are marked
+        while self._taken:  # sends under way finish and are marked, and the work after them
             await asyncio.gather(*self._taken, return_exceptions=True)
 
     async def drain(self, now: datetime | None = None) -> int:

@@ -23,7 +23,7 @@ from beredskab.calendar import OpeningRules, is_open
 from beredskab.metadata import utcnow
 from beredskab.outbox import Channel, OutboxMessage, OutboxStatus, enqueue_call
 from beredskab.playbook import CallWhen
-from beredskab.unit_of_work import after_commit
+from beredskab.unit_of_work import commit
 
 PAGE_CALL = "page_call"
 
@@ -59,13 +59,12 @@ async def commit_once(session: AsyncSession, call_sid: str) -> bool:
     """Commit a call's outcome (its `VoiceAnswer` added last), unless this call's outcome is in
     already: then roll back (False), so a replayed webhook has no second effect."""
     try:
-        await session.commit()
+        await commit(session)  # then an endorsement's action cards (`unit_of_work.later`)
     except IntegrityError:
         await session.rollback()
         if await session.get(VoiceAnswer, call_sid) is None:
             raise
         return False
-    await after_commit(session)  # an endorsement's action cards (`unit_of_work.later`)
     return True
 
 

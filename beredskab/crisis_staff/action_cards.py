@@ -20,6 +20,7 @@ from beredskab.activations.repository import lock_activation
 from beredskab.deadlines import Deadline, DeadlineStatus, Handler
 from beredskab.errors import Conflict, NotFound
 from beredskab.eventlog import service as eventlog
+from beredskab.metadata import utcnow
 from beredskab.playbook import Playbook
 from beredskab.roles import Role
 from beredskab.unit_of_work import later, transaction
@@ -63,13 +64,13 @@ def instantiate(
 
     async def write_cards(session: AsyncSession) -> None:
         async with transaction(session):
-            if await _take_due_row(session, activation_id, now):
+            if await _take_due_row(session, activation_id):
                 _stage_cards(session, playbook, activation_id)
 
     later(session, write_cards)
 
 
-async def _take_due_row(session: AsyncSession, activation_id: str, now: datetime) -> bool:
+async def _take_due_row(session: AsyncSession, activation_id: str) -> bool:
     """Mark the activation's pending `ACTION_CARDS` row done; False if there is none (a worker
     has taken it, or done it)."""
     done = await session.exec(
@@ -79,7 +80,7 @@ async def _take_due_row(session: AsyncSession, activation_id: str, now: datetime
             Deadline.kind == ACTION_CARDS,  # type: ignore[arg-type]
             Deadline.status == DeadlineStatus.pending,  # type: ignore[arg-type]
         )
-        .values(status=DeadlineStatus.done, done_at=now, lease_until=None)
+        .values(status=DeadlineStatus.done, done_at=utcnow(), lease_until=None)
     )
     return done.rowcount == 1
 

@@ -315,8 +315,8 @@ def _shown(error: str | None) -> str | None:
 async def fingerprint(session: AsyncSession, activation_id: str) -> tuple:
     """A cheap summary of everything the status board shows, in ONE small query: it changes
     whenever the board would (a role answered or handed over, a page sent, answered, delivered
-    or expired, the status, a task ticked, a shift filled). The console's live board polls it and
-    renders only when it moved."""
+    or expired, the status, the action cards written or a task ticked, a shift filled). The
+    console's live board polls it and renders only when it moved."""
     aid = activation_id
 
     def one(*columns, where) -> object:  # noqa: ANN001, ANN002 - a scalar subquery
@@ -349,6 +349,8 @@ async def fingerprint(session: AsyncSession, activation_id: str) -> tuple:
         ),
         one(func.count(), where=(*on_calls, OutboxMessage.status == OutboxStatus.sent)),
         one(func.count(), where=(VoiceAnswer.activation_id == aid,)),
+        # the cards are written after the endorsement's commit (`action_cards.instantiate`)
+        one(func.count(), where=(ActionTask.activation_id == aid,)),
         one(func.max(ActionTask.changed_at), where=(ActionTask.activation_id == aid,)),
         one(func.count(), where=(Shift.activation_id == aid,)),
         one(

@@ -44,7 +44,7 @@ from beredskab.shifts import allocations as shift_allocations
 from beredskab.shifts import approval as shift_approval
 from beredskab.shifts import confirmation as shift_confirmation
 from beredskab.shifts import repository as shifts
-from beredskab.unit_of_work import after_commit
+from beredskab.unit_of_work import commit
 
 log = logging.getLogger(__name__)
 
@@ -188,13 +188,12 @@ async def _finish(
 async def _commit_once(session: AsyncSession, message_sid: str) -> bool:
     """Commit, unless this MessageSid was processed already (then roll back: False)."""
     try:
-        await session.commit()
+        await commit(session)  # then an endorsement's action cards (`unit_of_work.later`)
     except IntegrityError:
         await session.rollback()
         if await session.get(InboundSms, message_sid) is None:
             raise  # another constraint: a real fault, reported as such
         return False
-    await after_commit(session)  # an endorsement's action cards (`unit_of_work.later`)
     return True
 
 
@@ -429,6 +428,6 @@ async def record_unprocessed(
         )
     )
     try:
-        await session.commit()
+        await commit(session)  # then an endorsement's action cards (`unit_of_work.later`)
     except IntegrityError:  # the first attempt's row survived after all
         await session.rollback()

@@ -63,7 +63,7 @@ async def test_an_endorsement_by_sms_reply_writes_the_cards(db):
         assert await _cards(world, act["id"]) == (_card_items(world), ["done"])
 
 
-async def test_cards_a_dead_process_left_are_written_by_a_worker_once(db):
+async def test_cards_a_dead_process_left_are_written_by_a_worker_once(db, caplog):
     async with await open_world(db) as world:
         act = await world.activate("authority")  # requested: no cards until it is endorsed
         cfg = world.runtime.activation_config
@@ -78,8 +78,11 @@ async def test_cards_a_dead_process_left_are_written_by_a_worker_once(db):
             await world.runtime.tick(now=utcnow() + CARDS_GRACE)  # a worker's tick: due
             assert await _cards(world, act["id"]) == (_card_items(world), ["done"])
 
+            caplog.clear()
             await after_commit(session)  # the work runs after all, late: it finds no row
             assert await _cards(world, act["id"]) == (_card_items(world), ["done"])
+            # and writes nothing: not a second set refused by the unique key and logged
+            assert "work left for after a commit failed" not in caplog.text
 
 
 async def test_a_stand_down_before_the_cards_are_written_keeps_their_row(db):

@@ -196,12 +196,12 @@ async def test_twilio_uses_from_when_there_is_no_service_and_omits_a_missing_cal
 async def test_the_mock_stamps_and_announces_each_message_it_accepts(mock):
     """What the P1 benchmark relies on: an accepted message carries the instant it was accepted
     (this process's `perf_counter`) and wakes whoever waits on `accepted`."""
-    seen: list[int] = []
+    seen: list[tuple[bool, int, float]] = []
 
     def wait() -> None:
         with mock.accepted:
-            mock.accepted.wait_for(lambda: len(mock.messages) >= 2, timeout=5)
-            seen.append(len(mock.messages))
+            woken = mock.accepted.wait_for(lambda: len(mock.messages) >= 2, timeout=5)
+            seen.append((woken, len(mock.messages), time.perf_counter()))
 
     waiter = threading.Thread(target=wait)
     waiter.start()
@@ -214,9 +214,11 @@ async def test_the_mock_stamps_and_announces_each_message_it_accepts(mock):
         await gw.aclose()
     after = time.perf_counter()
     await asyncio.to_thread(waiter.join, 5)
-    assert seen == [2]
+    [(woken, count, at)] = seen
     first, second = (m["accepted_at"] for m in mock.messages)
     assert before < first < second < after
+    # woken by the second message, not by the timeout's last look
+    assert woken and count == 2 and at - second < 1.0
 
 
 async def test_twilio_requests_come_from_the_sdk_with_basic_auth(mock):

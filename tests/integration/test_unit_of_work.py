@@ -306,3 +306,51 @@ async def test_work_left_for_later_waits_for_the_pages_handed_over(handing):
     async with maker() as session:
         bodies = (await session.exec(select(OutboxMessage.body).order_by(OutboxMessage.id))).all()
     assert bodies == ["siden", "kortene"]
+
+
+async def test_a_stopping_dispatcher_waits_for_the_work_that_follows_its_last_pages(db):
+    """The work after the pages starts once they are sent; a dispatcher told to stop while
+    they are being sent still waits for that work, started after the stop."""
+    maker = make_sessionmaker(db.engine)
+    sending, release, work_running, work_release = (asyncio.Event() for _ in range(4))
+    done: list[str] = []
+
+    class HeldGateway(FakeGateway):
+        async def send(self, to, body, *, callback_url=None):  # noqa: ANN001, ANN201
+            sending.set()
+            await release.wait()
+            return await super().send(to, body, callback_url=callback_url)
+
+    async def work(session) -> None:  # noqa: ANN001
+        work_running.set()
+        await work_release.wait()
+        done.append("arbejdet")
+
+    async with maker() as session:
+        activation = await make_activation(session)
+        person = await make_person(session, activation.authority_id)
+        page = await make_page(session, activation, person)
+    async with httpx.AsyncClient() as http:
+        dispatcher = Dispatcher(
+            maker, HeldGateway(), status_callback_url=None, rate_per_second=1000, http=http
+        )
+        after_commit_of_messages(
+            maker, lambda: None, birth_lease=dispatcher.birth_lease, take=dispatcher.take
+        )
+        dispatcher.hands_over = True
+        stop = asyncio.Event()
+        runner = asyncio.create_task(dispatcher.run(stop, 0.05))
+        async with maker() as session, transaction(session):
+            stage_sms(session, person.phone, "siden", activation_id=activation.id, page_id=page.id)
+            later(session, work)
+        await sending.wait()
+        stop.set()
+        dispatcher.kick()
+        await asyncio.sleep(0.1)  # the loop has seen the stop and waits for the send under way
+        release.set()
+        await work_running.wait()  # started after the stop
+        await asyncio.sleep(0.1)
+        assert not runner.done()  # still waiting for it
+        work_release.set()
+        await asyncio.wait_for(runner, 5)
+    assert done == ["arbejdet"]

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import delete
 
-from beredskab.activations.models import PagePurpose
+from beredskab.activations.models import ActionTask, PagePurpose
 from beredskab.flows import board, board_page, closing
 from beredskab.lifecycle import staff as crisis_staff
 from beredskab.outbox import OutboxStatus
@@ -57,6 +58,17 @@ async def test_the_fingerprint_stays_put_until_the_board_changes(staff, session)
         session, staff.cfg, activation.id, staff.steering, reason="", now=NOW + timedelta(hours=1)
     )
     assert await _print(session, activation.id) != delivered
+
+
+async def test_the_fingerprint_moves_when_the_action_cards_are_written(staff, session):
+    """The cards come after the endorsement's commit (and, after a crash, from a worker): an
+    open board must show them when they come, not only when a task is ticked."""
+    activation = await staff.active()
+    before = await _print(session, activation.id)
+    await session.exec(delete(ActionTask).where(ActionTask.activation_id == activation.id))
+    await session.commit()
+    without = await _print(session, activation.id)
+    assert without != before
 
 
 async def test_an_unknown_activation_has_an_empty_fingerprint(session):
