@@ -10,6 +10,11 @@ Both end at the instant the mock accepted the last of the four SMS (it runs in t
 stamps each with `time.perf_counter()`), not when a poll or the SDK's response saw it. Both are
 sampled on a settled server (the previous activation's bookkeeping done).
 
+Also measured, in the same run and database: the durable floor, a POST that commits one row
+(`bench/insert_app.py`: BEGIN, one INSERT, COMMIT) plus the same wave of sends: what any route
+that must make a page durable before sending it pays at least. It tells how much of the ratio
+is the commit itself and how much the use case's own work (issue 18's eighth step).
+
 Targets: p99 <= 100 ms (issue 3); p50 and p99 <= 2x the floor (issue 18), on SQLite and
 PostgreSQL. Also reported: the POST round trip alone, and (with BENCH_ROSTER_DEPUTIES="1,3,10")
 the growth of the latency with the roster (4 roles x that many people each).
@@ -18,6 +23,7 @@ the growth of the latency with the roster (4 roles x that many people each).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import tempfile
 import time
@@ -133,11 +139,18 @@ class Floor:
 
 
 def _activations(
-    db_url: str, mock: TwilioMock, floor: Floor, n: int, directory: Path = DIRECTORY
+    db_url: str,
+    mock: TwilioMock,
+    floor: Floor,
+    n: int,
+    directory: Path = DIRECTORY,
+    durable: list[float] | None = None,
 ) -> tuple[list[float], list[float]]:
-    """(POST until four pages accepted, POST round trip alone) in ms, one floor sample each."""
+    """(POST until four pages accepted, POST round trip alone) in ms, one floor sample each;
+    with `durable`, also one POST of the one-row insert app on the same database each (ms)."""
     steering = _prepare(db_url, directory)
     port = free_port()
+    insert_port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": db_url,
@@ -151,8 +164,15 @@ def _activations(
     }
     latencies: list[float] = []
     posts: list[float] = []
+    insert_app = ["-m", "uvicorn", "bench.insert_app:app", "--port", str(insert_port)]
+    # SQLite: a file of its own beside ours (one writer per file: sharing would make each wait
+    # for the other, and its checkpoints would copy our WAL); PostgreSQL: a table of its own
+    insert_env = {**env, "DATABASE_URL": _beside(db_url, "insert.db")}
     with (
         server(["-m", "beredskab", "serve", "--port", str(port)], env, port),
+        server([*insert_app, "--log-level", "warning"], insert_env, insert_port)
+        if durable is not None
+        else contextlib.nullcontext(),
         httpx.Client(headers={"Authorization": f"Bearer {steering}"}) as client,
     ):
         for i in range(n + 10):  # the first ten warm the server up (not counted)
@@ -160,6 +180,11 @@ def _activations(
             # before the floor's sample as before the next activation: both on a quiet server
             time.sleep(0.02)
             floor.sample()
+            if durable is not None:
+                t = time.perf_counter()
+                client.post(f"http://127.0.0.1:{insert_port}/insert", json={"text": "x"})
+                if i >= 10:
+                    durable.append((time.perf_counter() - t) * 1000)
             time.sleep(0.02)
             start_count = len(mock.messages)
             t0 = time.perf_counter()
@@ -183,6 +208,13 @@ def _activations(
     return latencies, posts
 
 
+def _beside(db_url: str, name: str) -> str:
+    """A SQLite URL's sibling file `name`; any other URL as it is."""
+    if not db_url.startswith("sqlite"):
+        return db_url
+    return db_url.rsplit("/", 1)[0] + "/" + name
+
+
 def _line(label: str, values: list[float], floor: list[float]) -> str:
     p50, p99 = percentile(values, 50), percentile(values, 99)
     f50, f99 = percentile(floor, 50), percentile(floor, 99)
@@ -199,8 +231,11 @@ def main() -> None:
         for name, url in databases():
             floor.posts.clear()
             floor.sends.clear()
-            lat, posts = _activations(url, mock, floor, N)
+            inserts: list[float] = []
+            lat, posts = _activations(url, mock, floor, N, durable=inserts)
             base = floor.totals()
+            # the durable floor: the one-row commit's POST and the same wave of sends
+            kept = [a + b for a, b in zip(inserts, floor.sends[-len(inserts) :], strict=True)]
             p50, p99 = percentile(lat, 50), percentile(lat, 99)
             f50, f99 = percentile(base, 50), percentile(base, 99)
             meets = p99 <= TARGET_P99_MS
@@ -212,6 +247,12 @@ def main() -> None:
             )
             print("    " + _line("POST until 4 pages", lat, base))
             print("    " + _line("POST alone", posts, floor.posts))
+            print(
+                "    "
+                + _line("durable floor", kept, base)
+                + f"  (one-row commit POST p50 {percentile(inserts, 50):.1f} ms + the sends)"
+            )
+            print("    " + _line("POST until 4 pages", lat, kept).replace("floor", "durable"))
             print(
                 f"    {'meets' if meets else 'MISSES'} p99 <= {TARGET_P99_MS:.0f} ms; "
                 f"{'meets' if ratio_ok else 'MISSES'} p50 and p99 <= {TARGET_RATIO:.0f}x floor"
