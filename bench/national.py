@@ -68,7 +68,7 @@ REPLICAS = WORKERS = 2
 PROFILE = os.environ.get("BENCH_PROFILE", "")  # a folder: profile the replicas into it
 PUBLIC = "http://beredskab.lb:8000"  # what Twilio signs: the load balancer's address
 AUTHORITIES = ("jammerbugt", "skive", "lemvig", "rebild", "struer", "vesthimmerland", "hjoerring")
-RETRIES: list[int] = []  # activation requests answered 409 and sent again
+RETRIES: list[tuple[str, str]] = []  # (what, why): requests answered 409 and sent again
 
 
 def _out_of_hours_span() -> tuple[datetime, datetime]:
@@ -85,41 +85,52 @@ def _out_of_hours_span() -> tuple[datetime, datetime]:
         day += timedelta(days=1)
 
 
+def _post(client: httpx.Client, url: str, what: str, **kw: object) -> httpx.Response:
+    """POST, sent again (up to 5 times) while the API answers 409 "try again": a request for a
+    reference another took at the same instant, or a reply code another request gave the same
+    person at the same moment (the steering group is paged by all ten shifts at once)."""
+    for attempt in itertools.count(1):
+        r = client.post(url, **kw)
+        if r.status_code != 409 or attempt == 5:
+            r.raise_for_status()
+            return r
+        RETRIES.append((what, r.json().get("detail", "")))
+        time.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")
+
+
 def _open(client: httpx.Client, tokens: dict[str, str], n: int, places: int) -> tuple[str, int]:
     """Activation n, endorsed at once (steering), an out-of-hours shift asked for and approved:
     (activation id, shift id)."""
     start, end = _out_of_hours_span()
-    for attempt in itertools.count(1):
-        r = client.post(
-            "/activations",
-            json={
-                "title": f"Landsdækkende {n}",
-                "contact_name": "Vagtchef",
-                "contact_phone": "20123456",
-                "authority_id": AUTHORITIES[n % len(AUTHORITIES)],
-                "out_of_hours_requested": True,
-            },
-            headers={"Authorization": f"Bearer {tokens['steering']}", "Idempotency-Key": f"{n}"},
-        )
-        # 409 "could not allocate an activation reference; try again": the reference is the
-        # year's count + 1, so requests at the same instant collide; the API asks for a retry
-        if r.status_code != 409 or attempt == 5:
-            break
-        RETRIES.append(n)
-        time.sleep(0.05 * attempt)
-    r.raise_for_status()
+    r = _post(
+        client,
+        "/activations",
+        "activation",
+        json={
+            "title": f"Landsdækkende {n}",
+            "contact_name": "Vagtchef",
+            "contact_phone": "20123456",
+            "authority_id": AUTHORITIES[n % len(AUTHORITIES)],
+            "out_of_hours_requested": True,
+        },
+        headers={"Authorization": f"Bearer {tokens['steering']}", "Idempotency-Key": f"{n}"},
+    )
     activation = r.json()["id"]
-    r = client.post(
+    r = _post(
+        client,
         f"/activations/{activation}/shifts",
+        "shift",
         json={"start": start.isoformat(), "end": end.isoformat(), "agents_needed": places},
         headers={"Authorization": f"Bearer {tokens['staff']}"},
     )
-    r.raise_for_status()
     shift = r.json()["id"]
-    client.post(
+    _post(
+        client,
         f"/activations/{activation}/shifts/{shift}/approve",
+        "approval",
         headers={"Authorization": f"Bearer {tokens['steering']}"},
-    ).raise_for_status()
+    )
     return activation, shift
 
 
@@ -319,7 +330,7 @@ def main() -> None:
         print("  postgresql skipped: not reachable (BENCH_DATABASE_URL)")
         return
     with TwilioMock() as mock:
-        report(run(db_url, mock), places=PLACES, rate=RATE, retries=len(RETRIES))
+        report(run(db_url, mock), places=PLACES, rate=RATE, retries=RETRIES)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ def _rate(messages: list[dict], last: float, burst: float) -> float:
     return (len(times) - 1 - k) / (times[-1] - times[k])
 
 
-def report(out: dict, *, places: int, rate: float, retries: int) -> None:
+def report(out: dict, *, places: int, rate: float, retries: list[tuple[str, str]]) -> None:
     """Print the run's figures beside the targets (see bench/national.py)."""
     replier: Replier = out["replier"]
     replicas, workers = len(replier.clients), len(out["senders"])
@@ -127,6 +127,15 @@ def report(out: dict, *, places: int, rate: float, retries: int) -> None:
         " (the openings included)"
     )
     print(
-        f"  {'':<10} {retries} activation requests answered 409 (reference taken) and sent "
-        f"again; load average (1 min) at start, between phases, end: {out['load']}"
+        f"  {'':<10} requests answered 409 (try again) and sent again: "
+        f"{_retried(retries) or 'none'}; load average (1 min) at start, between phases, end: "
+        f"{out['load']}"
     )
+
+
+def _retried(retries: list[tuple[str, str]]) -> str:
+    """'2 activation (reference taken), 1 shift (reply code)': what was sent again, and why."""
+    counts = Counter(
+        (what, "reply code" if "reply code" in why else "reference taken") for what, why in retries
+    )
+    return ", ".join(f"{n} {what} ({why})" for (what, why), n in sorted(counts.items()))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, bindparam, event, func, select
+from sqlalchemy import BigInteger, Table, bindparam, event, func, select
 from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from sqlalchemy.exc import IntegrityError, InvalidatePoolError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -53,6 +53,34 @@ def taken_key(exc: IntegrityError, table: str) -> bool:
         error = orig if hasattr(orig, "table_name") else orig.__cause__
         return orig.sqlstate == "23505" and getattr(error, "table_name", None) == table
     return str(orig).startswith(f"UNIQUE constraint failed: {table}.")  # SQLite
+
+
+# Unique indexes that two transactions meet only by racing each other: each checked first and
+# saw no holder, the other's row not committed yet. A new try of the use case draws another
+# value, so `unit_of_work` turns such an error into `errors.TryAgain`. (index, table, columns)
+_RACES: set[tuple[str, str, tuple[str, ...]]] = set()
+
+
+def may_race(table: Table, index_name: str) -> None:
+    """Register `table`'s unique index `index_name` as one that only a race can violate."""
+    index = next(i for i in table.indexes if i.name == index_name)
+    _RACES.add((index_name, table.name, tuple(c.name for c in index.columns)))
+
+
+def raced(exc: BaseException) -> bool:
+    """Whether `exc` is a unique index registered with `may_race` that met a row already there."""
+    if not isinstance(exc, IntegrityError):
+        return False
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) is not None:  # PostgreSQL: asyncpg's, or the adapter's
+        error = orig if hasattr(orig, "constraint_name") else orig.__cause__
+        name = getattr(error, "constraint_name", None)
+        return orig.sqlstate == "23505" and any(name == race[0] for race in _RACES)
+    failed = str(orig)  # SQLite names the columns, not the index
+    return any(
+        failed == "UNIQUE constraint failed: " + ", ".join(f"{table}.{c}" for c in columns)
+        for _, table, columns in _RACES
+    )
 
 
 _WAL = "db.wal"

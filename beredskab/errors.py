@@ -21,6 +21,11 @@ class Conflict(DomainError):
     title = "Conflict"
 
 
+class TryAgain(Conflict):
+    """A race with a request that came at the same moment, which a new try resolves: nothing
+    was changed (`unit_of_work`, `db.may_race`)."""
+
+
 class Forbidden(DomainError):
     title = "Forbidden"
 

@@ -29,6 +29,7 @@ from beredskab.db import (
     make_sessionmaker,
 )
 from beredskab.drills import handlers as drill_handlers
+from beredskab.errors import TryAgain
 from beredskab.eventlog.appender import LogAppender
 from beredskab.flows import delivery, in_line, voice
 from beredskab.lifecycle.endorsement import deadline_handlers
@@ -178,11 +179,19 @@ class Runtime:
     async def _drain_in_line(self) -> None:
         """Until the line is empty and nobody kicked since the last look (or the stop)."""
         cfg = self.activation_config
+        races = 0
         while not self._stop.is_set():
             self._in_line_again = False
             async with self.sessionmaker() as session:
                 try:
                     sid = await in_line.process_next_in_line(session, cfg, now=utcnow())
+                except TryAgain:  # raced another transaction: the reply is still first in line
+                    await session.rollback()
+                    races += 1
+                    if races >= deadlines.RACE_TRIES:
+                        log.exception("an inbound SMS kept in line met races; the next tick tries")
+                        return
+                    continue
                 except in_line.InLineFailed as failed:  # one reply's fault stops no other
                     log.exception("an inbound SMS kept in line could not be processed")
                     await session.rollback()
@@ -193,6 +202,7 @@ class Runtime:
                 except Exception:  # noqa: BLE001 - not even taken: the next tick tries again
                     log.exception("could not take an inbound SMS kept in line")
                     return
+            races = 0
             if sid is None and not self._in_line_again:
                 return
 

@@ -4,7 +4,9 @@ The rule (docs/architecture.md, "Who commits"): a public use case takes ids, loc
 row, asks the rules, writes, and commits through `transaction`; routers, web routes and deadline
 handlers never commit. Waking the dispatcher after a commit that queued messages happens in one
 place, `after_commit_of_messages`, installed on the sessionmaker by the composition root: no route
-has to remember it.
+has to remember it. A unique index that only a race of two transactions can violate
+(`db.may_race`: two pages of one person given one reply code at the same moment) fails the use
+case with `errors.TryAgain`, nothing changed: its caller tries again (an API client gets 409).
 """
 
 from __future__ import annotations
@@ -17,11 +19,14 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab import staged
+from beredskab.db import raced
+from beredskab.errors import TryAgain
 from beredskab.metadata import utcnow
 from beredskab.outbox import Channel, ClaimedSms, OutboxMessage, OutboxStatus
 
@@ -48,11 +53,20 @@ async def transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]:
         # inside the `try`: a commit can fail before it is sent (the staged rows are written in
         # `before_commit`), and nothing of this transaction may stay open for the next one
         await session.commit()
-    except BaseException:
+    except BaseException as exc:
         session.info.pop(_LATER, None)
         await session.rollback()
+        if raced(exc):
+            raise _try_again(exc) from exc
         raise
     await after_commit(session)
+
+
+def _try_again(exc: BaseException) -> TryAgain:
+    return TryAgain(
+        "another request took the same value at the same moment (a page's reply code); "
+        "nothing was changed: try again"
+    )
 
 
 @event.listens_for(Session, "after_rollback")
@@ -77,7 +91,13 @@ def later(session: AsyncSession, work: Later) -> None:
 async def commit(session: AsyncSession) -> None:
     """Commit, then `after_commit`: for the use cases that own their commit (the replies, a
     call's key press), which `transaction` does not wrap."""
-    await session.commit()
+    try:
+        await session.commit()
+    except IntegrityError as exc:
+        if raced(exc):
+            await session.rollback()
+            raise _try_again(exc) from exc
+        raise
     await after_commit(session)
 
 

@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.errors import STATUS_OF
-from beredskab.errors import DomainError
+from beredskab.errors import DomainError, TryAgain
 from web.deps import CsrfRefused, SignInRequired, login_redirect
 from web.render import ASSETS, render
 from web.routes import board, cards, finance, finance_period, overview, readiness, shifts, signin
@@ -82,6 +82,13 @@ def web_error_page(request: Request, exc: Exception) -> Response:
             "Formularen blev afvist",
             "Formularen var for gammel eller kom ikke fra denne side. Genindlæs siden og prøv "
             "igen. Intet er ændret.",
+        )
+    if isinstance(exc, TryAgain):
+        return _page(
+            request,
+            409,
+            "Prøv igen",
+            "En anden handling kom i samme øjeblik, så intet er ændret. Prøv igen.",
         )
     status = 500
     if isinstance(exc, DomainError):

@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from beredskab.db import may_race
 from beredskab.escalation import PageState  # the rule and the table share one vocabulary
 from beredskab.metadata import utcnow
 
@@ -93,6 +94,9 @@ class RoleCallout(SQLModel, table=True):
     since: datetime = Field(default_factory=utcnow)
 
 
+PAGE_CODE_INDEX = "uq_page_open_person_code"
+
+
 class Page(SQLModel, table=True):
     """One request for a reply, sent to one person; answered by SMS code or through the API."""
 
@@ -102,6 +106,19 @@ class Page(SQLModel, table=True):
         # (`new_code`): 16 lookups in this index, where one on the state alone had the planners
         # read every open page (SQLite always, PostgreSQL as their number grows)
         Index("ix_page_state_code", "state", "code"),
+        # a reply names its page by the code alone (and the sender's number): never two open
+        # pages of one person with one code, whichever activations they belong to. `new_code`
+        # avoids every open page's code, but two transactions drawing at the same moment cannot
+        # see each other's; this index turns that race into an error the use case retries
+        # (`pages.code_taken`) instead of a reply counted for the wrong activation
+        Index(
+            PAGE_CODE_INDEX,
+            "person_id",
+            "code",
+            unique=True,
+            sqlite_where=text("state = 'open'"),
+            postgresql_where=text("state = 'open'"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     activation_id: str = Field(foreign_key="activation.id", max_length=36)  # unique (…, code)
@@ -118,6 +135,9 @@ class Page(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime | None = None
     answered_at: datetime | None = None
+
+
+may_race(Page.__table__, PAGE_CODE_INDEX)  # type: ignore[attr-defined]
 
 
 # an inbound SMS kept in line: on PostgreSQL the webhook only stores it and answers at once; a

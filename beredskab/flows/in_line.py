@@ -11,7 +11,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab.activations.config import ActivationConfig
 from beredskab.activations.models import REPLY_IN_LINE, InboundSms
+from beredskab.db import raced
 from beredskab.directory.models import Person
+from beredskab.errors import TryAgain
 from beredskab.flows import inbound
 from beredskab.outbox import enqueue_sms
 
@@ -23,7 +25,8 @@ async def process_next_in_line(
     lock this time); commits. Returns its MessageSid, or None when no reply waits. On PostgreSQL
     the row is taken FOR UPDATE SKIP LOCKED, so processes draining at once take one each and none
     is processed twice. If processing fails it raises InLineFailed: the caller rolls back and
-    calls `in_line_failed`."""
+    calls `in_line_failed`. If it met a race (`errors.TryAgain`), nothing of it was written and
+    the reply stays in line: the caller rolls back and takes the line again."""
     oldest = (
         select(InboundSms)
         .where(InboundSms.outcome == REPLY_IN_LINE)
@@ -41,7 +44,11 @@ async def process_next_in_line(
         await inbound.process_record(
             session, cfg, record, person, inbound.sender_phone(record.from_number), now
         )
+    except TryAgain:
+        raise  # a race with another transaction (`db.may_race`): it stays in line for a new try
     except Exception as exc:
+        if raced(exc):
+            raise TryAgain(f"inbound SMS {sid} met a race") from exc
         raise InLineFailed(sid, type(exc).__name__) from exc
     return sid
 

@@ -32,7 +32,7 @@ from beredskab.directory.models import Organisation
 from beredskab.directory.service import known_org
 from beredskab.drills import service as drills
 from beredskab.drills.models import DrillStatus
-from beredskab.errors import Conflict, Forbidden, InvalidInput
+from beredskab.errors import Conflict, Forbidden, InvalidInput, TryAgain
 from beredskab.eventlog import service as eventlog
 from beredskab.lifecycle.endorsement import ENDORSE_TIMEOUT, apply_endorsement
 from beredskab.unit_of_work import transaction
@@ -151,6 +151,8 @@ async def request_activation(
             if not taken_key(exc, "activation"):
                 raise
             continue  # a concurrent request took our ref or our idempotency key: look again
+        except TryAgain:
+            continue  # a page's reply code another request gave the same person meanwhile
     raise Conflict("could not allocate an activation reference; try again")
 
 

@@ -78,3 +78,52 @@ def test_numbers_stored_before_verification_start_verified(kind, tmp_path):
         _run(url, "SELECT phone_verified_at, phone_code, phone_unreachable_at FROM person")
     )
     assert verified_at is not None and code is None and unreachable_at is None
+
+
+async def _two_open_pages_with_one_code(url: str) -> list[int]:
+    """Two open pages of one person with one code, in two activations (the race 0021 ends)."""
+    from beredskab.activations.models import Page, PagePurpose
+    from beredskab.db import make_engine, make_sessionmaker
+    from tests.factories import make_activation, make_org, make_person
+
+    engine = make_engine(url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            org = await make_org(session)
+            person = await make_person(session, org.id)
+            made = []
+            for _ in range(2):
+                activation = await make_activation(session, authority_id=org.id)
+                page = Page(
+                    activation_id=activation.id,
+                    purpose=PagePurpose.role,
+                    person_id=person.id,
+                    phone=person.phone,
+                    code="1234",
+                )
+                session.add(page)
+                await session.commit()
+                made.append(page.id)
+            return made
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize("kind", DATABASES)
+def test_open_pages_sharing_a_code_stop_the_migration_until_answered(kind, tmp_path):
+    """0021: the index cannot be made over two open pages of one person with one code (codes
+    already sent cannot change): the migration says so and stops; once one is answered, it
+    runs, and the index refuses a new such pair."""
+    if kind == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path}/codes.db"
+    else:
+        url = asyncio.run(_recreate_pg(PG_URL))
+    cfg = alembic_config(url)
+    command.upgrade(cfg, "0020")
+    first, _second = asyncio.run(_two_open_pages_with_one_code(url))
+    with pytest.raises(RuntimeError, match="share a reply code"):
+        command.upgrade(cfg, "0021")
+    asyncio.run(_run(url, f"UPDATE page SET state = 'acked' WHERE id = {first}"))
+    command.upgrade(cfg, "0021")
+    with pytest.raises(Exception, match="(?i)unique"):
+        asyncio.run(_run(url, f"UPDATE page SET state = 'open' WHERE id = {first}"))

@@ -293,3 +293,26 @@ async def test_the_crisis_leader_adds_and_removes_a_log_delegate_who_then_writes
     refused = await delegate.post(log, {"kind": "note", "text": "Nu ikke mere"})
     assert refused.status_code == 403  # no role any more: refused, nothing written
     assert "Nu ikke mere" not in (await leader.client.get(log)).text
+
+
+async def test_an_endorsement_that_meets_a_reply_code_race_says_try_again_and_changes_nothing(
+    as_person, app, db, monkeypatch
+):
+    """PostgreSQL: another transaction gave the crisis leader's primary the same reply code at
+    the same moment (tests/races.py): the console says "Prøv igen" (409), the activation is
+    still waiting; the second click endorses it."""
+    if db.kind != "postgresql":
+        pytest.skip("a race needs two writers side by side: PostgreSQL (SQLite has one writer)")
+    from beredskab.crisis_staff import callout
+    from tests.races import race_before
+
+    activation_id = await _requested(as_person)
+    steering = await as_person(STEERING)
+    raced = race_before(monkeypatch, app.state.sessionmaker, callout, "insert_pages")
+    first = await steering.post(f"/aktivering/{activation_id}/godkend")
+    assert first.status_code == 409 and len(raced) == 1
+    assert "<h1>Prøv igen</h1>" in first.text and "intet er ændret" in first.text
+    assert await _status(steering, activation_id) == "Anmodet"
+    again = await steering.post(f"/aktivering/{activation_id}/godkend")
+    assert again.status_code == 303
+    assert await _status(steering, activation_id) == "Aktiv"
