@@ -182,7 +182,9 @@ def _activations(
             floor.sample()
             if durable is not None:
                 t = time.perf_counter()
-                client.post(f"http://127.0.0.1:{insert_port}/insert", json={"text": "x"})
+                client.post(
+                    f"http://127.0.0.1:{insert_port}/insert", json={"text": "x"}
+                ).raise_for_status()
                 if i >= 10:
                     durable.append((time.perf_counter() - t) * 1000)
             time.sleep(0.02)

@@ -73,8 +73,9 @@ def raced(exc: BaseException) -> bool:
         return False
     orig = exc.orig
     if getattr(orig, "sqlstate", None) is not None:  # PostgreSQL: asyncpg's, or the adapter's
-        error = orig if hasattr(orig, "constraint_name") else orig.__cause__
-        name = getattr(error, "constraint_name", None)
+        # the adapter's error keeps the driver's as `orig` (and as its cause)
+        error = orig if hasattr(orig, "constraint_name") else getattr(orig, "orig", None)
+        name = getattr(error or orig.__cause__, "constraint_name", None)
         return orig.sqlstate == "23505" and any(name == race[0] for race in _RACES)
     failed = str(orig)  # SQLite names the columns, not the index
     return any(

@@ -25,13 +25,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from beredskab import staged
 from beredskab.db import raced
+from beredskab.errors import RACE_TRIES
 from beredskab.metadata import utcnow
 from beredskab.queue import claim_due
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
-RACE_TRIES = 3  # a handler that met a race (`db.raced`) is run again at once, up to this often
 LEASE = timedelta(seconds=60)
 
 

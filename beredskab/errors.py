@@ -26,6 +26,11 @@ class TryAgain(Conflict):
     was changed (`unit_of_work`, `db.may_race`)."""
 
 
+# How often the callers that try again by themselves (a deadline, a reply in line, a call's key,
+# a request for an activation) run a use case that met a race before they give up on it
+RACE_TRIES = 3
+
+
 class Forbidden(DomainError):
     title = "Forbidden"
 

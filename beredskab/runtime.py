@@ -29,7 +29,7 @@ from beredskab.db import (
     make_sessionmaker,
 )
 from beredskab.drills import handlers as drill_handlers
-from beredskab.errors import TryAgain
+from beredskab.errors import RACE_TRIES
 from beredskab.eventlog.appender import LogAppender
 from beredskab.flows import delivery, in_line, voice
 from beredskab.lifecycle.endorsement import deadline_handlers
@@ -185,12 +185,14 @@ class Runtime:
             async with self.sessionmaker() as session:
                 try:
                     sid = await in_line.process_next_in_line(session, cfg, now=utcnow())
-                except TryAgain:  # raced another transaction: the reply is still first in line
+                except in_line.InLineRaced as raced:  # nothing written; still first in line
                     await session.rollback()
                     races += 1
-                    if races >= deadlines.RACE_TRIES:
-                        log.exception("an inbound SMS kept in line met races; the next tick tries")
-                        return
+                    if races < RACE_TRIES:
+                        continue
+                    log.error("inbound SMS %s in line met %s races", raced.message_sid, races)
+                    await in_line.in_line_failed(session, cfg, raced.message_sid, "race", utcnow())
+                    races = 0
                     continue
                 except in_line.InLineFailed as failed:  # one reply's fault stops no other
                     log.exception("an inbound SMS kept in line could not be processed")

@@ -88,7 +88,7 @@ def web_error_page(request: Request, exc: Exception) -> Response:
             request,
             409,
             "Prøv igen",
-            "En anden handling kom i samme øjeblik, så intet er ændret. Prøv igen.",
+            "En anden handling blev udført samtidig, så din blev ikke gennemført. Intet er ændret.",
         )
     status = 500
     if isinstance(exc, DomainError):

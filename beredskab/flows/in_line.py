@@ -25,8 +25,10 @@ async def process_next_in_line(
     lock this time); commits. Returns its MessageSid, or None when no reply waits. On PostgreSQL
     the row is taken FOR UPDATE SKIP LOCKED, so processes draining at once take one each and none
     is processed twice. If processing fails it raises InLineFailed: the caller rolls back and
-    calls `in_line_failed`. If it met a race (`errors.TryAgain`), nothing of it was written and
-    the reply stays in line: the caller rolls back and takes the line again."""
+    calls `in_line_failed`. If it met a race it raises InLineRaced: nothing of it was written,
+    the reply stays in line, and the caller rolls back and takes the line again (up to
+    `RACE_TRIES` times in a row, then it is failed as above: a race that keeps coming back is a
+    fault, and the replies behind it must not wait for it)."""
     oldest = (
         select(InboundSms)
         .where(InboundSms.outcome == REPLY_IN_LINE)
@@ -44,13 +46,20 @@ async def process_next_in_line(
         await inbound.process_record(
             session, cfg, record, person, inbound.sender_phone(record.from_number), now
         )
-    except TryAgain:
-        raise  # a race with another transaction (`db.may_race`): it stays in line for a new try
     except Exception as exc:
-        if raced(exc):
-            raise TryAgain(f"inbound SMS {sid} met a race") from exc
+        if isinstance(exc, TryAgain) or raced(exc):
+            # a race with another transaction (`db.may_race`): it stays in line for a new try
+            raise InLineRaced(sid) from exc
         raise InLineFailed(sid, type(exc).__name__) from exc
     return sid
+
+
+class InLineRaced(TryAgain):
+    """The reply first in line met a race; nothing of it was written."""
+
+    def __init__(self, message_sid: str) -> None:
+        super().__init__(f"inbound SMS {message_sid} in line met a race")
+        self.message_sid = message_sid
 
 
 class InLineFailed(Exception):  # noqa: N818 - names what failed, wraps the cause

@@ -128,6 +128,7 @@ async def request_activation(
         reason = await cfg.callback_refusal(data.callback_url)
         if reason is not None:
             raise InvalidInput("callback_url", reason)
+    last_race: TryAgain | None = None
     for _attempt in range(5):
         try:
             async with transaction(session):
@@ -151,8 +152,11 @@ async def request_activation(
             if not taken_key(exc, "activation"):
                 raise
             continue  # a concurrent request took our ref or our idempotency key: look again
-        except TryAgain:
-            continue  # a page's reply code another request gave the same person meanwhile
+        except TryAgain as exc:
+            last_race = exc  # a page's reply code another request gave the same person meanwhile
+            continue
+    if last_race is not None:
+        raise last_race
     raise Conflict("could not allocate an activation reference; try again")
 
 

@@ -19,6 +19,8 @@ _OPEN = "state = 'open'"
 
 
 def upgrade() -> None:
+    # run at a deploy, like every migration here (`make run`, the release's `beredskab
+    # migrate`): with the service stopped, nothing can page between the check and the index
     # codes already sent cannot be changed: if the race has happened, say so and stop, so the
     # pages can be answered or closed first (they time out within their role's minutes)
     twice = op.get_bind().execute(

@@ -32,7 +32,7 @@ from beredskab.activations.models import (
 from beredskab.crisis_staff import callout
 from beredskab.db import raced
 from beredskab.deadlines import Deadline
-from beredskab.errors import TryAgain
+from beredskab.errors import RACE_TRIES, TryAgain
 from beredskab.roles import Role
 from beredskab.unit_of_work import transaction
 from tests.factories import bearer, make_activation, make_org, make_page, make_person
@@ -193,3 +193,32 @@ async def test_a_deadline_that_meets_the_race_is_done_at_once(db, monkeypatch):
         [page] = [p for p in second_wave if p.person_id == raced_person]
         assert page.code != raced_code
         assert {p.role for p in second_wave} == set(Role)  # every role's next one paged
+
+
+async def test_a_reply_that_meets_the_race_every_time_is_failed_not_left_to_block_the_line(
+    db, monkeypatch
+):
+    """A race that keeps coming back is a fault: after `RACE_TRIES` tries in a row the reply is
+    failed as any other (kept with its error, its sender asked to answer again), and the reply
+    behind it is done."""
+    if db.kind != "postgresql":
+        pytest.skip(SIDE_BY_SIDE)
+    async with await open_world(db) as world:
+        await world.activate("steering")
+        await world.drain()
+        raced_pairs = race_before(
+            monkeypatch, db.sessionmaker, callout, "create_page", times=RACE_TRIES
+        )
+        await world.reply("log0", f"NEJ {world.last_code('log0')}")
+        await world.reply("proc0", f"OK {world.last_code('proc0')}")
+        await world.runtime.in_line_settled()
+        assert len(raced_pairs) == RACE_TRIES
+        async with db.sessionmaker() as session:
+            outcomes = {
+                r.from_number: r.outcome for r in (await session.exec(select(InboundSms))).all()
+            }
+        assert outcomes[world.people["log0"].phone] == "error: race"
+        assert outcomes[world.people["proc0"].phone] not in ("in_line",)
+        assert not outcomes[world.people["proc0"].phone].startswith("error")
+        sent = [m.body for m in await world.drain() if m.to == world.people["log0"].phone]
+        assert any("kunne ikke behandle dit svar" in body for body in sent), sent

@@ -311,7 +311,7 @@ async def test_an_endorsement_that_meets_a_reply_code_race_says_try_again_and_ch
     raced = race_before(monkeypatch, app.state.sessionmaker, callout, "insert_pages")
     first = await steering.post(f"/aktivering/{activation_id}/godkend")
     assert first.status_code == 409 and len(raced) == 1
-    assert "<h1>Prøv igen</h1>" in first.text and "intet er ændret" in first.text
+    assert "<h1>Prøv igen</h1>" in first.text and "Intet er ændret." in first.text
     assert await _status(steering, activation_id) == "Anmodet"
     again = await steering.post(f"/aktivering/{activation_id}/godkend")
     assert again.status_code == 303
