@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from beredskab.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from beredskab.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, TryAgain
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +90,14 @@ def install_error_handlers(app: FastAPI) -> None:
         errors = None
         if isinstance(exc, InvalidInput):
             errors = [{"field": p.field, "reason": p.reason} for p in exc.problems]
+        again = {"Retry-After": "0"} if isinstance(exc, TryAgain) else None
         return problem(
-            status, exc.detail, title=exc.title, instance=request.url.path, errors=errors
+            status,
+            exc.detail,
+            title=exc.title,
+            instance=request.url.path,
+            errors=errors,
+            headers=again,
         )
 
     @app.exception_handler(RequestValidationError)

@@ -23,7 +23,10 @@ class Conflict(DomainError):
 
 class TryAgain(Conflict):
     """A race with a request that came at the same moment, which a new try resolves: nothing
-    was changed (`unit_of_work`, `db.may_race`)."""
+    was changed (`unit_of_work`, `db.may_race`). The API answers it 409 with its own title and
+    `Retry-After: 0`, so a client tells it from a conflict that no new try cures."""
+
+    title = "Try again"
 
 
 # How often the callers that try again by themselves (a deadline, a reply in line, a call's key,

@@ -130,7 +130,8 @@ async def test_an_api_call_that_meets_the_race_is_answered_409_and_changes_nothi
         )
         assert r.status_code == 409, r.text
         assert r.headers["content-type"].startswith("application/problem+json")
-        assert "try again" in r.json()["detail"]
+        assert r.json()["title"] == "Try again" and "try again" in r.json()["detail"]
+        assert r.headers["retry-after"] == "0"  # told from a conflict no new try cures
         assert (await world.board(asked["id"]))["status"] == ActivationStatus.requested
         assert await _count(db, Page.activation_id == asked["id"], Page.purpose == "role") == 0
         again = await world.client.post(
