@@ -57,16 +57,28 @@ async def transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]:
         session.info.pop(_LATER, None)
         await session.rollback()
         if raced(exc):
-            raise _try_again(exc) from exc
+            raise TryAgain(_RACED) from exc
         raise
     await after_commit(session)
 
 
-def _try_again(exc: BaseException) -> TryAgain:
-    return TryAgain(
-        "another request took the same value at the same moment (a page's reply code); "
-        "nothing was changed: try again"
-    )
+_RACED = (
+    "another request took the same value at the same moment (a page's reply code); nothing was "
+    "changed: try again"
+)
+
+
+@asynccontextmanager
+async def racing(session: AsyncSession) -> AsyncIterator[None]:
+    """For a use case that commits itself: a race (`db.raced`) met in the block, at a flush or
+    at the commit, rolls back and is raised as `TryAgain`, as `transaction` raises it."""
+    try:
+        yield
+    except IntegrityError as exc:
+        if not raced(exc):
+            raise
+        await session.rollback()
+        raise TryAgain(_RACED) from exc
 
 
 @event.listens_for(Session, "after_rollback")
@@ -91,13 +103,8 @@ def later(session: AsyncSession, work: Later) -> None:
 async def commit(session: AsyncSession) -> None:
     """Commit, then `after_commit`: for the use cases that own their commit (the replies, a
     call's key press), which `transaction` does not wrap."""
-    try:
+    async with racing(session):
         await session.commit()
-    except IntegrityError as exc:
-        if raced(exc):
-            await session.rollback()
-            raise _try_again(exc) from exc
-        raise
     await after_commit(session)
 
 

@@ -3,6 +3,7 @@ to Twilio."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -175,25 +176,18 @@ async def _call_webhook(
     urls = CallUrls(runtime.voice_url, call_id, code)
     args = {name: form.get(field, "") for name, field in fields.items()}
 
+    async def once() -> Any:
+        async with runtime.sessionmaker() as session:
+            call_sid = form.get("CallSid", "")
+            return await flow(session, cfg, urls, call_sid=call_sid, **args, **given, now=utcnow())
+
     async def step() -> Any:
         # a key that paged the next person can meet a race for a reply code (`TryAgain`,
         # nothing written): the same answer again, in a new transaction, a few times
-        for race in range(RACE_TRIES):
-            try:
-                async with runtime.sessionmaker() as session:
-                    return await flow(
-                        session,
-                        cfg,
-                        urls,
-                        call_sid=form.get("CallSid", ""),
-                        **args,
-                        **given,
-                        now=utcnow(),
-                    )
-            except TryAgain:
-                if race == RACE_TRIES - 1:
-                    raise
-        raise AssertionError("unreachable")
+        for _race in range(RACE_TRIES - 1):
+            with contextlib.suppress(TryAgain):
+                return await once()
+        return await once()
 
     if not twiml:
         await step()

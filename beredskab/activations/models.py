@@ -109,8 +109,8 @@ class Page(SQLModel, table=True):
         # a reply names its page by the code alone (and the sender's number): never two open
         # pages of one person with one code, whichever activations they belong to. `new_code`
         # avoids every open page's code, but two transactions drawing at the same moment cannot
-        # see each other's; this index turns that race into an error the use case retries
-        # (`pages.code_taken`) instead of a reply counted for the wrong activation
+        # see each other's; this index turns that race into an error the use case tries again
+        # (`db.may_race`, `errors.TryAgain`) instead of a reply counted for the wrong activation
         Index(
             PAGE_CODE_INDEX,
             "person_id",

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from xml.sax.saxutils import quoteattr
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,16 +24,15 @@ from beredskab.activations.config import ActivationConfig
 from beredskab.activations.models import OPEN_STATUSES, Activation, Page, PageState
 from beredskab.activations.repository import lock_activation
 from beredskab.activations.voicecalls import CallOutcome, VoiceAnswer, commit_once
-from beredskab.db import raced
 from beredskab.directory.models import Person
 from beredskab.drills import calls as drill_calls
 from beredskab.drills.answers import key_answer
 from beredskab.drills.models import DrillPage
-from beredskab.errors import TryAgain
 from beredskab.eventlog import service as eventlog
 from beredskab.flows.inbound import answer_page
 from beredskab.outbox import Channel, OutboxMessage, enqueue_sms
 from beredskab.playbook import Playbook
+from beredskab.unit_of_work import racing
 
 VIA = "opringning"
 DIGITS = {"1": True, "2": False}  # 1 = ja, 2 = nej
@@ -211,13 +209,8 @@ async def call_gathered(
     if person is None:
         return HANGUP
     accept = DIGITS[digits]
-    try:
+    async with racing(session):  # a 2 pages the next one, whose code may be taken meanwhile
         outcome = await answer_page(session, cfg, person, page, accept=accept, via=VIA, now=now)
-    except IntegrityError as exc:  # a 2 that paged the next one, who got a code taken meanwhile
-        if not raced(exc):
-            raise
-        await session.rollback()
-        raise TryAgain(f"call {call_sid}: its key met a race") from exc
     activation = await lock_activation(session, page.activation_id)
     eventlog.append(
         session,

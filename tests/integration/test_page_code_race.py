@@ -141,13 +141,19 @@ async def test_an_api_call_that_meets_the_race_is_answered_409_and_changes_nothi
         assert await _count(db, Page.activation_id == asked["id"], Page.purpose == "role") == 4
 
 
+async def _paged_then_racing(world, db, monkeypatch, *, times: int = 1) -> tuple[dict, list]:  # noqa: ANN001
+    """A steering member's activation, its first pages sent; the next page anyone is given
+    (`create_page`) meets a race the first `times` times. (activation, raced pairs)"""
+    act = await world.activate("steering")
+    await world.drain()
+    return act, race_before(monkeypatch, db.sessionmaker, callout, "create_page", times=times)
+
+
 async def test_a_reply_in_line_that_meets_the_race_is_done_on_the_next_try(db, monkeypatch):
     if db.kind != "postgresql":
         pytest.skip(SIDE_BY_SIDE)
     async with await open_world(db) as world:
-        act = await world.activate("steering")
-        await world.drain()
-        raced_pairs = race_before(monkeypatch, db.sessionmaker, callout, "create_page")
+        act, raced_pairs = await _paged_then_racing(world, db, monkeypatch)
         # the log keeper's primary declines: the reply (kept in line) pages the next one
         await world.reply("log0", f"NEJ {world.last_code('log0')}")
         await world.runtime.in_line_settled()
@@ -170,9 +176,7 @@ async def test_a_deadline_that_meets_the_race_is_done_at_once(db, monkeypatch):
     if db.kind != "postgresql":
         pytest.skip(SIDE_BY_SIDE)
     async with await open_world(db) as world:
-        act = await world.activate("steering")
-        await world.drain()
-        raced_pairs = race_before(monkeypatch, db.sessionmaker, callout, "create_page")
+        act, raced_pairs = await _paged_then_racing(world, db, monkeypatch)
         # the primaries' pages time out: each role's next one is paged by its deadline
         await world.later(minutes=60 * 24)
         assert len(raced_pairs) == 1
@@ -205,11 +209,7 @@ async def test_a_reply_that_meets_the_race_every_time_is_failed_not_left_to_bloc
     if db.kind != "postgresql":
         pytest.skip(SIDE_BY_SIDE)
     async with await open_world(db) as world:
-        await world.activate("steering")
-        await world.drain()
-        raced_pairs = race_before(
-            monkeypatch, db.sessionmaker, callout, "create_page", times=RACE_TRIES
-        )
+        _act, raced_pairs = await _paged_then_racing(world, db, monkeypatch, times=RACE_TRIES)
         await world.reply("log0", f"NEJ {world.last_code('log0')}")
         await world.reply("proc0", f"OK {world.last_code('proc0')}")
         await world.runtime.in_line_settled()
