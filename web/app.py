@@ -88,7 +88,8 @@ def web_error_page(request: Request, exc: Exception) -> Response:
             request,
             409,
             "Prøv igen",
-            "En anden handling blev udført samtidig, så din blev ikke gennemført. Intet er ændret.",
+            "En anden handling blev udført samtidig, så din blev ikke gennemført. Intet er "
+            "ændret. Gå tilbage til siden, og gør det samme igen.",
         )
     status = 500
     if isinstance(exc, DomainError):
